@@ -1,0 +1,54 @@
+# Everything bootstraps itself: a fresh clone needs only `make run` or `make test`.
+SHELL := /bin/bash
+VENV  := .venv
+TOOLS := .venv-tools
+PY    := $(VENV)/bin/python
+# Newest of python3.13 / 3.12 / 3.11, pyenv's included.
+FIND_PYTHON := for v in 3.13 3.12 3.11; do \
+	  for c in $$(command -v python$$v) $$(ls -d $$HOME/.pyenv/versions/$$v*/bin/python 2>/dev/null | sort -rV); do \
+	    [ -x "$$c" ] && "$$c" -c 'import sys' 2>/dev/null && { echo "$$c"; exit 0; }; \
+	  done; done; exit 1
+PYTHON ?= $(shell $(FIND_PYTHON))
+
+.PHONY: run test test-fast lint typecheck validate build deploy bench openapi clean
+
+$(VENV)/.ok: requirements/dev.lock
+	@test -n "$(PYTHON)" || { echo "need python 3.11, 3.12 or 3.13 on PATH or in ~/.pyenv" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q uv==0.13.9
+	$(VENV)/bin/uv pip sync -q --python $(PY) requirements/dev.lock
+	touch $@
+
+$(TOOLS)/.ok: requirements/tools.lock
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q uv==0.13.9
+	$(TOOLS)/bin/uv pip sync -q --python $(TOOLS)/bin/python requirements/tools.lock
+	touch $@
+
+run: $(VENV)/.ok
+	$(PY) -m local
+
+test: $(VENV)/.ok
+	$(PY) -m pytest -n 2 -q
+
+lint: $(VENV)/.ok $(TOOLS)/.ok
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(TOOLS)/bin/cfn-lint template.yaml
+	PATH="$(dir $(PYTHON)):$$PATH" $(TOOLS)/bin/sam validate --lint --template template.yaml --region us-east-1
+
+build: $(TOOLS)/.ok
+	PATH="$(dir $(PYTHON)):$$PATH" $(TOOLS)/bin/sam build --template template.yaml
+
+deploy: build
+	$(TOOLS)/bin/sam deploy --config-env $${VIGIL_ENV:-default}
+
+bench: $(VENV)/.ok
+	$(PY) -m bench
+
+openapi: $(VENV)/.ok
+	$(PY) -m local.openapi > docs/openapi.json
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,17 @@
+"""Management API: one Powertools resolver, routers from vigil.http, auth on every route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vigil.http.app import build_app
+from vigil.observability import logger, metrics, tracer
+
+app = build_app()
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,17 @@
+"""Ingestion: integration webhooks (/api/hooks/{token}) and PagerDuty-compatible /v2/enqueue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vigil.http.app import build_ingest_app
+from vigil.observability import logger, metrics, tracer
+
+app = build_ingest_app()
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,24 @@
+"""Steps of the escalation state machine: advance, page, exhausted, failed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vigil.observability import logger, metrics, tracer
+from vigil.services import escalation
+
+
+@logger.inject_lambda_context(correlation_id_path="incident_id")
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    action, incident_id = event["action"], event["incident_id"]
+    if action == "advance":
+        return escalation.on_advance(incident_id, event["cursor"], event.get("reason"))
+    if action == "page":
+        return escalation.on_page(incident_id, event["cursor"], event["task_token"], event["execution_arn"])
+    if action == "exhausted":
+        return escalation.on_exhausted(incident_id, event["cursor"])
+    if action == "failed":
+        return escalation.on_failed(incident_id, event.get("error") or {})
+    raise ValueError(f"unknown action {action!r}")

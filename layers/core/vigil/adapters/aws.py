@@ -1,0 +1,32 @@
+"""Lazily created, cached boto3 clients: never at import time (cold starts and moto need that)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from botocore.config import Config
+
+from vigil.config import settings
+
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=10)
+
+# Called with every new client; the local runtime uses it to count AWS calls per operation.
+client_hooks: list[Callable[[Any], None]] = []
+
+
+@cache
+def client(service: str) -> Any:
+    import boto3  # deferred: keeps handler import time low
+
+    new_client = boto3.client(service, region_name=settings().region, config=_CONFIG)
+    for hook in client_hooks:
+        hook(new_client)
+    return new_client
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests and the local runtime start new moto backends)."""
+    client.cache_clear()
+    settings.cache_clear()

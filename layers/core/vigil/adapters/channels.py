@@ -1,0 +1,43 @@
+"""The four ways a page leaves Vigil: SES email, SNS SMS, Slack and generic webhooks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from vigil.adapters import http
+from vigil.adapters.aws import client
+from vigil.config import settings
+
+
+def send_email(to: list[str], subject: str, html: str, text: str) -> str:
+    response = client("ses").send_email(
+        Source=settings().sender_email,
+        Destination={"ToAddresses": to},
+        Message={
+            "Subject": {"Data": subject, "Charset": "UTF-8"},
+            "Body": {"Html": {"Data": html, "Charset": "UTF-8"}, "Text": {"Data": text, "Charset": "UTF-8"}},
+        },
+    )
+    return str(response["MessageId"])
+
+
+def send_sms(phone: str, text: str) -> str:
+    response = client("sns").publish(
+        PhoneNumber=phone,
+        Message=text,
+        MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
+    )
+    return str(response["MessageId"])
+
+
+def post(url: str, body: bytes, headers: dict[str, str], *, channel: str) -> http.HttpResult:
+    return http.post_json(url, body, headers, channel=channel)
+
+
+def publish_notification(message: dict[str, Any], channel: str) -> None:
+    client("sns").publish(
+        TopicArn=settings().notifications_topic_arn,
+        Message=json.dumps(message, separators=(",", ":")),
+        MessageAttributes={"channel": {"DataType": "String", "StringValue": channel}},
+    )

@@ -1,0 +1,175 @@
+"""DynamoDB access for the single Vigil table (key design: docs/architecture.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from vigil.adapters.aws import client
+from vigil.config import settings
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+Item = dict[str, Any]
+
+
+def _to_dynamo(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _to_dynamo(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_to_dynamo(v) for v in value]
+    return value
+
+
+def _from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list | set):
+        return [_from_dynamo(v) for v in value]
+    return value
+
+
+def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(_to_dynamo(v)) for k, v in item.items() if v is not None}
+
+
+def deserialize(raw: Mapping[str, Any]) -> Item:
+    return {k: _from_dynamo(_deserializer.deserialize(v)) for k, v in raw.items()}
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    return serialize({"pk": pk, "sk": sk})
+
+
+def table_name() -> str:
+    return settings().table_name
+
+
+def get(pk: str, sk: str, *, consistent: bool = False) -> Item | None:
+    response = client("dynamodb").get_item(
+        TableName=table_name(), Key=key(pk, sk), ConsistentRead=consistent
+    )
+    raw = response.get("Item")
+    return deserialize(raw) if raw else None
+
+
+def put(item: Mapping[str, Any], *, condition: str | None = None) -> None:
+    params: dict[str, Any] = {"TableName": table_name(), "Item": serialize(item)}
+    if condition:
+        params["ConditionExpression"] = condition
+    client("dynamodb").put_item(**params)
+
+
+def update(
+    pk: str,
+    sk: str,
+    expression: str,
+    values: Mapping[str, Any] | None = None,
+    *,
+    names: Mapping[str, str] | None = None,
+    condition: str | None = None,
+    returns: str = "ALL_NEW",
+) -> Item:
+    params: dict[str, Any] = {
+        "TableName": table_name(),
+        "Key": key(pk, sk),
+        "UpdateExpression": expression,
+        "ReturnValues": returns,
+    }
+    if values:
+        params["ExpressionAttributeValues"] = serialize(values)
+    if names:
+        params["ExpressionAttributeNames"] = dict(names)
+    if condition:
+        params["ConditionExpression"] = condition
+        params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    response = client("dynamodb").update_item(**params)
+    return deserialize(response.get("Attributes", {}))
+
+
+def delete(pk: str, sk: str, *, condition: str | None = None, values: Mapping[str, Any] | None = None) -> bool:
+    """Delete an item; False when the condition did not hold."""
+    params: dict[str, Any] = {"TableName": table_name(), "Key": key(pk, sk)}
+    if condition:
+        params["ConditionExpression"] = condition
+    if values:
+        params["ExpressionAttributeValues"] = serialize(values)
+    try:
+        client("dynamodb").delete_item(**params)
+    except Exception as error:
+        if is_conditional_failure(error):
+            return False
+        raise
+    return True
+
+
+def query(
+    pk_value: str,
+    *,
+    index: str | None = None,
+    sk_prefix: str | None = None,
+    newest_first: bool = False,
+    limit: int | None = None,
+    start_key: Mapping[str, Any] | None = None,
+) -> tuple[list[Item], dict[str, Any] | None]:
+    """One page of a query on the table or an index; returns items and the next start key."""
+    pk_name, sk_name = ("pk", "sk") if index is None else (f"{index}pk", f"{index}sk")
+    expression = "#pk = :pk"
+    values: dict[str, Any] = {":pk": pk_value}
+    if sk_prefix:
+        expression += " AND begins_with(#sk, :prefix)"
+        values[":prefix"] = sk_prefix
+    names = {"#pk": pk_name, **({"#sk": sk_name} if sk_prefix else {})}
+    params: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": expression,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": serialize(values),
+        "ScanIndexForward": not newest_first,
+    }
+    if index:
+        params["IndexName"] = index
+    if limit:
+        params["Limit"] = limit
+    if start_key:
+        params["ExclusiveStartKey"] = start_key
+    response = client("dynamodb").query(**params)
+    items = [deserialize(raw) for raw in response.get("Items", [])]
+    return items, response.get("LastEvaluatedKey")
+
+
+def query_all(pk_value: str, **kwargs: Any) -> Iterator[Item]:
+    start: dict[str, Any] | None = None
+    while True:
+        items, start = query(pk_value, start_key=start, **kwargs)
+        yield from items
+        if not start:
+            return
+
+
+def transact(operations: list[dict[str, Any]]) -> None:
+    """Write several items atomically. Each operation is a TransactWriteItems entry whose
+    Item/Key/ExpressionAttributeValues are plain Python values (serialized here)."""
+    client("dynamodb").transact_write_items(TransactItems=[_serialize_op(op) for op in operations])
+
+
+def _serialize_op(operation: dict[str, Any]) -> dict[str, Any]:
+    (kind, body), = operation.items()
+    body = {"TableName": table_name(), **body}
+    for field in ("Item", "Key", "ExpressionAttributeValues"):
+        if field in body:
+            body[field] = serialize(body[field])
+    return {kind: body}
+
+
+def is_conditional_failure(error: Exception) -> bool:
+    code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
+    return code in {"ConditionalCheckFailedException", "TransactionCanceledException"}

@@ -1,0 +1,111 @@
+"""Outgoing HTTP (webhooks, Slack, playbook steps) under the rules of DESIGN.md section 7:
+https only when deployed, every resolved address global, connect to the checked address,
+no redirects, short timeouts, bounded response size."""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from vigil.config import settings
+from vigil.domain.errors import InvalidInput
+
+CONNECT_TIMEOUT_SECONDS = 3.0
+READ_TIMEOUT_SECONDS = 5.0
+MAX_RESPONSE_BYTES = 64 * 1024
+
+# Called with a record of every delivery attempt; the local runtime keeps them in its outbox.
+delivery_hooks: list[Callable[[dict[str, Any]], None]] = []
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    status: int | None
+    body: str
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+def allowed_address(address: str, *, allow_loopback: bool) -> bool:
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global or (allow_loopback and ip.is_loopback)
+
+
+def check_url(url: str, *, field: str = "url") -> None:
+    """Refuse a target URL that can never be delivered to (checked when it is saved)."""
+    parts = urlsplit(url)
+    schemes = {"https", "http"} if settings().local else {"https"}
+    if parts.scheme not in schemes or not parts.hostname:
+        allowed = " or ".join(sorted(schemes))
+        raise InvalidInput(field, f"must be an absolute {allowed} URL")
+
+
+def _resolve_checked(host: str, port: int) -> str:
+    allow_loopback = settings().local
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = [info[4][0] for info in infos]
+    if not addresses or not all(allowed_address(str(a), allow_loopback=allow_loopback) for a in addresses):
+        raise PermissionError(f"{host} resolves to an address that is not public")
+    return str(addresses[0])
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """Connects to an already-checked IP while verifying the certificate for the host name."""
+
+    def __init__(self, host: str, address: str, port: int, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), timeout=CONNECT_TIMEOUT_SECONDS)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, host: str, address: str, port: int, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), timeout=CONNECT_TIMEOUT_SECONDS)
+
+
+def post_json(url: str, body: bytes, headers: dict[str, str], *, channel: str) -> HttpResult:
+    """POST once; never raises for network trouble: the result says what happened."""
+    result = _post(url, body, headers)
+    record = {"channel": channel, "target": url, "body": body.decode("utf-8", "replace"),
+              "headers": headers, "status": result.status, "result": result.error or "sent"}
+    for hook in delivery_hooks:
+        hook(record)
+    return result
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> HttpResult:
+    parts = urlsplit(url)
+    try:
+        check_url(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        address = _resolve_checked(parts.hostname or "", port)
+        factory = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+        connection = factory(parts.hostname or "", address, port, READ_TIMEOUT_SECONDS)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            connection.request("POST", path, body=body, headers={"Content-Type": "application/json", **headers})
+            response = connection.getresponse()
+            text = response.read(MAX_RESPONSE_BYTES).decode("utf-8", "replace")
+            return HttpResult(response.status, text)
+        finally:
+            connection.close()
+    except (OSError, http.client.HTTPException, InvalidInput, ValueError) as error:
+        return HttpResult(None, "", f"{type(error).__name__}: {error}")

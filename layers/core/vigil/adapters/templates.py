@@ -1,0 +1,36 @@
+"""Loads and renders notification templates with jinja2's sandbox (autoescaped for HTML)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
+
+from vigil.domain.errors import InvalidInput
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+@cache
+def _environment(html: bool) -> SandboxedEnvironment:
+    return SandboxedEnvironment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(default=html, default_for_string=html),
+        undefined=StrictUndefined,
+        keep_trailing_newline=False,
+    )
+
+
+def default_source(name: str) -> str:
+    return (TEMPLATE_DIR / f"{name}.j2").read_text()
+
+
+def render(source: str, context: dict[str, Any], *, html: bool = False, field: str = "template") -> str:
+    """Render a template text; a template that fails is an InvalidInput naming `field`."""
+    try:
+        return _environment(html).from_string(source).render(**context).strip()
+    except TemplateError as error:
+        raise InvalidInput(field, f"does not render: {error}") from None

@@ -1,0 +1,53 @@
+"""The normalized alert every integration parser produces."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Severity(StrEnum):
+    EMERGENCY = "emergency"
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+
+class AlertStatus(StrEnum):
+    FIRING = "firing"
+    RESOLVED = "resolved"
+    # The source could not tell (CloudWatch INSUFFICIENT_DATA): recorded, pages only if configured.
+    UNKNOWN = "unknown"
+    # The source says a person acknowledged it (PagerDuty Events v2 `acknowledge`).
+    ACKNOWLEDGED = "acknowledged"
+
+
+class NormalizedAlert(BaseModel):
+    """One alert as Vigil understands it, whatever sent it.
+
+    `dedup_key` identifies the alert at its source and never contains a timestamp: the same
+    alert sent again yields the same key. `correlation_key` groups related alerts into one
+    incident (an Alertmanager group, a Datadog monitor); it defaults to the dedup key.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str
+    dedup_key: str = Field(min_length=1, max_length=512)
+    status: AlertStatus
+    title: str = Field(min_length=1, max_length=512)
+    description: str = ""
+    severity: Severity = Severity.HIGH
+    category: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    details: dict[str, Any] = Field(default_factory=dict)
+    correlation_key: str | None = None
+    starts_at: datetime | None = None
+    source_url: str | None = None
+    # True when the source says this alert must not notify anyone (suppressed CloudWatch actions).
+    suppressed: bool = False

@@ -1,0 +1,112 @@
+"""Incidents: the lifecycle table, assignment rules and the incident model."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from vigil.domain.alerts import Severity
+from vigil.domain.errors import InvalidTransition
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    INVESTIGATING = "investigating"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+# Forward skips are allowed; resolved -> open is a reopen; closed is final.
+ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.OPEN: frozenset({Status.INVESTIGATING, Status.ACKNOWLEDGED, Status.RESOLVED, Status.CLOSED}),
+    Status.INVESTIGATING: frozenset({Status.ACKNOWLEDGED, Status.RESOLVED, Status.CLOSED}),
+    Status.ACKNOWLEDGED: frozenset({Status.INVESTIGATING, Status.RESOLVED, Status.CLOSED}),
+    Status.RESOLVED: frozenset({Status.OPEN, Status.CLOSED}),
+    Status.CLOSED: frozenset(),
+}
+
+# States in which the escalation ladder keeps paging.
+PAGING_STATES = frozenset({Status.OPEN, Status.INVESTIGATING})
+# Timestamp set when an incident enters a state (for MTTA and MTTR).
+TIMESTAMP_FOR: dict[Status, str] = {
+    Status.ACKNOWLEDGED: "acknowledged_at",
+    Status.RESOLVED: "resolved_at",
+    Status.CLOSED: "closed_at",
+}
+
+
+def check_transition(current: Status, requested: Status) -> None:
+    if requested not in ALLOWED_TRANSITIONS[current]:
+        raise InvalidTransition(
+            f"cannot move an incident from {current.value} to {requested.value}",
+            details=[{"field": "status", "message": f"current={current.value} requested={requested.value}"}],
+        )
+
+
+class AssignmentRules(BaseModel):
+    """Who an incident goes to: severity overrides first, then category, then the default."""
+
+    by_severity: dict[str, str] = Field(
+        default_factory=lambda: {
+            "emergency": "emergency_team",
+            "critical": "emergency_team",
+            "high": "on_call_engineer",
+        }
+    )
+    by_category: dict[str, str] = Field(
+        default_factory=lambda: {
+            "security": "security_team",
+            "performance": "performance_team",
+            "database": "database_team",
+            "network": "network_team",
+            "system": "platform_team",
+        }
+    )
+    default_team: str = "platform_team"
+
+    def assign(self, severity: str, category: str | None) -> str:
+        if severity in self.by_severity:
+            return self.by_severity[severity]
+        if category and category in self.by_category:
+            return self.by_category[category]
+        return self.default_team
+
+
+DEFAULT_TEAMS = (
+    "security_team",
+    "performance_team",
+    "database_team",
+    "network_team",
+    "platform_team",
+    "emergency_team",
+    "on_call_engineer",
+    "senior_engineers",
+    "support_team",
+)
+
+
+class IncidentIn(BaseModel):
+    """An incident opened by hand."""
+
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=10_000)
+    severity: Severity = Severity.HIGH
+    category: str | None = Field(default=None, max_length=50)
+    assigned_team: str | None = Field(default=None, max_length=100)
+    labels: dict[str, str] = Field(default_factory=dict, max_length=50)
+
+
+def condition_context(incident: dict[str, Any]) -> dict[str, Any]:
+    """The names escalation conditions may use, taken from an incident record."""
+    return {
+        "severity": incident.get("severity"),
+        "status": incident.get("status"),
+        "category": incident.get("category"),
+        "title": incident.get("title"),
+        "source": incident.get("source"),
+        "team": incident.get("assigned_team"),
+        "labels": incident.get("labels") or {},
+    }

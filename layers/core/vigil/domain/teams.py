@@ -1,0 +1,93 @@
+"""Teams, their members' contact methods, team channels, and the routing of channels."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from vigil.domain.alerts import Severity
+
+PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TEAM_NAME = r"^[a-z0-9][a-z0-9_\-]{0,99}$"
+
+
+class ContactMethod(BaseModel):
+    type: Literal["email", "sms", "slack", "webhook"]
+    address: str = Field(min_length=1, max_length=500, description="email, E.164 phone, or URL")
+
+    @field_validator("address")
+    @classmethod
+    def _address_fits_type(cls, value: str, info: object) -> str:
+        kind = getattr(info, "data", {}).get("type")
+        if kind == "email" and not EMAIL.match(value):
+            raise ValueError("not an email address")
+        if kind == "sms" and not PHONE.match(value):
+            raise ValueError("not an E.164 phone number such as +15551234567")
+        if kind in ("slack", "webhook") and not value.startswith(("https://", "http://")):
+            raise ValueError("must be a URL")
+        return value
+
+
+class Member(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    contact_methods: list[ContactMethod] = Field(default_factory=list, max_length=20)
+
+
+class TeamIn(BaseModel):
+    members: list[Member] = Field(default_factory=list, max_length=100)
+    slack_webhook_url: str | None = Field(default=None, max_length=500)
+    webhook_url: str | None = Field(default=None, max_length=500)
+    email_list: list[str] = Field(default_factory=list, max_length=50)
+
+    @field_validator("email_list")
+    @classmethod
+    def _emails(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not EMAIL.match(value):
+                raise ValueError(f"{value!r} is not an email address")
+        return values
+
+
+class Team(TeamIn):
+    name: str = Field(pattern=TEAM_NAME)
+
+
+def destinations(team: Team, channel: str) -> list[str]:
+    """Where a page to `team` on `channel` goes: member contacts plus team-level channels."""
+    found = [m.address for member in team.members for m in member.contact_methods if m.type == channel]
+    if channel == "email":
+        found += team.email_list
+    elif channel == "slack" and team.slack_webhook_url:
+        found.append(team.slack_webhook_url)
+    elif channel == "webhook" and team.webhook_url:
+        found.append(team.webhook_url)
+    return list(dict.fromkeys(found))
+
+
+class AlertingRules(BaseModel):
+    """Which channels page for each severity (the seed: critical → email + Slack, ...)."""
+
+    channels_by_severity: dict[Severity, list[Literal["email", "slack", "webhook", "sms"]]] = Field(
+        default_factory=lambda: {
+            Severity.EMERGENCY: ["email", "slack", "webhook", "sms"],
+            Severity.CRITICAL: ["email", "slack", "webhook"],
+            Severity.HIGH: ["email", "slack", "webhook"],
+            Severity.MEDIUM: ["email", "webhook"],
+            Severity.LOW: ["email"],
+            Severity.INFO: [],
+        }
+    )
+    channels_by_category: dict[str, list[Literal["email", "slack", "webhook", "sms"]]] = Field(
+        default_factory=lambda: {"security": ["sms"]},
+        description="channels added for a category, on top of the severity's",
+    )
+
+    def channels(self, severity: str, category: str | None) -> list[str]:
+        chosen = list(self.channels_by_severity.get(Severity(severity), []))
+        for channel in self.channels_by_category.get(category or "", []):
+            if chosen and channel not in chosen:
+                chosen.append(channel)
+        return chosen

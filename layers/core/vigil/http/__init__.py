@@ -1,0 +1,1 @@
+"""The HTTP edge: Powertools routers, auth and the one mapping of errors to responses."""

@@ -1,0 +1,42 @@
+"""Builds the API resolvers; the OpenAPI document is generated from all of their routes."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+from vigil import __version__
+from vigil.http import auth, errors, incidents, ingest, integrations, system, teams
+
+
+def _resolver() -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True)
+    errors.register(app)
+    return app
+
+
+def build_app() -> APIGatewayRestResolver:
+    """The management API: every route needs an API key, except the public ones."""
+    app = _resolver()
+    app.use(middlewares=[auth.require_api_key])
+    for module in (system, incidents, integrations, teams):
+        app.include_router(module.router)
+    return app
+
+
+def build_ingest_app() -> APIGatewayRestResolver:
+    """Ingestion: authenticated by integration token, not API key."""
+    app = _resolver()
+    app.include_router(ingest.router)
+    return app
+
+
+def openapi_json() -> str:
+    app = build_app()
+    app.include_router(ingest.router)
+    return app.get_openapi_json_schema(
+        title="Vigil API",
+        version=__version__,
+        description="Automated incident response on AWS serverless parts. "
+        "Management routes need `Authorization: Bearer <api key>`; ingestion routes use the "
+        "integration token.",
+    )

@@ -1,0 +1,114 @@
+"""The seed's incident API under /api/incident_response."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from vigil.domain.escalation import EscalationPolicy
+from vigil.domain.incidents import IncidentIn, Status
+from vigil.http.models import (
+    ActionIn,
+    EscalateIn,
+    FromAlertIn,
+    Incident,
+    IncidentDetail,
+    IncidentPage,
+    IncidentUpdate,
+)
+from vigil.services import escalation, incident_views, incidents, lifecycle
+
+router = APIGatewayRouter()
+BASE = "/api/incident_response"
+
+
+def _detail(incident_id: str) -> IncidentDetail:
+    return IncidentDetail.model_validate(incident_views.detail(incident_id))
+
+
+def _actor() -> str:
+    key = router.context.get("api_key") or {}
+    return f"key:{key.get('name', 'unknown')}"
+
+
+@router.get(BASE, tags=["incidents"], summary="List incidents, newest first, with filters")
+def list_incidents(
+    status: Annotated[Status | None, Query()] = None,
+    severity: Annotated[str | None, Query(max_length=20)] = None,
+    category: Annotated[str | None, Query(max_length=50)] = None,
+    assigned_team: Annotated[str | None, Query(max_length=100)] = None,
+    since: Annotated[str | None, Query(max_length=40, description="created at or after (ISO 8601)")] = None,
+    until: Annotated[str | None, Query(max_length=40, description="created at or before (ISO 8601)")] = None,
+    text: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> IncidentPage:
+    filters: dict[str, Any] = {"status": status.value if status else None, "severity": severity,
+                               "category": category, "assigned_team": assigned_team,
+                               "since": since, "until": until, "text": text}
+    items, next_cursor = incidents.list_incidents(filters, limit, cursor)
+    return IncidentPage(items=[Incident.model_validate(i) for i in items], next_cursor=next_cursor,
+                        counts=incidents.counts_by_status())
+
+
+@router.post(BASE, tags=["incidents"], summary="Open an incident by hand")
+def create_incident(body: IncidentIn) -> tuple[IncidentDetail, int]:
+    key = router.current_event.get_header_value("Idempotency-Key", case_sensitive=False)
+    record = incidents.create_by_hand(body, _actor(), key)
+    if record.pop("_created"):
+        escalation.start_ladder(record["incident_id"])
+    return _detail(record["incident_id"]), 201
+
+
+@router.post(f"{BASE}/from-alert", tags=["incidents"], summary="The incident for an alert (idempotent)")
+def from_alert(body: FromAlertIn) -> IncidentDetail:
+    return _detail(incident_views.incident_for_alert(body.alert_id, _actor()))
+
+
+@router.post(f"{BASE}/escalate", tags=["escalation"], summary="Escalate to the next rung now")
+def escalate(body: EscalateIn) -> IncidentDetail:
+    escalation.escalate_by_hand(body.incident_id, body.reason, _actor())
+    return _detail(body.incident_id)
+
+
+@router.get(f"{BASE}/escalation-rules", tags=["escalation"], summary="The escalation policy")
+def get_policy() -> EscalationPolicy:
+    return escalation.load_policy()
+
+
+@router.put(f"{BASE}/escalation-rules", tags=["escalation"], summary="Replace the escalation policy")
+def put_policy(body: EscalationPolicy) -> EscalationPolicy:
+    return escalation.save_policy(body, _actor())
+
+
+@router.get(f"{BASE}/<incident_id>", tags=["incidents"], summary="An incident with alerts, timeline, ladder")
+def get_incident(incident_id: str) -> IncidentDetail:
+    return _detail(incident_id)
+
+
+@router.put(f"{BASE}/<incident_id>", tags=["incidents"], summary="Change status, team or severity")
+def update_incident(incident_id: str, body: IncidentUpdate) -> IncidentDetail:
+    actor = _actor()
+    if body.assigned_team or body.severity:
+        changes = {k: v for k, v in {"assigned_team": body.assigned_team,
+                                     "severity": body.severity.value if body.severity else None}.items() if v}
+        incidents.update_fields(incident_id, changes, actor=actor, kind="update",
+                                message=", ".join(f"{k} → {v}" for k, v in changes.items()))
+    if body.status:
+        lifecycle.transition(incident_id, body.status, actor=actor, reason=body.reason,
+                             expected_version=body.version)
+    return _detail(incident_id)
+
+
+@router.post(f"{BASE}/<incident_id>/acknowledge", tags=["incidents"], summary="Acknowledge: the ladder stops")
+def acknowledge(incident_id: str, body: ActionIn) -> IncidentDetail:
+    lifecycle.transition(incident_id, Status.ACKNOWLEDGED, actor=_actor(), reason=body.reason)
+    return _detail(incident_id)
+
+
+@router.post(f"{BASE}/<incident_id>/resolve", tags=["incidents"], summary="Resolve: the ladder stops")
+def resolve(incident_id: str, body: ActionIn) -> IncidentDetail:
+    lifecycle.transition(incident_id, Status.RESOLVED, actor=_actor(), reason=body.reason)
+    return _detail(incident_id)

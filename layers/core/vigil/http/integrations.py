@@ -1,0 +1,55 @@
+"""Integrations: /api/integrations, each with its own ingestion token."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from vigil.config import settings
+from vigil.http.models import Integration, IntegrationCreated, IntegrationIn, IntegrationList, IntegrationPatch, RotateIn
+from vigil.services import integrations
+
+router = APIGatewayRouter()
+BASE = "/api/integrations"
+
+
+def _url(token: str) -> str:
+    event = router.current_event
+    host = event.get_header_value("Host", case_sensitive=False) or "localhost"
+    stage = "" if settings().local else f"/{event.request_context.stage}"
+    base = settings().public_base_url or f"{'http' if settings().local else 'https'}://{host}{stage}"
+    return f"{base}/api/hooks/{token}"
+
+
+@router.post(BASE, tags=["integrations"], summary="Create an integration; its token is shown once")
+def create(body: IntegrationIn) -> tuple[IntegrationCreated, int]:
+    record, token = integrations.create(body.name, body.kind, body.settings)
+    return IntegrationCreated(**record, token=token, url=_url(token)), 201
+
+
+@router.get(BASE, tags=["integrations"], summary="List integrations")
+def list_all() -> IntegrationList:
+    return IntegrationList(items=[Integration(**i) for i in integrations.list_all()])
+
+
+@router.get(f"{BASE}/<integration_id>", tags=["integrations"], summary="An integration")
+def get(integration_id: str) -> Integration:
+    return Integration(**integrations.get(integration_id))
+
+
+@router.patch(f"{BASE}/<integration_id>", tags=["integrations"], summary="Rename or change settings")
+def update(integration_id: str, body: IntegrationPatch) -> Integration:
+    return Integration(**integrations.update(integration_id, body.name, body.settings))
+
+
+@router.post(f"{BASE}/<integration_id>/rotate", tags=["integrations"],
+             summary="New token; the old one works for a grace period (default 24 h)")
+def rotate(integration_id: str, body: RotateIn) -> IntegrationCreated:
+    record, token = integrations.rotate(integration_id, body.grace_seconds)
+    return IntegrationCreated(**record, token=token, url=_url(token))
+
+
+@router.delete(f"{BASE}/<integration_id>", tags=["integrations"], summary="Delete; its tokens stop at once")
+def delete(integration_id: str) -> Integration:
+    record = integrations.get(integration_id)
+    integrations.delete(integration_id)
+    return Integration(**record)

@@ -1,0 +1,177 @@
+"""Pydantic models of the management API's bodies and responses (the OpenAPI document)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from vigil.domain.alerts import Severity
+from vigil.domain.incidents import Status
+from vigil.domain.teams import TEAM_NAME, Team
+
+
+class ErrorDetail(BaseModel):
+    field: str = ""
+    message: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: list[ErrorDetail] = []
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class ComponentHealth(BaseModel):
+    component: str
+    status: str
+    detail: str = ""
+
+
+class Health(BaseModel):
+    status: str = Field(description="ok, or degraded when a component is down")
+    version: str
+    components: list[ComponentHealth]
+
+
+class ApiKeyIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class ApiKey(BaseModel):
+    key_id: str
+    name: str
+    created_at: str
+    revoked_at: str | None = None
+    prefix: str = Field(description="first characters of the key, to recognise it")
+
+
+class ApiKeyCreated(ApiKey):
+    secret: str = Field(description="the key itself: shown once, never stored")
+
+
+class ApiKeyList(BaseModel):
+    items: list[ApiKey]
+
+
+class TimelineEntry(BaseModel):
+    at: str
+    kind: str
+    actor: str | None = None
+    message: str
+    data: dict[str, Any] = {}
+
+
+class Escalation(BaseModel):
+    state: str | None = None
+    execution_arn: str | None = None
+    rung: int | None = None
+    round: int | None = None
+    paged_at: str | None = None
+    next_escalation_at: str | None = None
+
+
+class Incident(BaseModel):
+    incident_id: str
+    title: str
+    description: str = ""
+    severity: str
+    category: str | None = None
+    status: str
+    assigned_team: str | None = None
+    source: str | None = None
+    labels: dict[str, str] = {}
+    created_at: str
+    updated_at: str
+    acknowledged_at: str | None = None
+    resolved_at: str | None = None
+    closed_at: str | None = None
+    alert_count: int = 0
+    version: int
+
+
+class AlertSummary(BaseModel):
+    alert_id: str
+    dedup_key: str
+    title: str
+    status: str
+    severity: str
+    source: str
+    occurrences: int
+    first_seen: str
+    last_seen: str
+
+
+class IncidentDetail(Incident):
+    alerts: list[AlertSummary] = []
+    timeline: list[TimelineEntry] = []
+    escalation: Escalation = Escalation()
+
+
+class IncidentPage(BaseModel):
+    items: list[Incident]
+    next_cursor: str | None = None
+    counts: dict[str, int]
+
+
+class IncidentUpdate(BaseModel):
+    status: Status | None = None
+    assigned_team: str | None = Field(default=None, pattern=TEAM_NAME)
+    severity: Severity | None = None
+    reason: str = Field(default="", max_length=1000)
+    version: int | None = Field(default=None, description="expected version: refuse with 409 if it changed")
+
+
+class ActionIn(BaseModel):
+    reason: str = Field(default="", max_length=1000)
+
+
+class FromAlertIn(BaseModel):
+    alert_id: str = Field(min_length=1, max_length=100)
+
+
+class EscalateIn(BaseModel):
+    incident_id: str = Field(min_length=1, max_length=100)
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class IntegrationIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    kind: Literal["alertmanager", "grafana", "cloudwatch", "datadog", "pagerduty", "generic"]
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class IntegrationPatch(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    settings: dict[str, Any] | None = None
+
+
+class Integration(BaseModel):
+    integration_id: str
+    name: str
+    kind: str
+    settings: dict[str, Any] = {}
+    created_at: str
+    updated_at: str
+    token_prefix: str
+
+
+class IntegrationCreated(Integration):
+    token: str = Field(description="shown once; only its hash is stored")
+    url: str = Field(description="where the monitoring tool should POST")
+
+
+class RotateIn(BaseModel):
+    grace_seconds: int | None = Field(default=None, ge=0, le=7 * 24 * 3600)
+
+
+class IntegrationList(BaseModel):
+    items: list[Integration]
+
+
+class TeamList(BaseModel):
+    items: list[Team]

@@ -1,0 +1,37 @@
+"""Teams and people: /api/teams."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from vigil.domain.teams import TEAM_NAME, Team, TeamIn
+from vigil.http.models import TeamList
+from vigil.services import teams
+
+router = APIGatewayRouter()
+TeamName = Annotated[str, Path(pattern=TEAM_NAME)]
+
+
+@router.get("/api/teams", tags=["teams"], summary="List teams (the seed's teams always exist)")
+def list_teams() -> TeamList:
+    return TeamList(items=teams.list_teams())
+
+
+@router.get("/api/teams/<name>", tags=["teams"], summary="A team with its members")
+def get_team(name: TeamName) -> Team:
+    return teams.get_team(name)
+
+
+@router.put("/api/teams/<name>", tags=["teams"], summary="Create or replace a team")
+def put_team(name: TeamName, body: TeamIn) -> Team:
+    return teams.put_team(name, body)
+
+
+@router.delete("/api/teams/<name>", tags=["teams"], summary="Delete a team's configuration")
+def delete_team(name: TeamName) -> Team:
+    team = teams.get_team(name)
+    teams.delete_team(name)
+    return team

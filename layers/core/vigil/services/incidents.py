@@ -1,0 +1,253 @@
+"""Incidents: opening (from alerts or by hand), state changes, assignment and the timeline.
+
+Every change is a conditional write on the incident's `version`, so two people acting at
+once cannot overwrite each other: the loser gets a 409 and retries with fresh state.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+from datetime import datetime
+from typing import Any
+
+from vigil.adapters import dynamo
+from vigil.domain.alerts import NormalizedAlert
+from vigil.domain.clock import iso, utcnow
+from vigil.domain.errors import Conflict, InvalidInput, NotFound
+from vigil.domain.incidents import TIMESTAMP_FOR, AssignmentRules, IncidentIn, Status, check_transition
+from vigil.observability import count
+
+INCIDENT_INDEX = "INCIDENTS"
+
+
+def incident_pk(incident_id: str) -> str:
+    return f"INCIDENT#{incident_id}"
+
+
+def incident_id_for(*parts: str) -> str:
+    """Deterministic id: a retried or raced open lands on the same incident."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return f"inc_{digest[:20]}"
+
+
+def load_assignment_rules() -> AssignmentRules:
+    item = dynamo.get("CONFIG#assignment", "CURRENT")
+    return AssignmentRules.model_validate(item["rules"]) if item else AssignmentRules()
+
+
+def new_incident_record(
+    incident_id: str, data: IncidentIn, *, source: str, actor: str, now: datetime, rules: AssignmentRules
+) -> dict[str, Any]:
+    created = iso(now)
+    return {
+        "pk": incident_pk(incident_id),
+        "sk": "META",
+        "gsi2pk": INCIDENT_INDEX,
+        "gsi2sk": f"{created}#{incident_id}",
+        "incident_id": incident_id,
+        "title": data.title,
+        "description": data.description,
+        "severity": data.severity.value,
+        "category": data.category,
+        "labels": data.labels,
+        "status": Status.OPEN.value,
+        "assigned_team": data.assigned_team or rules.assign(data.severity.value, data.category),
+        "source": source,
+        "opened_by": actor,
+        "created_at": created,
+        "updated_at": created,
+        "alert_count": 0,
+        "version": 1,
+    }
+
+
+def put_new_incident(record: dict[str, Any]) -> bool:
+    """Store a new incident; False when it already exists (a retry or a race)."""
+    try:
+        dynamo.put(record, condition="attribute_not_exists(pk)")
+    except Exception as error:
+        if dynamo.is_conditional_failure(error):
+            return False
+        raise
+    count("IncidentsOpened")
+    return True
+
+
+def record_from_alert(alert: NormalizedAlert, incident_id: str, now: datetime) -> dict[str, Any]:
+    data = IncidentIn(
+        title=alert.title[:300],
+        description=alert.description[:10_000],
+        severity=alert.severity,
+        category=alert.category,
+        labels=dict(list(alert.labels.items())[:50]),
+    )
+    record = new_incident_record(
+        incident_id, data, source=alert.source, actor=f"alert:{alert.source}", now=now,
+        rules=load_assignment_rules(),
+    )
+    record["alert_count"] = 1
+    return record
+
+
+def create_by_hand(data: IncidentIn, actor: str, idempotency_key: str | None = None) -> dict[str, Any]:
+    incident_id = incident_id_for("manual", actor, idempotency_key) if idempotency_key else (
+        f"inc_{secrets.token_hex(10)}"
+    )
+    record = new_incident_record(
+        incident_id, data, source="manual", actor=actor, now=utcnow(), rules=load_assignment_rules()
+    )
+    created = put_new_incident(record)
+    return {**(record if created else get_record(incident_id)), "_created": created}
+
+
+def get_record(incident_id: str) -> dict[str, Any]:
+    item = dynamo.get(incident_pk(incident_id), "META", consistent=True)
+    if not item:
+        raise NotFound(f"no incident {incident_id}")
+    return item
+
+
+def timeline(incident_id: str, record: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The incident's timeline, oldest first. The opening entry is the incident record itself."""
+    record = record or get_record(incident_id)
+    opened = {
+        "at": record["created_at"],
+        "kind": "opened",
+        "actor": record.get("opened_by", "system"),
+        "message": f"incident opened ({record['severity']}), assigned to {record['assigned_team']}",
+        "data": {"source": record.get("source")},
+    }
+    entries = dynamo.query_all(incident_pk(incident_id), sk_prefix="TL#")
+    return [opened, *(_public_entry(e) for e in entries)]
+
+
+def _public_entry(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: item.get(k) for k in ("at", "kind", "actor", "message", "data")}
+
+
+def add_timeline(incident_id: str, kind: str, message: str, *, actor: str = "system",
+                 data: dict[str, Any] | None = None, entry_id: str | None = None) -> None:
+    """Append an entry. With `entry_id` the write is idempotent (a retried step adds it once)."""
+    now = iso(utcnow())
+    suffix = entry_id or secrets.token_hex(4)
+    item = {
+        "pk": incident_pk(incident_id),
+        "sk": f"TL#{now}#{suffix}" if entry_id is None else f"TL#{entry_id}",
+        "at": now, "kind": kind, "actor": actor, "message": message, "data": data or {},
+    }
+    if entry_id is None:
+        dynamo.put(item)
+        return
+    try:
+        dynamo.put(item, condition="attribute_not_exists(pk)")
+    except Exception as error:
+        if not dynamo.is_conditional_failure(error):
+            raise
+
+
+def change_status(incident_id: str, requested: Status, *, actor: str, reason: str = "",
+                  expected_version: int | None = None) -> tuple[dict[str, Any], Status]:
+    """Move an incident to `requested`; returns the new record and the previous status."""
+    record = get_record(incident_id)
+    current = Status(record["status"])
+    if expected_version is not None and expected_version != record["version"]:
+        raise Conflict(f"incident {incident_id} changed (version {record['version']}); reload and retry")
+    check_transition(current, requested)
+    now = iso(utcnow())
+    sets = {"status": requested.value, "updated_at": now}
+    if requested in TIMESTAMP_FOR:
+        sets[TIMESTAMP_FOR[requested]] = now
+    if requested is Status.OPEN:
+        sets["reopened_at"] = now
+    updated = _versioned_update(incident_id, record["version"], sets)
+    message = f"{current.value} → {requested.value}" + (f": {reason}" if reason else "")
+    add_timeline(incident_id, "status", message, actor=actor,
+                 data={"from": current.value, "to": requested.value, "reason": reason})
+    return updated, current
+
+
+def _versioned_update(incident_id: str, version: int, sets: dict[str, Any]) -> dict[str, Any]:
+    names = {f"#f{i}": name for i, name in enumerate(sets)}
+    values = {f":v{i}": value for i, value in enumerate(sets.values())}
+    expression = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(sets))) + ", version = :next"
+    try:
+        return dynamo.update(
+            incident_pk(incident_id), "META", expression,
+            {**values, ":next": version + 1, ":expected": version},
+            names=names, condition="version = :expected",
+        )
+    except Exception as error:
+        if dynamo.is_conditional_failure(error):
+            raise Conflict(f"incident {incident_id} was changed by someone else; retry") from None
+        raise
+
+
+def update_fields(incident_id: str, sets: dict[str, Any], *, actor: str, kind: str, message: str) -> dict[str, Any]:
+    record = get_record(incident_id)
+    updated = _versioned_update(incident_id, record["version"], {**sets, "updated_at": iso(utcnow())})
+    add_timeline(incident_id, kind, message, actor=actor, data=sets)
+    return updated
+
+
+def set_escalation(incident_id: str, escalation: dict[str, Any]) -> None:
+    """Record the ladder's state on the incident (not versioned: only the ladder writes it)."""
+    dynamo.update(incident_pk(incident_id), "META", "SET escalation = :e", {":e": escalation})
+
+
+def list_incidents(filters: dict[str, Any], limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """Newest first, filtered; the cursor is opaque to callers."""
+    start = _decode_cursor(cursor)
+    found: list[dict[str, Any]] = []
+    while len(found) < limit:
+        items, start = dynamo.query(INCIDENT_INDEX, index="gsi2", newest_first=True, limit=100, start_key=start)
+        for item in items:
+            if _matches(item, filters):
+                found.append(item)
+            if len(found) == limit:
+                start = _key_of(item)
+                break
+        if not start:
+            break
+    return found, _encode_cursor(start) if start and len(found) == limit else None
+
+
+def _key_of(item: dict[str, Any]) -> dict[str, Any]:
+    return dynamo.serialize({k: item[k] for k in ("pk", "sk", "gsi2pk", "gsi2sk")})
+
+
+def _matches(item: dict[str, Any], filters: dict[str, Any]) -> bool:
+    for field in ("status", "severity", "category", "assigned_team"):
+        if filters.get(field) and item.get(field) != filters[field]:
+            return False
+    if filters.get("since") and item["created_at"] < filters["since"]:
+        return False
+    if filters.get("until") and item["created_at"] > filters["until"]:
+        return False
+    text = (filters.get("text") or "").lower()
+    return not text or text in f"{item.get('title', '')} {item.get('description', '')}".lower()
+
+
+def _encode_cursor(key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
+
+
+def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(key, dict) or set(key) != {"pk", "sk", "gsi2pk", "gsi2sk"}:
+            raise ValueError("unexpected cursor")
+        return key
+    except ValueError:
+        raise InvalidInput("cursor", "not a cursor this API returned") from None
+
+
+def counts_by_status() -> dict[str, int]:
+    counts = {status.value: 0 for status in Status}
+    for item in dynamo.query_all(INCIDENT_INDEX, index="gsi2"):
+        counts[item["status"]] = counts.get(item["status"], 0) + 1
+    return counts

@@ -1,0 +1,34 @@
+"""`make run`: the whole stack on this machine, API on http://127.0.0.1:3000."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+
+from local.runtime import start_runtime
+
+
+def main() -> int:
+    host = os.environ.get("VIGIL_HOST", "127.0.0.1")
+    port = int(os.environ.get("VIGIL_PORT", "3000"))
+    runtime = start_runtime(host, port, api_key=os.environ.get("VIGIL_API_KEY"))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print(f"Vigil is running on {runtime.url}  (local runtime: moto in-process, no AWS account)")
+    print(f"Admin API key: {runtime.api_key}")
+    print("Loopback webhook targets and plain http are allowed here; a deployed stack refuses them.")
+    print(f"Try: curl -H 'Authorization: Bearer {runtime.api_key}' {runtime.url}/api/incident_response")
+    print("Ctrl-C stops it.", flush=True)
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    runtime.close()
+    print("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

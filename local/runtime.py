@@ -1,0 +1,43 @@
+"""Start and stop the local runtime: the stack on moto plus its HTTP front door."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
+
+from local.server import serve
+from local.stack import LocalStack
+
+
+@dataclass
+class Runtime:
+    stack: LocalStack
+    server: ThreadingHTTPServer
+    thread: threading.Thread
+    api_key: str
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+        self.stack.stop()
+
+
+def start_runtime(host: str = "127.0.0.1", port: int = 3000, *, api_key: str | None = None) -> Runtime:
+    stack = LocalStack().start()
+    from vigil.adapters import http
+    from vigil.services import keys
+
+    http.delivery_hooks.append(stack.record_http_delivery)
+    _, secret = keys.create_key("local admin", secret=api_key)
+    stack.calls.clear()
+    server = serve(stack, host, port)
+    thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
+    thread.start()
+    return Runtime(stack, server, thread, secret)

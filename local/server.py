@@ -1,0 +1,183 @@
+"""HTTP on 127.0.0.1:3000: API Gateway REST proxy events for the routed function, as
+`sam local start-api` would, plus the local-only endpoints under /_local/."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from local.stack import LocalStack, Route
+
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+LOCAL_PREFIX = "/_local/"
+
+
+def proxy_event(method: str, raw_path: str, headers: dict[str, str], body: bytes,
+                route: Route, path_params: dict[str, str], stage: str) -> dict[str, Any]:
+    """An API Gateway REST (v1) proxy event, shaped like the one in ../shared/payloads."""
+    split = urlsplit(raw_path)
+    query = parse_qs(split.query, keep_blank_values=True)
+    try:
+        text, is_base64 = body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, is_base64 = base64.b64encode(body).decode(), True
+    request_id = str(uuid.uuid4())
+    return {
+        "resource": route.path,
+        "path": split.path,
+        "httpMethod": method,
+        "headers": headers or None,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()} or None,
+        "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+        "multiValueQueryStringParameters": query or None,
+        "pathParameters": path_params or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": route.path,
+            "httpMethod": method,
+            "path": f"/{stage}{split.path}",
+            "stage": stage,
+            "requestId": request_id,
+            "extendedRequestId": request_id,
+            "requestTimeEpoch": int(time.time() * 1000),
+            "accountId": "123456789012",
+            "apiId": "local",
+            "protocol": "HTTP/1.1",
+            "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
+        },
+        "body": text if body else None,
+        "isBase64Encoded": is_base64,
+    }
+
+
+class LocalHandler(BaseHTTPRequestHandler):
+    stack: LocalStack
+    server_version = "VigilLocal/1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        if getattr(self.server, "verbose", False):
+            super().log_message(format, *args)
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def do_PATCH(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def do_OPTIONS(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            self._send_json(413, {"message": "Request Too Long"})
+            return
+        body = self.rfile.read(length) if length else b""
+        path = urlsplit(self.path).path
+        try:
+            if path.startswith(LOCAL_PREFIX):
+                status, payload = local_endpoint(self.stack, self.command, path, body)
+                self._send_json(status, payload)
+            else:
+                self._proxy(body)
+        except Exception as error:  # the runtime itself failed: say so, as API Gateway would
+            self._send_json(502, {"message": "Internal server error", "detail": type(error).__name__})
+
+    def _proxy(self, body: bytes) -> None:
+        path = urlsplit(self.path).path
+        matches = [(r, p) for r in self.stack.routes if (p := r.match(self.command, path)) is not None]
+        if not matches:
+            self._send_json(403, {"message": "Missing Authentication Token"})
+            return
+        route, params = max(matches, key=lambda m: m[0].specificity())
+        headers = {k: v for k, v in self.headers.items()}
+        stage = self.stack.resolver.parameters().get("Stage", "dev")
+        event = proxy_event(self.command, self.path, headers, body, route, params, stage)
+        result = self.stack.invoke(route.function, event)
+        self._send_proxy_result(result)
+
+    def _send_proxy_result(self, result: dict[str, Any]) -> None:
+        body = result.get("body") or ""
+        raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+        self.send_response(int(result.get("statusCode", 200)))
+        headers = dict(result.get("headers") or {})
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            for value in values:
+                self.send_header(name, str(value))
+            headers.pop(name, None)
+        for name, value in headers.items():
+            self.send_header(name, str(value))
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def _send_json(self, status: int, payload: Any) -> None:
+        raw = json.dumps(payload, default=str).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+
+def local_endpoint(stack: LocalStack, method: str, path: str, body: bytes) -> tuple[int, Any]:
+    """The /_local/ endpoints: what a request cost, what the stack sent, and every trigger."""
+    parts = path[len(LOCAL_PREFIX):].strip("/").split("/")
+    try:
+        payload = json.loads(body) if body else {}
+    except json.JSONDecodeError:
+        return 400, {"error": {"code": "invalid_json", "message": "body is not JSON", "details": []}}
+    match (method, parts):
+        case ("GET", ["aws-calls"]):
+            return 200, {"calls": dict(sorted(stack.calls.items())), "total": sum(stack.calls.values())}
+        case ("POST", ["aws-calls", "reset"]):
+            stack.calls.clear()
+            return 200, {"calls": {}, "total": 0}
+        case ("GET", ["outbox"]):
+            return 200, {"items": list(stack.outbox)}
+        case ("POST", ["outbox", "reset"]):
+            stack.outbox.clear()
+            return 200, {"items": []}
+        case ("POST", ["invoke", logical]) if logical in stack.template["Resources"]:
+            return 200, stack.invoke(logical, payload)
+        case ("POST", ["publish", logical]) if logical in stack.resolver.resources("AWS::SNS::Topic"):
+            return 200, publish(stack, logical, payload)
+        case ("POST", ["put-events"]):
+            entries = payload.get("Entries", [payload]) if isinstance(payload, dict) else payload
+            return 200, {"Entries": stack.put_events(entries)}
+    return 404, {"error": {"code": "not_found", "message": f"no local endpoint {method} {path}", "details": []}}
+
+
+def publish(stack: LocalStack, logical: str, payload: Any) -> dict[str, Any]:
+    """Publish to a topic of the stack. The body is the message (a JSON object is sent as its
+    JSON text, as CloudWatch does), or {"Message": ..., "Subject": ...}."""
+    if isinstance(payload, dict) and "Message" in payload:
+        message, subject = payload["Message"], payload.get("Subject")
+    else:
+        message, subject = payload, None
+    text = message if isinstance(message, str) else json.dumps(message)
+    params: dict[str, Any] = {"TopicArn": stack.resolver.physical[logical]["Ref"], "Message": text}
+    if subject:
+        params["Subject"] = subject
+    return {"MessageId": stack.clients["sns"].publish(**params)["MessageId"]}
+
+
+def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
+    handler = type("BoundLocalHandler", (LocalHandler,), {"stack": stack})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server

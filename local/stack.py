@@ -1,0 +1,522 @@
+"""The whole stack of template.yaml on in-process moto: tables, topics, queues, subscriptions,
+functions, event source mappings, EventBridge rules and the escalation state machine.
+
+What moto cannot do on its own is done here, reading the wiring from moto itself so that
+nothing is defined twice: Lambda invocations (from Step Functions, SNS, EventBridge and the
+SQS pollers) are dispatched in-process to the real handlers in functions/<name>/app.py.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import os
+import secrets
+import threading
+import time
+import uuid
+import zipfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from local.template import ACCOUNT, REGION, ROOT, TEMPLATE, Resolver, load_template
+
+MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+LOCAL_RETRY_SECONDS = 1
+
+
+@dataclass(frozen=True)
+class Route:
+    """One API Gateway route of a function: path pattern (e.g. /api/{proxy+}) and method."""
+
+    path: str
+    method: str
+    function: str
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        if self.method not in ("ANY", method):
+            return None
+        wanted = [p for p in self.path.split("/") if p]
+        given = [p for p in path.split("/") if p]
+        params: dict[str, str] = {}
+        for index, part in enumerate(wanted):
+            if part.endswith("+}"):
+                if index >= len(given):
+                    return None
+                params[part[1:-2]] = "/".join(given[index:])
+                return params
+            if index >= len(given):
+                return None
+            if part.startswith("{"):
+                params[part[1:-1]] = given[index]
+            elif part != given[index]:
+                return None
+        return params if len(given) == len(wanted) else None
+
+    def specificity(self) -> tuple[int, int]:
+        parts = [p for p in self.path.split("/") if p]
+        literal = sum(1 for p in parts if not p.startswith("{"))
+        greedy = any(p.endswith("+}") for p in parts)
+        return (0 if greedy else 1, literal)
+
+
+class LambdaContext:
+    """What a handler sees as `context`, as `sam local invoke` provides it."""
+
+    def __init__(self, function_name: str, timeout_seconds: int = 15) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = 512
+        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name}"
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+        self._deadline = time.monotonic() + timeout_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass(eq=False)
+class LocalStack:
+    template_path: Path = TEMPLATE
+    calls: Counter[str] = field(default_factory=Counter)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
+    functions: dict[str, str] = field(default_factory=dict)  # physical name -> logical id
+    _handlers: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.template = load_template(self.template_path)
+        self.resolver = Resolver(self.template)
+        self._mock: Any = None
+        self.lock = threading.RLock()
+
+    # ----------------------------------------------------------------- lifecycle
+    def start(self) -> LocalStack:
+        _fake_credentials()
+        from moto import mock_aws
+
+        self._mock = mock_aws(config=MOTO_CONFIG)  # type: ignore[arg-type]
+        self._mock.start()
+        self._name_resources()
+        os.environ.update(self.resolver.function_environment())
+        os.environ.update(
+            {
+                "VIGIL_LOCAL": "1",
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "POWERTOOLS_DEV": os.environ.get("POWERTOOLS_DEV", "false"),
+            }
+        )
+        _install_patches(self)
+        self._reset_vigil_clients()
+        self._create_resources()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        _active_stacks.discard(self)
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ----------------------------------------------------------------- naming
+    def _name_resources(self) -> None:
+        resolver, physical = self.resolver, self.resolver.physical
+        arn = f"{REGION}:{ACCOUNT}"
+        stage = resolver.parameters()["Stage"]
+        for name, resource in self.template["Resources"].items():
+            props = resource.get("Properties", {})
+            kind = resource["Type"]
+            if kind == "AWS::DynamoDB::Table":
+                table = resolver.resolve(props.get("TableName", name))
+                physical[name] = {"Ref": table, "Arn": f"arn:aws:dynamodb:{arn}:table/{table}"}
+            elif kind == "AWS::SNS::Topic":
+                topic = resolver.resolve(props.get("TopicName", name))
+                physical[name] = {"Ref": f"arn:aws:sns:{arn}:{topic}", "TopicName": topic}
+            elif kind == "AWS::SQS::Queue":
+                queue = resolver.resolve(props.get("QueueName", name))
+                physical[name] = {
+                    "Ref": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{queue}",
+                    "Arn": f"arn:aws:sqs:{arn}:{queue}",
+                    "QueueName": queue,
+                }
+            elif kind == "AWS::Serverless::Function":
+                function = resolver.resolve(props.get("FunctionName", name))
+                physical[name] = {"Ref": function, "Arn": f"arn:aws:lambda:{arn}:function:{function}"}
+                self.functions[function] = name
+            elif kind == "AWS::SecretsManager::Secret":
+                secret = resolver.resolve(props.get("Name", name))
+                physical[name] = {"Ref": f"arn:aws:secretsmanager:{arn}:secret:{secret}", "Name": secret}
+            elif kind == "AWS::Serverless::StateMachine":
+                machine = resolver.resolve(props.get("Name", name))
+                physical[name] = {"Ref": f"arn:aws:states:{arn}:stateMachine:{machine}", "Name": machine}
+            else:
+                physical[name] = {"Ref": f"{name.lower()}-{stage}"}
+
+    # ----------------------------------------------------------------- creation
+    def _create_resources(self) -> None:
+        import boto3
+
+        self.clients = {s: boto3.client(s, region_name=REGION) for s in _SERVICES}
+        for name, props in self.resolver.resources("AWS::DynamoDB::Table").items():
+            self._create_table(self.resolver.resolve(props))
+        for name in self.resolver.resources("AWS::SNS::Topic"):
+            self.clients["sns"].create_topic(Name=self.resolver.physical[name]["TopicName"])
+        self._create_queues()
+        for props in self.resolver.resources("AWS::SNS::Subscription").values():
+            self._subscribe(self.resolver.resolve(props))
+        self._create_functions()
+        for name, props in self.resolver.resources("AWS::Serverless::StateMachine").items():
+            self._create_state_machine(name, props)
+        for name, props in self.resolver.resources("AWS::SecretsManager::Secret").items():
+            self._create_secret(name, self.resolver.resolve(props))
+        self._verify_sender()
+
+    def _create_table(self, props: dict[str, Any]) -> None:
+        dynamodb = self.clients["dynamodb"]
+        wanted = ("TableName", "AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
+        dynamodb.create_table(**{k: props[k] for k in wanted if k in props})
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl:
+            dynamodb.update_time_to_live(TableName=props["TableName"], TimeToLiveSpecification=ttl)
+
+    def _create_queues(self) -> None:
+        queues = self.resolver.resources("AWS::SQS::Queue")
+        # Dead-letter queues first: the others point at them.
+        for name in sorted(queues, key=lambda n: "RedrivePolicy" in queues[n]):
+            props = self.resolver.resolve(queues[name])
+            attributes = {}
+            if "RedrivePolicy" in props:
+                attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+            for prop in ("VisibilityTimeout", "MessageRetentionPeriod"):
+                if prop in props:
+                    attributes[prop] = str(props[prop])
+            self.clients["sqs"].create_queue(QueueName=props["QueueName"], Attributes=attributes)
+
+    def _subscribe(self, props: dict[str, Any]) -> None:
+        attributes = {}
+        if "FilterPolicy" in props:
+            attributes["FilterPolicy"] = json.dumps(props["FilterPolicy"])
+        if props.get("RawMessageDelivery"):
+            attributes["RawMessageDelivery"] = "true"
+        self.clients["sns"].subscribe(
+            TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"],
+            Attributes=attributes,
+        )
+
+    def _create_functions(self) -> None:
+        role = self.clients["iam"].create_role(
+            RoleName="vigil-local", AssumeRolePolicyDocument="{}"
+        )["Role"]["Arn"]
+        code = _empty_zip()
+        for logical, props in self.resolver.resources("AWS::Serverless::Function").items():
+            physical = self.resolver.physical[logical]
+            self.clients["lambda"].create_function(
+                FunctionName=physical["Ref"], Runtime="python3.13", Role=role,
+                Handler=props.get("Handler", "app.lambda_handler"), Code={"ZipFile": code},
+            )
+            for event in props.get("Events", {}).values():
+                self._wire_event(logical, event["Type"], self.resolver.resolve(event["Properties"]))
+
+    def _wire_event(self, logical: str, kind: str, props: dict[str, Any]) -> None:
+        function_arn = self.resolver.physical[logical]["Arn"]
+        if kind == "Api":
+            self.routes.append(Route(props["Path"], props["Method"].upper(), logical))
+        elif kind == "SNS":
+            self.clients["sns"].subscribe(TopicArn=props["Topic"], Protocol="lambda", Endpoint=function_arn)
+        elif kind == "EventBridgeRule":
+            rule = f"{logical}-{len(self.routes)}-rule"
+            self.clients["events"].put_rule(Name=rule, EventPattern=json.dumps(props["Pattern"]))
+            self.clients["events"].put_targets(Rule=rule, Targets=[{"Id": logical, "Arn": function_arn}])
+        elif kind == "SQS":
+            # Created disabled: moto would invoke once per message with no retry; the pollers
+            # below read these mappings and behave like Lambda's SQS poller instead.
+            mapping = self.clients["lambda"].create_event_source_mapping(
+                EventSourceArn=props["Queue"], FunctionName=function_arn,
+                BatchSize=props.get("BatchSize", 10), Enabled=False,
+                FunctionResponseTypes=props.get("FunctionResponseTypes", []),
+            )
+            self._start_poller(mapping)
+
+    def _create_state_machine(self, logical: str, props: dict[str, Any]) -> None:
+        definition = (ROOT / props["DefinitionUri"]).read_text()
+        for key, value in self.resolver.resolve(props.get("DefinitionSubstitutions", {})).items():
+            definition = definition.replace("${" + key + "}", value)
+        role = f"arn:aws:iam::{ACCOUNT}:role/vigil-local"
+        self.clients["stepfunctions"].create_state_machine(
+            name=self.resolver.physical[logical]["Name"], definition=definition, roleArn=role,
+            type=props.get("Type", "STANDARD"),
+        )
+
+    def _create_secret(self, logical: str, props: dict[str, Any]) -> None:
+        generate = props.get("GenerateSecretString", {})
+        value = json.loads(generate.get("SecretStringTemplate", "{}"))
+        value[generate.get("GenerateStringKey", "value")] = secrets.token_urlsafe(36)
+        arn = self.clients["secretsmanager"].create_secret(
+            Name=props["Name"], SecretString=json.dumps(value)
+        )["ARN"]
+        # moto appends a random suffix to secret ARNs, as AWS does: Ref must return the real one.
+        self.resolver.physical[logical]["Ref"] = arn
+        os.environ.update(self.resolver.function_environment())
+
+    def _verify_sender(self) -> None:
+        sender = self.resolver.parameters().get("SenderEmail")
+        if sender:
+            self.clients["ses"].verify_email_identity(EmailAddress=sender)
+
+    def _reset_vigil_clients(self) -> None:
+        from vigil.adapters import aws
+
+        aws.reset_clients()
+        if self._count_call not in aws.client_hooks:
+            aws.client_hooks.append(self._count_call)
+
+    # ----------------------------------------------------------------- dispatch
+    def handler(self, logical: str) -> Callable[..., Any]:
+        if logical not in self._handlers:
+            code_uri = self.template["Resources"][logical]["Properties"]["CodeUri"]
+            module_name, _, function = (
+                self.template["Resources"][logical]["Properties"].get("Handler", "app.lambda_handler")
+            ).rpartition(".")
+            module = importlib.import_module(f"{code_uri.strip('/').replace('/', '.')}.{module_name}")
+            self._handlers[logical] = getattr(module, function)
+        return self._handlers[logical]
+
+    def invoke(self, logical: str, event: Any) -> Any:
+        """Run a function's real handler in-process, as Lambda would."""
+        name = self.resolver.physical[logical]["Ref"]
+        return self.handler(logical)(event, LambdaContext(name))
+
+    def logical_for(self, function_name_or_arn: str) -> str:
+        name = function_name_or_arn.split(":function:")[-1].split(":")[0]
+        return self.functions.get(name, name)
+
+    def invoke_serialized(self, function_name_or_arn: str, body: bytes | str | None) -> tuple[bytes, bool]:
+        """Invoke with a JSON body and return (JSON result, failed) like the Lambda Invoke API."""
+        event = json.loads(body or b"{}")
+        try:
+            result = self.invoke(self.logical_for(function_name_or_arn), event)
+        except Exception as error:  # becomes FunctionError, as Lambda reports it
+            payload = {"errorType": type(error).__name__, "errorMessage": str(error)}
+            return json.dumps(payload).encode(), True
+        return json.dumps(result, default=str).encode(), False
+
+    def deliver_sns(self, topic_arn: str, function_arn: str, message: str, subject: str | None,
+                    message_id: str, attributes: dict[str, Any] | None = None) -> None:
+        record = {
+            "EventSource": "aws:sns", "EventVersion": "1.0",
+            "EventSubscriptionArn": f"{topic_arn}:{uuid.uuid4()}",
+            "Sns": {
+                "Type": "Notification", "MessageId": message_id, "TopicArn": topic_arn,
+                "Subject": subject, "Message": message,
+                "Timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                "SignatureVersion": "1", "Signature": "LOCAL", "SigningCertUrl": "LOCAL",
+                "UnsubscribeUrl": "LOCAL", "MessageAttributes": attributes or {},
+            },
+        }
+        self.invoke(self.logical_for(function_arn), {"Records": [record]})
+
+    def put_events(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Deliver events to the Lambda targets of matching rules (moto cannot, see DESIGN 4)."""
+        from moto.events.models import events_backends
+
+        backend = events_backends[ACCOUNT][REGION]
+        results = []
+        for entry in entries:
+            event = _as_event(entry)
+            targets = []
+            for rule in list(backend.rules.values()):
+                if rule.event_pattern and rule.event_pattern.matches_event(event):
+                    for target in rule.targets:
+                        self.invoke(self.logical_for(target["Arn"]), event)
+                        targets.append(target["Id"])
+            results.append({"EventId": event["id"], "Targets": targets})
+        return results
+
+    # ----------------------------------------------------------------- SQS pollers
+    def _start_poller(self, mapping: dict[str, Any]) -> None:
+        thread = threading.Thread(target=self._poll, args=(mapping,), daemon=True,
+                                  name=f"poller-{mapping['EventSourceArn'].rsplit(':', 1)[-1]}")
+        self._threads.append(thread)
+        thread.start()
+
+    def _poll(self, mapping: dict[str, Any]) -> None:
+        from moto.sqs.models import sqs_backends
+
+        backend = sqs_backends[ACCOUNT][REGION]
+        queue_name = mapping["EventSourceArn"].rsplit(":", 1)[-1]
+        while not self._stop.is_set():
+            messages = backend.receive_message(queue_name, mapping["BatchSize"], 1, LOCAL_RETRY_SECONDS)
+            if messages:
+                self._process_batch(backend, queue_name, mapping, messages)
+
+    def _process_batch(self, backend: Any, queue_name: str, mapping: dict[str, Any], messages: list[Any]) -> None:
+        event = {"Records": [_sqs_record(m, mapping["EventSourceArn"]) for m in messages]}
+        try:
+            result = self.invoke(self.logical_for(mapping["FunctionArn"]), event) or {}
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        except Exception:  # the whole batch failed: every message is retried
+            failed = {m.id for m in messages}
+        for message in messages:
+            if message.id not in failed:
+                backend.delete_message(queue_name, message.receipt_handle)
+
+    # ----------------------------------------------------------------- observation
+    def _count_call(self, client: Any) -> None:
+        service = client.meta.service_model.service_name
+
+        def count(model: Any, **_: Any) -> None:
+            self.calls[f"{service}:{model.name}"] += 1
+
+        def remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            context["vigil_params"] = dict(params)
+
+        def record(model: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            params = context.get("vigil_params", {})
+            entry = _outbox_entry(service, model.name, params, parsed)
+            if entry:
+                self.outbox.append(entry)
+
+        client.meta.events.register("before-call", count)
+        client.meta.events.register("before-parameter-build", remember)
+        client.meta.events.register("after-call", record)
+
+    def record_http_delivery(self, entry: dict[str, Any]) -> None:
+        self.outbox.append(entry)
+
+
+def _outbox_entry(service: str, operation: str, params: dict[str, Any], parsed: dict[str, Any]) -> dict[str, Any] | None:
+    error = parsed.get("Error", {}).get("Code")
+    result = f"error: {error}" if error else "sent"
+    if service == "ses" and operation in ("SendEmail", "SendRawEmail"):
+        destination = params.get("Destination", {}).get("ToAddresses", [])
+        message = params.get("Message", {})
+        body = {k: v.get("Data") for k, v in message.get("Body", {}).items()}
+        return {"channel": "email", "target": ",".join(destination), "subject": message.get("Subject", {}).get("Data"),
+                "body": body, "result": result, "at": _now()}
+    if service == "sns" and operation == "Publish" and params.get("PhoneNumber"):
+        return {"channel": "sms", "target": params["PhoneNumber"], "body": params.get("Message"),
+                "result": result, "at": _now()}
+    return None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _sqs_record(message: Any, queue_arn: str) -> dict[str, Any]:
+    attributes = {
+        name: {"stringValue": attr.get("string_value"), "dataType": attr.get("data_type", "String")}
+        for name, attr in (message.message_attributes or {}).items()
+    }
+    return {
+        "messageId": message.id,
+        "receiptHandle": message.receipt_handle,
+        "body": message.body,
+        "attributes": {
+            "ApproximateReceiveCount": str(message.approximate_receive_count),
+            "SentTimestamp": str(message.sent_timestamp),
+        },
+        "messageAttributes": attributes,
+        "md5OfBody": message.body_md5,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": REGION,
+    }
+
+
+def _as_event(entry: dict[str, Any]) -> dict[str, Any]:
+    """A PutEvents entry (Source, DetailType, Detail) or an already-formed event."""
+    if "detail-type" in entry:
+        return {"id": str(uuid.uuid4()), "account": ACCOUNT, "region": REGION, **entry}
+    detail = entry.get("Detail", "{}")
+    return {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": entry.get("DetailType", ""),
+        "source": entry.get("Source", ""), "account": ACCOUNT, "time": _now(), "region": REGION,
+        "resources": entry.get("Resources", []),
+        "detail": json.loads(detail) if isinstance(detail, str) else detail,
+    }
+
+
+def _empty_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", "# the local runtime dispatches to functions/<name>/app.py\n")
+    return buffer.getvalue()
+
+
+def _fake_credentials() -> None:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing", "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+    }.items():
+        os.environ[name] = value
+
+
+_SERVICES = ("dynamodb", "sns", "sqs", "lambda", "iam", "events", "stepfunctions", "ses", "secretsmanager")
+
+# ---------------------------------------------------------------------- moto patches
+_active_stacks: set[LocalStack] = set()
+_patched = False
+
+
+def _current() -> LocalStack:
+    return next(iter(_active_stacks))
+
+
+def _install_patches(stack: LocalStack) -> None:
+    """Route moto's Lambda invocations to the real handlers, serialise moto's request handling
+    (DynamoDB applies one conditional write at a time per item; moto alone does not)."""
+    global _patched
+    _active_stacks.clear()
+    _active_stacks.add(stack)
+    if _patched:
+        return
+    _patched = True
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+    from moto.core.botocore_stubber import BotocoreStubber
+    from moto.sns.models import Subscription
+
+    def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any) -> bytes:
+        payload, failed = _current().invoke_serialized(function_name, body)
+        if failed:
+            response_headers["x-amz-function-error"] = "Unhandled"
+        return payload
+
+    original_publish = Subscription.publish
+
+    def publish(self: Any, message: str, message_id: str, subject: str | None = None,
+                message_attributes: Any = None, group_id: Any = None, deduplication_id: Any = None) -> None:
+        if self.protocol == "lambda":
+            _current().deliver_sns(self.topic.arn, self.endpoint, message, subject, message_id)
+            return
+        original_publish(self, message, message_id, subject=subject, message_attributes=message_attributes,
+                         group_id=group_id, deduplication_id=deduplication_id)
+
+    original_call = BotocoreStubber.__call__
+
+    def locked_call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with _current().lock:
+            return original_call(self, *args, **kwargs)
+
+    LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]
+    Subscription.publish = publish  # type: ignore[method-assign]
+    BotocoreStubber.__call__ = locked_call  # type: ignore[method-assign]
