@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vigil.http.app import build_ingest_app
+from vigil.http.app import build_ingest_app, treat_body_as_json
 from vigil.observability import logger, metrics, tracer
 
 app = build_ingest_app()
@@ -14,4 +14,4 @@ app = build_ingest_app()
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return app.resolve(treat_body_as_json(event), context)

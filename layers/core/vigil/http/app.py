@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from vigil import __version__
@@ -40,3 +42,13 @@ def openapi_json() -> str:
         "Management routes need `Authorization: Bearer <api key>`; ingestion routes use the "
         "integration token.",
     )
+
+
+def treat_body_as_json(event: dict[str, Any]) -> dict[str, Any]:
+    """Every Vigil body is JSON. `curl -d` and SNS label theirs as form data or text: say JSON,
+    so that a body is judged by what it is, not by its label."""
+    headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
+    headers["Content-Type"] = "application/json"
+    multi = {k: v for k, v in (event.get("multiValueHeaders") or {}).items() if k.lower() != "content-type"}
+    multi["Content-Type"] = ["application/json"]
+    return {**event, "headers": headers, "multiValueHeaders": multi}
