@@ -503,13 +503,12 @@ def _install_patches(stack: LocalStack) -> None:
 
     original_publish = Subscription.publish
 
-    def publish(self: Any, message: str, message_id: str, subject: str | None = None,
-                message_attributes: Any = None, group_id: Any = None, deduplication_id: Any = None) -> None:
+    def publish(self: Any, message: str, message_id: str, *args: Any, **kwargs: Any) -> None:
         if self.protocol == "lambda":
+            subject = kwargs.get("subject", args[0] if args else None)
             _current().deliver_sns(self.topic.arn, self.endpoint, message, subject, message_id)
             return
-        original_publish(self, message, message_id, subject=subject, message_attributes=message_attributes,
-                         group_id=group_id, deduplication_id=deduplication_id)
+        original_publish(self, message, message_id, *args, **kwargs)
 
     original_call = BotocoreStubber.__call__
 

@@ -12,16 +12,15 @@ from __future__ import annotations
 import copy
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from vigil.domain.alerts import NormalizedAlert
 from vigil.domain.errors import InvalidInput
 from vigil.domain.parsers import KINDS, parse
@@ -83,7 +82,7 @@ def load(name: str) -> Any:
 PAYLOAD_FILES = sorted(
     (kind, path.name)
     for path in PAYLOADS.glob("*.json")
-    if (kind := _kind_of(path.name)) is not None
+    if (kind := _kind_of(path.name)) is not None  # skips API Gateway events, PD webhook v3
 )
 ALERT_FILES = [(kind, name) for kind, name in PAYLOAD_FILES if parse(kind, load(name))]
 
@@ -183,7 +182,10 @@ def _container(node: Any) -> Any:
 def node_paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
     """The path of every node below `node` (Embedded documents are entered transparently)."""
     inner = _container(node)
-    steps = inner.keys() if isinstance(inner, dict) else range(len(inner)) if isinstance(inner, list) else ()
+    if isinstance(inner, dict):
+        steps: Iterable[Any] = inner.keys()
+    else:
+        steps = range(len(inner)) if isinstance(inner, list) else ()
     for step in steps:
         yield (*prefix, step)
         yield from node_paths(inner[step], (*prefix, step))
@@ -224,9 +226,11 @@ def _timestamp_like(original: Any) -> st.SearchStrategy[Any]:
         return st.floats(min_value=0, max_value=4.1e9)
     if isinstance(original, str) and original.isdigit():
         return seconds.map(lambda s: str(s * 1000))
-    zones = st.sampled_from([UTC, timezone(timedelta(hours=-4)), timezone(timedelta(hours=5))])
+    offsets: list[tzinfo] = [UTC, timezone(timedelta(hours=-4)), timezone(timedelta(hours=5))]
     aware = st.datetimes(
-        min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1), timezones=zones
+        min_value=datetime(1971, 1, 1),
+        max_value=datetime(2100, 1, 1),
+        timezones=st.sampled_from(offsets),
     )
     return st.one_of(
         aware.map(lambda d: d.isoformat()),
@@ -240,13 +244,14 @@ def retime(node: Any, data: st.DataObject) -> Any:
     if isinstance(node, Embedded):
         return Embedded(retime(node.value, data))
     if isinstance(node, dict):
-        return {
-            key: data.draw(_timestamp_like(value)) if key in _TIMESTAMP_KEYS else retime(value, data)
-            for key, value in node.items()
-        }
+        return {key: _retime_field(key, value, data) for key, value in node.items()}
     if isinstance(node, list):
         return [retime(item, data) for item in node]
     return node
+
+
+def _retime_field(key: str, value: Any, data: st.DataObject) -> Any:
+    return data.draw(_timestamp_like(value)) if key in _TIMESTAMP_KEYS else retime(value, data)
 
 
 def parse_or_invalid(kind: str, payload: object) -> list[NormalizedAlert] | None:

@@ -120,7 +120,7 @@ def timeline(incident_id: str, record: dict[str, Any] | None = None) -> list[dic
         "message": f"incident opened ({record['severity']}), assigned to {record['assigned_team']}",
         "data": {"source": record.get("source")},
     }
-    entries = dynamo.query_all(incident_pk(incident_id), sk_prefix="TL#")
+    entries = sorted(dynamo.query_all(incident_pk(incident_id), sk_prefix="TL#"), key=lambda e: (e["at"], e["sk"]))
     return [opened, *(_public_entry(e) for e in entries)]
 
 
@@ -135,7 +135,8 @@ def add_timeline(incident_id: str, kind: str, message: str, *, actor: str = "sys
     suffix = entry_id or secrets.token_hex(4)
     item = {
         "pk": incident_pk(incident_id),
-        "sk": f"TL#{now}#{suffix}" if entry_id is None else f"TL#{entry_id}",
+        # Idempotent entries are keyed by their id alone; reads order every entry by `at`.
+        "sk": f"TL#{now}#{suffix}" if entry_id is None else f"TL#E#{entry_id}",
         "at": now, "kind": kind, "actor": actor, "message": message, "data": data or {},
     }
     if entry_id is None:

@@ -56,7 +56,7 @@ _STATES = {
     "ok": AlertStatus.RESOLVED,
     "insufficient_data": AlertStatus.UNKNOWN,
 }
-_ALARM_ARN = re.compile(r"^arn:aws[a-z-]*:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:(.+)$", re.S)
+_ALARM_ARN = re.compile(r"^arn:aws[a-z-]*:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:(.+)$", re.DOTALL)
 _REGION_CODE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
 # Key names of a metric-math entry: SNS messages use PascalCase, EventBridge camelCase.
