@@ -9,8 +9,9 @@ FIND_PYTHON := for v in 3.13 3.12 3.11; do \
 	    [ -x "$$c" ] && "$$c" -c 'import sys' 2>/dev/null && { echo "$$c"; exit 0; }; \
 	  done; done; exit 1
 PYTHON ?= $(shell $(FIND_PYTHON))
+export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test test-fast lint typecheck validate build deploy bench openapi clean
+.PHONY: run test lint build deploy api-key bench openapi clean
 
 $(VENV)/.ok: requirements/dev.lock
 	@test -n "$(PYTHON)" || { echo "need python 3.11, 3.12 or 3.13 on PATH or in ~/.pyenv" >&2; exit 1; }
@@ -43,6 +44,9 @@ build: $(TOOLS)/.ok
 
 deploy: build
 	$(TOOLS)/bin/sam deploy --config-env $${VIGIL_ENV:-default}
+
+api-key: $(VENV)/.ok
+	$(PY) -m local.admin create-key --stack $${VIGIL_STACK:-vigil-dev}
 
 bench: $(VENV)/.ok
 	$(PY) -m bench

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -21,10 +22,8 @@ def main() -> int:
     print("Loopback webhook targets and plain http are allowed here; a deployed stack refuses them.")
     print(f"Try: curl -H 'Authorization: Bearer {runtime.api_key}' {runtime.url}/api/incident_response")
     print("Ctrl-C stops it.", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
-    except KeyboardInterrupt:
-        pass
     runtime.close()
     print("stopped")
     return 0

@@ -17,8 +17,15 @@ MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 LOCAL_PREFIX = "/_local/"
 
 
-def proxy_event(method: str, raw_path: str, headers: dict[str, str], body: bytes,
-                route: Route, path_params: dict[str, str], stage: str) -> dict[str, Any]:
+def proxy_event(
+    method: str,
+    raw_path: str,
+    headers: dict[str, str],
+    body: bytes,
+    route: Route,
+    path_params: dict[str, str],
+    stage: str,
+) -> dict[str, Any]:
     """An API Gateway REST (v1) proxy event, shaped like the one in ../shared/payloads."""
     split = urlsplit(raw_path)
     query = parse_qs(split.query, keep_blank_values=True)
@@ -59,7 +66,7 @@ class LocalHandler(BaseHTTPRequestHandler):
     stack: LocalStack
     server_version = "VigilLocal/1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         if getattr(self.server, "verbose", False):
             super().log_message(format, *args)
 
@@ -136,7 +143,7 @@ class LocalHandler(BaseHTTPRequestHandler):
 
 def local_endpoint(stack: LocalStack, method: str, path: str, body: bytes) -> tuple[int, Any]:
     """The /_local/ endpoints: what a request cost, what the stack sent, and every trigger."""
-    parts = path[len(LOCAL_PREFIX):].strip("/").split("/")
+    parts = path[len(LOCAL_PREFIX) :].strip("/").split("/")
     try:
         payload = json.loads(body) if body else {}
     except json.JSONDecodeError:
@@ -159,7 +166,9 @@ def local_endpoint(stack: LocalStack, method: str, path: str, body: bytes) -> tu
         case ("POST", ["put-events"]):
             entries = payload.get("Entries", [payload]) if isinstance(payload, dict) else payload
             return 200, {"Entries": stack.put_events(entries)}
-    return 404, {"error": {"code": "not_found", "message": f"no local endpoint {method} {path}", "details": []}}
+    return 404, {
+        "error": {"code": "not_found", "message": f"no local endpoint {method} {path}", "details": []}
+    }
 
 
 def publish(stack: LocalStack, logical: str, payload: Any) -> dict[str, Any]:

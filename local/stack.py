@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from local.template import ACCOUNT, REGION, ROOT, TEMPLATE, Resolver, load_template
 
@@ -104,7 +104,7 @@ class LocalStack:
         _fake_credentials()
         from moto import mock_aws
 
-        self._mock = mock_aws(config=MOTO_CONFIG)  # type: ignore[arg-type]
+        self._mock = mock_aws(config=cast(Any, MOTO_CONFIG))
         self._mock.start()
         self._name_resources()
         os.environ.update(self.resolver.function_environment())
@@ -174,8 +174,9 @@ class LocalStack:
     def _create_resources(self) -> None:
         import boto3
 
-        self.clients = {s: boto3.client(s, region_name=REGION) for s in _SERVICES}
-        for name, props in self.resolver.resources("AWS::DynamoDB::Table").items():
+        new_client: Any = boto3.client
+        self.clients = {s: new_client(s, region_name=REGION) for s in _SERVICES}
+        for props in self.resolver.resources("AWS::DynamoDB::Table").values():
             self._create_table(self.resolver.resolve(props))
         for name in self.resolver.resources("AWS::SNS::Topic"):
             self.clients["sns"].create_topic(Name=self.resolver.physical[name]["TopicName"])
@@ -217,20 +218,25 @@ class LocalStack:
         if props.get("RawMessageDelivery"):
             attributes["RawMessageDelivery"] = "true"
         self.clients["sns"].subscribe(
-            TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"],
+            TopicArn=props["TopicArn"],
+            Protocol=props["Protocol"],
+            Endpoint=props["Endpoint"],
             Attributes=attributes,
         )
 
     def _create_functions(self) -> None:
-        role = self.clients["iam"].create_role(
-            RoleName="vigil-local", AssumeRolePolicyDocument="{}"
-        )["Role"]["Arn"]
+        role = self.clients["iam"].create_role(RoleName="vigil-local", AssumeRolePolicyDocument="{}")["Role"][
+            "Arn"
+        ]
         code = _empty_zip()
         for logical, props in self.resolver.resources("AWS::Serverless::Function").items():
             physical = self.resolver.physical[logical]
             self.clients["lambda"].create_function(
-                FunctionName=physical["Ref"], Runtime="python3.13", Role=role,
-                Handler=props.get("Handler", "app.lambda_handler"), Code={"ZipFile": code},
+                FunctionName=physical["Ref"],
+                Runtime="python3.13",
+                Role=role,
+                Handler=props.get("Handler", "app.lambda_handler"),
+                Code={"ZipFile": code},
             )
             for event in props.get("Events", {}).values():
                 self._wire_event(logical, event["Type"], self.resolver.resolve(event["Properties"]))
@@ -249,8 +255,10 @@ class LocalStack:
             # Created disabled: moto would invoke once per message with no retry; the pollers
             # below read these mappings and behave like Lambda's SQS poller instead.
             mapping = self.clients["lambda"].create_event_source_mapping(
-                EventSourceArn=props["Queue"], FunctionName=function_arn,
-                BatchSize=props.get("BatchSize", 10), Enabled=False,
+                EventSourceArn=props["Queue"],
+                FunctionName=function_arn,
+                BatchSize=props.get("BatchSize", 10),
+                Enabled=False,
                 FunctionResponseTypes=props.get("FunctionResponseTypes", []),
             )
             self._start_poller(mapping)
@@ -261,7 +269,9 @@ class LocalStack:
             definition = definition.replace("${" + key + "}", value)
         role = f"arn:aws:iam::{ACCOUNT}:role/vigil-local"
         self.clients["stepfunctions"].create_state_machine(
-            name=self.resolver.physical[logical]["Name"], definition=definition, roleArn=role,
+            name=self.resolver.physical[logical]["Name"],
+            definition=definition,
+            roleArn=role,
             type=props.get("Type", "STANDARD"),
         )
 
@@ -318,17 +328,31 @@ class LocalStack:
             return json.dumps(payload).encode(), True
         return json.dumps(result, default=str).encode(), False
 
-    def deliver_sns(self, topic_arn: str, function_arn: str, message: str, subject: str | None,
-                    message_id: str, attributes: dict[str, Any] | None = None) -> None:
+    def deliver_sns(
+        self,
+        topic_arn: str,
+        function_arn: str,
+        message: str,
+        subject: str | None,
+        message_id: str,
+        attributes: dict[str, Any] | None = None,
+    ) -> None:
         record = {
-            "EventSource": "aws:sns", "EventVersion": "1.0",
+            "EventSource": "aws:sns",
+            "EventVersion": "1.0",
             "EventSubscriptionArn": f"{topic_arn}:{uuid.uuid4()}",
             "Sns": {
-                "Type": "Notification", "MessageId": message_id, "TopicArn": topic_arn,
-                "Subject": subject, "Message": message,
+                "Type": "Notification",
+                "MessageId": message_id,
+                "TopicArn": topic_arn,
+                "Subject": subject,
+                "Message": message,
                 "Timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                "SignatureVersion": "1", "Signature": "LOCAL", "SigningCertUrl": "LOCAL",
-                "UnsubscribeUrl": "LOCAL", "MessageAttributes": attributes or {},
+                "SignatureVersion": "1",
+                "Signature": "LOCAL",
+                "SigningCertUrl": "LOCAL",
+                "UnsubscribeUrl": "LOCAL",
+                "MessageAttributes": attributes or {},
             },
         }
         self.invoke(self.logical_for(function_arn), {"Records": [record]})
@@ -342,8 +366,8 @@ class LocalStack:
         for entry in entries:
             event = _as_event(entry)
             targets = []
-            for rule in list(backend.rules.values()):
-                if rule.event_pattern and rule.event_pattern.matches_event(event):
+            for rule in list(backend.event_buses["default"].rules.values()):
+                if rule.event_pattern and rule.event_pattern.matches_event(cast(Any, event)):
                     for target in rule.targets:
                         self.invoke(self.logical_for(target["Arn"]), event)
                         targets.append(target["Id"])
@@ -352,8 +376,12 @@ class LocalStack:
 
     # ----------------------------------------------------------------- SQS pollers
     def _start_poller(self, mapping: dict[str, Any]) -> None:
-        thread = threading.Thread(target=self._poll, args=(mapping,), daemon=True,
-                                  name=f"poller-{mapping['EventSourceArn'].rsplit(':', 1)[-1]}")
+        thread = threading.Thread(
+            target=self._poll,
+            args=(mapping,),
+            daemon=True,
+            name=f"poller-{mapping['EventSourceArn'].rsplit(':', 1)[-1]}",
+        )
         self._threads.append(thread)
         thread.start()
 
@@ -367,7 +395,9 @@ class LocalStack:
             if messages:
                 self._process_batch(backend, queue_name, mapping, messages)
 
-    def _process_batch(self, backend: Any, queue_name: str, mapping: dict[str, Any], messages: list[Any]) -> None:
+    def _process_batch(
+        self, backend: Any, queue_name: str, mapping: dict[str, Any], messages: list[Any]
+    ) -> None:
         event = {"Records": [_sqs_record(m, mapping["EventSourceArn"]) for m in messages]}
         try:
             result = self.invoke(self.logical_for(mapping["FunctionArn"]), event) or {}
@@ -402,18 +432,31 @@ class LocalStack:
         self.outbox.append(entry)
 
 
-def _outbox_entry(service: str, operation: str, params: dict[str, Any], parsed: dict[str, Any]) -> dict[str, Any] | None:
+def _outbox_entry(
+    service: str, operation: str, params: dict[str, Any], parsed: dict[str, Any]
+) -> dict[str, Any] | None:
     error = parsed.get("Error", {}).get("Code")
     result = f"error: {error}" if error else "sent"
     if service == "ses" and operation in ("SendEmail", "SendRawEmail"):
         destination = params.get("Destination", {}).get("ToAddresses", [])
         message = params.get("Message", {})
         body = {k: v.get("Data") for k, v in message.get("Body", {}).items()}
-        return {"channel": "email", "target": ",".join(destination), "subject": message.get("Subject", {}).get("Data"),
-                "body": body, "result": result, "at": _now()}
+        return {
+            "channel": "email",
+            "target": ",".join(destination),
+            "subject": message.get("Subject", {}).get("Data"),
+            "body": body,
+            "result": result,
+            "at": _now(),
+        }
     if service == "sns" and operation == "Publish" and params.get("PhoneNumber"):
-        return {"channel": "sms", "target": params["PhoneNumber"], "body": params.get("Message"),
-                "result": result, "at": _now()}
+        return {
+            "channel": "sms",
+            "target": params["PhoneNumber"],
+            "body": params.get("Message"),
+            "result": result,
+            "at": _now(),
+        }
     return None
 
 
@@ -448,8 +491,13 @@ def _as_event(entry: dict[str, Any]) -> dict[str, Any]:
         return {"id": str(uuid.uuid4()), "account": ACCOUNT, "region": REGION, **entry}
     detail = entry.get("Detail", "{}")
     return {
-        "version": "0", "id": str(uuid.uuid4()), "detail-type": entry.get("DetailType", ""),
-        "source": entry.get("Source", ""), "account": ACCOUNT, "time": _now(), "region": REGION,
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": entry.get("DetailType", ""),
+        "source": entry.get("Source", ""),
+        "account": ACCOUNT,
+        "time": _now(),
+        "region": REGION,
         "resources": entry.get("Resources", []),
         "detail": json.loads(detail) if isinstance(detail, str) else detail,
     }
@@ -464,9 +512,12 @@ def _empty_zip() -> bytes:
 
 def _fake_credentials() -> None:
     for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SECURITY_TOKEN": "testing", "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
     }.items():
         os.environ[name] = value
 
@@ -495,7 +546,9 @@ def _install_patches(stack: LocalStack) -> None:
     from moto.core.botocore_stubber import BotocoreStubber
     from moto.sns.models import Subscription
 
-    def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any) -> bytes:
+    def invoke(
+        self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
+    ) -> bytes:
         payload, failed = _current().invoke_serialized(function_name, body)
         if failed:
             response_headers["x-amz-function-error"] = "Unhandled"

@@ -14,7 +14,10 @@ def test_health_needs_no_key_and_reports_each_component(api: ApiClient) -> None:
     assert reply.body["status"] == "ok"
     assert reply.body["version"]
     assert {c["component"]: c["status"] for c in reply.body["components"]} == {
-        "table": "ok", "escalation": "ok", "notifications": "ok"}
+        "table": "ok",
+        "escalation": "ok",
+        "notifications": "ok",
+    }
 
 
 def test_request_reaches_the_routed_handler_and_its_dynamodb_calls_are_counted(api: ApiClient) -> None:
@@ -62,9 +65,17 @@ def test_unknown_routes_and_tokens(api: ApiClient) -> None:
 
 def test_invoke_runs_a_function_with_a_posted_event(api: ApiClient, runtime: Any) -> None:
     event = {"action": "advance", "incident_id": "inc_does_not_exist", "cursor": {}, "reason": None}
-    reply = api.post("/_local/invoke/ApiFunction", {
-        "resource": "/api/{proxy+}", "path": "/api/health", "httpMethod": "GET", "headers": {},
-        "requestContext": {"requestId": "r1", "stage": "dev"}, "body": None})
+    reply = api.post(
+        "/_local/invoke/ApiFunction",
+        {
+            "resource": "/api/{proxy+}",
+            "path": "/api/health",
+            "httpMethod": "GET",
+            "headers": {},
+            "requestContext": {"requestId": "r1", "stage": "dev"},
+            "body": None,
+        },
+    )
     assert reply.status == 200
     assert reply.body["statusCode"] == 200
     assert '"version"' in reply.body["body"]

@@ -23,8 +23,16 @@ class ApiClient:
     base: str
     key: str | None
 
-    def call(self, method: str, path: str, body: Any = None, *, key: str | None | bool = True,
-             raw: bytes | None = None, headers: dict[str, str] | None = None) -> Reply:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        key: str | bool | None = True,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         request = urllib.request.Request(self.base + path, method=method, data=data)
         request.add_header("Content-Type", "application/json")
@@ -49,7 +57,9 @@ class ApiClient:
         return self.call("PUT", path, body, **kw)
 
     def integration(self, kind: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
-        reply = self.post("/api/integrations", {"name": f"test {kind}", "kind": kind, "settings": settings or {}})
+        reply = self.post(
+            "/api/integrations", {"name": f"test {kind}", "kind": kind, "settings": settings or {}}
+        )
         assert reply.status == 201, reply.body
         return dict(reply.body)
 

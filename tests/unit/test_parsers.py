@@ -62,7 +62,7 @@ def test_unknown_kind_is_rejected_on_the_kind_field(kind: Any) -> None:
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("payload", [None, "text", 3, 2.5, True])
 def test_non_object_body_is_rejected_on_body(kind: str, payload: object) -> None:
-    assert field_of(kind, payload) in {"body", "[0]"}
+    assert field_of(kind, payload) == "body"
 
 
 @pytest.mark.parametrize(

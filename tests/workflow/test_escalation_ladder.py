@@ -8,13 +8,13 @@ from typing import Any
 
 import boto3
 import pytest
+from vigil.domain.escalation import EscalationPolicy, EscalationRule
+from vigil.domain.incidents import IncidentIn
+from vigil.domain.teams import TeamIn
+from vigil.services import escalation, incidents, teams
 
 from tests.helpers.client import ApiClient, wait_for
 from tests.helpers.receiver import Receiver
-from vigil.domain.escalation import EscalationPolicy, EscalationRule
-from vigil.domain.incidents import IncidentIn
-from vigil.services import escalation, incidents, teams
-from vigil.domain.teams import TeamIn
 
 pytestmark = pytest.mark.usefixtures("fresh_policy")
 
@@ -34,16 +34,29 @@ def _pages(incident_id: str) -> list[dict[str, Any]]:
 
 
 def _execution_status(incident_id: str) -> str:
-    arn = escalation.start_ladder.__globals__["settings"]().state_machine_arn.replace(":stateMachine:", ":execution:")
+    arn = escalation.start_ladder.__globals__["settings"]().state_machine_arn.replace(
+        ":stateMachine:", ":execution:"
+    )
     return str(_sfn().describe_execution(executionArn=f"{arn}:{incident_id}")["status"])
 
 
 def _two_rung_policy(delay: int = 1, repeat: int = 0) -> None:
-    escalation.save_policy(EscalationPolicy(
-        rules=[EscalationRule(escalation_level=1, escalate_to="wf_second", escalate_after_seconds=delay,
-                              notification_channels=["webhook"])],
-        repeat=repeat, repeat_after_seconds=1, fallback_target="wf_fallback",
-    ), "test")
+    escalation.save_policy(
+        EscalationPolicy(
+            rules=[
+                EscalationRule(
+                    escalation_level=1,
+                    escalate_to="wf_second",
+                    escalate_after_seconds=delay,
+                    notification_channels=["webhook"],
+                )
+            ],
+            repeat=repeat,
+            repeat_after_seconds=1,
+            fallback_target="wf_fallback",
+        ),
+        "test",
+    )
 
 
 @pytest.fixture
@@ -60,10 +73,16 @@ def test_ladder_pages_rung_zero_at_once_then_escalates_on_timeout(wired_teams: R
     wait_for(lambda: len(_pages(incident_id)) >= 2, timeout=15)
     pages = _pages(incident_id)
     assert [p["data"]["team"] for p in pages[:2]] == ["wf_first", "wf_second"]
-    assert any("no one acknowledged" in e["message"] or "nobody acknowledged" in e["message"]
-               for e in incidents.timeline(incident_id))
-    paths = wait_for(lambda: {r.path for r in wired_teams.requests} >= {"/hook/wf_first", "/hook/wf_second"} and
-                     [r.path for r in wired_teams.requests])
+    assert any(
+        "no one acknowledged" in e["message"] or "nobody acknowledged" in e["message"]
+        for e in incidents.timeline(incident_id)
+    )
+    paths = wait_for(
+        lambda: (
+            {r.path for r in wired_teams.requests} >= {"/hook/wf_first", "/hook/wf_second"}
+            and [r.path for r in wired_teams.requests]
+        )
+    )
     assert paths.count("/hook/wf_first") == 1
 
 
@@ -78,7 +97,8 @@ def test_acknowledge_ends_the_ladder_and_nobody_else_is_paged(wired_teams: Recei
     wait_for(lambda: _execution_status(incident_id) == "SUCCEEDED", timeout=5)
     assert [p["data"]["team"] for p in _pages(incident_id)] == ["wf_first"]
     history = _sfn().get_execution_history(
-        executionArn=incidents.get_record(incident_id)["escalation"]["execution_arn"])["events"]
+        executionArn=incidents.get_record(incident_id)["escalation"]["execution_arn"]
+    )["events"]
     assert not any(e["type"] == "TaskTimedOut" for e in history)
 
 
@@ -87,7 +107,9 @@ def test_manual_escalation_moves_to_the_next_rung_at_once(wired_teams: Receiver,
     incident_id = _open("queue backlog", "wf_first")
     wait_for(lambda: incidents.get_record(incident_id).get("escalation", {}).get("task_token"))
 
-    reply = api.post("/api/incident_response/escalate", {"incident_id": incident_id, "reason": "need db help"})
+    reply = api.post(
+        "/api/incident_response/escalate", {"incident_id": incident_id, "reason": "need db help"}
+    )
     assert reply.status == 200, reply.body
 
     wait_for(lambda: len(_pages(incident_id)) == 2, timeout=5)
@@ -107,15 +129,28 @@ def test_exhausted_ladder_is_recorded_and_pages_the_fallback(wired_teams: Receiv
 
 
 def test_rung_with_false_condition_is_skipped_and_recorded(wired_teams: Receiver) -> None:
-    escalation.save_policy(EscalationPolicy(
-        rules=[
-            EscalationRule(condition="severity == 'low'", escalation_level=1, escalate_to="wf_second",
-                           escalate_after_seconds=1, notification_channels=["webhook"]),
-            EscalationRule(escalation_level=2, escalate_to="wf_fallback", escalate_after_seconds=1,
-                           notification_channels=["webhook"]),
-        ],
-        repeat_after_seconds=1, fallback_target=None,
-    ), "test")
+    escalation.save_policy(
+        EscalationPolicy(
+            rules=[
+                EscalationRule(
+                    condition="severity == 'low'",
+                    escalation_level=1,
+                    escalate_to="wf_second",
+                    escalate_after_seconds=1,
+                    notification_channels=["webhook"],
+                ),
+                EscalationRule(
+                    escalation_level=2,
+                    escalate_to="wf_fallback",
+                    escalate_after_seconds=1,
+                    notification_channels=["webhook"],
+                ),
+            ],
+            repeat_after_seconds=1,
+            fallback_target=None,
+        ),
+        "test",
+    )
     incident_id = _open("tls cert expiring", "wf_first")
 
     wait_for(lambda: _execution_status(incident_id) == "SUCCEEDED", timeout=15)

@@ -20,7 +20,8 @@ client_hooks: list[Callable[[Any], None]] = []
 def client(service: str) -> Any:
     import boto3  # deferred: keeps handler import time low
 
-    new_client = boto3.client(service, region_name=settings().region, config=_CONFIG)
+    factory: Any = boto3.client
+    new_client = factory(service, region_name=settings().region, config=_CONFIG)
     for hook in client_hooks:
         hook(new_client)
     return new_client

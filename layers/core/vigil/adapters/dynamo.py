@@ -54,9 +54,7 @@ def table_name() -> str:
 
 
 def get(pk: str, sk: str, *, consistent: bool = False) -> Item | None:
-    response = client("dynamodb").get_item(
-        TableName=table_name(), Key=key(pk, sk), ConsistentRead=consistent
-    )
+    response = client("dynamodb").get_item(TableName=table_name(), Key=key(pk, sk), ConsistentRead=consistent)
     raw = response.get("Item")
     return deserialize(raw) if raw else None
 
@@ -95,7 +93,9 @@ def update(
     return deserialize(response.get("Attributes", {}))
 
 
-def delete(pk: str, sk: str, *, condition: str | None = None, values: Mapping[str, Any] | None = None) -> bool:
+def delete(
+    pk: str, sk: str, *, condition: str | None = None, values: Mapping[str, Any] | None = None
+) -> bool:
     """Delete an item; False when the condition did not hold."""
     params: dict[str, Any] = {"TableName": table_name(), "Key": key(pk, sk)}
     if condition:
@@ -162,7 +162,7 @@ def transact(operations: list[dict[str, Any]]) -> None:
 
 
 def _serialize_op(operation: dict[str, Any]) -> dict[str, Any]:
-    (kind, body), = operation.items()
+    ((kind, body),) = operation.items()
     body = {"TableName": table_name(), **body}
     for field in ("Item", "Key", "ExpressionAttributeValues"):
         if field in body:

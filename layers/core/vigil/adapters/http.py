@@ -84,8 +84,14 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 def post_json(url: str, body: bytes, headers: dict[str, str], *, channel: str) -> HttpResult:
     """POST once; never raises for network trouble: the result says what happened."""
     result = _post(url, body, headers)
-    record = {"channel": channel, "target": url, "body": body.decode("utf-8", "replace"),
-              "headers": headers, "status": result.status, "result": result.error or "sent"}
+    record = {
+        "channel": channel,
+        "target": url,
+        "body": body.decode("utf-8", "replace"),
+        "headers": headers,
+        "status": result.status,
+        "result": result.error or "sent",
+    }
     for hook in delivery_hooks:
         hook(record)
     return result
@@ -101,7 +107,9 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> HttpResult:
         connection = factory(parts.hostname or "", address, port, READ_TIMEOUT_SECONDS)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
-            connection.request("POST", path, body=body, headers={"Content-Type": "application/json", **headers})
+            connection.request(
+                "POST", path, body=body, headers={"Content-Type": "application/json", **headers}
+            )
             response = connection.getresponse()
             text = response.read(MAX_RESPONSE_BYTES).decode("utf-8", "replace")
             return HttpResult(response.status, text)

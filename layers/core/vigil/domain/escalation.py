@@ -14,8 +14,10 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from vigil.domain.conditions import evaluate, validate_condition
 from vigil.domain.incidents import PAGING_STATES, Status, condition_context
+from vigil.domain.teams import Channel
 
 CHANNELS = ("email", "slack", "webhook", "sms")
+DEFAULT_RULE_CHANNELS: tuple[Channel, ...] = ("email", "slack")
 MIN_WAIT_SECONDS = 1  # Step Functions timeouts are whole seconds above zero
 
 
@@ -27,9 +29,7 @@ class EscalationRule(BaseModel):
     escalate_to: str = Field(min_length=1, max_length=100)
     escalate_after_minutes: float | None = Field(default=None, ge=0, le=7 * 24 * 60)
     escalate_after_seconds: int | None = Field(default=None, ge=0, le=7 * 24 * 3600)
-    notification_channels: list[Literal["email", "slack", "webhook", "sms"]] = Field(
-        default_factory=lambda: ["email", "slack"]
-    )
+    notification_channels: list[Channel] = Field(default_factory=lambda: list(DEFAULT_RULE_CHANNELS))
 
     @field_validator("condition")
     @classmethod
@@ -72,16 +72,32 @@ def default_policy() -> EscalationPolicy:
     """The seed's rules: emergency at once, critical 5 min, high 15 min, medium 1 hour."""
     return EscalationPolicy(
         rules=[
-            EscalationRule(condition="severity == 'emergency'", escalation_level=1,
-                           escalate_to="senior_engineers", escalate_after_minutes=0,
-                           notification_channels=["email", "slack", "sms"]),
-            EscalationRule(condition="severity == 'critical' AND status == 'open'", escalation_level=1,
-                           escalate_to="senior_engineers", escalate_after_minutes=5),
-            EscalationRule(condition="severity == 'high'", escalation_level=1,
-                           escalate_to="on_call_engineer", escalate_after_minutes=15),
-            EscalationRule(condition="severity == 'medium'", escalation_level=1,
-                           escalate_to="support_team", escalate_after_minutes=60,
-                           notification_channels=["email"]),
+            EscalationRule(
+                condition="severity == 'emergency'",
+                escalation_level=1,
+                escalate_to="senior_engineers",
+                escalate_after_minutes=0,
+                notification_channels=["email", "slack", "sms"],
+            ),
+            EscalationRule(
+                condition="severity == 'critical' AND status == 'open'",
+                escalation_level=1,
+                escalate_to="senior_engineers",
+                escalate_after_minutes=5,
+            ),
+            EscalationRule(
+                condition="severity == 'high'",
+                escalation_level=1,
+                escalate_to="on_call_engineer",
+                escalate_after_minutes=15,
+            ),
+            EscalationRule(
+                condition="severity == 'medium'",
+                escalation_level=1,
+                escalate_to="support_team",
+                escalate_after_minutes=60,
+                notification_channels=["email"],
+            ),
         ]
     )
 
@@ -106,12 +122,14 @@ def matching_rules(policy: EscalationPolicy, level: int, incident: dict[str, Any
     return [r for r in policy.rules if r.escalation_level == level and evaluate(r.condition, context)]
 
 
-def rung_at(policy: EscalationPolicy, level: int, incident: dict[str, Any], default_channels: list[str]) -> Rung:
+def rung_at(
+    policy: EscalationPolicy, level: int, incident: dict[str, Any], default_channels: list[str]
+) -> Rung:
     if level == 0:
         team = incident.get("assigned_team") or policy.fallback_target or "platform_team"
         return Rung(level=0, targets=[team], channels=default_channels)
     rules = matching_rules(policy, level, incident)
-    channels = sorted({c for r in rules for c in r.notification_channels}, key=CHANNELS.index)
+    channels: list[str] = sorted({c for r in rules for c in r.notification_channels}, key=CHANNELS.index)
     return Rung(level=level, targets=list(dict.fromkeys(r.escalate_to for r in rules)), channels=channels)
 
 

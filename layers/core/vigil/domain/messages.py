@@ -31,7 +31,9 @@ def sms_text(incident: dict[str, Any]) -> str:
 
 def slack_message(incident: dict[str, Any], link: str | None = None) -> dict[str, Any]:
     """Block Kit: severity, summary, link, and Acknowledge / Resolve buttons."""
-    emoji = {"emergency": "🚨", "critical": "🚨", "high": "🔴", "medium": "🟠"}.get(incident["severity"], "🔵")
+    emoji = {"emergency": "🚨", "critical": "🚨", "high": "🔴", "medium": "🟠"}.get(
+        incident["severity"], "🔵"
+    )
     title = f"{emoji} *{incident['severity'].upper()}*: {incident['title']}"
     fields = [
         {"type": "mrkdwn", "text": f"*Incident*\n{incident['incident_id']}"},
@@ -44,18 +46,34 @@ def slack_message(incident: dict[str, Any], link: str | None = None) -> dict[str
         {"type": "section", "fields": fields},
     ]
     if incident.get("description"):
-        blocks.append({"type": "section", "text": {"type": "plain_text", "text": incident["description"][:2900]}})
+        blocks.append(
+            {"type": "section", "text": {"type": "plain_text", "text": incident["description"][:2900]}}
+        )
     if link:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{link}|Open in Vigil>"}]})
-    blocks.append({
-        "type": "actions",
-        "elements": [
-            {"type": "button", "text": {"type": "plain_text", "text": "Acknowledge"}, "style": "primary",
-             "action_id": "acknowledge", "value": incident["incident_id"]},
-            {"type": "button", "text": {"type": "plain_text", "text": "Resolve"}, "style": "danger",
-             "action_id": "resolve", "value": incident["incident_id"]},
-        ],
-    })
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{link}|Open in Vigil>"}]}
+        )
+    blocks.append(
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Acknowledge"},
+                    "style": "primary",
+                    "action_id": "acknowledge",
+                    "value": incident["incident_id"],
+                },
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Resolve"},
+                    "style": "danger",
+                    "action_id": "resolve",
+                    "value": incident["incident_id"],
+                },
+            ],
+        }
+    )
     return {"text": f"{incident['severity'].upper()}: {incident['title']}", "blocks": blocks}
 
 
@@ -63,7 +81,9 @@ def webhook_event(message: dict[str, Any]) -> dict[str, Any]:
     """The documented, versioned body of a generic webhook delivery (docs/notifications.md)."""
     return {
         "schema": WEBHOOK_SCHEMA_VERSION,
-        "event": "incident.page" if message.get("purpose", "page") == "page" else f"incident.{message['purpose']}",
+        "event": "incident.page"
+        if message.get("purpose", "page") == "page"
+        else f"incident.{message['purpose']}",
         "delivery_id": message["delivery_id"],
         "team": message["team"],
         "rung": message["rung"],

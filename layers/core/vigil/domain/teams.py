@@ -67,26 +67,35 @@ def destinations(team: Team, channel: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+Channel = Literal["email", "slack", "webhook", "sms"]
+
+
+def _channels_by_severity() -> dict[Severity, list[Channel]]:
+    return {
+        Severity.EMERGENCY: ["email", "slack", "webhook", "sms"],
+        Severity.CRITICAL: ["email", "slack", "webhook"],
+        Severity.HIGH: ["email", "slack", "webhook"],
+        Severity.MEDIUM: ["email", "webhook"],
+        Severity.LOW: ["email"],
+        Severity.INFO: [],
+    }
+
+
+def _channels_by_category() -> dict[str, list[Channel]]:
+    return {"security": ["sms"]}
+
+
 class AlertingRules(BaseModel):
     """Which channels page for each severity (the seed: critical → email + Slack, ...)."""
 
-    channels_by_severity: dict[Severity, list[Literal["email", "slack", "webhook", "sms"]]] = Field(
-        default_factory=lambda: {
-            Severity.EMERGENCY: ["email", "slack", "webhook", "sms"],
-            Severity.CRITICAL: ["email", "slack", "webhook"],
-            Severity.HIGH: ["email", "slack", "webhook"],
-            Severity.MEDIUM: ["email", "webhook"],
-            Severity.LOW: ["email"],
-            Severity.INFO: [],
-        }
-    )
-    channels_by_category: dict[str, list[Literal["email", "slack", "webhook", "sms"]]] = Field(
-        default_factory=lambda: {"security": ["sms"]},
+    channels_by_severity: dict[Severity, list[Channel]] = Field(default_factory=_channels_by_severity)
+    channels_by_category: dict[str, list[Channel]] = Field(
+        default_factory=_channels_by_category,
         description="channels added for a category, on top of the severity's",
     )
 
     def channels(self, severity: str, category: str | None) -> list[str]:
-        chosen = list(self.channels_by_severity.get(Severity(severity), []))
+        chosen: list[str] = list(self.channels_by_severity.get(Severity(severity), []))
         for channel in self.channels_by_category.get(category or "", []):
             if chosen and channel not in chosen:
                 chosen.append(channel)

@@ -16,9 +16,11 @@ def require_api_key(app: APIGatewayRestResolver, next_middleware: NextMiddleware
     if app.current_event.path.rstrip("/") in PUBLIC_ROUTES:
         return next_middleware(app)
     try:
-        app.append_context(api_key=keys.authenticate(
-            app.current_event.get_header_value("Authorization", case_sensitive=False)
-        ))
+        app.append_context(
+            api_key=keys.authenticate(
+                app.current_event.get_header_value("Authorization", case_sensitive=False)
+            )
+        )
     except Unauthorized as error:
         return error_response(401, error.code, error.message)
     return next_middleware(app)

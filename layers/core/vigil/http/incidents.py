@@ -45,12 +45,21 @@ def list_incidents(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> IncidentPage:
-    filters: dict[str, Any] = {"status": status.value if status else None, "severity": severity,
-                               "category": category, "assigned_team": assigned_team,
-                               "since": since, "until": until, "text": text}
+    filters: dict[str, Any] = {
+        "status": status.value if status else None,
+        "severity": severity,
+        "category": category,
+        "assigned_team": assigned_team,
+        "since": since,
+        "until": until,
+        "text": text,
+    }
     items, next_cursor = incidents.list_incidents(filters, limit, cursor)
-    return IncidentPage(items=[Incident.model_validate(i) for i in items], next_cursor=next_cursor,
-                        counts=incidents.counts_by_status())
+    return IncidentPage(
+        items=[Incident.model_validate(i) for i in items],
+        next_cursor=next_cursor,
+        counts=incidents.counts_by_status(),
+    )
 
 
 @router.post(BASE, tags=["incidents"], summary="Open an incident by hand")
@@ -92,13 +101,25 @@ def get_incident(incident_id: str) -> IncidentDetail:
 def update_incident(incident_id: str, body: IncidentUpdate) -> IncidentDetail:
     actor = _actor()
     if body.assigned_team or body.severity:
-        changes = {k: v for k, v in {"assigned_team": body.assigned_team,
-                                     "severity": body.severity.value if body.severity else None}.items() if v}
-        incidents.update_fields(incident_id, changes, actor=actor, kind="update",
-                                message=", ".join(f"{k} → {v}" for k, v in changes.items()))
+        changes = {
+            k: v
+            for k, v in {
+                "assigned_team": body.assigned_team,
+                "severity": body.severity.value if body.severity else None,
+            }.items()
+            if v
+        }
+        incidents.update_fields(
+            incident_id,
+            changes,
+            actor=actor,
+            kind="update",
+            message=", ".join(f"{k} → {v}" for k, v in changes.items()),
+        )
     if body.status:
-        lifecycle.transition(incident_id, body.status, actor=actor, reason=body.reason,
-                             expected_version=body.version)
+        lifecycle.transition(
+            incident_id, body.status, actor=actor, reason=body.reason, expected_version=body.version
+        )
     return _detail(incident_id)
 
 

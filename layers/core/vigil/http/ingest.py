@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel
 
 from vigil.domain.errors import InvalidInput, PayloadTooLarge
 from vigil.domain.parsers import parse
-from vigil.http.errors import error_response
 from vigil.services import ingest, integrations
 
 router = APIGatewayRouter()
@@ -48,19 +46,28 @@ def _json_body() -> Any:
         raise InvalidInput("body", f"not valid JSON ({error.msg} at position {error.pos})") from None
 
 
-@router.post("/api/hooks/<token>", tags=["ingestion"],
-             summary="Receive alerts from a monitoring tool (the token names the integration)")
+@router.post(
+    "/api/hooks/<token>",
+    tags=["ingestion"],
+    summary="Receive alerts from a monitoring tool (the token names the integration)",
+)
 def receive(token: str) -> IngestResult:
     integration = integrations.authenticate(token)
     alerts = parse(integration["kind"], _json_body())
     outcomes = ingest.ingest(integration, alerts)
-    return IngestResult(integration_id=integration["integration_id"], received=len(outcomes),
-                        alerts=[AlertOutcome(**o.as_dict()) for o in outcomes])
+    return IngestResult(
+        integration_id=integration["integration_id"],
+        received=len(outcomes),
+        alerts=[AlertOutcome(**o.as_dict()) for o in outcomes],
+    )
 
 
-@router.post("/v2/enqueue", tags=["ingestion"],
-             summary="PagerDuty Events API v2 compatible: routing_key is the integration token")
-def enqueue() -> Response[str] | tuple[EnqueueResult, int]:
+@router.post(
+    "/v2/enqueue",
+    tags=["ingestion"],
+    summary="PagerDuty Events API v2 compatible: routing_key is the integration token",
+)
+def enqueue() -> tuple[EnqueueResult, int]:
     body = _json_body()
     if not isinstance(body, dict):
         raise InvalidInput("body", "must be a JSON object")
@@ -69,8 +76,7 @@ def enqueue() -> Response[str] | tuple[EnqueueResult, int]:
         raise InvalidInput("routing_key", "is required")
     integration = integrations.authenticate(routing_key)
     if integration["kind"] != "pagerduty":
-        return error_response(400, "invalid_input", "routing_key: not a pagerduty integration",
-                              [{"field": "routing_key", "message": "not a pagerduty integration"}])
+        raise InvalidInput("routing_key", "not the token of a pagerduty integration")
     alerts = parse("pagerduty", body)
     outcomes = ingest.ingest(integration, alerts)
     return EnqueueResult(dedup_key=outcomes[0].dedup_key), 202

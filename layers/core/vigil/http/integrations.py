@@ -5,7 +5,14 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from vigil.config import settings
-from vigil.http.models import Integration, IntegrationCreated, IntegrationIn, IntegrationList, IntegrationPatch, RotateIn
+from vigil.http.models import (
+    Integration,
+    IntegrationCreated,
+    IntegrationIn,
+    IntegrationList,
+    IntegrationPatch,
+    RotateIn,
+)
 from vigil.services import integrations
 
 router = APIGatewayRouter()
@@ -41,8 +48,11 @@ def update(integration_id: str, body: IntegrationPatch) -> Integration:
     return Integration(**integrations.update(integration_id, body.name, body.settings))
 
 
-@router.post(f"{BASE}/<integration_id>/rotate", tags=["integrations"],
-             summary="New token; the old one works for a grace period (default 24 h)")
+@router.post(
+    f"{BASE}/<integration_id>/rotate",
+    tags=["integrations"],
+    summary="New token; the old one works for a grace period (default 24 h)",
+)
 def rotate(integration_id: str, body: RotateIn) -> IntegrationCreated:
     record, token = integrations.rotate(integration_id, body.grace_seconds)
     return IntegrationCreated(**record, token=token, url=_url(token))

@@ -21,10 +21,20 @@ def builtin_integration() -> dict[str, Any]:
     if item:
         return item
     now = iso(utcnow())
-    item = {"pk": f"INTEGRATION#{BUILTIN_ID}", "sk": "META", "gsi1pk": "INTEGRATIONS", "gsi1sk": BUILTIN_ID,
-            "integration_id": BUILTIN_ID, "name": "CloudWatch alarms (AlarmTopic / EventBridge)",
-            "kind": "cloudwatch", "settings": {}, "created_at": now, "updated_at": now,
-            "token_prefix": "none", "token_hash": "none"}
+    item = {
+        "pk": f"INTEGRATION#{BUILTIN_ID}",
+        "sk": "META",
+        "gsi1pk": "INTEGRATIONS",
+        "gsi1sk": BUILTIN_ID,
+        "integration_id": BUILTIN_ID,
+        "name": "CloudWatch alarms (AlarmTopic / EventBridge)",
+        "kind": "cloudwatch",
+        "settings": {},
+        "created_at": now,
+        "updated_at": now,
+        "token_prefix": "none",
+        "token_hash": "none",
+    }
     dynamo.put(item)
     return item
 

@@ -63,17 +63,32 @@ def on_advance(incident_id: str, cursor: dict[str, Any], reason: str | None) -> 
     previous = Cursor.model_validate(cursor)
     if reason in ("timeout", "manual") and previous.rung >= 0:
         why = "nobody acknowledged in time" if reason == "timeout" else "escalated by hand"
-        incidents.add_timeline(incident_id, "escalation", f"rung {previous.rung} ended: {why}",
-                               data={"rung": previous.rung, "round": previous.round, "reason": reason},
-                               entry_id=f"esc-{previous.round}-{previous.rung}-{reason}")
+        incidents.add_timeline(
+            incident_id,
+            "escalation",
+            f"rung {previous.rung} ended: {why}",
+            data={"rung": previous.rung, "round": previous.round, "reason": reason},
+            entry_id=f"esc-{previous.round}-{previous.rung}-{reason}",
+        )
     step = advance(load_policy(), previous, incident)
     if step.outcome == "skip":
-        incidents.add_timeline(incident_id, "escalation", f"rung {step.rung} skipped: its condition is false",
-                               data={"rung": step.rung, "round": step.round},
-                               entry_id=f"skip-{step.round}-{step.rung}")
+        incidents.add_timeline(
+            incident_id,
+            "escalation",
+            f"rung {step.rung} skipped: its condition is false",
+            data={"rung": step.rung, "round": step.round},
+            entry_id=f"skip-{step.round}-{step.rung}",
+        )
     elif step.outcome == "stop":
-        incidents.set_escalation(incident_id, {**(incident.get("escalation") or {}), "state": "stopped",
-                                               "task_token": None, "next_escalation_at": None})
+        incidents.set_escalation(
+            incident_id,
+            {
+                **(incident.get("escalation") or {}),
+                "state": "stopped",
+                "task_token": None,
+                "next_escalation_at": None,
+            },
+        )
     return step.model_dump()
 
 
@@ -85,11 +100,18 @@ def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution
         client("stepfunctions").send_task_success(taskToken=task_token, output=json.dumps({"stopped": True}))
         return {"paged": 0}
     now = utcnow()
-    incidents.set_escalation(incident_id, {
-        "state": "waiting", "execution_arn": execution_arn, "task_token": task_token,
-        "rung": step.rung, "round": step.round, "paged_at": iso(now),
-        "next_escalation_at": iso(now.fromtimestamp(now.timestamp() + step.wait_seconds, now.tzinfo)),
-    })
+    incidents.set_escalation(
+        incident_id,
+        {
+            "state": "waiting",
+            "execution_arn": execution_arn,
+            "task_token": task_token,
+            "rung": step.rung,
+            "round": step.round,
+            "paged_at": iso(now),
+            "next_escalation_at": iso(now.fromtimestamp(now.timestamp() + step.wait_seconds, now.tzinfo)),
+        },
+    )
     policy = load_policy()
     rung = rung_at(policy, step.rung, incident, notify.channels_for(incident))
     sent = notify.page(incident, rung, round_=step.round)
@@ -99,18 +121,25 @@ def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution
 
 def on_exhausted(incident_id: str, cursor: dict[str, Any]) -> dict[str, Any]:
     policy = load_policy()
-    incidents.add_timeline(incident_id, "escalation", "ladder exhausted: nobody acknowledged",
-                           data=cursor, entry_id="exhausted")
-    incidents.set_escalation(incident_id, {"state": "exhausted", "task_token": None, "next_escalation_at": None})
+    incidents.add_timeline(
+        incident_id, "escalation", "ladder exhausted: nobody acknowledged", data=cursor, entry_id="exhausted"
+    )
+    incidents.set_escalation(
+        incident_id, {"state": "exhausted", "task_token": None, "next_escalation_at": None}
+    )
     count("LaddersExhausted")
     return _page_fallback(incident_id, policy, "exhausted")
 
 
 def on_failed(incident_id: str, error: dict[str, Any]) -> dict[str, Any]:
     logger.error("escalation failed", extra={"incident_id": incident_id, "error": error})
-    incidents.add_timeline(incident_id, "escalation", "the escalation ladder failed; the fallback is paged",
-                           data={"error": error.get("Error"), "cause": str(error.get("Cause", ""))[:500]},
-                           entry_id="failed")
+    incidents.add_timeline(
+        incident_id,
+        "escalation",
+        "the escalation ladder failed; the fallback is paged",
+        data={"error": error.get("Error"), "cause": str(error.get("Cause", ""))[:500]},
+        entry_id="failed",
+    )
     incidents.set_escalation(incident_id, {"state": "failed", "task_token": None, "next_escalation_at": None})
     count("LaddersFailed")
     return _page_fallback(incident_id, load_policy(), "failed")
@@ -120,7 +149,9 @@ def _page_fallback(incident_id: str, policy: EscalationPolicy, why: str) -> dict
     if not policy.fallback_target:
         return {"paged": 0}
     incident = incidents.get_record(incident_id)
-    rung = rung_at(policy, 0, {**incident, "assigned_team": policy.fallback_target}, notify.channels_for(incident))
+    rung = rung_at(
+        policy, 0, {**incident, "assigned_team": policy.fallback_target}, notify.channels_for(incident)
+    )
     return {"paged": notify.page(incident, rung, round_=0, purpose=why)}
 
 
@@ -147,10 +178,17 @@ def escalate_by_hand(incident_id: str, reason: str, actor: str) -> dict[str, Any
             f"incident {incident_id} is {incident['status']} and has no ladder waiting to escalate",
             details=[{"field": "incident_id", "message": f"status={incident['status']}"}],
         )
-    incidents.add_timeline(incident_id, "escalation", f"manual escalation: {reason}", actor=actor,
-                           data={"rung": escalation.get("rung"), "reason": reason})
+    incidents.add_timeline(
+        incident_id,
+        "escalation",
+        f"manual escalation: {reason}",
+        actor=actor,
+        data={"rung": escalation.get("rung"), "reason": reason},
+    )
     try:
-        client("stepfunctions").send_task_failure(taskToken=token, error="ManualEscalation", cause=reason[:256])
+        client("stepfunctions").send_task_failure(
+            taskToken=token, error="ManualEscalation", cause=reason[:256]
+        )
     except Exception as error:
         if _error_code(error) not in ("TaskTimedOut", "TaskDoesNotExist"):
             raise

@@ -23,9 +23,7 @@ def health() -> dict[str, Any]:
         _check("table", lambda: client("dynamodb").describe_table(TableName=config.table_name)),
         _check(
             "escalation",
-            lambda: client("stepfunctions").describe_state_machine(
-                stateMachineArn=config.state_machine_arn
-            ),
+            lambda: client("stepfunctions").describe_state_machine(stateMachineArn=config.state_machine_arn),
         ),
         _check(
             "notifications",

@@ -40,6 +40,10 @@ def incident_for_alert(alert_id: str, actor: str) -> str:
     record["opened_by"] = actor
     if incidents.put_new_incident(record):
         escalation.start_ladder(incident_id)
-    dynamo.update(ingest.alert_pk(alert_id), "ALERT", "SET gsi1pk = :pk, gsi1sk = :sk",
-                  {":pk": incidents.incident_pk(incident_id), ":sk": f"ALERT#{episode}#{alert_id}"})
+    dynamo.update(
+        ingest.alert_pk(alert_id),
+        "ALERT",
+        "SET gsi1pk = :pk, gsi1sk = :sk",
+        {":pk": incidents.incident_pk(incident_id), ":sk": f"ALERT#{episode}#{alert_id}"},
+    )
     return incident_id

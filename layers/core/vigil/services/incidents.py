@@ -85,7 +85,11 @@ def record_from_alert(alert: NormalizedAlert, incident_id: str, now: datetime) -
         labels=dict(list(alert.labels.items())[:50]),
     )
     record = new_incident_record(
-        incident_id, data, source=alert.source, actor=f"alert:{alert.source}", now=now,
+        incident_id,
+        data,
+        source=alert.source,
+        actor=f"alert:{alert.source}",
+        now=now,
         rules=load_assignment_rules(),
     )
     record["alert_count"] = 1
@@ -93,8 +97,10 @@ def record_from_alert(alert: NormalizedAlert, incident_id: str, now: datetime) -
 
 
 def create_by_hand(data: IncidentIn, actor: str, idempotency_key: str | None = None) -> dict[str, Any]:
-    incident_id = incident_id_for("manual", actor, idempotency_key) if idempotency_key else (
-        f"inc_{secrets.token_hex(10)}"
+    incident_id = (
+        incident_id_for("manual", actor, idempotency_key)
+        if idempotency_key
+        else (f"inc_{secrets.token_hex(10)}")
     )
     record = new_incident_record(
         incident_id, data, source="manual", actor=actor, now=utcnow(), rules=load_assignment_rules()
@@ -120,7 +126,9 @@ def timeline(incident_id: str, record: dict[str, Any] | None = None) -> list[dic
         "message": f"incident opened ({record['severity']}), assigned to {record['assigned_team']}",
         "data": {"source": record.get("source")},
     }
-    entries = sorted(dynamo.query_all(incident_pk(incident_id), sk_prefix="TL#"), key=lambda e: (e["at"], e["sk"]))
+    entries = sorted(
+        dynamo.query_all(incident_pk(incident_id), sk_prefix="TL#"), key=lambda e: (e["at"], e["sk"])
+    )
     return [opened, *(_public_entry(e) for e in entries)]
 
 
@@ -128,8 +136,15 @@ def _public_entry(item: dict[str, Any]) -> dict[str, Any]:
     return {k: item.get(k) for k in ("at", "kind", "actor", "message", "data")}
 
 
-def add_timeline(incident_id: str, kind: str, message: str, *, actor: str = "system",
-                 data: dict[str, Any] | None = None, entry_id: str | None = None) -> None:
+def add_timeline(
+    incident_id: str,
+    kind: str,
+    message: str,
+    *,
+    actor: str = "system",
+    data: dict[str, Any] | None = None,
+    entry_id: str | None = None,
+) -> None:
     """Append an entry. With `entry_id` the write is idempotent (a retried step adds it once)."""
     now = iso(utcnow())
     suffix = entry_id or secrets.token_hex(4)
@@ -137,7 +152,11 @@ def add_timeline(incident_id: str, kind: str, message: str, *, actor: str = "sys
         "pk": incident_pk(incident_id),
         # Idempotent entries are keyed by their id alone; reads order every entry by `at`.
         "sk": f"TL#{now}#{suffix}" if entry_id is None else f"TL#E#{entry_id}",
-        "at": now, "kind": kind, "actor": actor, "message": message, "data": data or {},
+        "at": now,
+        "kind": kind,
+        "actor": actor,
+        "message": message,
+        "data": data or {},
     }
     if entry_id is None:
         dynamo.put(item)
@@ -149,8 +168,9 @@ def add_timeline(incident_id: str, kind: str, message: str, *, actor: str = "sys
             raise
 
 
-def change_status(incident_id: str, requested: Status, *, actor: str, reason: str = "",
-                  expected_version: int | None = None) -> tuple[dict[str, Any], Status]:
+def change_status(
+    incident_id: str, requested: Status, *, actor: str, reason: str = "", expected_version: int | None = None
+) -> tuple[dict[str, Any], Status]:
     """Move an incident to `requested`; returns the new record and the previous status."""
     record = get_record(incident_id)
     current = Status(record["status"])
@@ -165,8 +185,13 @@ def change_status(incident_id: str, requested: Status, *, actor: str, reason: st
         sets["reopened_at"] = now
     updated = _versioned_update(incident_id, record["version"], sets)
     message = f"{current.value} → {requested.value}" + (f": {reason}" if reason else "")
-    add_timeline(incident_id, "status", message, actor=actor,
-                 data={"from": current.value, "to": requested.value, "reason": reason})
+    add_timeline(
+        incident_id,
+        "status",
+        message,
+        actor=actor,
+        data={"from": current.value, "to": requested.value, "reason": reason},
+    )
     return updated, current
 
 
@@ -176,9 +201,12 @@ def _versioned_update(incident_id: str, version: int, sets: dict[str, Any]) -> d
     expression = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(sets))) + ", version = :next"
     try:
         return dynamo.update(
-            incident_pk(incident_id), "META", expression,
+            incident_pk(incident_id),
+            "META",
+            expression,
             {**values, ":next": version + 1, ":expected": version},
-            names=names, condition="version = :expected",
+            names=names,
+            condition="version = :expected",
         )
     except Exception as error:
         if dynamo.is_conditional_failure(error):
@@ -186,7 +214,9 @@ def _versioned_update(incident_id: str, version: int, sets: dict[str, Any]) -> d
         raise
 
 
-def update_fields(incident_id: str, sets: dict[str, Any], *, actor: str, kind: str, message: str) -> dict[str, Any]:
+def update_fields(
+    incident_id: str, sets: dict[str, Any], *, actor: str, kind: str, message: str
+) -> dict[str, Any]:
     record = get_record(incident_id)
     updated = _versioned_update(incident_id, record["version"], {**sets, "updated_at": iso(utcnow())})
     add_timeline(incident_id, kind, message, actor=actor, data=sets)
@@ -198,12 +228,16 @@ def set_escalation(incident_id: str, escalation: dict[str, Any]) -> None:
     dynamo.update(incident_pk(incident_id), "META", "SET escalation = :e", {":e": escalation})
 
 
-def list_incidents(filters: dict[str, Any], limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+def list_incidents(
+    filters: dict[str, Any], limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first, filtered; the cursor is opaque to callers."""
     start = _decode_cursor(cursor)
     found: list[dict[str, Any]] = []
     while len(found) < limit:
-        items, start = dynamo.query(INCIDENT_INDEX, index="gsi2", newest_first=True, limit=100, start_key=start)
+        items, start = dynamo.query(
+            INCIDENT_INDEX, index="gsi2", newest_first=True, limit=100, start_key=start
+        )
         for item in items:
             if _matches(item, filters):
                 found.append(item)

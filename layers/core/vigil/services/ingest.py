@@ -8,6 +8,7 @@ of paging twice: the incident id and execution name derive from the alert and it
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,8 +17,8 @@ from typing import Any
 from vigil.adapters import dynamo
 from vigil.domain.alerts import AlertStatus, NormalizedAlert
 from vigil.domain.clock import iso, utcnow
-from vigil.domain.incidents import Status
 from vigil.domain.errors import InvalidTransition
+from vigil.domain.incidents import Status
 from vigil.observability import count, logger
 from vigil.services import escalation, incidents, lifecycle
 
@@ -64,41 +65,73 @@ def record_alert(integration: dict[str, Any], alert: NormalizedAlert, now: datet
         count("AlertsDeduplicated")
         return Outcome(alert_id, alert.dedup_key, alert.status.value, "duplicate", stored["incident_id"])
     if alert.suppressed or not pages:
-        return Outcome(alert_id, alert.dedup_key, alert.status.value, "suppressed" if alert.suppressed else "recorded")
+        return Outcome(
+            alert_id, alert.dedup_key, alert.status.value, "suppressed" if alert.suppressed else "recorded"
+        )
     return _open_or_join(integration, alert_id, alert, stored, now)
 
 
-def _upsert(alert_id: str, integration: dict[str, Any], alert: NormalizedAlert, now: datetime,
-            *, firing: bool) -> dict[str, Any]:
+def _upsert(
+    alert_id: str, integration: dict[str, Any], alert: NormalizedAlert, now: datetime, *, firing: bool
+) -> dict[str, Any]:
     """The one write of a duplicate: store the latest state, count the occurrence."""
     stamp = iso(now)
     values = {
-        ":source": alert.source, ":integration": integration["integration_id"], ":dedup": alert.dedup_key,
-        ":title": alert.title, ":description": alert.description, ":severity": alert.severity.value,
-        ":category": alert.category, ":labels": alert.labels, ":status": alert.status.value,
-        ":url": alert.source_url, ":now": stamp, ":one": 1, ":index": "ALERTS",
-        ":sort": f"{stamp}#{alert_id}", ":suppressed": alert.suppressed, ":alert_id": alert_id,
+        ":source": alert.source,
+        ":integration": integration["integration_id"],
+        ":dedup": alert.dedup_key,
+        ":title": alert.title,
+        ":description": alert.description,
+        ":severity": alert.severity.value,
+        ":category": alert.category,
+        ":labels": alert.labels,
+        ":status": alert.status.value,
+        ":url": alert.source_url,
+        ":now": stamp,
+        ":one": 1,
+        ":index": "ALERTS",
+        ":sort": f"{stamp}#{alert_id}",
+        ":suppressed": alert.suppressed,
+        ":alert_id": alert_id,
         ":correlation": alert.correlation_key,
     }
     values = {k: v for k, v in values.items() if v is not None}
     sets = [
-        "alert_id = :alert_id", "#source = :source", "integration_id = :integration", "dedup_key = :dedup",
-        "title = :title", "description = :description", "severity = :severity", "labels = :labels",
-        "#status = :status", "last_seen = :now", "first_seen = if_not_exists(first_seen, :now)",
-        "gsi2pk = :index", "gsi2sk = if_not_exists(gsi2sk, :sort)", "suppressed = :suppressed",
+        "alert_id = :alert_id",
+        "#source = :source",
+        "integration_id = :integration",
+        "dedup_key = :dedup",
+        "title = :title",
+        "description = :description",
+        "severity = :severity",
+        "labels = :labels",
+        "#status = :status",
+        "last_seen = :now",
+        "first_seen = if_not_exists(first_seen, :now)",
+        "gsi2pk = :index",
+        "gsi2sk = if_not_exists(gsi2sk, :sort)",
+        "suppressed = :suppressed",
     ]
-    sets += [f"{name} = {value}" for name, value in
-             (("category", ":category"), ("source_url", ":url"), ("correlation_key", ":correlation"))
-             if value in values]
+    sets += [
+        f"{name} = {value}"
+        for name, value in (
+            ("category", ":category"),
+            ("source_url", ":url"),
+            ("correlation_key", ":correlation"),
+        )
+        if value in values
+    ]
     if firing:
         sets.append("episode_started = if_not_exists(episode_started, :now)")
     expression = "SET " + ", ".join(sets) + " ADD occurrences :one"
-    return dynamo.update(alert_pk(alert_id), "ALERT", expression, values,
-                         names={"#status": "status", "#source": "source"})
+    return dynamo.update(
+        alert_pk(alert_id), "ALERT", expression, values, names={"#status": "status", "#source": "source"}
+    )
 
 
-def _open_or_join(integration: dict[str, Any], alert_id: str, alert: NormalizedAlert,
-                  stored: dict[str, Any], now: datetime) -> Outcome:
+def _open_or_join(
+    integration: dict[str, Any], alert_id: str, alert: NormalizedAlert, stored: dict[str, Any], now: datetime
+) -> Outcome:
     episode = stored["episode_started"]
     own_id = incidents.incident_id_for(alert_id, episode)
     pointer = _claim_correlation(integration, alert, own_id, now)
@@ -116,21 +149,29 @@ def _open_or_join(integration: dict[str, Any], alert_id: str, alert: NormalizedA
 
 
 def _correlation_pk(integration: dict[str, Any], alert: NormalizedAlert) -> str:
-    digest = hashlib.sha256(f"{integration['integration_id']}\x1f{alert.correlation_key}".encode()).hexdigest()
+    digest = hashlib.sha256(
+        f"{integration['integration_id']}\x1f{alert.correlation_key}".encode()
+    ).hexdigest()
     return f"CORRELATION#{digest[:32]}"
 
 
-def _claim_correlation(integration: dict[str, Any], alert: NormalizedAlert, own_id: str,
-                       now: datetime) -> str | None:
+def _claim_correlation(
+    integration: dict[str, Any], alert: NormalizedAlert, own_id: str, now: datetime
+) -> str | None:
     """The incident alerts of this correlation key go to: ours if the window is free."""
     if not alert.correlation_key:
         return None
     try:
         dynamo.update(
-            _correlation_pk(integration, alert), "POINTER",
+            _correlation_pk(integration, alert),
+            "POINTER",
             "SET incident_id = :own, #until = :until, expires_at = :expires",
-            {":own": own_id, ":until": iso(now + CORRELATION_WINDOW), ":now": iso(now),
-             ":expires": int((now + CORRELATION_WINDOW + timedelta(days=1)).timestamp())},
+            {
+                ":own": own_id,
+                ":until": iso(now + CORRELATION_WINDOW),
+                ":now": iso(now),
+                ":expires": int((now + CORRELATION_WINDOW + timedelta(days=1)).timestamp()),
+            },
             names={"#until": "until"},
             condition="attribute_not_exists(incident_id) OR #until < :now OR incident_id = :own",
         )
@@ -144,11 +185,19 @@ def _claim_correlation(integration: dict[str, Any], alert: NormalizedAlert, own_
 
 def _join(alert_id: str, alert: NormalizedAlert, episode: str, incident_id: str) -> Outcome:
     if _link(alert_id, incident_id, episode):
-        dynamo.update(incidents.incident_pk(incident_id), "META", "ADD alert_count :one, firing_alerts :one",
-                      {":one": 1})
-        incidents.add_timeline(incident_id, "alert", f"alert joined: {alert.title}",
-                               data={"alert_id": alert_id, "dedup_key": alert.dedup_key},
-                               entry_id=f"joined-{alert_id}-{episode}")
+        dynamo.update(
+            incidents.incident_pk(incident_id),
+            "META",
+            "ADD alert_count :one, firing_alerts :one",
+            {":one": 1},
+        )
+        incidents.add_timeline(
+            incident_id,
+            "alert",
+            f"alert joined: {alert.title}",
+            data={"alert_id": alert_id, "dedup_key": alert.dedup_key},
+            entry_id=f"joined-{alert_id}-{episode}",
+        )
     return Outcome(alert_id, alert.dedup_key, alert.status.value, "joined", incident_id)
 
 
@@ -156,10 +205,15 @@ def _link(alert_id: str, incident_id: str, episode: str) -> bool:
     """Point the alert at its incident, once per episode; False if it already was."""
     try:
         dynamo.update(
-            alert_pk(alert_id), "ALERT",
+            alert_pk(alert_id),
+            "ALERT",
             "SET incident_id = :incident, gsi1pk = :pk, gsi1sk = :sk",
-            {":incident": incident_id, ":pk": incidents.incident_pk(incident_id),
-             ":sk": f"ALERT#{episode}#{alert_id}", ":episode": episode},
+            {
+                ":incident": incident_id,
+                ":pk": incidents.incident_pk(incident_id),
+                ":sk": f"ALERT#{episode}#{alert_id}",
+                ":episode": episode,
+            },
             condition="attribute_not_exists(incident_id) AND episode_started = :episode",
         )
     except Exception as error:
@@ -172,10 +226,14 @@ def _link(alert_id: str, incident_id: str, episode: str) -> bool:
 def _resolve(alert_id: str, alert: NormalizedAlert, now: datetime) -> Outcome:
     try:
         old = dynamo.update(
-            alert_pk(alert_id), "ALERT",
-            "SET #status = :resolved, resolved_at = :now, last_seen = :now REMOVE incident_id, episode_started",
+            alert_pk(alert_id),
+            "ALERT",
+            "SET #status = :resolved, resolved_at = :now, last_seen = :now "
+            "REMOVE incident_id, episode_started",
             {":resolved": AlertStatus.RESOLVED.value, ":now": iso(now)},
-            names={"#status": "status"}, condition="attribute_exists(pk)", returns="ALL_OLD",
+            names={"#status": "status"},
+            condition="attribute_exists(pk)",
+            returns="ALL_OLD",
         )
     except Exception as error:
         if dynamo.is_conditional_failure(error):  # a resolve for an alert we never saw firing
@@ -188,15 +246,28 @@ def _resolve(alert_id: str, alert: NormalizedAlert, now: datetime) -> Outcome:
 
 
 def _alert_resolved(incident_id: str, alert: NormalizedAlert) -> None:
-    remaining = dynamo.update(incidents.incident_pk(incident_id), "META", "ADD firing_alerts :minus",
-                              {":minus": -1}, returns="UPDATED_NEW").get("firing_alerts", 0)
-    incidents.add_timeline(incident_id, "alert", f"alert resolved at source: {alert.title}",
-                           data={"dedup_key": alert.dedup_key, "still_firing": remaining})
+    remaining = dynamo.update(
+        incidents.incident_pk(incident_id),
+        "META",
+        "ADD firing_alerts :minus",
+        {":minus": -1},
+        returns="UPDATED_NEW",
+    ).get("firing_alerts", 0)
+    incidents.add_timeline(
+        incident_id,
+        "alert",
+        f"alert resolved at source: {alert.title}",
+        data={"dedup_key": alert.dedup_key, "still_firing": remaining},
+    )
     if remaining > 0:
         return
     try:
-        lifecycle.transition(incident_id, Status.RESOLVED, actor=f"alert:{alert.source}",
-                             reason="every alert resolved at its source")
+        lifecycle.transition(
+            incident_id,
+            Status.RESOLVED,
+            actor=f"alert:{alert.source}",
+            reason="every alert resolved at its source",
+        )
     except InvalidTransition:
         return  # already resolved or closed by a person
 
@@ -206,9 +277,11 @@ def _acknowledge(alert_id: str, alert: NormalizedAlert) -> Outcome:
     incident_id = (stored or {}).get("incident_id")
     if not incident_id:
         return Outcome(alert_id, alert.dedup_key, "acknowledged", "recorded")
-    try:
-        lifecycle.transition(incident_id, Status.ACKNOWLEDGED, actor=f"alert:{alert.source}",
-                             reason="acknowledged at the source")
-    except InvalidTransition:
-        pass
+    with contextlib.suppress(InvalidTransition):  # already acknowledged, resolved or closed
+        lifecycle.transition(
+            incident_id,
+            Status.ACKNOWLEDGED,
+            actor=f"alert:{alert.source}",
+            reason="acknowledged at the source",
+        )
     return Outcome(alert_id, alert.dedup_key, "acknowledged", "acknowledged", incident_id)

@@ -15,7 +15,7 @@ from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import InvalidInput, NotFound, Unauthorized
 from vigil.domain.secrets import hash_secret, new_id, new_secret
 
-TOKEN_PREFIX = "vgi"
+TOKEN_PREFIX = "vgi"  # noqa: S105 - a label, not a secret
 KINDS = ("alertmanager", "grafana", "cloudwatch", "datadog", "pagerduty", "generic")
 DEFAULT_GRACE = timedelta(hours=24)
 # Warm functions remember tokens briefly so that a duplicate alert costs no read.
@@ -37,14 +37,41 @@ def create(name: str, kind: str, settings: dict[str, Any]) -> tuple[dict[str, An
     integration_id = new_id("int")
     token = new_secret(TOKEN_PREFIX)
     now = iso(utcnow())
-    record = {"integration_id": integration_id, "name": name, "kind": kind, "settings": settings,
-              "created_at": now, "updated_at": now, "token_prefix": token[:8]}
-    dynamo.transact([
-        {"Put": {"Item": {"pk": _pk(integration_id), "sk": "META", "gsi1pk": "INTEGRATIONS",
-                          "gsi1sk": integration_id, "token_hash": hash_secret(token), **record},
-                 "ConditionExpression": "attribute_not_exists(pk)"}},
-        {"Put": {"Item": {"pk": _token_pk(hash_secret(token)), "sk": "TOKEN", "integration_id": integration_id}}},
-    ])
+    record = {
+        "integration_id": integration_id,
+        "name": name,
+        "kind": kind,
+        "settings": settings,
+        "created_at": now,
+        "updated_at": now,
+        "token_prefix": token[:8],
+    }
+    dynamo.transact(
+        [
+            {
+                "Put": {
+                    "Item": {
+                        "pk": _pk(integration_id),
+                        "sk": "META",
+                        "gsi1pk": "INTEGRATIONS",
+                        "gsi1sk": integration_id,
+                        "token_hash": hash_secret(token),
+                        **record,
+                    },
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Put": {
+                    "Item": {
+                        "pk": _token_pk(hash_secret(token)),
+                        "sk": "TOKEN",
+                        "integration_id": integration_id,
+                    }
+                }
+            },
+        ]
+    )
     return record, token
 
 
@@ -67,8 +94,13 @@ def update(integration_id: str, name: str | None, settings: dict[str, Any] | Non
     if settings is not None:
         sets["settings"] = settings
     expression = "SET " + ", ".join(f"#{k} = :{k}" for k in sets)
-    item = dynamo.update(_pk(integration_id), "META", expression, {f":{k}": v for k, v in sets.items()},
-                         names={f"#{k}": k for k in sets})
+    item = dynamo.update(
+        _pk(integration_id),
+        "META",
+        expression,
+        {f":{k}": v for k, v in sets.items()},
+        names={f"#{k}": k for k in sets},
+    )
     return _public(item)
 
 
@@ -79,16 +111,43 @@ def rotate(integration_id: str, grace_seconds: int | None = None) -> tuple[dict[
     grace = timedelta(seconds=grace_seconds) if grace_seconds is not None else DEFAULT_GRACE
     old_hash, token = item["token_hash"], new_secret(TOKEN_PREFIX)
     now = utcnow()
-    dynamo.transact([
-        {"Update": {"Key": {"pk": _pk(integration_id), "sk": "META"},
+    dynamo.transact(
+        [
+            {
+                "Update": {
+                    "Key": {"pk": _pk(integration_id), "sk": "META"},
                     "UpdateExpression": "SET token_hash = :new, token_prefix = :prefix, updated_at = :now",
                     "ConditionExpression": "token_hash = :old",
-                    "ExpressionAttributeValues": {":new": hash_secret(token), ":prefix": token[:8],
-                                                  ":now": iso(now), ":old": old_hash}}},
-        {"Put": {"Item": {"pk": _token_pk(hash_secret(token)), "sk": "TOKEN", "integration_id": integration_id}}},
-        {"Put": {"Item": {"pk": _token_pk(old_hash), "sk": "TOKEN", "integration_id": integration_id,
-                          "valid_until": iso(now + grace), "expires_at": int((now + grace).timestamp())}}},
-    ])
+                    "ExpressionAttributeValues": {
+                        ":new": hash_secret(token),
+                        ":prefix": token[:8],
+                        ":now": iso(now),
+                        ":old": old_hash,
+                    },
+                }
+            },
+            {
+                "Put": {
+                    "Item": {
+                        "pk": _token_pk(hash_secret(token)),
+                        "sk": "TOKEN",
+                        "integration_id": integration_id,
+                    }
+                }
+            },
+            {
+                "Put": {
+                    "Item": {
+                        "pk": _token_pk(old_hash),
+                        "sk": "TOKEN",
+                        "integration_id": integration_id,
+                        "valid_until": iso(now + grace),
+                        "expires_at": int((now + grace).timestamp()),
+                    }
+                }
+            },
+        ]
+    )
     _token_cache.clear()
     return get(integration_id), token
 

@@ -59,9 +59,7 @@ def list_keys() -> list[dict[str, Any]]:
 def revoke(key_id: str) -> dict[str, Any]:
     for item in dynamo.query_all("APIKEYS", index="gsi1"):
         if item["key_id"] == key_id:
-            updated = dynamo.update(
-                item["pk"], "KEY", "SET revoked_at = :now", {":now": iso(utcnow())}
-            )
+            updated = dynamo.update(item["pk"], "KEY", "SET revoked_at = :now", {":now": iso(utcnow())})
             return _public(updated)
     raise NotFound(f"no API key {key_id}")
 

@@ -13,8 +13,9 @@ from vigil.services import escalation, incidents
 STOPS_LADDER = frozenset({Status.ACKNOWLEDGED, Status.RESOLVED, Status.CLOSED})
 
 
-def transition(incident_id: str, requested: Status, *, actor: str, reason: str = "",
-               expected_version: int | None = None) -> dict[str, Any]:
+def transition(
+    incident_id: str, requested: Status, *, actor: str, reason: str = "", expected_version: int | None = None
+) -> dict[str, Any]:
     record, previous = incidents.change_status(
         incident_id, requested, actor=actor, reason=reason, expected_version=expected_version
     )
@@ -28,11 +29,15 @@ def transition(incident_id: str, requested: Status, *, actor: str, reason: str =
         run = int(record.get("ladder_runs", 0)) + 1
         dynamo.update(incidents.incident_pk(incident_id), "META", "SET ladder_runs = :r", {":r": run})
         escalation.start_ladder(incident_id, run=run)
-        incidents.add_timeline(incident_id, "escalation", "reopened: the escalation ladder restarts", actor=actor)
+        incidents.add_timeline(
+            incident_id, "escalation", "reopened: the escalation ladder restarts", actor=actor
+        )
     return incidents.get_record(incident_id)
 
 
 def _release_correlation(incident: dict[str, Any]) -> None:
     pointer = incident.get("correlation_pointer")
     if pointer:
-        dynamo.delete(pointer, "POINTER", condition="incident_id = :id", values={":id": incident["incident_id"]})
+        dynamo.delete(
+            pointer, "POINTER", condition="incident_id = :id", values={":id": incident["incident_id"]}
+        )

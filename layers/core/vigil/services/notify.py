@@ -8,10 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 from vigil.adapters import channels, dynamo
+from vigil.adapters.signing import signing_keys
 from vigil.adapters.templates import default_source, render
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.escalation import Rung
-from vigil.adapters.signing import signing_keys
 from vigil.domain.messages import canonical_json, signature_header, slack_message, sms_text, webhook_event
 from vigil.domain.teams import AlertingRules, Team, destinations
 from vigil.observability import count, logger
@@ -45,8 +45,17 @@ def delivery_id(incident_id: str, round_: int, rung: int, team: str, channel: st
 
 
 def snapshot(incident: dict[str, Any]) -> dict[str, Any]:
-    fields = ("incident_id", "title", "description", "severity", "category", "status",
-              "assigned_team", "created_at", "source")
+    fields = (
+        "incident_id",
+        "title",
+        "description",
+        "severity",
+        "category",
+        "status",
+        "assigned_team",
+        "created_at",
+        "source",
+    )
     return {f: incident.get(f) for f in fields}
 
 
@@ -64,13 +73,20 @@ def page(incident: dict[str, Any], rung: Rung, *, round_: int, purpose: str = "p
         for channel, targets in reachable.items():
             message = {
                 "delivery_id": delivery_id(incident_id, round_, rung.level, team_name, channel, purpose),
-                "channel": channel, "team": team_name, "destinations": targets, "rung": rung.level,
-                "round": round_, "purpose": purpose, "incident": snapshot(incident),
+                "channel": channel,
+                "team": team_name,
+                "destinations": targets,
+                "rung": rung.level,
+                "round": round_,
+                "purpose": purpose,
+                "incident": snapshot(incident),
             }
             channels.publish_notification(message, channel)
             published += 1
         incidents.add_timeline(
-            incident_id, "page", f"paged {team_name} by {', '.join(reachable)} (rung {rung.level})",
+            incident_id,
+            "page",
+            f"paged {team_name} by {', '.join(reachable)} (rung {rung.level})",
             data={"team": team_name, "channels": list(reachable), "rung": rung.level, "round": round_},
             entry_id=f"page-{purpose}-{round_}-{rung.level}-{team_name}",
         )
@@ -80,7 +96,8 @@ def page(incident: dict[str, Any], rung: Rung, *, round_: int, purpose: str = "p
 def _record_unreachable(incident_id: str, team: str, rung: Rung, round_: int, purpose: str) -> None:
     count("PagesFailed")
     incidents.add_timeline(
-        incident_id, "page_failed",
+        incident_id,
+        "page_failed",
         f"could not page {team}: no member or team channel for {', '.join(rung.channels) or 'any channel'}",
         data={"team": team, "channels": rung.channels, "rung": rung.level, "round": round_},
         entry_id=f"unreachable-{purpose}-{round_}-{rung.level}-{team}",
@@ -105,8 +122,10 @@ def deliver(message: dict[str, Any], attempt: int) -> str:
     _finish(delivery, "sent", detail)
     count("DeliveriesSent")
     incidents.add_timeline(
-        message["incident"]["incident_id"], "notified",
-        f"{message['channel']} to {message['team']} delivered ({len(message['destinations'])} destination(s))",
+        message["incident"]["incident_id"],
+        "notified",
+        f"{message['channel']} to {message['team']} delivered "
+        f"({len(message['destinations'])} destination(s))",
         data={"delivery_id": delivery, "channel": message["channel"], "team": message["team"]},
         entry_id=f"notified-{delivery}",
     )
@@ -117,13 +136,20 @@ def _claim(delivery: str, message: dict[str, Any]) -> bool:
     now = utcnow()
     try:
         dynamo.update(
-            f"DELIVERY#{delivery}", "DELIVERY",
+            f"DELIVERY#{delivery}",
+            "DELIVERY",
             "SET #s = :sending, lease_until = :lease, channel = :channel, incident_id = :incident, "
             "updated_at = :now, expires_at = :expires ADD attempts :one",
-            {":sending": "sending", ":lease": iso(now + timedelta(seconds=LEASE_SECONDS)), ":now": iso(now),
-             ":failed": "failed", ":channel": message["channel"], ":one": 1,
-             ":incident": message["incident"]["incident_id"],
-             ":expires": int((now + timedelta(days=30)).timestamp())},
+            {
+                ":sending": "sending",
+                ":lease": iso(now + timedelta(seconds=LEASE_SECONDS)),
+                ":now": iso(now),
+                ":failed": "failed",
+                ":channel": message["channel"],
+                ":one": 1,
+                ":incident": message["incident"]["incident_id"],
+                ":expires": int((now + timedelta(days=30)).timestamp()),
+            },
             names={"#s": "status"},
             condition="attribute_not_exists(pk) OR #s = :failed OR (#s = :sending AND lease_until < :now)",
         )
@@ -135,8 +161,13 @@ def _claim(delivery: str, message: dict[str, Any]) -> bool:
 
 
 def _finish(delivery: str, status: str, detail: str) -> None:
-    dynamo.update(f"DELIVERY#{delivery}", "DELIVERY", "SET #s = :s, detail = :d, updated_at = :now",
-                  {":s": status, ":d": detail, ":now": iso(utcnow())}, names={"#s": "status"})
+    dynamo.update(
+        f"DELIVERY#{delivery}",
+        "DELIVERY",
+        "SET #s = :s, detail = :d, updated_at = :now",
+        {":s": status, ":d": detail, ":now": iso(utcnow())},
+        names={"#s": "status"},
+    )
 
 
 def _record_failure(message: dict[str, Any], error: str, attempt: int, final: bool) -> None:
@@ -146,7 +177,8 @@ def _record_failure(message: dict[str, Any], error: str, attempt: int, final: bo
         return
     count("DeliveriesAbandoned")
     incidents.add_timeline(
-        message["incident"]["incident_id"], "delivery_failed",
+        message["incident"]["incident_id"],
+        "delivery_failed",
         f"{message['channel']} to {message['team']} failed after {attempt} attempts: {error[:200]}",
         data={"delivery_id": message["delivery_id"], "channel": message["channel"], "attempts": attempt},
         entry_id=f"abandoned-{message['delivery_id']}",

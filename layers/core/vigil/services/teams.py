@@ -22,8 +22,15 @@ def put_team(name: str, data: TeamIn) -> Team:
         for j, method in enumerate(member.contact_methods):
             if method.type in ("slack", "webhook"):
                 check_url(method.address, field=f"members[{i}].contact_methods[{j}].address")
-    dynamo.put({"pk": _pk(name), "sk": "META", "gsi1pk": "TEAMS", "gsi1sk": name,
-                "team": team.model_dump(mode="json")})
+    dynamo.put(
+        {
+            "pk": _pk(name),
+            "sk": "META",
+            "gsi1pk": "TEAMS",
+            "gsi1sk": name,
+            "team": team.model_dump(mode="json"),
+        }
+    )
     return team
 
 
@@ -37,7 +44,9 @@ def get_team(name: str) -> Team:
 
 
 def list_teams() -> list[Team]:
-    stored = {i["team"]["name"]: Team.model_validate(i["team"]) for i in dynamo.query_all("TEAMS", index="gsi1")}
+    stored = {
+        i["team"]["name"]: Team.model_validate(i["team"]) for i in dynamo.query_all("TEAMS", index="gsi1")
+    }
     defaults = {name: Team(name=name) for name in DEFAULT_TEAMS if name not in stored}
     return sorted([*stored.values(), *defaults.values()], key=lambda t: t.name)
 
