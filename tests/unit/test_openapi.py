@@ -29,4 +29,6 @@ def test_every_template_route_is_documented() -> None:
     ]
     for path in paths:
         concrete = path.replace("{", "").replace("}", "")
-        assert any(r.match("POST", concrete) is not None or r.match("GET", concrete) is not None for r in routes), path
+        assert any(
+            r.match("POST", concrete) is not None or r.match("GET", concrete) is not None for r in routes
+        ), path
