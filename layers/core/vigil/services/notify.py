@@ -188,7 +188,7 @@ def _record_failure(message: dict[str, Any], error: str, attempt: int, final: bo
 def _send(message: dict[str, Any]) -> str:
     incident, channel = message["incident"], message["channel"]
     if channel == "email":
-        context = {"incident": incident, "links": {}}
+        context = {"incident": incident, "links": {"acknowledge": None, "resolve": None}}
         subject = render(default_source("email_subject"), context)
         html = render(default_source("email_html"), context, html=True)
         text = render(default_source("email_text"), context)

@@ -1,0 +1,74 @@
+"""Every function runs its sample event from events/ (as `sam local invoke -e` would)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vigil.domain.incidents import IncidentIn
+from vigil.services import incidents
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+
+def sample(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text())
+
+
+def test_every_function_has_a_sample_event(stack: Any) -> None:
+    code_dirs = {p["CodeUri"].split("/")[-1] for p in stack.resolver.resources("AWS::Serverless::Function").values()}
+    covered = {name.split("_")[0] if not name.startswith("deliver") else "_".join(name.split("_")[:2])
+               for name in (p.stem for p in EVENTS.glob("*.json"))}
+    assert code_dirs <= covered
+
+
+def test_api_health_event(stack: Any) -> None:
+    result = stack.invoke("ApiFunction", sample("api_health.json"))
+    assert result["statusCode"] == 200
+    assert json.loads(result["body"])["status"] == "ok"
+
+
+def test_ingest_refuses_an_unknown_token(stack: Any) -> None:
+    result = stack.invoke("IngestFunction", sample("ingest_unknown_token.json"))
+    assert result["statusCode"] == 401
+
+
+@pytest.mark.parametrize("name", ["alarm_sns.json", "alarm_eventbridge.json"])
+def test_alarm_events_open_an_incident(stack: Any, name: str) -> None:
+    result = stack.invoke("AlarmFunction", sample(name))
+    assert result["received"] == 1
+    assert result["alerts"][0]["action"] in ("opened", "duplicate")
+    assert result["alerts"][0]["incident_id"].startswith("inc_")
+
+
+def test_page_advance_event_decides_the_first_rung(stack: Any) -> None:
+    from vigil.adapters import dynamo
+
+    record = incidents.new_incident_record(
+        "inc_sample", IncidentIn(title="Database connection failure", severity="critical"),
+        source="test", actor="test", now=__import__("datetime").datetime.now(__import__("datetime").UTC),
+        rules=incidents.load_assignment_rules(),
+    )
+    dynamo.put(record)
+    result = stack.invoke("PageFunction", sample("page_advance.json"))
+    assert result == {"rung": 0, "round": 0, "wait_seconds": 300, "outcome": "page"}
+
+
+@pytest.mark.parametrize("channel", ["email", "sms"])
+def test_aws_channel_deliveries_are_sent_once(stack: Any, channel: str) -> None:
+    event = sample(f"deliver_{channel}.json")
+    first = stack.invoke(f"Deliver{channel.capitalize()}Function", event)
+    again = stack.invoke(f"Deliver{channel.capitalize()}Function", event)
+    assert first == again == {"batchItemFailures": []}
+    sent = [o for o in stack.outbox if o["channel"] == channel and "Database connection failure" in json.dumps(o)]
+    assert len(sent) == 1
+
+
+@pytest.mark.parametrize("channel", ["slack", "webhook"])
+def test_http_deliveries_to_a_dead_port_are_reported_for_retry(stack: Any, channel: str) -> None:
+    event = sample(f"deliver_{channel}.json")
+    result = stack.invoke(f"Deliver{channel.capitalize()}Function", event)
+    assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
