@@ -1,4 +1,4 @@
-"""Steps of the escalation state machine: advance, page, exhausted, failed."""
+"""Steps of the escalation state machine: advance, page, ack_expired, exhausted, failed."""
 
 from __future__ import annotations
 
@@ -12,11 +12,20 @@ from vigil.services import escalation
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    try:
+        return _step(event)
+    except Exception as error:
+        raise escalation.retryable(error) from error
+
+
+def _step(event: dict[str, Any]) -> dict[str, Any]:
     action, incident_id = event["action"], event["incident_id"]
     if action == "advance":
         return escalation.on_advance(incident_id, event["cursor"], event.get("reason"))
     if action == "page":
         return escalation.on_page(incident_id, event["cursor"], event["task_token"], event["execution_arn"])
+    if action == "ack_expired":
+        return escalation.on_ack_expired(incident_id, event.get("answer") or {})
     if action == "exhausted":
         return escalation.on_exhausted(incident_id, event["cursor"])
     if action == "failed":

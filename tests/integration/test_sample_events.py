@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from vigil.domain.incidents import IncidentIn
 from vigil.services import incidents
 
@@ -19,9 +18,13 @@ def sample(name: str) -> dict[str, Any]:
 
 
 def test_every_function_has_a_sample_event(stack: Any) -> None:
-    code_dirs = {p["CodeUri"].split("/")[-1] for p in stack.resolver.resources("AWS::Serverless::Function").values()}
-    covered = {name.split("_")[0] if not name.startswith("deliver") else "_".join(name.split("_")[:2])
-               for name in (p.stem for p in EVENTS.glob("*.json"))}
+    code_dirs = {
+        p["CodeUri"].split("/")[-1] for p in stack.resolver.resources("AWS::Serverless::Function").values()
+    }
+    covered = {
+        name.split("_")[0] if not name.startswith("deliver") else "_".join(name.split("_")[:2])
+        for name in (p.stem for p in EVENTS.glob("*.json"))
+    }
     assert code_dirs <= covered
 
 
@@ -48,8 +51,11 @@ def test_page_advance_event_decides_the_first_rung(stack: Any) -> None:
     from vigil.adapters import dynamo
 
     record = incidents.new_incident_record(
-        "inc_sample", IncidentIn(title="Database connection failure", severity="critical"),
-        source="test", actor="test", now=__import__("datetime").datetime.now(__import__("datetime").UTC),
+        "inc_sample",
+        IncidentIn(title="Database connection failure", severity="critical"),
+        source="test",
+        actor="test",
+        now=__import__("datetime").datetime.now(__import__("datetime").UTC),
         rules=incidents.load_assignment_rules(),
     )
     dynamo.put(record)
@@ -63,7 +69,9 @@ def test_aws_channel_deliveries_are_sent_once(stack: Any, channel: str) -> None:
     first = stack.invoke(f"Deliver{channel.capitalize()}Function", event)
     again = stack.invoke(f"Deliver{channel.capitalize()}Function", event)
     assert first == again == {"batchItemFailures": []}
-    sent = [o for o in stack.outbox if o["channel"] == channel and "Database connection failure" in json.dumps(o)]
+    sent = [
+        o for o in stack.outbox if o["channel"] == channel and "Database connection failure" in json.dumps(o)
+    ]
     assert len(sent) == 1
 
 

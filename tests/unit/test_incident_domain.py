@@ -17,6 +17,7 @@ from vigil.domain.incidents import ALLOWED_TRANSITIONS, AssignmentRules, Status,
         ("resolved", "open"),
         ("resolved", "closed"),
         ("open", "closed"),
+        ("acknowledged", "open"),
     ],
 )
 def test_allowed_transitions(current: str, requested: str) -> None:
@@ -28,7 +29,7 @@ def test_allowed_transitions(current: str, requested: str) -> None:
     [
         ("closed", "open"),
         ("closed", "resolved"),
-        ("acknowledged", "open"),
+        ("investigating", "open"),
         ("open", "open"),
     ],
 )

@@ -167,3 +167,92 @@ def test_execution_input_is_readable_in_the_console(wired_teams: Receiver) -> No
     described = _sfn().describe_execution(executionArn=arn)
     assert described["name"] == incident_id
     assert json.loads(described["input"])["incident_id"] == incident_id
+
+
+def test_resolve_ends_the_ladder_too(wired_teams: Receiver, api: ApiClient) -> None:
+    _two_rung_policy(delay=2)
+    incident_id = _open("cache miss storm", "wf_first")
+    wait_for(lambda: _pages(incident_id))
+    assert api.post(f"/api/incident_response/{incident_id}/resolve", {"reason": "fixed"}).status == 200
+    wait_for(lambda: _execution_status(incident_id) == "SUCCEEDED", timeout=3)
+    assert [p["data"]["team"] for p in _pages(incident_id)] == ["wf_first"]
+
+
+def test_expired_acknowledgement_resumes_the_ladder(wired_teams: Receiver, api: ApiClient) -> None:
+    escalation.save_policy(EscalationPolicy(
+        rules=[EscalationRule(escalation_level=1, escalate_to="wf_second", escalate_after_seconds=60,
+                              notification_channels=["webhook"])],
+        ack_timeout_seconds=1, resume_from_level=1, repeat_after_seconds=60, fallback_target=None,
+    ), "test")
+    incident_id = _open("acked and forgotten", "wf_first")
+    wait_for(lambda: _pages(incident_id))
+    assert api.post(f"/api/incident_response/{incident_id}/acknowledge", {}).status == 200
+
+    wait_for(lambda: len(_pages(incident_id)) == 2, timeout=8)
+    assert _pages(incident_id)[1]["data"]["team"] == "wf_second"
+    record = incidents.get_record(incident_id)
+    assert record["status"] == "open"
+    assert any("acknowledgement expired" in e["message"] for e in incidents.timeline(incident_id))
+
+
+class _Throttle:
+    """Makes the next `times` GetItem calls of Vigil's DynamoDB client fail as AWS throttling does,
+    in the handlers only (they run on the state machine's thread, not the test's)."""
+
+    def __init__(self, times: int) -> None:
+        self.times = times
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        from botocore.exceptions import ClientError
+
+        import threading
+
+        in_handler = threading.current_thread() is not threading.main_thread()
+        if model.name == "GetItem" and self.times > 0 and in_handler:
+            self.times -= 1
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "GetItem")
+
+
+def _throttled(times: int) -> _Throttle:
+    from vigil.adapters.aws import client
+
+    throttle = _Throttle(times)
+    client("dynamodb").meta.events.register_first("before-call.dynamodb.GetItem", throttle)
+    return throttle
+
+
+def _unthrottle(throttle: _Throttle) -> None:
+    from vigil.adapters.aws import client
+
+    client("dynamodb").meta.events.unregister("before-call.dynamodb.GetItem", throttle)
+
+
+def test_transient_lambda_error_is_retried_and_the_ladder_goes_on(wired_teams: Receiver) -> None:
+    _two_rung_policy(delay=60)
+    record = incidents.create_by_hand(IncidentIn(title="throttled once", assigned_team="wf_first"), "test")
+    throttle = _throttled(1)
+    try:
+        escalation.start_ladder(record["incident_id"])
+        wait_for(lambda: _pages(record["incident_id"]), timeout=8)
+    finally:
+        _unthrottle(throttle)
+    assert throttle.times == 0
+    history = _sfn().get_execution_history(
+        executionArn=incidents.get_record(record["incident_id"])["escalation"]["execution_arn"])["events"]
+    failed = [e for e in history if e["type"] == "TaskFailed"]
+    assert failed and failed[0]["taskFailedEventDetails"]["error"] == "TransientError"
+    assert not any("ladder failed" in e["message"] for e in incidents.timeline(record["incident_id"]))
+
+
+def test_persistent_lambda_error_is_reported_and_pages_the_fallback(wired_teams: Receiver) -> None:
+    _two_rung_policy(delay=60)
+    record = incidents.create_by_hand(IncidentIn(title="throttled for good", assigned_team="wf_first"), "test")
+    incident_id = record["incident_id"]
+    throttle = _throttled(4)  # the first Advance and its 3 retries
+    try:
+        escalation.start_ladder(incident_id)
+        wait_for(lambda: _execution_status(incident_id) == "FAILED", timeout=20)
+    finally:
+        _unthrottle(throttle)
+    assert any(e["message"].startswith("the escalation ladder failed") for e in incidents.timeline(incident_id))
+    assert [p["data"]["team"] for p in _pages(incident_id)] == ["wf_fallback"]

@@ -31,3 +31,27 @@ def reset_clients() -> None:
     """Forget cached clients (tests and the local runtime start new moto backends)."""
     client.cache_clear()
     settings.cache_clear()
+
+
+TRANSIENT_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "InternalFailure",
+        "TransactionInProgressException",
+    }
+)
+
+
+def is_transient(error: Exception) -> bool:
+    """Throttling, AWS-side failures and timeouts: worth retrying, not worth paging about."""
+    from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
+
+    if isinstance(error, ConnectionError | ReadTimeoutError):
+        return True
+    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in TRANSIENT_CODES

@@ -108,7 +108,7 @@ class Cursor(BaseModel):
     rung: int = -1
     round: int = 0
     wait_seconds: int = MIN_WAIT_SECONDS
-    outcome: Literal["start", "page", "skip", "exhausted", "stop"] = "start"
+    outcome: Literal["start", "page", "skip", "exhausted", "stop", "resume"] = "start"
 
 
 class Rung(BaseModel):
@@ -154,3 +154,44 @@ def advance(policy: EscalationPolicy, cursor: Cursor, incident: dict[str, Any]) 
     if rung > 0 and not matching_rules(policy, rung, incident):
         return Cursor(rung=rung, round=round_, wait_seconds=MIN_WAIT_SECONDS, outcome="skip")
     return Cursor(rung=rung, round=round_, wait_seconds=wait_after(policy, rung, incident), outcome="page")
+
+
+class PlannedRung(BaseModel):
+    rung: int
+    round: int
+    at_seconds: int = Field(description="seconds after the incident opens, if nobody acknowledges")
+    targets: list[str]
+    channels: list[str]
+    skipped: bool = False
+
+
+class Simulation(BaseModel):
+    rungs: list[PlannedRung]
+    exhausted_at_seconds: int | None = Field(description="when the ladder runs out; null if it stops")
+
+
+def simulate(policy: EscalationPolicy, incident: dict[str, Any], default_channels: list[str]) -> Simulation:
+    """The ladder as it would run with nobody acknowledging, with no side effects."""
+    cursor, elapsed = Cursor(), 0
+    planned: list[PlannedRung] = []
+    for _ in range(1000):  # a policy has at most 21 levels x 11 rounds
+        step = advance(policy, cursor, incident)
+        if step.outcome == "exhausted":
+            return Simulation(rungs=planned, exhausted_at_seconds=elapsed)
+        if step.outcome == "stop":
+            break
+        rung = rung_at(policy, step.rung, incident, default_channels)
+        planned.append(
+            PlannedRung(
+                rung=step.rung,
+                round=step.round,
+                at_seconds=elapsed,
+                targets=rung.targets,
+                channels=rung.channels,
+                skipped=step.outcome == "skip",
+            )
+        )
+        if step.outcome == "page":
+            elapsed += step.wait_seconds
+        cursor = step
+    return Simulation(rungs=planned, exhausted_at_seconds=None)

@@ -23,7 +23,8 @@ class Status(StrEnum):
 ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.OPEN: frozenset({Status.INVESTIGATING, Status.ACKNOWLEDGED, Status.RESOLVED, Status.CLOSED}),
     Status.INVESTIGATING: frozenset({Status.ACKNOWLEDGED, Status.RESOLVED, Status.CLOSED}),
-    Status.ACKNOWLEDGED: frozenset({Status.INVESTIGATING, Status.RESOLVED, Status.CLOSED}),
+    # acknowledged -> open: the acknowledgement expired, or the responder handed it back.
+    Status.ACKNOWLEDGED: frozenset({Status.OPEN, Status.INVESTIGATING, Status.RESOLVED, Status.CLOSED}),
     Status.RESOLVED: frozenset({Status.OPEN, Status.CLOSED}),
     Status.CLOSED: frozenset(),
 }

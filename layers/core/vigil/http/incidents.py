@@ -17,6 +17,8 @@ from vigil.http.models import (
     IncidentDetail,
     IncidentPage,
     IncidentUpdate,
+    SimulateIn,
+    SimulationResult,
 )
 from vigil.services import escalation, incident_views, incidents, lifecycle
 
@@ -90,6 +92,16 @@ def get_policy() -> EscalationPolicy:
 @router.put(f"{BASE}/escalation-rules", tags=["escalation"], summary="Replace the escalation policy")
 def put_policy(body: EscalationPolicy) -> EscalationPolicy:
     return escalation.save_policy(body, _actor())
+
+
+@router.post(
+    f"{BASE}/escalation-rules/simulate",
+    tags=["escalation"],
+    summary="Who would be paged, through which channels and when, without paging anyone",
+)
+def simulate(body: SimulateIn) -> SimulationResult:
+    incident = body.model_dump(mode="json", exclude_none=True)
+    return SimulationResult.model_validate(escalation.simulate(incident))
 
 
 @router.get(f"{BASE}/<incident_id>", tags=["incidents"], summary="An incident with alerts, timeline, ladder")

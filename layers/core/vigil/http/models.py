@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from vigil.domain.alerts import Severity
+from vigil.domain.escalation import Simulation
 from vigil.domain.incidents import Status
 from vigil.domain.teams import TEAM_NAME, Team
 
@@ -175,3 +176,22 @@ class IntegrationList(BaseModel):
 
 class TeamList(BaseModel):
     items: list[Team]
+
+
+class SimulateIn(BaseModel):
+    """An incident as it would open: only severity is required."""
+
+    severity: Severity
+    category: str | None = Field(default=None, max_length=50)
+    status: Status = Status.OPEN
+    assigned_team: str | None = Field(default=None, pattern=TEAM_NAME)
+    title: str = Field(default="simulated incident", max_length=300)
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class SimulationResult(Simulation):
+    assigned_team: str
+    policy_version: int
+    reachable: dict[str, dict[str, list[str]]] = Field(
+        description="per paged team, per channel, the destinations a page would reach ([] = unreachable)"
+    )

@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import ValidationError
+
 from vigil.adapters import dynamo
-from vigil.adapters.aws import client
+from vigil.adapters.aws import client, is_transient
 from vigil.config import settings
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import InvalidTransition
 from vigil.domain.escalation import Cursor, EscalationPolicy, advance, default_policy, rung_at
+from vigil.domain.escalation import simulate as simulate_ladder
 from vigil.domain.incidents import PAGING_STATES, Status
 from vigil.observability import count, logger
 from vigil.services import incidents, notify
@@ -24,9 +27,23 @@ class TransientError(Exception):
     """A failure worth retrying; the state machine's Retry names this class."""
 
 
+def retryable(error: Exception) -> Exception:
+    """AWS throttling and timeouts become TransientError, which the ASL retries with backoff."""
+    return TransientError(str(error)) if is_transient(error) else error
+
+
 def load_policy() -> EscalationPolicy:
+    """The saved policy; the seed's defaults if none is saved or the saved one is unreadable
+    (a broken configuration must never stop a page)."""
     item = dynamo.get("CONFIG#escalation", "CURRENT")
-    return EscalationPolicy.model_validate(item["policy"]) if item else default_policy()
+    if not item:
+        return default_policy()
+    try:
+        return EscalationPolicy.model_validate(item["policy"])
+    except (ValidationError, KeyError):
+        logger.error("stored escalation policy is invalid; using the defaults")
+        count("PolicyInvalid")
+        return default_policy()
 
 
 def execution_name(incident_id: str, run: int) -> str:
@@ -119,6 +136,25 @@ def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution
     return {"paged": sent}
 
 
+def on_ack_expired(incident_id: str, answer: dict[str, Any]) -> dict[str, Any]:
+    """The ack window ended: if the same acknowledgement still stands, reopen and resume."""
+    incident = incidents.get_record(incident_id)
+    still_acknowledged = incident["status"] == Status.ACKNOWLEDGED.value and incident.get(
+        "acknowledged_at"
+    ) == answer.get("acknowledged_at")
+    if not still_acknowledged:
+        return Cursor(outcome="stop").model_dump()
+    policy = load_policy()
+    incidents.change_status(
+        incident_id,
+        Status.OPEN,
+        actor="system",
+        reason=f"acknowledgement expired after {answer.get('ack_timeout_seconds')}s",
+    )
+    resume = Cursor(rung=policy.resume_from_level - 1, outcome="resume")
+    return resume.model_dump()
+
+
 def on_exhausted(incident_id: str, cursor: dict[str, Any]) -> dict[str, Any]:
     policy = load_policy()
     incidents.add_timeline(
@@ -157,12 +193,17 @@ def _page_fallback(incident_id: str, policy: EscalationPolicy, why: str) -> dict
 
 # ----------------------------------------------------------------------------- people
 def stop_ladder(incident: dict[str, Any], why: str) -> None:
-    """Acknowledged or resolved: end the wait with one SendTaskSuccess, no polling."""
+    """Acknowledged or resolved: end the wait with one SendTaskSuccess, no polling.
+    An acknowledgement carries the policy's ack timeout, after which the ladder resumes."""
     token = (incident.get("escalation") or {}).get("task_token")
     if not token:
         return
+    answer: dict[str, Any] = {"answer": why}
+    timeout = load_policy().ack_timeout_seconds if why == Status.ACKNOWLEDGED.value else None
+    if timeout:
+        answer.update(ack_timeout_seconds=timeout, acknowledged_at=incident.get("acknowledged_at"))
     try:
-        client("stepfunctions").send_task_success(taskToken=token, output=json.dumps({"answer": why}))
+        client("stepfunctions").send_task_success(taskToken=token, output=json.dumps(answer))
     except Exception as error:
         # The rung already timed out or the execution ended: the next step sees the new status.
         if _error_code(error) not in ("TaskTimedOut", "TaskDoesNotExist", "InvalidToken"):
@@ -205,3 +246,24 @@ def save_policy(policy: EscalationPolicy, actor: str) -> EscalationPolicy:
     dynamo.put({"pk": "CONFIG#escalation", "sk": f"V#{version:06d}", **body})
     dynamo.put({"pk": "CONFIG#escalation", "sk": "CURRENT", **body}, condition=condition)
     return saved
+
+
+def simulate(incident: dict[str, Any]) -> dict[str, Any]:
+    """Who would be paged, through which channels and when; and who is unreachable."""
+    rules = incidents.load_assignment_rules()
+    incident = {"status": Status.OPEN.value, **incident}
+    incident.setdefault("assigned_team", rules.assign(incident["severity"], incident.get("category")))
+    policy = load_policy()
+    plan = simulate_ladder(policy, incident, notify.channels_for(incident))
+    reachability = {
+        team: notify.reachable(team, rung.channels)
+        for rung in plan.rungs
+        if not rung.skipped
+        for team in rung.targets
+    }
+    return {
+        **plan.model_dump(),
+        "assigned_team": incident["assigned_team"],
+        "policy_version": policy.version,
+        "reachable": reachability,
+    }

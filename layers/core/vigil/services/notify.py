@@ -39,6 +39,12 @@ def load_team(name: str) -> Team | None:
     return Team.model_validate(item["team"]) if item else None
 
 
+def reachable(team_name: str, wanted: list[str]) -> dict[str, list[str]]:
+    """The destinations a page to this team would reach, per channel (empty: unreachable)."""
+    team = load_team(team_name)
+    return {c: destinations(team, c) if team else [] for c in wanted}
+
+
 def delivery_id(incident_id: str, round_: int, rung: int, team: str, channel: str, purpose: str) -> str:
     raw = "\x1f".join([incident_id, str(round_), str(rung), team, channel, purpose])
     return f"dlv_{hashlib.sha256(raw.encode()).hexdigest()[:24]}"
@@ -64,13 +70,11 @@ def page(incident: dict[str, Any], rung: Rung, *, round_: int, purpose: str = "p
     published = 0
     incident_id = incident["incident_id"]
     for team_name in rung.targets:
-        team = load_team(team_name)
-        reachable = {c: destinations(team, c) for c in rung.channels} if team else {}
-        reachable = {c: d for c, d in reachable.items() if d}
-        if not reachable:
+        found = {c: d for c, d in reachable(team_name, rung.channels).items() if d}
+        if not found:
             _record_unreachable(incident_id, team_name, rung, round_, purpose)
             continue
-        for channel, targets in reachable.items():
+        for channel, targets in found.items():
             message = {
                 "delivery_id": delivery_id(incident_id, round_, rung.level, team_name, channel, purpose),
                 "channel": channel,
@@ -86,8 +90,8 @@ def page(incident: dict[str, Any], rung: Rung, *, round_: int, purpose: str = "p
         incidents.add_timeline(
             incident_id,
             "page",
-            f"paged {team_name} by {', '.join(reachable)} (rung {rung.level})",
-            data={"team": team_name, "channels": list(reachable), "rung": rung.level, "round": round_},
+            f"paged {team_name} by {', '.join(found)} (rung {rung.level})",
+            data={"team": team_name, "channels": list(found), "rung": rung.level, "round": round_},
             entry_id=f"page-{purpose}-{round_}-{rung.level}-{team_name}",
         )
     return published
