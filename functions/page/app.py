@@ -21,13 +21,15 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def _step(event: dict[str, Any]) -> dict[str, Any]:
     action, incident_id = event["action"], event["incident_id"]
     if action == "advance":
-        return escalation.on_advance(incident_id, event["cursor"], event.get("reason"))
+        return escalation.on_advance(
+            incident_id, event["cursor"], event.get("reason"), event["execution_arn"]
+        )
     if action == "page":
         return escalation.on_page(incident_id, event["cursor"], event["task_token"], event["execution_arn"])
     if action == "ack_expired":
         return escalation.on_ack_expired(incident_id, event.get("answer") or {})
     if action == "exhausted":
-        return escalation.on_exhausted(incident_id, event["cursor"])
+        return escalation.on_exhausted(incident_id, event["cursor"], event["execution_arn"])
     if action == "failed":
-        return escalation.on_failed(incident_id, event.get("error") or {})
+        return escalation.on_failed(incident_id, event.get("error") or {}, event["execution_arn"])
     raise ValueError(f"unknown action {action!r}")

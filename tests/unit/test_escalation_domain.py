@@ -104,8 +104,14 @@ def test_simulation_plans_every_rung_without_acknowledgement() -> None:
 
     plan = simulate(policy(repeat=1), incident(), ["email"])
     assert [(r.rung, r.round, r.at_seconds, r.skipped) for r in plan.rungs] == [
-        (0, 0, 0, False), (1, 0, 120 * 0 + 300, False), (2, 0, 300 + 120, True), (3, 0, 420, False),
-        (0, 1, 1020, False), (1, 1, 1320, False), (2, 1, 1440, True), (3, 1, 1440, False),
+        (0, 0, 0, False),
+        (1, 0, 120 * 0 + 300, False),
+        (2, 0, 300 + 120, True),
+        (3, 0, 420, False),
+        (0, 1, 1020, False),
+        (1, 1, 1320, False),
+        (2, 1, 1440, True),
+        (3, 1, 1440, False),
     ]
     assert plan.rungs[1].targets == ["seniors"]
     assert plan.exhausted_at_seconds == 2040

@@ -179,11 +179,23 @@ def test_resolve_ends_the_ladder_too(wired_teams: Receiver, api: ApiClient) -> N
 
 
 def test_expired_acknowledgement_resumes_the_ladder(wired_teams: Receiver, api: ApiClient) -> None:
-    escalation.save_policy(EscalationPolicy(
-        rules=[EscalationRule(escalation_level=1, escalate_to="wf_second", escalate_after_seconds=60,
-                              notification_channels=["webhook"])],
-        ack_timeout_seconds=1, resume_from_level=1, repeat_after_seconds=60, fallback_target=None,
-    ), "test")
+    escalation.save_policy(
+        EscalationPolicy(
+            rules=[
+                EscalationRule(
+                    escalation_level=1,
+                    escalate_to="wf_second",
+                    escalate_after_seconds=60,
+                    notification_channels=["webhook"],
+                )
+            ],
+            ack_timeout_seconds=1,
+            resume_from_level=1,
+            repeat_after_seconds=60,
+            fallback_target=None,
+        ),
+        "test",
+    )
     incident_id = _open("acked and forgotten", "wf_first")
     wait_for(lambda: _pages(incident_id))
     assert api.post(f"/api/incident_response/{incident_id}/acknowledge", {}).status == 200
@@ -203,14 +215,16 @@ class _Throttle:
         self.times = times
 
     def __call__(self, model: Any, **_: Any) -> None:
-        from botocore.exceptions import ClientError
-
         import threading
+
+        from botocore.exceptions import ClientError
 
         in_handler = threading.current_thread() is not threading.main_thread()
         if model.name == "GetItem" and self.times > 0 and in_handler:
             self.times -= 1
-            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "GetItem")
+            raise ClientError(
+                {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "GetItem"
+            )
 
 
 def _throttled(times: int) -> _Throttle:
@@ -238,7 +252,8 @@ def test_transient_lambda_error_is_retried_and_the_ladder_goes_on(wired_teams: R
         _unthrottle(throttle)
     assert throttle.times == 0
     history = _sfn().get_execution_history(
-        executionArn=incidents.get_record(record["incident_id"])["escalation"]["execution_arn"])["events"]
+        executionArn=incidents.get_record(record["incident_id"])["escalation"]["execution_arn"]
+    )["events"]
     failed = [e for e in history if e["type"] == "TaskFailed"]
     assert failed and failed[0]["taskFailedEventDetails"]["error"] == "TransientError"
     assert not any("ladder failed" in e["message"] for e in incidents.timeline(record["incident_id"]))
@@ -246,7 +261,9 @@ def test_transient_lambda_error_is_retried_and_the_ladder_goes_on(wired_teams: R
 
 def test_persistent_lambda_error_is_reported_and_pages_the_fallback(wired_teams: Receiver) -> None:
     _two_rung_policy(delay=60)
-    record = incidents.create_by_hand(IncidentIn(title="throttled for good", assigned_team="wf_first"), "test")
+    record = incidents.create_by_hand(
+        IncidentIn(title="throttled for good", assigned_team="wf_first"), "test"
+    )
     incident_id = record["incident_id"]
     throttle = _throttled(4)  # the first Advance and its 3 retries
     try:
@@ -254,5 +271,7 @@ def test_persistent_lambda_error_is_reported_and_pages_the_fallback(wired_teams:
         wait_for(lambda: _execution_status(incident_id) == "FAILED", timeout=20)
     finally:
         _unthrottle(throttle)
-    assert any(e["message"].startswith("the escalation ladder failed") for e in incidents.timeline(incident_id))
+    assert any(
+        e["message"].startswith("the escalation ladder failed") for e in incidents.timeline(incident_id)
+    )
     assert [p["data"]["team"] for p in _pages(incident_id)] == ["wf_fallback"]

@@ -46,6 +46,11 @@ def load_policy() -> EscalationPolicy:
         return default_policy()
 
 
+def run_of(execution_arn: str) -> str:
+    """The execution name: it identifies one run of an incident's ladder."""
+    return execution_arn.rsplit(":", 1)[-1]
+
+
 def execution_name(incident_id: str, run: int) -> str:
     return incident_id if run == 0 else f"{incident_id}-run{run}"
 
@@ -75,7 +80,9 @@ def _error_code(error: Exception) -> str:
 
 
 # ----------------------------------------------------------------------------- state machine steps
-def on_advance(incident_id: str, cursor: dict[str, Any], reason: str | None) -> dict[str, Any]:
+def on_advance(
+    incident_id: str, cursor: dict[str, Any], reason: str | None, execution_arn: str
+) -> dict[str, Any]:
     incident = incidents.get_record(incident_id)
     previous = Cursor.model_validate(cursor)
     if reason in ("timeout", "manual") and previous.rung >= 0:
@@ -85,7 +92,7 @@ def on_advance(incident_id: str, cursor: dict[str, Any], reason: str | None) -> 
             "escalation",
             f"rung {previous.rung} ended: {why}",
             data={"rung": previous.rung, "round": previous.round, "reason": reason},
-            entry_id=f"esc-{previous.round}-{previous.rung}-{reason}",
+            entry_id=f"esc-{run_of(execution_arn)}-{previous.round}-{previous.rung}-{reason}",
         )
     step = advance(load_policy(), previous, incident)
     if step.outcome == "skip":
@@ -94,7 +101,7 @@ def on_advance(incident_id: str, cursor: dict[str, Any], reason: str | None) -> 
             "escalation",
             f"rung {step.rung} skipped: its condition is false",
             data={"rung": step.rung, "round": step.round},
-            entry_id=f"skip-{step.round}-{step.rung}",
+            entry_id=f"skip-{run_of(execution_arn)}-{step.round}-{step.rung}",
         )
     elif step.outcome == "stop":
         incidents.set_escalation(
@@ -114,7 +121,7 @@ def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution
     step = Cursor.model_validate(cursor)
     if Status(incident["status"]) not in PAGING_STATES:
         # Acknowledged between Advance and Page: nobody is paged; end the wait at once.
-        client("stepfunctions").send_task_success(taskToken=task_token, output=json.dumps({"stopped": True}))
+        client("stepfunctions").send_task_success(taskToken=task_token, output=_answer("stopped"))
         return {"paged": 0}
     now = utcnow()
     incidents.set_escalation(
@@ -131,7 +138,7 @@ def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution
     )
     policy = load_policy()
     rung = rung_at(policy, step.rung, incident, notify.channels_for(incident))
-    sent = notify.page(incident, rung, round_=step.round)
+    sent = notify.page(incident, rung, run=run_of(execution_arn), round_=step.round)
     count("PagesSent", sent)
     return {"paged": sent}
 
@@ -155,40 +162,44 @@ def on_ack_expired(incident_id: str, answer: dict[str, Any]) -> dict[str, Any]:
     return resume.model_dump()
 
 
-def on_exhausted(incident_id: str, cursor: dict[str, Any]) -> dict[str, Any]:
+def on_exhausted(incident_id: str, cursor: dict[str, Any], execution_arn: str) -> dict[str, Any]:
     policy = load_policy()
     incidents.add_timeline(
-        incident_id, "escalation", "ladder exhausted: nobody acknowledged", data=cursor, entry_id="exhausted"
+        incident_id,
+        "escalation",
+        "ladder exhausted: nobody acknowledged",
+        data=cursor,
+        entry_id=f"exhausted-{run_of(execution_arn)}",
     )
     incidents.set_escalation(
         incident_id, {"state": "exhausted", "task_token": None, "next_escalation_at": None}
     )
     count("LaddersExhausted")
-    return _page_fallback(incident_id, policy, "exhausted")
+    return _page_fallback(incident_id, policy, "exhausted", run_of(execution_arn))
 
 
-def on_failed(incident_id: str, error: dict[str, Any]) -> dict[str, Any]:
+def on_failed(incident_id: str, error: dict[str, Any], execution_arn: str) -> dict[str, Any]:
     logger.error("escalation failed", extra={"incident_id": incident_id, "error": error})
     incidents.add_timeline(
         incident_id,
         "escalation",
         "the escalation ladder failed; the fallback is paged",
         data={"error": error.get("Error"), "cause": str(error.get("Cause", ""))[:500]},
-        entry_id="failed",
+        entry_id=f"failed-{run_of(execution_arn)}",
     )
     incidents.set_escalation(incident_id, {"state": "failed", "task_token": None, "next_escalation_at": None})
     count("LaddersFailed")
-    return _page_fallback(incident_id, load_policy(), "failed")
+    return _page_fallback(incident_id, load_policy(), "failed", run_of(execution_arn))
 
 
-def _page_fallback(incident_id: str, policy: EscalationPolicy, why: str) -> dict[str, Any]:
+def _page_fallback(incident_id: str, policy: EscalationPolicy, why: str, run: str) -> dict[str, Any]:
     if not policy.fallback_target:
         return {"paged": 0}
     incident = incidents.get_record(incident_id)
     rung = rung_at(
         policy, 0, {**incident, "assigned_team": policy.fallback_target}, notify.channels_for(incident)
     )
-    return {"paged": notify.page(incident, rung, round_=0, purpose=why)}
+    return {"paged": notify.page(incident, rung, run=run, round_=0, purpose=why)}
 
 
 # ----------------------------------------------------------------------------- people
@@ -198,16 +209,26 @@ def stop_ladder(incident: dict[str, Any], why: str) -> None:
     token = (incident.get("escalation") or {}).get("task_token")
     if not token:
         return
-    answer: dict[str, Any] = {"answer": why}
     timeout = load_policy().ack_timeout_seconds if why == Status.ACKNOWLEDGED.value else None
-    if timeout:
-        answer.update(ack_timeout_seconds=timeout, acknowledged_at=incident.get("acknowledged_at"))
     try:
-        client("stepfunctions").send_task_success(taskToken=token, output=json.dumps(answer))
+        client("stepfunctions").send_task_success(
+            taskToken=token, output=_answer(why, timeout or 0, incident.get("acknowledged_at"))
+        )
     except Exception as error:
         # The rung already timed out or the execution ended: the next step sees the new status.
         if _error_code(error) not in ("TaskTimedOut", "TaskDoesNotExist", "InvalidToken"):
             raise
+    escalation = incident.get("escalation") or {}
+    incidents.set_escalation(
+        incident["incident_id"], {**escalation, "state": why, "task_token": None, "next_escalation_at": None}
+    )
+
+
+def _answer(why: str, ack_timeout_seconds: int = 0, acknowledged_at: str | None = None) -> str:
+    """The task output the ASL reads after a rung is answered (0 = the acknowledgement never expires)."""
+    return json.dumps(
+        {"answer": why, "ack_timeout_seconds": ack_timeout_seconds, "acknowledged_at": acknowledged_at}
+    )
 
 
 def escalate_by_hand(incident_id: str, reason: str, actor: str) -> dict[str, Any]:

@@ -45,8 +45,9 @@ def reachable(team_name: str, wanted: list[str]) -> dict[str, list[str]]:
     return {c: destinations(team, c) if team else [] for c in wanted}
 
 
-def delivery_id(incident_id: str, round_: int, rung: int, team: str, channel: str, purpose: str) -> str:
-    raw = "\x1f".join([incident_id, str(round_), str(rung), team, channel, purpose])
+def delivery_id(run: str, round_: int, rung: int, team: str, channel: str, purpose: str) -> str:
+    """One id per (ladder run, round, rung, team, channel, purpose): a redelivery never sends twice."""
+    raw = "\x1f".join([run, str(round_), str(rung), team, channel, purpose])
     return f"dlv_{hashlib.sha256(raw.encode()).hexdigest()[:24]}"
 
 
@@ -65,18 +66,18 @@ def snapshot(incident: dict[str, Any]) -> dict[str, Any]:
     return {f: incident.get(f) for f in fields}
 
 
-def page(incident: dict[str, Any], rung: Rung, *, round_: int, purpose: str = "page") -> int:
+def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose: str = "page") -> int:
     """Publish the deliveries of one rung; a team nobody can be reached at is a failed page."""
     published = 0
     incident_id = incident["incident_id"]
     for team_name in rung.targets:
         found = {c: d for c, d in reachable(team_name, rung.channels).items() if d}
         if not found:
-            _record_unreachable(incident_id, team_name, rung, round_, purpose)
+            _record_unreachable(incident_id, team_name, rung, f"{run}-{purpose}-{round_}")
             continue
         for channel, targets in found.items():
             message = {
-                "delivery_id": delivery_id(incident_id, round_, rung.level, team_name, channel, purpose),
+                "delivery_id": delivery_id(run, round_, rung.level, team_name, channel, purpose),
                 "channel": channel,
                 "team": team_name,
                 "destinations": targets,
@@ -92,19 +93,19 @@ def page(incident: dict[str, Any], rung: Rung, *, round_: int, purpose: str = "p
             "page",
             f"paged {team_name} by {', '.join(found)} (rung {rung.level})",
             data={"team": team_name, "channels": list(found), "rung": rung.level, "round": round_},
-            entry_id=f"page-{purpose}-{round_}-{rung.level}-{team_name}",
+            entry_id=f"page-{run}-{purpose}-{round_}-{rung.level}-{team_name}",
         )
     return published
 
 
-def _record_unreachable(incident_id: str, team: str, rung: Rung, round_: int, purpose: str) -> None:
+def _record_unreachable(incident_id: str, team: str, rung: Rung, step: str) -> None:
     count("PagesFailed")
     incidents.add_timeline(
         incident_id,
         "page_failed",
         f"could not page {team}: no member or team channel for {', '.join(rung.channels) or 'any channel'}",
-        data={"team": team, "channels": rung.channels, "rung": rung.level, "round": round_},
-        entry_id=f"unreachable-{purpose}-{round_}-{rung.level}-{team}",
+        data={"team": team, "channels": rung.channels, "rung": rung.level},
+        entry_id=f"unreachable-{step}-{rung.level}-{team}",
     )
 
 
