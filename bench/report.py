@@ -23,7 +23,6 @@ def write(results: dict[str, Any], path: Path) -> None:
         "|---|---|",
         "| each rung that pages and times out (Advance, Route, Page, TimedOut) "
         f"| {sfn['transitions_per_rung']} |",
-        f"| {sfn['transitions_per_rung']} |",
         f"| end of an unanswered ladder (Advance, Route, Exhausted) | {sfn['transitions_end_of_ladder']} |",
         f"| unanswered ladder of {sfn['rungs']} rungs, whole | {sfn['transitions_unanswered_ladder']} |",
         f"| acknowledged during rung 0, whole | {sfn['transitions_acknowledged_at_rung_0']} |",
