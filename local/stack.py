@@ -164,6 +164,9 @@ class LocalStack:
             elif kind == "AWS::SecretsManager::Secret":
                 secret = resolver.resolve(props.get("Name", name))
                 physical[name] = {"Ref": f"arn:aws:secretsmanager:{arn}:secret:{secret}", "Name": secret}
+            elif kind == "AWS::Events::EventBus":
+                bus = resolver.resolve(props.get("Name", name))
+                physical[name] = {"Ref": bus, "Name": bus, "Arn": f"arn:aws:events:{arn}:event-bus/{bus}"}
             elif kind == "AWS::Serverless::StateMachine":
                 machine = resolver.resolve(props.get("Name", name))
                 physical[name] = {"Ref": f"arn:aws:states:{arn}:stateMachine:{machine}", "Name": machine}
@@ -176,6 +179,8 @@ class LocalStack:
 
         new_client: Any = boto3.client
         self.clients = {s: new_client(s, region_name=REGION) for s in _SERVICES}
+        for name in self.resolver.resources("AWS::Events::EventBus"):
+            self.clients["events"].create_event_bus(Name=self.resolver.physical[name]["Name"])
         for props in self.resolver.resources("AWS::DynamoDB::Table").values():
             self._create_table(self.resolver.resolve(props))
         for name in self.resolver.resources("AWS::SNS::Topic"):

@@ -116,6 +116,7 @@ def query(
     *,
     index: str | None = None,
     sk_prefix: str | None = None,
+    sk_between: tuple[str, str] | None = None,
     newest_first: bool = False,
     limit: int | None = None,
     start_key: Mapping[str, Any] | None = None,
@@ -127,7 +128,10 @@ def query(
     if sk_prefix:
         expression += " AND begins_with(#sk, :prefix)"
         values[":prefix"] = sk_prefix
-    names = {"#pk": pk_name, **({"#sk": sk_name} if sk_prefix else {})}
+    elif sk_between:
+        expression += " AND #sk BETWEEN :low AND :high"
+        values[":low"], values[":high"] = sk_between
+    names = {"#pk": pk_name, **({"#sk": sk_name} if sk_prefix or sk_between else {})}
     params: dict[str, Any] = {
         "TableName": table_name(),
         "KeyConditionExpression": expression,

@@ -85,6 +85,10 @@ def _channels_by_category() -> dict[str, list[Channel]]:
     return {"security": ["sms"]}
 
 
+def _paging_severities() -> list[Severity]:
+    return [s for s in Severity if s is not Severity.INFO]
+
+
 class AlertingRules(BaseModel):
     """Which channels page for each severity (the seed: critical → email + Slack, ...)."""
 
@@ -93,6 +97,14 @@ class AlertingRules(BaseModel):
         default_factory=_channels_by_category,
         description="channels added for a category, on top of the severity's",
     )
+
+    open_incident_for: list[Severity] = Field(
+        default_factory=_paging_severities,
+        description="severities whose firing alerts open (or join) an incident; others are only recorded",
+    )
+
+    def opens_incident(self, severity: Severity) -> bool:
+        return severity in self.open_incident_for
 
     def channels(self, severity: str, category: str | None) -> list[str]:
         chosen: list[str] = list(self.channels_by_severity.get(Severity(severity), []))

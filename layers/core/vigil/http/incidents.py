@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
+from vigil.domain.errors import InvalidInput
 from vigil.domain.escalation import EscalationPolicy
 from vigil.domain.incidents import IncidentIn, Status
 from vigil.http.models import (
@@ -17,8 +18,11 @@ from vigil.http.models import (
     IncidentDetail,
     IncidentPage,
     IncidentUpdate,
+    NoteIn,
     SimulateIn,
     SimulationResult,
+    TimelineEntry,
+    TimelinePage,
 )
 from vigil.services import escalation, incident_views, incidents, lifecycle
 
@@ -109,30 +113,66 @@ def get_incident(incident_id: str) -> IncidentDetail:
     return _detail(incident_id)
 
 
-@router.put(f"{BASE}/<incident_id>", tags=["incidents"], summary="Change status, team or severity")
+@router.put(
+    f"{BASE}/<incident_id>",
+    tags=["incidents"],
+    summary="Change status, severity, team, title, description; add a note",
+)
 def update_incident(incident_id: str, body: IncidentUpdate) -> IncidentDetail:
-    actor = _actor()
-    if body.assigned_team or body.severity:
-        changes = {
-            k: v
-            for k, v in {
-                "assigned_team": body.assigned_team,
-                "severity": body.severity.value if body.severity else None,
-            }.items()
-            if v
-        }
-        incidents.update_fields(
-            incident_id,
-            changes,
-            actor=actor,
-            kind="update",
-            message=", ".join(f"{k} → {v}" for k, v in changes.items()),
-        )
+    actor, version = _actor(), _expected_version(body.version)
+    details = body.model_dump(
+        include={"title", "description", "severity", "assigned_team"}, exclude_none=True, mode="json"
+    )
+    if details:
+        updated = incidents.update_details(incident_id, details, actor=actor, expected_version=version)
+        version = None if version is None else int(updated["version"])
     if body.status:
         lifecycle.transition(
-            incident_id, body.status, actor=actor, reason=body.reason, expected_version=body.version
+            incident_id, body.status, actor=actor, reason=body.reason, expected_version=version
         )
+    if body.note:
+        incidents.add_note(incident_id, body.note, actor=actor)
     return _detail(incident_id)
+
+
+def _expected_version(from_body: int | None) -> int | None:
+    """The version the caller last saw: the body's `version`, or the If-Match header."""
+    header = router.current_event.get_header_value("If-Match", case_sensitive=False)
+    if from_body is not None or not header:
+        return from_body
+    try:
+        return int(header.strip().strip("W/").strip('"'))
+    except ValueError:
+        raise InvalidInput("If-Match", "must be the incident's version number") from None
+
+
+@router.delete(
+    f"{BASE}/<incident_id>",
+    tags=["incidents"],
+    summary="Delete (an unresolved incident only with force=true); an audit record stays",
+)
+def delete_incident(
+    incident_id: str, force: Annotated[bool, Query(description="delete even if not resolved")] = False
+) -> Incident:
+    deleted = incidents.delete_incident(incident_id, actor=_actor(), force=force)
+    escalation.abandon_ladder(deleted, f"incident deleted by {_actor()}")
+    return Incident.model_validate(deleted)
+
+
+@router.post(f"{BASE}/<incident_id>/notes", tags=["incidents"], summary="Add a note to the timeline")
+def add_note(incident_id: str, body: NoteIn) -> tuple[IncidentDetail, int]:
+    incidents.add_note(incident_id, body.note, actor=_actor())
+    return _detail(incident_id), 201
+
+
+@router.get(f"{BASE}/<incident_id>/timeline", tags=["incidents"], summary="The timeline, oldest first, paged")
+def get_timeline(
+    incident_id: str,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
+) -> TimelinePage:
+    items, next_cursor = incidents.timeline_page(incident_id, limit, cursor)
+    return TimelinePage(items=[TimelineEntry.model_validate(i) for i in items], next_cursor=next_cursor)
 
 
 @router.post(f"{BASE}/<incident_id>/acknowledge", tags=["incidents"], summary="Acknowledge: the ladder stops")

@@ -120,11 +120,25 @@ class IncidentPage(BaseModel):
 
 
 class IncidentUpdate(BaseModel):
+    """Any subset of the fields; `version` (or an If-Match header) guards against lost updates."""
+
     status: Status | None = None
     assigned_team: str | None = Field(default=None, pattern=TEAM_NAME)
     severity: Severity | None = None
-    reason: str = Field(default="", max_length=1000)
-    version: int | None = Field(default=None, description="expected version: refuse with 409 if it changed")
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    description: str | None = Field(default=None, max_length=10_000)
+    note: str | None = Field(default=None, min_length=1, max_length=10_000)
+    reason: str = Field(default="", max_length=1000, description="why the status changes")
+    version: int | None = Field(default=None, ge=1, description="expected version: 409 if it changed")
+
+
+class NoteIn(BaseModel):
+    note: str = Field(min_length=1, max_length=10_000)
+
+
+class TimelinePage(BaseModel):
+    items: list[TimelineEntry]
+    next_cursor: str | None = None
 
 
 class ActionIn(BaseModel):

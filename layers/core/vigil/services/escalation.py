@@ -224,6 +224,18 @@ def stop_ladder(incident: dict[str, Any], why: str) -> None:
     )
 
 
+def abandon_ladder(incident: dict[str, Any], why: str) -> None:
+    """Stop the execution outright (the incident is being deleted): it ends ABORTED."""
+    arn = (incident.get("escalation") or {}).get("execution_arn")
+    if not arn:
+        return
+    try:
+        client("stepfunctions").stop_execution(executionArn=arn, error="IncidentDeleted", cause=why[:256])
+    except Exception as error:
+        if _error_code(error) != "ExecutionDoesNotExist":
+            raise
+
+
 def _answer(why: str, ack_timeout_seconds: int = 0, acknowledged_at: str | None = None) -> str:
     """The task output the ASL reads after a rung is answered (0 = the acknowledgement never expires)."""
     return json.dumps(

@@ -19,6 +19,7 @@ from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import Conflict, InvalidInput, NotFound
 from vigil.domain.incidents import TIMESTAMP_FOR, AssignmentRules, IncidentIn, Status, check_transition
 from vigil.observability import count
+from vigil.services import incident_events
 
 INCIDENT_INDEX = "INCIDENTS"
 
@@ -185,6 +186,12 @@ def change_status(
         sets["reopened_at"] = now
     updated = _versioned_update(incident_id, record["version"], sets)
     message = f"{current.value} → {requested.value}" + (f": {reason}" if reason else "")
+    incident_events.publish(
+        "status_changed",
+        updated,
+        actor=actor,
+        data={"from": current.value, "to": requested.value, "reason": reason},
+    )
     add_timeline(
         incident_id,
         "status",
@@ -225,7 +232,24 @@ def update_fields(
 
 def set_escalation(incident_id: str, escalation: dict[str, Any]) -> None:
     """Record the ladder's state on the incident (not versioned: only the ladder writes it)."""
-    dynamo.update(incident_pk(incident_id), "META", "SET escalation = :e", {":e": escalation})
+    update_if_exists(incident_id, "SET escalation = :e", {":e": escalation})
+
+
+def update_if_exists(incident_id: str, expression: str, values: dict[str, Any]) -> dict[str, Any] | None:
+    """An unversioned update that never brings a deleted incident back; None if it is gone."""
+    try:
+        return dynamo.update(
+            incident_pk(incident_id),
+            "META",
+            expression,
+            values,
+            condition="attribute_exists(pk)",
+            returns="ALL_NEW",
+        )
+    except Exception as error:
+        if dynamo.is_conditional_failure(error):
+            return None
+        raise
 
 
 def list_incidents(
@@ -286,3 +310,90 @@ def counts_by_status() -> dict[str, int]:
     for item in dynamo.query_all(INCIDENT_INDEX, index="gsi2"):
         counts[item["status"]] = counts.get(item["status"], 0) + 1
     return counts
+
+
+def update_details(
+    incident_id: str, changes: dict[str, Any], *, actor: str, expected_version: int | None = None
+) -> dict[str, Any]:
+    """Change title, description, severity or assigned team; one timeline entry for the lot."""
+    record = get_record(incident_id)
+    if expected_version is not None and expected_version != record["version"]:
+        raise Conflict(f"incident {incident_id} changed (version {record['version']}); reload and retry")
+    changed = {k: v for k, v in changes.items() if record.get(k) != v}
+    if not changed:
+        return record
+    updated = _versioned_update(incident_id, record["version"], {**changed, "updated_at": iso(utcnow())})
+    kind = "assignment" if set(changed) == {"assigned_team"} else "update"
+    summary = ", ".join(f"{k} → {v}" for k, v in changed.items() if k != "description")
+    if "description" in changed:
+        summary = ", ".join(filter(None, [summary, "description edited"]))
+    add_timeline(
+        incident_id,
+        kind,
+        summary,
+        actor=actor,
+        data={k: {"from": record.get(k), "to": v} for k, v in changed.items()},
+    )
+    incident_events.publish("updated", updated, actor=actor, data={"changed": sorted(changed)})
+    return updated
+
+
+def add_note(incident_id: str, note: str, *, actor: str) -> dict[str, Any]:
+    record = get_record(incident_id)
+    add_timeline(incident_id, "note", note, actor=actor)
+    incident_events.publish("note_added", record, actor=actor, data={"note": note})
+    return record
+
+
+def delete_incident(incident_id: str, *, actor: str, force: bool) -> dict[str, Any]:
+    """Delete an incident; an open one only with force. An audit record of it stays."""
+    record = get_record(incident_id)
+    if record["status"] not in (Status.RESOLVED.value, Status.CLOSED.value) and not force:
+        raise Conflict(
+            f"incident {incident_id} is {record['status']}: resolve it first, or delete with force=true",
+            details=[{"field": "force", "message": "required to delete an incident that is not resolved"}],
+        )
+    now = iso(utcnow())
+    timeline_items = list(dynamo.query_all(incident_pk(incident_id), sk_prefix="TL#"))
+    dynamo.put(
+        {
+            "pk": f"AUDIT#{incident_id}",
+            "sk": f"DELETED#{now}",
+            "gsi1pk": "AUDIT",
+            "gsi1sk": now,
+            "action": "incident_deleted",
+            "actor": actor,
+            "at": now,
+            "forced": force,
+            "incident": {k: v for k, v in record.items() if k not in ("pk", "sk", "gsi2pk", "gsi2sk")},
+            "timeline_entries": len(timeline_items),
+        }
+    )
+    for item in timeline_items:
+        dynamo.delete(item["pk"], item["sk"])
+    dynamo.delete(incident_pk(incident_id), "META")
+    incident_events.publish("deleted", record, actor=actor, data={"forced": force})
+    return record
+
+
+def timeline_page(
+    incident_id: str, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the timeline, oldest first; the cursor is opaque."""
+    entries = timeline(incident_id)
+    start = _decode_offset(cursor)
+    page = entries[start : start + limit]
+    more = start + limit < len(entries)
+    return page, (base64.urlsafe_b64encode(str(start + limit).encode()).decode() if more else None)
+
+
+def _decode_offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        offset = int(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("cursor", "not a cursor this API returned") from None
+    if offset < 0:
+        raise InvalidInput("cursor", "not a cursor this API returned")
+    return offset

@@ -20,7 +20,7 @@ from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import InvalidTransition
 from vigil.domain.incidents import Status
 from vigil.observability import count, logger
-from vigil.services import escalation, incidents, lifecycle
+from vigil.services import escalation, incidents, lifecycle, routing
 
 CORRELATION_WINDOW = timedelta(minutes=10)
 
@@ -57,9 +57,10 @@ def record_alert(integration: dict[str, Any], alert: NormalizedAlert, now: datet
         return _resolve(alert_id, alert, now)
     if alert.status is AlertStatus.ACKNOWLEDGED:
         return _acknowledge(alert_id, alert)
-    pages = alert.status is AlertStatus.FIRING or (
-        alert.status is AlertStatus.UNKNOWN and integration.get("settings", {}).get("page_on_unknown")
-    )
+    pages = (
+        alert.status is AlertStatus.FIRING
+        or (alert.status is AlertStatus.UNKNOWN and integration.get("settings", {}).get("page_on_unknown"))
+    ) and routing.load_alerting_rules().opens_incident(alert.severity)
     stored = _upsert(alert_id, integration, alert, now, firing=bool(pages))
     if stored.get("incident_id"):
         count("AlertsDeduplicated")
@@ -185,12 +186,7 @@ def _claim_correlation(
 
 def _join(alert_id: str, alert: NormalizedAlert, episode: str, incident_id: str) -> Outcome:
     if _link(alert_id, incident_id, episode):
-        dynamo.update(
-            incidents.incident_pk(incident_id),
-            "META",
-            "ADD alert_count :one, firing_alerts :one",
-            {":one": 1},
-        )
+        incidents.update_if_exists(incident_id, "ADD alert_count :one, firing_alerts :one", {":one": 1})
         incidents.add_timeline(
             incident_id,
             "alert",
@@ -246,13 +242,10 @@ def _resolve(alert_id: str, alert: NormalizedAlert, now: datetime) -> Outcome:
 
 
 def _alert_resolved(incident_id: str, alert: NormalizedAlert) -> None:
-    remaining = dynamo.update(
-        incidents.incident_pk(incident_id),
-        "META",
-        "ADD firing_alerts :minus",
-        {":minus": -1},
-        returns="UPDATED_NEW",
-    ).get("firing_alerts", 0)
+    updated = incidents.update_if_exists(incident_id, "ADD firing_alerts :minus", {":minus": -1})
+    if updated is None:
+        return  # the incident was deleted
+    remaining = int(updated.get("firing_alerts", 0))
     incidents.add_timeline(
         incident_id,
         "alert",

@@ -27,7 +27,7 @@ def transition(
         _release_correlation(record)
     if requested is Status.OPEN and previous is Status.RESOLVED:
         run = int(record.get("ladder_runs", 0)) + 1
-        dynamo.update(incidents.incident_pk(incident_id), "META", "SET ladder_runs = :r", {":r": run})
+        incidents.update_if_exists(incident_id, "SET ladder_runs = :r", {":r": run})
         escalation.start_ladder(incident_id, run=run)
         incidents.add_timeline(
             incident_id, "escalation", "reopened: the escalation ladder restarts", actor=actor

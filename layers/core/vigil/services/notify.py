@@ -13,9 +13,9 @@ from vigil.adapters.templates import default_source, render
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.escalation import Rung
 from vigil.domain.messages import canonical_json, signature_header, slack_message, sms_text, webhook_event
-from vigil.domain.teams import AlertingRules, Team, destinations
+from vigil.domain.teams import Team, destinations
 from vigil.observability import count, logger
-from vigil.services import incidents
+from vigil.services import incidents, routing
 
 MAX_ATTEMPTS = 5  # the queues' maxReceiveCount: the last try before the dead-letter queue
 LEASE_SECONDS = 60
@@ -25,13 +25,8 @@ class DeliveryFailed(Exception):
     """The delivery failed and should be retried by the queue."""
 
 
-def load_alerting_rules() -> AlertingRules:
-    item = dynamo.get("CONFIG#alerting", "CURRENT")
-    return AlertingRules.model_validate(item["rules"]) if item else AlertingRules()
-
-
 def channels_for(incident: dict[str, Any]) -> list[str]:
-    return load_alerting_rules().channels(incident["severity"], incident.get("category"))
+    return routing.load_alerting_rules().channels(incident["severity"], incident.get("category"))
 
 
 def load_team(name: str) -> Team | None:

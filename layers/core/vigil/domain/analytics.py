@@ -1,0 +1,61 @@
+"""Incident response numbers over a set of incidents and alerts: pure arithmetic."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from statistics import mean
+from typing import Any
+
+from pydantic import BaseModel
+
+from vigil.domain.clock import parse_iso
+
+
+class Analytics(BaseModel):
+    since: str
+    until: str
+    incidents: int
+    by_status: dict[str, int]
+    by_severity: dict[str, int]
+    by_category: dict[str, int]
+    by_team: dict[str, int]
+    mtta_seconds: float | None
+    mttr_seconds: float | None
+    acknowledged: int
+    resolved: int
+    alerts_received: int
+    distinct_alerts: int
+    noise_reduction: float | None
+
+
+def _seconds_between(start: str, end: str | None) -> float | None:
+    return (parse_iso(end) - parse_iso(start)).total_seconds() if end else None
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return round(mean(present), 3) if present else None
+
+
+def summarize(
+    incidents: list[dict[str, Any]], alerts: list[dict[str, Any]], since: str, until: str
+) -> Analytics:
+    """MTTA from opening to first acknowledgement, MTTR from opening to resolution."""
+    received = sum(int(a.get("occurrences", 1)) for a in alerts)
+    return Analytics(
+        since=since,
+        until=until,
+        incidents=len(incidents),
+        by_status=dict(Counter(i["status"] for i in incidents)),
+        by_severity=dict(Counter(i["severity"] for i in incidents)),
+        by_category=dict(Counter(i.get("category") or "none" for i in incidents)),
+        by_team=dict(Counter(i.get("assigned_team") or "none" for i in incidents)),
+        mtta_seconds=_mean(_seconds_between(i["created_at"], i.get("acknowledged_at")) for i in incidents),
+        mttr_seconds=_mean(_seconds_between(i["created_at"], i.get("resolved_at")) for i in incidents),
+        acknowledged=sum(1 for i in incidents if i.get("acknowledged_at")),
+        resolved=sum(1 for i in incidents if i.get("resolved_at")),
+        alerts_received=received,
+        distinct_alerts=len(alerts),
+        noise_reduction=round(1 - len(incidents) / received, 4) if received else None,
+    )

@@ -1,0 +1,24 @@
+"""Analytics over a time range: incidents opened and alerts first seen in it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from vigil.adapters import dynamo
+from vigil.domain.analytics import Analytics, summarize
+from vigil.domain.clock import iso, utcnow
+from vigil.domain.errors import InvalidInput
+from vigil.services.incidents import INCIDENT_INDEX
+
+DEFAULT_RANGE = timedelta(days=30)
+
+
+def analytics(since: str | None, until: str | None) -> Analytics:
+    until = until or iso(utcnow())
+    since = since or iso(utcnow() - DEFAULT_RANGE)
+    if since > until:
+        raise InvalidInput("since", "must be before until")
+    window = (since, until + "\uffff")
+    incidents = list(dynamo.query_all(INCIDENT_INDEX, index="gsi2", sk_between=window))
+    alerts = list(dynamo.query_all("ALERTS", index="gsi2", sk_between=window))
+    return summarize(incidents, alerts, since, until)

@@ -1,0 +1,45 @@
+"""Every incident change is published for users' own automation. Publishing is best effort:
+the change is already stored, so a failed publish is logged and counted, never raised."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vigil.adapters import events
+from vigil.domain.clock import iso, utcnow
+from vigil.observability import count, logger
+
+SCHEMA = "vigil.incident-event.v1"
+SNAPSHOT_FIELDS = (
+    "incident_id",
+    "title",
+    "severity",
+    "category",
+    "status",
+    "assigned_team",
+    "source",
+    "created_at",
+    "updated_at",
+    "acknowledged_at",
+    "resolved_at",
+    "closed_at",
+    "version",
+)
+
+
+def publish(
+    kind: str, incident: dict[str, Any], *, actor: str = "system", data: dict[str, Any] | None = None
+) -> None:
+    detail = {
+        "schema": SCHEMA,
+        "kind": kind,
+        "at": iso(utcnow()),
+        "actor": actor,
+        "incident": {f: incident.get(f) for f in SNAPSHOT_FIELDS},
+        "data": data or {},
+    }
+    try:
+        events.put_event(f"Vigil Incident {kind.replace('_', ' ').title()}", detail)
+    except Exception:
+        logger.exception("incident event not published", extra={"incident_id": incident.get("incident_id")})
+        count("EventsNotPublished")
