@@ -38,6 +38,18 @@ def start_runtime(host: str = "127.0.0.1", port: int = 3000, *, api_key: str | N
     _, secret = keys.create_key("local admin", secret=api_key)
     stack.calls.clear()
     server = serve(stack, host, port)
+    _tell_handlers_the_url(server)
     thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
     thread.start()
     return Runtime(stack, server, thread, secret)
+
+
+def _tell_handlers_the_url(server: ThreadingHTTPServer) -> None:
+    """Acknowledge links in emails point at this server (a deployed stack uses PublicUrl)."""
+    import os
+
+    from vigil.config import settings
+
+    host, port = server.server_address[:2]
+    os.environ["VIGIL_PUBLIC_URL"] = os.environ["VIGIL_LOCAL_PUBLIC_URL"] = f"http://{host!s}:{port}"
+    settings.cache_clear()

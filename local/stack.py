@@ -28,6 +28,12 @@ from local.template import ACCOUNT, REGION, ROOT, TEMPLATE, Resolver, load_templ
 
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 LOCAL_RETRY_SECONDS = 1
+LOCAL_ENVIRONMENT = {
+    "VIGIL_LOCAL": "1",  # loopback and http webhook targets allowed
+    "VIGIL_RETRY_BASE_SECONDS": "0.25",  # delivery backoff in quarter seconds, so demos do not wait
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+}
 
 
 @dataclass(frozen=True)
@@ -107,15 +113,7 @@ class LocalStack:
         self._mock = mock_aws(config=cast(Any, MOTO_CONFIG))
         self._mock.start()
         self._name_resources()
-        os.environ.update(self.resolver.function_environment())
-        os.environ.update(
-            {
-                "VIGIL_LOCAL": "1",
-                "POWERTOOLS_TRACE_DISABLED": "true",
-                "POWERTOOLS_METRICS_DISABLED": "true",
-                "POWERTOOLS_DEV": os.environ.get("POWERTOOLS_DEV", "false"),
-            }
-        )
+        self._apply_environment()
         _install_patches(self)
         self._reset_vigil_clients()
         self._create_resources()
@@ -289,7 +287,14 @@ class LocalStack:
         )["ARN"]
         # moto appends a random suffix to secret ARNs, as AWS does: Ref must return the real one.
         self.resolver.physical[logical]["Ref"] = arn
+        self._apply_environment()
+
+    def _apply_environment(self) -> None:
+        """The functions' environment from template.yaml, plus what differs locally."""
         os.environ.update(self.resolver.function_environment())
+        os.environ.update(LOCAL_ENVIRONMENT)
+        if os.environ.get("VIGIL_LOCAL_PUBLIC_URL"):
+            os.environ["VIGIL_PUBLIC_URL"] = os.environ["VIGIL_LOCAL_PUBLIC_URL"]
 
     def _verify_sender(self) -> None:
         sender = self.resolver.parameters().get("SenderEmail")

@@ -41,3 +41,12 @@ def publish_notification(message: dict[str, Any], channel: str) -> None:
         Message=json.dumps(message, separators=(",", ":")),
         MessageAttributes={"channel": {"DataType": "String", "StringValue": channel}},
     )
+
+
+def retry_later(queue_arn: str, receipt_handle: str, seconds: int) -> None:
+    """Make a failed message visible again after `seconds` (the backoff), not the queue default."""
+    _, _, _, region, account, name = queue_arn.split(":")
+    url = f"https://sqs.{region}.amazonaws.com/{account}/{name}"
+    client("sqs").change_message_visibility(
+        QueueUrl=url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+    )

@@ -37,8 +37,9 @@ def _from_dynamo(value: Any) -> Any:
     return value
 
 
-def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(_to_dynamo(v)) for k, v in item.items() if v is not None}
+def serialize(item: Mapping[str, Any], *, keep_none: bool = False) -> dict[str, Any]:
+    """Attributes that are None are left out of items; expression values keep them as NULL."""
+    return {k: _serializer.serialize(_to_dynamo(v)) for k, v in item.items() if keep_none or v is not None}
 
 
 def deserialize(raw: Mapping[str, Any]) -> Item:
@@ -83,7 +84,7 @@ def update(
         "ReturnValues": returns,
     }
     if values:
-        params["ExpressionAttributeValues"] = serialize(values)
+        params["ExpressionAttributeValues"] = serialize(values, keep_none=True)
     if names:
         params["ExpressionAttributeNames"] = dict(names)
     if condition:

@@ -32,7 +32,7 @@ class HttpResult:
 
     @property
     def ok(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
+        return self.error is None and self.status is not None and 200 <= self.status < 300
 
 
 def allowed_address(address: str, *, allow_loopback: bool) -> bool:
@@ -111,8 +111,12 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> HttpResult:
                 "POST", path, body=body, headers={"Content-Type": "application/json", **headers}
             )
             response = connection.getresponse()
-            text = response.read(MAX_RESPONSE_BYTES).decode("utf-8", "replace")
-            return HttpResult(response.status, text)
+            raw = response.read(MAX_RESPONSE_BYTES + 1)
+            if len(raw) > MAX_RESPONSE_BYTES:
+                return HttpResult(
+                    response.status, "", f"response larger than {MAX_RESPONSE_BYTES} bytes refused"
+                )
+            return HttpResult(response.status, raw.decode("utf-8", "replace"))
         finally:
             connection.close()
     except (OSError, http.client.HTTPException, InvalidInput, ValueError) as error:

@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from vigil import __version__
-from vigil.http import analytics, auth, errors, incidents, ingest, integrations, system, teams
+from vigil.http import analytics, auth, errors, incidents, ingest, integrations, playbooks, system, teams
 
 
 def _resolver() -> APIGatewayRestResolver:
@@ -20,7 +20,8 @@ def build_app() -> APIGatewayRestResolver:
     """The management API: every route needs an API key, except the public ones."""
     app = _resolver()
     app.use(middlewares=[auth.require_api_key])
-    for module in (system, incidents, integrations, teams, analytics):
+    # playbooks before incidents: `/playbooks/<id>` must not be taken for `/<incident_id>/...`.
+    for module in (system, playbooks, incidents, integrations, teams, analytics):
         app.include_router(module.router)
     return app
 

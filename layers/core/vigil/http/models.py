@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from vigil.domain.alerts import Severity
 from vigil.domain.escalation import Simulation
 from vigil.domain.incidents import Status
+from vigil.domain.playbooks import PLAYBOOK_ID, Playbook, PlaybookProgress, StepRequest
 from vigil.domain.teams import TEAM_NAME, Team
 
 
@@ -111,6 +112,7 @@ class IncidentDetail(Incident):
     alerts: list[AlertSummary] = []
     timeline: list[TimelineEntry] = []
     escalation: Escalation = Escalation()
+    playbook: PlaybookProgress | None = Field(default=None, description="the attached playbook's progress")
 
 
 class IncidentPage(BaseModel):
@@ -190,6 +192,19 @@ class IntegrationList(BaseModel):
 
 class TeamList(BaseModel):
     items: list[Team]
+
+
+class PlaybookList(BaseModel):
+    items: list[Playbook]
+
+
+class PlaybookAttachIn(BaseModel):
+    playbook_id: str = Field(pattern=PLAYBOOK_ID)
+
+
+class StepUpdateIn(BaseModel):
+    status: StepRequest = Field(description="done, skipped or failed; run starts an automated step")
+    note: str = Field(default="", max_length=2000)
 
 
 class SimulateIn(BaseModel):

@@ -8,6 +8,7 @@ from vigil.adapters import dynamo
 from vigil.domain.alerts import NormalizedAlert
 from vigil.domain.clock import utcnow
 from vigil.domain.errors import NotFound
+from vigil.domain.playbooks import progress_view
 from vigil.services import escalation, incidents, ingest
 
 
@@ -16,13 +17,16 @@ def alerts_of(incident_id: str) -> list[dict[str, Any]]:
 
 
 def detail(incident_id: str) -> dict[str, Any]:
-    """The incident with its alerts, timeline and ladder state (never the task token)."""
+    """The incident with its alerts, timeline, ladder state (never the task token) and playbook
+    progress (never the steps' URLs)."""
     record = incidents.get_record(incident_id)
+    playbook = record.get("playbook")
     return {
         **record,
         "alerts": alerts_of(incident_id),
         "timeline": incidents.timeline(incident_id, record),
         "escalation": {k: v for k, v in (record.get("escalation") or {}).items() if k != "task_token"},
+        "playbook": progress_view(playbook, utcnow()).model_dump() if playbook else None,
     }
 
 

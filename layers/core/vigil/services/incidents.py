@@ -19,7 +19,7 @@ from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import Conflict, InvalidInput, NotFound
 from vigil.domain.incidents import TIMESTAMP_FOR, AssignmentRules, IncidentIn, Status, check_transition
 from vigil.observability import count
-from vigil.services import incident_events
+from vigil.services import incident_events, playbooks
 
 INCIDENT_INDEX = "INCIDENTS"
 
@@ -74,6 +74,7 @@ def put_new_incident(record: dict[str, Any]) -> bool:
             return False
         raise
     count("IncidentsOpened")
+    playbooks.attach_best(record)  # best effort: it logs its failures and never raises
     return True
 
 

@@ -1,0 +1,336 @@
+"""Delivering one notification, exactly once, through the ledger keyed by its delivery id.
+
+Transient failures (5xx, 429, timeouts, AWS throttling) are retried by the queue with
+exponential backoff and jitter; other failures are final at once. A final failure goes on
+the timeline, raises a metric and is retried on a fallback channel (Slack or webhook → email,
+email → SMS, SMS → email).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import os
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from vigil.adapters import channels, dynamo
+from vigil.adapters.aws import is_transient
+from vigil.adapters.signing import signing_keys
+from vigil.domain.clock import iso, utcnow
+from vigil.domain.errors import InvalidInput, InvalidTransition, NotFound
+from vigil.domain.messages import canonical_json, signature_header, slack_message, webhook_event
+from vigil.domain.teams import destinations
+from vigil.observability import count, logger
+from vigil.services import incidents, notify, rendering
+
+MAX_ATTEMPTS = 5  # the queues' maxReceiveCount: the last try before the dead-letter queue
+LEASE_SECONDS = 60
+MAX_BACKOFF_SECONDS = 900
+FALLBACK_CHANNEL = {"slack": "email", "webhook": "email", "email": "sms", "sms": "email"}
+
+
+class DeliveryFailed(Exception):
+    """Retry this delivery after `retry_after` seconds (the queue makes it visible again)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class SendResult:
+    ok: bool
+    detail: str = ""
+    status_code: int | None = None
+    transient: bool = False
+
+
+def backoff_seconds(attempt: int, base: float | None = None) -> int:
+    """Exponential backoff with full jitter: uniform(0, base * 2^(attempt-1)), capped."""
+    base = float(os.environ.get("VIGIL_RETRY_BASE_SECONDS", "5")) if base is None else base
+    ceiling = min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempt - 1))
+    return math.ceil(random.uniform(0, ceiling))
+
+
+def deliver(message: dict[str, Any], attempt: int) -> str:
+    """sent, duplicate or failed; raises DeliveryFailed when the queue should retry."""
+    delivery = message["delivery_id"]
+    if not _claim(delivery, message):
+        count("DeliveriesDeduplicated")
+        return "duplicate"
+    result = _send(message)
+    _finish(delivery, result)
+    if result.ok:
+        count("DeliveriesSent")
+        _record_sent(message)
+        return "sent"
+    count("DeliveriesFailed")
+    logger.warning(
+        "delivery failed", extra={"delivery_id": delivery, "attempt": attempt, "detail": result.detail}
+    )
+    if result.transient and attempt < MAX_ATTEMPTS:
+        raise DeliveryFailed(result.detail, backoff_seconds(attempt))
+    _record_final_failure(message, result, attempt)
+    _fall_back(message)
+    if result.transient:  # let the queue move it to the dead-letter queue, for a replay
+        raise DeliveryFailed(result.detail, 0)
+    return "failed"
+
+
+# ----------------------------------------------------------------------------- sending
+def _send(message: dict[str, Any]) -> SendResult:
+    try:
+        if message["channel"] == "email":
+            return _send_email(message)
+        if message["channel"] == "sms":
+            ids = [
+                channels.send_sms(phone, rendering.render_template("sms_text", message["incident"], {}))
+                for phone in message["destinations"]
+            ]
+            return SendResult(ok=True, detail=", ".join(ids))
+    except Exception as error:
+        return SendResult(
+            ok=False, detail=f"{type(error).__name__}: {error}"[:500], transient=is_transient(error)
+        )
+    return _send_http(message)
+
+
+def _send_email(message: dict[str, Any]) -> SendResult:
+    incident = message["incident"]
+    links = rendering.action_links_for(incident["incident_id"])
+    parts = {
+        name: rendering.render_template(name, incident, links)
+        for name in ("email_subject", "email_html", "email_text")
+    }
+    message_id = channels.send_email(
+        message["destinations"], parts["email_subject"], parts["email_html"], parts["email_text"]
+    )
+    return SendResult(ok=True, detail=message_id)
+
+
+def _send_http(message: dict[str, Any]) -> SendResult:
+    incident = message["incident"]
+    if message["channel"] == "slack":
+        body = canonical_json(slack_message(incident))
+        headers = {"X-Vigil-Delivery": message["delivery_id"]}
+    else:
+        body = canonical_json(webhook_event(message))
+        headers = {
+            "X-Vigil-Delivery": message["delivery_id"],
+            "X-Vigil-Signature": signature_header(body, signing_keys()),
+        }
+    statuses = []
+    for url in message["destinations"]:
+        result = channels.post(url, body, headers, channel=message["channel"])
+        if not result.ok:
+            transient = result.status is None or result.status >= 500 or result.status == 429
+            return SendResult(
+                ok=False,
+                detail=f"{url}: {result.error or result.status}"[:500],
+                status_code=result.status,
+                transient=transient,
+            )
+        statuses.append(result.status)
+    return SendResult(ok=True, detail="2xx", status_code=statuses[-1] if statuses else None)
+
+
+# ----------------------------------------------------------------------------- ledger
+def _pk(delivery: str) -> str:
+    return f"DELIVERY#{delivery}"
+
+
+def _claim(delivery: str, message: dict[str, Any]) -> bool:
+    """Take the delivery: only if it is new, failed, or its sender's lease has lapsed."""
+    now = utcnow()
+    incident_id = message["incident"]["incident_id"]
+    try:
+        dynamo.update(
+            _pk(delivery),
+            "DELIVERY",
+            "SET #s = :sending, lease_until = :lease, updated_at = :now, delivery_id = :id, "
+            "channel = :channel, "
+            "team = :team, destinations = :destinations, purpose = :purpose, incident_id = :incident, "
+            "message = :message, created_at = if_not_exists(created_at, :now), gsi1pk = :by_incident, "
+            "gsi1sk = if_not_exists(gsi1sk, :now), gsi2pk = :all, gsi2sk = if_not_exists(gsi2sk, :sort), "
+            "expires_at = :expires ADD attempts :one",
+            {
+                ":sending": "sending",
+                ":lease": iso(now + timedelta(seconds=LEASE_SECONDS)),
+                ":now": iso(now),
+                ":failed": "failed",
+                ":id": delivery,
+                ":channel": message["channel"],
+                ":team": message["team"],
+                ":destinations": message["destinations"],
+                ":purpose": message.get("purpose", "page"),
+                ":incident": incident_id,
+                ":message": json.dumps(message),
+                ":by_incident": f"DELIVERIES#{incident_id}",
+                ":all": "DELIVERIES",
+                ":sort": f"{iso(now)}#{delivery}",
+                ":one": 1,
+                ":expires": int((now + timedelta(days=30)).timestamp()),
+            },
+            names={"#s": "status"},
+            condition="attribute_not_exists(pk) OR #s = :failed OR (#s = :sending AND lease_until < :now)",
+        )
+    except Exception as error:
+        if dynamo.is_conditional_failure(error):
+            return False
+        raise
+    return True
+
+
+def _finish(delivery: str, result: SendResult) -> None:
+    dynamo.update(
+        _pk(delivery),
+        "DELIVERY",
+        "SET #s = :s, detail = :d, last_status_code = :code, updated_at = :now",
+        {
+            ":s": "sent" if result.ok else "failed",
+            ":d": result.detail,
+            ":code": result.status_code,
+            ":now": iso(utcnow()),
+        },
+        names={"#s": "status"},
+    )
+
+
+def _record_sent(message: dict[str, Any]) -> None:
+    incidents.add_timeline(
+        message["incident"]["incident_id"],
+        "notified",
+        f"{message['channel']} to {message['team']} delivered "
+        f"({len(message['destinations'])} destination(s))",
+        data={"delivery_id": message["delivery_id"], "channel": message["channel"], "team": message["team"]},
+        entry_id=f"notified-{message['delivery_id']}",
+    )
+
+
+def _record_final_failure(message: dict[str, Any], result: SendResult, attempt: int) -> None:
+    count("DeliveriesAbandoned")
+    incidents.add_timeline(
+        message["incident"]["incident_id"],
+        "delivery_failed",
+        f"{message['channel']} to {message['team']} failed after {attempt} attempt(s): {result.detail[:200]}",
+        data={
+            "delivery_id": message["delivery_id"],
+            "channel": message["channel"],
+            "attempts": attempt,
+            "status_code": result.status_code,
+        },
+        entry_id=f"abandoned-{message['delivery_id']}",
+    )
+
+
+def _fall_back(message: dict[str, Any]) -> None:
+    """Try the team on another channel, once (a fallback has no fallback of its own)."""
+    if message.get("purpose", "").startswith("fallback"):
+        return
+    channel = FALLBACK_CHANNEL[message["channel"]]
+    team = notify.load_team(message["team"])
+    found = destinations(team, channel) if team else []
+    incident_id = message["incident"]["incident_id"]
+    if not found:
+        incidents.add_timeline(
+            incident_id,
+            "page_failed",
+            f"no {channel} contact for {message['team']} to fall back to",
+            entry_id=f"nofallback-{message['delivery_id']}",
+        )
+        return
+    fallback = {
+        **message,
+        "channel": channel,
+        "destinations": found,
+        "purpose": f"fallback-{message['channel']}",
+        "delivery_id": "dlv_"
+        + hashlib.sha256(f"{message['delivery_id']}:{channel}".encode()).hexdigest()[:24],
+    }
+    channels.publish_notification(fallback, channel)
+    incidents.add_timeline(
+        incident_id,
+        "page",
+        f"falling back to {channel} for {message['team']}",
+        data={"delivery_id": fallback["delivery_id"], "channel": channel},
+        entry_id=f"fallback-{message['delivery_id']}",
+    )
+
+
+# ----------------------------------------------------------------------------- the ledger API
+LEDGER_FIELDS = (
+    "delivery_id",
+    "incident_id",
+    "channel",
+    "team",
+    "destinations",
+    "purpose",
+    "status",
+    "attempts",
+    "last_status_code",
+    "detail",
+    "created_at",
+    "updated_at",
+)
+
+
+def list_deliveries(
+    filters: dict[str, Any], limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    if filters.get("incident_id"):
+        pk, index = f"DELIVERIES#{filters['incident_id']}", "gsi1"
+    else:
+        pk, index = "DELIVERIES", "gsi2"
+    start = _decode(cursor)
+    found: list[dict[str, Any]] = []
+    while len(found) < limit:
+        items, start = dynamo.query(pk, index=index, newest_first=True, limit=100, start_key=start)
+        for item in items:
+            if all(not filters.get(f) or item.get(f) == filters[f] for f in ("channel", "status")):
+                found.append({f: item.get(f) for f in LEDGER_FIELDS})
+                if len(found) == limit:
+                    start = dynamo.serialize({k: item[k] for k in ("pk", "sk", f"{index}pk", f"{index}sk")})
+                    break
+        if not start:
+            break
+    more = start is not None and len(found) == limit
+    return found, base64.urlsafe_b64encode(json.dumps(start).encode()).decode() if more else None
+
+
+def _decode(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError:
+        raise InvalidInput("cursor", "not a cursor this API returned") from None
+    if not isinstance(key, dict):
+        raise InvalidInput("cursor", "not a cursor this API returned")
+    return key
+
+
+def replay(delivery: str, actor: str) -> dict[str, Any]:
+    """Send a failed delivery again, through its queue."""
+    item = dynamo.get(_pk(delivery), "DELIVERY", consistent=True)
+    if not item:
+        raise NotFound(f"no delivery {delivery}")
+    if item["status"] != "failed":
+        raise InvalidTransition(
+            f"delivery {delivery} is {item['status']}; only a failed one can be replayed",
+            details=[{"field": "status", "message": f"current={item['status']}"}],
+        )
+    message = json.loads(item["message"])
+    channels.publish_notification(message, message["channel"])
+    incidents.add_timeline(
+        item["incident_id"],
+        "page",
+        f"{item['channel']} delivery replayed",
+        actor=actor,
+        data={"delivery_id": delivery},
+    )
+    return {f: item.get(f) for f in LEDGER_FIELDS}

@@ -1,0 +1,114 @@
+"""What a page says on each channel: the default templates, users' overrides per channel and
+severity (validated by rendering a sample when saved), and signed acknowledge/resolve links."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from vigil.adapters import dynamo
+from vigil.adapters.signing import signing_keys
+from vigil.adapters.templates import default_source, render
+from vigil.config import settings
+from vigil.domain import action_links
+from vigil.domain.clock import iso, utcnow
+from vigil.domain.errors import InvalidInput, NotFound
+from vigil.domain.messages import sms_text
+
+# Template ids: <channel>_<part>; an override may be for one severity: "email_subject:critical".
+TEMPLATES = {
+    "email_subject": {"channel": "email", "html": False},
+    "email_html": {"channel": "email", "html": True},
+    "email_text": {"channel": "email", "html": False},
+    "sms_text": {"channel": "sms", "html": False},
+}
+SEVERITIES = ("emergency", "critical", "high", "medium", "low", "info")
+SAMPLE_INCIDENT = {
+    "incident_id": "inc_sample0123456789ab",
+    "title": "Database connection failure",
+    "description": "orders-db: connection pool exhausted",
+    "severity": "critical",
+    "category": "database",
+    "status": "open",
+    "assigned_team": "database_team",
+    "created_at": "2026-01-01T00:00:00.000Z",
+    "source": "alertmanager",
+}
+SAMPLE_LINKS = {
+    "acknowledge": "https://vigil.example/api/actions?token=sample",
+    "resolve": "https://vigil.example/api/actions?token=sample",
+}
+
+
+def _split(template_id: str) -> tuple[str, str | None]:
+    name, _, severity = template_id.partition(":")
+    if name not in TEMPLATES:
+        raise NotFound(f"no template {name}; templates: {', '.join(TEMPLATES)}")
+    if severity and severity not in SEVERITIES:
+        raise InvalidInput("template_id", f"unknown severity {severity!r}")
+    return name, severity or None
+
+
+def _default(name: str) -> str:
+    return "{{ default_sms }}" if name == "sms_text" else default_source(name)
+
+
+def source(name: str, severity: str) -> str:
+    """The override for this severity, else the override for all, else the default."""
+    for key in (f"{name}:{severity}", name):
+        item = dynamo.get("CONFIG#template", key)
+        if item:
+            return str(item["source"])
+    return _default(name)
+
+
+def render_template(name: str, incident: dict[str, Any], links: dict[str, str | None]) -> str:
+    context = {"incident": incident, "links": links, "default_sms": sms_text(incident)}
+    return render(source(name, incident["severity"]), context, html=bool(TEMPLATES[name]["html"]))
+
+
+def save_template(template_id: str, text: str, actor: str) -> dict[str, Any]:
+    name, _ = _split(template_id)
+    context = {"incident": SAMPLE_INCIDENT, "links": SAMPLE_LINKS, "default_sms": sms_text(SAMPLE_INCIDENT)}
+    rendered = render(text, context, html=bool(TEMPLATES[name]["html"]), field="source")
+    if not rendered.strip():
+        raise InvalidInput("source", "renders to nothing for the sample incident")
+    dynamo.put(
+        {
+            "pk": "CONFIG#template",
+            "sk": template_id,
+            "source": text,
+            "saved_by": actor,
+            "saved_at": iso(utcnow()),
+        }
+    )
+    return {"template_id": template_id, "source": text, "custom": True, "preview": rendered}
+
+
+def list_templates() -> list[dict[str, Any]]:
+    custom = {i["sk"]: i["source"] for i in dynamo.query_all("CONFIG#template")}
+    defaults = [
+        {"template_id": name, "source": custom.get(name, _default(name)), "custom": name in custom}
+        for name in TEMPLATES
+    ]
+    overrides = [{"template_id": k, "source": v, "custom": True} for k, v in custom.items() if ":" in k]
+    return defaults + overrides
+
+
+def reset_template(template_id: str) -> None:
+    _split(template_id)
+    if not dynamo.delete("CONFIG#template", template_id, condition="attribute_exists(pk)"):
+        raise NotFound(f"template {template_id} has no override")
+
+
+def action_links_for(incident_id: str) -> dict[str, str | None]:
+    """Signed, expiring, single-purpose links that work without logging in."""
+    base = settings().public_base_url
+    if not base:
+        return {"acknowledge": None, "resolve": None}
+    key = signing_keys()[0]
+    return {
+        action: f"{base}/api/actions?token="
+        + action_links.sign(incident_id, action, utcnow(), key, nonce=secrets.token_hex(8))
+        for action in action_links.ACTIONS
+    }
