@@ -22,6 +22,8 @@ class Receiver:
     status: int = 200
     delay: float = 0.0
     fail_times: int = 0  # answer 500 this many times first
+    reply_body: bytes = b"ok"
+    reply_headers: dict[str, str] = field(default_factory=dict)
 
     def __enter__(self) -> Receiver:
         owner = self
@@ -37,9 +39,11 @@ class Receiver:
                     owner.fail_times -= 1
                     status = 500
                 self.send_response(status)
-                self.send_header("Content-Length", "2")
+                for name, value in owner.reply_headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(owner.reply_body)))
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(owner.reply_body)
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -28,3 +28,10 @@ def signing_keys() -> list[bytes]:
 def forget_keys() -> None:
     global _cache
     _cache = None
+
+
+def slack_signing_secret() -> bytes:
+    """Slack's signing secret, stored by the operator in the same secret (key slack_signing_secret)."""
+    secret_id = os.environ.get("VIGIL_SIGNING_SECRET_ARN", "")
+    value = json.loads(client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"])
+    return str(value.get("slack_signing_secret", "")).encode()

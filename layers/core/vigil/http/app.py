@@ -7,7 +7,19 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from vigil import __version__
-from vigil.http import analytics, auth, errors, incidents, ingest, integrations, playbooks, system, teams
+from vigil.http import (
+    actions,
+    analytics,
+    auth,
+    errors,
+    incidents,
+    ingest,
+    integrations,
+    notifications,
+    playbooks,
+    system,
+    teams,
+)
 
 
 def _resolver() -> APIGatewayRestResolver:
@@ -21,7 +33,7 @@ def build_app() -> APIGatewayRestResolver:
     app = _resolver()
     app.use(middlewares=[auth.require_api_key])
     # playbooks before incidents: `/playbooks/<id>` must not be taken for `/<incident_id>/...`.
-    for module in (system, playbooks, incidents, integrations, teams, analytics):
+    for module in (system, playbooks, incidents, integrations, teams, analytics, notifications, actions):
         app.include_router(module.router)
     return app
 

@@ -334,3 +334,54 @@ def replay(delivery: str, actor: str) -> dict[str, Any]:
         data={"delivery_id": delivery},
     )
     return {f: item.get(f) for f in LEDGER_FIELDS}
+
+
+def send_test(team_name: str, wanted: list[str], severity: str) -> list[dict[str, Any]]:
+    """The seed's test endpoint: send now, to the team's destinations, and say what happened."""
+    team = notify.load_team(team_name)
+    now = iso(utcnow())
+    incident = {
+        "incident_id": "inc_test",
+        "title": f"Vigil test notification for {team_name}",
+        "description": "This is a test. Nothing is wrong.",
+        "severity": severity,
+        "category": None,
+        "status": "open",
+        "assigned_team": team_name,
+        "created_at": now,
+        "source": "test",
+    }
+    results = []
+    for channel in wanted:
+        found = destinations(team, channel) if team else []
+        if not found:
+            results.append(
+                {
+                    "channel": channel,
+                    "destinations": [],
+                    "ok": False,
+                    "detail": f"{team_name} has no {channel} destination",
+                }
+            )
+            continue
+        message = {
+            "delivery_id": f"dlv_test_{hashlib.sha256(now.encode()).hexdigest()[:12]}",
+            "channel": channel,
+            "team": team_name,
+            "destinations": found,
+            "rung": 0,
+            "round": 0,
+            "purpose": "test",
+            "incident": incident,
+        }
+        result = _send(message)
+        results.append(
+            {
+                "channel": channel,
+                "destinations": found,
+                "ok": result.ok,
+                "detail": result.detail,
+                "status_code": result.status_code,
+            }
+        )
+    return results

@@ -1,0 +1,135 @@
+"""Alerting configuration and the delivery ledger: templates, routing rules, test sends,
+/api/notifications and replays."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from pydantic import BaseModel, Field
+
+from vigil.domain.alerts import Severity
+from vigil.domain.teams import TEAM_NAME, AlertingRules
+from vigil.services import delivery, rendering, routing
+
+router = APIGatewayRouter()
+Channel = Literal["email", "slack", "webhook", "sms"]
+
+
+class Template(BaseModel):
+    template_id: str = Field(
+        description="email_subject, email_html, email_text or sms_text, optionally :<severity>"
+    )
+    source: str
+    custom: bool = False
+    preview: str | None = Field(default=None, description="the template rendered for a sample incident")
+
+
+class TemplateIn(BaseModel):
+    source: str = Field(
+        min_length=1, max_length=20_000, description="jinja2 (sandboxed); names: incident, links"
+    )
+
+
+class TemplateList(BaseModel):
+    items: list[Template]
+
+
+class Delivery(BaseModel):
+    delivery_id: str
+    incident_id: str
+    channel: str
+    team: str
+    destinations: list[str]
+    purpose: str
+    status: str
+    attempts: int
+    last_status_code: int | None = None
+    detail: str | None = None
+    created_at: str
+    updated_at: str
+
+
+class DeliveryPage(BaseModel):
+    items: list[Delivery]
+    next_cursor: str | None = None
+
+
+class TestIn(BaseModel):
+    team: str = Field(pattern=TEAM_NAME)
+    channels: list[Channel] = Field(min_length=1, max_length=4)
+    severity: Severity = Severity.INFO
+
+
+class TestResult(BaseModel):
+    channel: str
+    destinations: list[str]
+    ok: bool
+    detail: str
+    status_code: int | None = None
+
+
+class TestResults(BaseModel):
+    results: list[TestResult]
+
+
+def _actor() -> str:
+    return f"key:{(router.context.get('api_key') or {}).get('name', 'unknown')}"
+
+
+@router.get("/api/alerting/templates", tags=["notifications"], summary="Notification templates")
+def list_templates() -> TemplateList:
+    return TemplateList(items=[Template(**t) for t in rendering.list_templates()])
+
+
+@router.put(
+    "/api/alerting/templates/<template_id>",
+    tags=["notifications"],
+    summary="Override a template (for one severity with id:severity); refused if it does not render",
+)
+def put_template(template_id: str, body: TemplateIn) -> Template:
+    return Template(**rendering.save_template(template_id, body.source, _actor()))
+
+
+@router.delete("/api/alerting/templates/<template_id>", tags=["notifications"], summary="Back to the default")
+def delete_template(template_id: str) -> dict[str, Any]:
+    rendering.reset_template(template_id)
+    return {"template_id": template_id, "custom": False}
+
+
+@router.get("/api/alerting/rules", tags=["notifications"], summary="Routing: which alerts page, and how")
+def get_rules() -> AlertingRules:
+    return routing.load_alerting_rules()
+
+
+@router.put("/api/alerting/rules", tags=["notifications"], summary="Replace the routing rules")
+def put_rules(body: AlertingRules) -> AlertingRules:
+    return routing.save_alerting_rules(body, _actor())
+
+
+@router.post("/api/alerting/test", tags=["notifications"], summary="Send a test notification to a team now")
+def test_send(body: TestIn) -> TestResults:
+    results = delivery.send_test(body.team, list(body.channels), body.severity.value)
+    return TestResults(results=[TestResult(**r) for r in results])
+
+
+@router.get("/api/notifications", tags=["notifications"], summary="The delivery ledger, newest first")
+def list_notifications(
+    incident_id: Annotated[str | None, Query(max_length=100)] = None,
+    channel: Annotated[Channel | None, Query()] = None,
+    status: Annotated[Literal["sending", "sent", "failed"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> DeliveryPage:
+    items, next_cursor = delivery.list_deliveries(
+        {"incident_id": incident_id, "channel": channel, "status": status}, limit, cursor
+    )
+    return DeliveryPage(items=[Delivery(**i) for i in items], next_cursor=next_cursor)
+
+
+@router.post(
+    "/api/notifications/<delivery_id>/replay", tags=["notifications"], summary="Re-send a failed delivery"
+)
+def replay(delivery_id: str) -> Delivery:
+    return Delivery(**delivery.replay(delivery_id, _actor()))

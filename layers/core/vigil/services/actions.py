@@ -1,0 +1,81 @@
+"""Acting on an incident without an API key: signed email links and Slack buttons."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qs
+
+from vigil.adapters import dynamo
+from vigil.adapters.signing import signing_keys, slack_signing_secret
+from vigil.domain import action_links, slack
+from vigil.domain.clock import iso, utcnow
+from vigil.domain.errors import InvalidInput, InvalidTransition, Unauthorized
+from vigil.domain.incidents import Status
+from vigil.services import incidents, lifecycle
+
+STATUS_FOR = {"acknowledge": Status.ACKNOWLEDGED, "resolve": Status.RESOLVED}
+
+
+def peek_link(token: str) -> tuple[str, str]:
+    """(incident id, action) of a valid, unexpired link, without spending it."""
+    incident_id, action, _ = action_links.verify(token, signing_keys(), utcnow())
+    return incident_id, action
+
+
+def follow_link(token: str) -> dict[str, Any]:
+    """Perform a link's action once: its nonce is spent by a conditional write."""
+    incident_id, action, nonce = action_links.verify(token, signing_keys(), utcnow())
+    now = utcnow()
+    spent = {
+        "pk": f"LINKNONCE#{nonce}",
+        "sk": "SPENT",
+        "at": iso(now),
+        "expires_at": int((now + action_links.LINK_LIFETIME + timedelta(days=1)).timestamp()),
+    }
+    try:
+        dynamo.put(spent, condition="attribute_not_exists(pk)")
+    except Exception as error:
+        if dynamo.is_conditional_failure(error):
+            raise Unauthorized("this link has already been used") from None
+        raise
+    return _act(incident_id, action, actor=f"link:{action}")
+
+
+def slack_action(headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    """A Slack interactive button press, believed only if Slack's signature holds."""
+    secret = slack_signing_secret()
+    if not secret:
+        raise Unauthorized(
+            "Slack actions are not configured: store slack_signing_secret in the signing secret"
+        )
+    if not slack.request_is_genuine(
+        secret, headers.get("x-slack-request-timestamp"), headers.get("x-slack-signature"), body, utcnow()
+    ):
+        raise Unauthorized("Slack signature missing, wrong or stale")
+    try:
+        payload = json.loads(parse_qs(body.decode())["payload"][0])
+        button = payload["actions"][0]
+        action, incident_id = button["action_id"], button["value"]
+        user = payload.get("user", {}).get("username") or payload.get("user", {}).get("id", "someone")
+    except (KeyError, IndexError, ValueError, TypeError):
+        raise InvalidInput("payload", "not a Slack block action") from None
+    if action not in STATUS_FOR:
+        raise InvalidInput("payload.actions[0].action_id", "must be acknowledge or resolve")
+    record = _act(incident_id, action, actor=f"slack:{user}")
+    return {
+        "response_type": "in_channel",
+        "replace_original": False,
+        "text": f"{incident_id} {record['status']} by {user}",
+    }
+
+
+def _act(incident_id: str, action: str, *, actor: str) -> dict[str, Any]:
+    try:
+        return lifecycle.transition(incident_id, STATUS_FOR[action], actor=actor, reason=f"via {actor}")
+    except InvalidTransition:
+        record = incidents.get_record(incident_id)
+        if record["status"] in (Status.ACKNOWLEDGED.value, Status.RESOLVED.value, Status.CLOSED.value):
+            return record  # already done by someone else: the person's intent holds
+        raise
