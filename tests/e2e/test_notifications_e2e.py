@@ -114,7 +114,7 @@ def test_receiver_that_always_fails_ends_in_the_dlq_with_a_fallback(
 
     assert wait_for(dead_letters, timeout=10)
     ledger = _ledger(api, incident_id)
-    webhook = [d for d in ledger if d["channel"] == "webhook"][0]
+    webhook = next(d for d in ledger if d["channel"] == "webhook")
     assert webhook["status"] == "failed" and webhook["last_status_code"] == 503
 
     receiver.status = 200
