@@ -102,7 +102,7 @@ def test_the_list_has_the_four_built_ins_and_is_not_taken_for_an_incident(api: A
     [
         (
             "database-connection-failure",
-            {"title": "Postgres: too many connections", "category": "database", "severity": "critical"},
+            {"title": "Postgres: too many connections", "category": "database", "severity": "high"},
         ),
         ("high-error-rate", {"title": "High error rate on checkout API", "severity": "high"}),
         (
@@ -149,7 +149,7 @@ def test_a_seed_playbook_is_attached_to_its_kind_and_worked_through(
 
 def test_an_incident_opened_by_an_alert_gets_its_playbook(api: ApiClient) -> None:
     integration = api.integration("generic")
-    alert = {"title": "RDS writer unreachable", "severity": "critical", "category": "database"}
+    alert = {"title": "RDS writer unreachable", "severity": "high", "category": "database"}
     sent = api.post(
         f"/api/hooks/{integration['token']}", {**alert, "dedup_key": secrets.token_hex(6)}, key=None
     )

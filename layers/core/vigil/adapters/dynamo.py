@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,8 @@ Item = dict[str, Any]
 
 def _to_dynamo(value: Any) -> Any:
     if isinstance(value, float):
-        return Decimal(str(value))
+        # DynamoDB numbers have no NaN or infinity: keep those as text rather than fail the write.
+        return Decimal(str(value)) if math.isfinite(value) else str(value)
     if isinstance(value, dict):
         return {k: _to_dynamo(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -97,7 +97,16 @@ def post_json(url: str, body: bytes, headers: dict[str, str], *, channel: str) -
     return result
 
 
+def get(url: str) -> HttpResult:
+    """GET once, under the same rules (SNS certificates and subscription confirmations)."""
+    return _request("GET", url, None, {})
+
+
 def _post(url: str, body: bytes, headers: dict[str, str]) -> HttpResult:
+    return _request("POST", url, body, {"Content-Type": "application/json", **headers})
+
+
+def _request(method: str, url: str, body: bytes | None, headers: dict[str, str]) -> HttpResult:
     parts = urlsplit(url)
     try:
         check_url(url)
@@ -107,9 +116,7 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> HttpResult:
         connection = factory(parts.hostname or "", address, port, READ_TIMEOUT_SECONDS)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
-            connection.request(
-                "POST", path, body=body, headers={"Content-Type": "application/json", **headers}
-            )
+            connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
             raw = response.read(MAX_RESPONSE_BYTES + 1)
             if len(raw) > MAX_RESPONSE_BYTES:

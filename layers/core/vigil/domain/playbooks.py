@@ -69,7 +69,7 @@ class Step(BaseModel):
     url: str | None = Field(default=None, max_length=2000, validate_default=True)
     document_name: str | None = Field(default=None, pattern=SSM_DOCUMENT, validate_default=True)
     parameters: dict[str, list[str]] = Field(
-        default_factory=dict, max_length=50, description="SSM Automation parameters", validate_default=True
+        default_factory=dict, max_length=50, description="SSM Automation parameters"
     )
 
     @field_validator("action")

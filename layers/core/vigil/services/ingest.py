@@ -1,9 +1,13 @@
-"""The front door: normalize → dedup (one conditional UpdateItem) → open or join an incident.
+"""The front door: normalize → dedup (one UpdateItem) → open or join an incident.
 
 Write budget (DESIGN.md section 6): a duplicate is one UpdateItem and no read; a new alert that
 opens an incident is the upsert, the incident put and the link (3 writes) plus StartExecution.
-Every step after the upsert is idempotent, so a retry after a crash finishes the job instead
-of paging twice: the incident id and execution name derive from the alert and its episode.
+
+An alert lives through *episodes*: one starts when it fires after being resolved (or for the
+first time), and each episode opens or joins one incident. The upsert keeps
+`episode_started` with if_not_exists, so concurrent copies of one alert agree on the episode;
+the incident id and execution name derive from (alert, episode), so every step after the
+upsert is idempotent and a retry after a crash finishes the job instead of paging twice.
 """
 
 from __future__ import annotations
@@ -16,13 +20,16 @@ from typing import Any
 
 from vigil.adapters import dynamo
 from vigil.domain.alerts import AlertStatus, NormalizedAlert
-from vigil.domain.clock import iso, utcnow
+from vigil.domain.clock import iso, parse_iso, utcnow
 from vigil.domain.errors import InvalidTransition
-from vigil.domain.incidents import Status
+from vigil.domain.flapping import KEEP_CHANGES, is_flapping, recent_changes
+from vigil.domain.incidents import PAGING_STATES, Status
+from vigil.domain.silences import MaintenanceWindow, silenced_by
 from vigil.observability import count, logger
-from vigil.services import escalation, incidents, lifecycle, routing
+from vigil.services import escalation, incidents, lifecycle, routing, silences
 
-CORRELATION_WINDOW = timedelta(minutes=10)
+DEFAULT_WINDOW = timedelta(minutes=10)
+RAW_LIMIT = 16 * 1024  # characters of the raw payload kept per alert
 
 
 @dataclass(frozen=True)
@@ -30,8 +37,10 @@ class Outcome:
     alert_id: str
     dedup_key: str
     status: str
-    action: str  # opened | joined | duplicate | resolved | acknowledged | recorded | suppressed
+    # opened | joined | duplicate | resolved | acknowledged | recorded | suppressed | silenced
+    action: str
     incident_id: str | None = None
+    reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -46,57 +55,112 @@ def alert_pk(alert_id: str) -> str:
     return f"ALERT#{alert_id}"
 
 
-def ingest(integration: dict[str, Any], alerts: list[NormalizedAlert]) -> list[Outcome]:
+def window_of(integration: dict[str, Any]) -> timedelta:
+    seconds = (integration.get("settings") or {}).get("correlation_window_seconds")
+    return timedelta(seconds=int(seconds)) if seconds else DEFAULT_WINDOW
+
+
+def ingest(integration: dict[str, Any], alerts: list[NormalizedAlert], raw: str = "") -> list[Outcome]:
     count("AlertsReceived", len(alerts))
-    return [record_alert(integration, alert, utcnow()) for alert in alerts]
+    return [record_alert(integration, alert, utcnow(), raw) for alert in alerts]
 
 
-def record_alert(integration: dict[str, Any], alert: NormalizedAlert, now: datetime) -> Outcome:
+def record_alert(
+    integration: dict[str, Any], alert: NormalizedAlert, now: datetime, raw: str = ""
+) -> Outcome:
     alert_id = alert_id_for(integration["integration_id"], alert.dedup_key)
     if alert.status is AlertStatus.RESOLVED:
         return _resolve(alert_id, alert, now)
     if alert.status is AlertStatus.ACKNOWLEDGED:
         return _acknowledge(alert_id, alert)
-    pages = (
-        alert.status is AlertStatus.FIRING
-        or (alert.status is AlertStatus.UNKNOWN and integration.get("settings", {}).get("page_on_unknown"))
-    ) and routing.load_alerting_rules().opens_incident(alert.severity)
-    stored = _upsert(alert_id, integration, alert, now, firing=bool(pages))
-    if stored.get("incident_id"):
-        count("AlertsDeduplicated")
-        return Outcome(alert_id, alert.dedup_key, alert.status.value, "duplicate", stored["incident_id"])
-    if alert.suppressed or not pages:
+    quiet_by = _quiet_by(integration, alert, now)
+    pages = _should_page(integration, alert) and not quiet_by
+    stored = _upsert(alert_id, integration, alert, now, quiet_by=quiet_by, raw=raw, firing=pages)
+    if not pages:
+        action = "silenced" if quiet_by else "suppressed" if alert.suppressed else "recorded"
         return Outcome(
-            alert_id, alert.dedup_key, alert.status.value, "suppressed" if alert.suppressed else "recorded"
+            alert_id,
+            alert.dedup_key,
+            alert.status.value,
+            action,
+            stored.get("incident_id"),
+            reason=quiet_by or "",
         )
+    if stored.get("incident_episode") == stored["episode_started"]:
+        if _fresh(stored, now, window_of(integration)) or _incident_active(stored["incident_id"]):
+            count("AlertsDeduplicated")
+            return Outcome(
+                alert_id,
+                alert.dedup_key,
+                "firing",
+                "duplicate",
+                stored["incident_id"],
+                reason="repeat of a firing alert within its correlation window",
+            )
+        stored = _restart_episode(alert_id, stored, now)
     return _open_or_join(integration, alert_id, alert, stored, now)
 
 
+def _should_page(integration: dict[str, Any], alert: NormalizedAlert) -> bool:
+    settings = integration.get("settings") or {}
+    firing = alert.status is AlertStatus.FIRING or (
+        alert.status is AlertStatus.UNKNOWN and bool(settings.get("page_on_unknown"))
+    )
+    return firing and not alert.suppressed and routing.load_alerting_rules().opens_incident(alert.severity)
+
+
+def _quiet_by(integration: dict[str, Any], alert: NormalizedAlert, now: datetime) -> str:
+    windows = [
+        MaintenanceWindow.model_validate(w)
+        for w in (integration.get("settings") or {}).get("maintenance_windows", [])
+    ]
+    return silenced_by(alert, silences.active(), windows, now)
+
+
+def _fresh(stored: dict[str, Any], now: datetime, window: timedelta) -> bool:
+    return now - parse_iso(stored.get("prev_seen") or stored["last_seen"]) <= window
+
+
+def _incident_active(incident_id: str) -> bool:
+    """Read only for a repeat after a long silence: is its incident still being worked?"""
+    record = dynamo.get(incidents.incident_pk(incident_id), "META") or {}
+    return record.get("status") in {s.value for s in (*PAGING_STATES, Status.ACKNOWLEDGED)}
+
+
 def _upsert(
-    alert_id: str, integration: dict[str, Any], alert: NormalizedAlert, now: datetime, *, firing: bool
+    alert_id: str,
+    integration: dict[str, Any],
+    alert: NormalizedAlert,
+    now: datetime,
+    *,
+    quiet_by: str,
+    raw: str,
+    firing: bool,
 ) -> dict[str, Any]:
     """The one write of a duplicate: store the latest state, count the occurrence."""
     stamp = iso(now)
-    values = {
+    values: dict[str, Any] = {
         ":source": alert.source,
         ":integration": integration["integration_id"],
         ":dedup": alert.dedup_key,
         ":title": alert.title,
         ":description": alert.description,
         ":severity": alert.severity.value,
-        ":category": alert.category,
         ":labels": alert.labels,
         ":status": alert.status.value,
-        ":url": alert.source_url,
         ":now": stamp,
         ":one": 1,
         ":index": "ALERTS",
         ":sort": f"{stamp}#{alert_id}",
         ":suppressed": alert.suppressed,
         ":alert_id": alert_id,
+        ":quiet": quiet_by,
+        ":raw": raw[:RAW_LIMIT],
+        ":category": alert.category,
+        ":url": alert.source_url,
         ":correlation": alert.correlation_key,
+        ":details": alert.details,
     }
-    values = {k: v for k, v in values.items() if v is not None}
     sets = [
         "alert_id = :alert_id",
         "#source = :source",
@@ -107,20 +171,18 @@ def _upsert(
         "severity = :severity",
         "labels = :labels",
         "#status = :status",
+        "prev_seen = if_not_exists(last_seen, :now)",
         "last_seen = :now",
         "first_seen = if_not_exists(first_seen, :now)",
         "gsi2pk = :index",
         "gsi2sk = if_not_exists(gsi2sk, :sort)",
         "suppressed = :suppressed",
-    ]
-    sets += [
-        f"{name} = {value}"
-        for name, value in (
-            ("category", ":category"),
-            ("source_url", ":url"),
-            ("correlation_key", ":correlation"),
-        )
-        if value in values
+        "silenced_by = :quiet",
+        "raw_payload = :raw",
+        "category = :category",
+        "source_url = :url",
+        "correlation_key = :correlation",
+        "details = :details",
     ]
     if firing:
         sets.append("episode_started = if_not_exists(episode_started, :now)")
@@ -130,10 +192,28 @@ def _upsert(
     )
 
 
+def _restart_episode(alert_id: str, stored: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Still firing, silent for longer than the window, and its incident is over: a new episode."""
+    try:
+        return dynamo.update(
+            alert_pk(alert_id),
+            "ALERT",
+            "SET episode_started = :now",
+            {":now": iso(now), ":old": stored["episode_started"]},
+            condition="episode_started = :old",
+        )
+    except Exception as error:
+        if not dynamo.is_conditional_failure(error):
+            raise
+        return dynamo.deserialize(getattr(error, "response", {}).get("Item") or {}) or stored
+
+
 def _open_or_join(
     integration: dict[str, Any], alert_id: str, alert: NormalizedAlert, stored: dict[str, Any], now: datetime
 ) -> Outcome:
     episode = stored["episode_started"]
+    if stored.get("incident_id") and is_flapping(stored.get("changes", []), now):
+        return _rejoin_flapping(alert_id, alert, episode, stored, now)
     own_id = incidents.incident_id_for(alert_id, episode)
     pointer = _claim_correlation(integration, alert, own_id, now)
     if pointer is not None and pointer != own_id:
@@ -145,8 +225,26 @@ def _open_or_join(
     if incidents.put_new_incident(record):
         logger.info("incident opened", extra={"incident_id": own_id, "alert_id": alert_id})
     escalation.start_ladder(own_id)
-    _link(alert_id, own_id, episode)
-    return Outcome(alert_id, alert.dedup_key, alert.status.value, "opened", own_id)
+    _link(alert_id, own_id, episode, now)
+    return Outcome(alert_id, alert.dedup_key, "firing", "opened", own_id, reason="new alert")
+
+
+def _rejoin_flapping(
+    alert_id: str, alert: NormalizedAlert, episode: str, stored: dict[str, Any], now: datetime
+) -> Outcome:
+    """A flapping alert goes back to its incident (kept open while it flaps): no new page."""
+    incident_id = stored["incident_id"]
+    if _link(alert_id, incident_id, episode, now):
+        changes = recent_changes(stored.get("changes", []), now)
+        incidents.add_timeline(
+            incident_id,
+            "alert",
+            f"alert fired again while flapping ({changes} changes): {alert.title}",
+            data={"alert_id": alert_id, "changes": changes},
+            entry_id=f"flap-{alert_id}-{episode}",
+        )
+        incidents.update_if_exists(incident_id, "ADD firing_alerts :one", {":one": 1})
+    return Outcome(alert_id, alert.dedup_key, "firing", "joined", incident_id, reason="flapping")
 
 
 def _correlation_pk(integration: dict[str, Any], alert: NormalizedAlert) -> str:
@@ -159,9 +257,10 @@ def _correlation_pk(integration: dict[str, Any], alert: NormalizedAlert) -> str:
 def _claim_correlation(
     integration: dict[str, Any], alert: NormalizedAlert, own_id: str, now: datetime
 ) -> str | None:
-    """The incident alerts of this correlation key go to: ours if the window is free."""
+    """The incident that alerts of this correlation key go to: ours if the window is free."""
     if not alert.correlation_key:
         return None
+    window = window_of(integration)
     try:
         dynamo.update(
             _correlation_pk(integration, alert),
@@ -169,9 +268,9 @@ def _claim_correlation(
             "SET incident_id = :own, #until = :until, expires_at = :expires",
             {
                 ":own": own_id,
-                ":until": iso(now + CORRELATION_WINDOW),
+                ":until": iso(now + window),
                 ":now": iso(now),
-                ":expires": int((now + CORRELATION_WINDOW + timedelta(days=1)).timestamp()),
+                ":expires": int((now + window + timedelta(days=1)).timestamp()),
             },
             names={"#until": "until"},
             condition="attribute_not_exists(incident_id) OR #until < :now OR incident_id = :own",
@@ -185,7 +284,7 @@ def _claim_correlation(
 
 
 def _join(alert_id: str, alert: NormalizedAlert, episode: str, incident_id: str) -> Outcome:
-    if _link(alert_id, incident_id, episode):
+    if _link(alert_id, incident_id, episode, None):
         incidents.update_if_exists(incident_id, "ADD alert_count :one, firing_alerts :one", {":one": 1})
         incidents.add_timeline(
             incident_id,
@@ -194,23 +293,36 @@ def _join(alert_id: str, alert: NormalizedAlert, episode: str, incident_id: str)
             data={"alert_id": alert_id, "dedup_key": alert.dedup_key},
             entry_id=f"joined-{alert_id}-{episode}",
         )
-    return Outcome(alert_id, alert.dedup_key, alert.status.value, "joined", incident_id)
+    return Outcome(
+        alert_id,
+        alert.dedup_key,
+        "firing",
+        "joined",
+        incident_id,
+        reason=f"correlated by {alert.correlation_key}",
+    )
 
 
-def _link(alert_id: str, incident_id: str, episode: str) -> bool:
-    """Point the alert at its incident, once per episode; False if it already was."""
+def _link(alert_id: str, incident_id: str, episode: str, changed_at: datetime | None) -> bool:
+    """Point the alert's current episode at its incident, once; False if it already was."""
+    expression = "SET incident_id = :incident, incident_episode = :episode, gsi1pk = :pk, gsi1sk = :sk"
+    values: dict[str, Any] = {
+        ":incident": incident_id,
+        ":pk": incidents.incident_pk(incident_id),
+        ":sk": f"ALERT#{episode}#{alert_id}",
+        ":episode": episode,
+    }
+    if changed_at is not None:  # a firing after a resolve is a state change (for flapping)
+        expression += ", changes = list_append(if_not_exists(changes, :empty), :change)"
+        values.update({":empty": [], ":change": [iso(changed_at)]})
     try:
         dynamo.update(
             alert_pk(alert_id),
             "ALERT",
-            "SET incident_id = :incident, gsi1pk = :pk, gsi1sk = :sk",
-            {
-                ":incident": incident_id,
-                ":pk": incidents.incident_pk(incident_id),
-                ":sk": f"ALERT#{episode}#{alert_id}",
-                ":episode": episode,
-            },
-            condition="attribute_not_exists(incident_id) AND episode_started = :episode",
+            expression,
+            values,
+            condition="episode_started = :episode AND "
+            "(attribute_not_exists(incident_episode) OR incident_episode <> :episode)",
         )
     except Exception as error:
         if dynamo.is_conditional_failure(error):
@@ -224,52 +336,61 @@ def _resolve(alert_id: str, alert: NormalizedAlert, now: datetime) -> Outcome:
         old = dynamo.update(
             alert_pk(alert_id),
             "ALERT",
-            "SET #status = :resolved, resolved_at = :now, last_seen = :now "
-            "REMOVE incident_id, episode_started",
-            {":resolved": AlertStatus.RESOLVED.value, ":now": iso(now)},
+            "SET #status = :resolved, resolved_at = :now, last_seen = :now, "
+            "changes = list_append(if_not_exists(changes, :empty), :change) REMOVE episode_started",
+            {":resolved": AlertStatus.RESOLVED.value, ":now": iso(now), ":empty": [], ":change": [iso(now)]},
             names={"#status": "status"},
             condition="attribute_exists(pk)",
             returns="ALL_OLD",
         )
     except Exception as error:
-        if dynamo.is_conditional_failure(error):  # a resolve for an alert we never saw firing
-            return Outcome(alert_id, alert.dedup_key, "resolved", "recorded")
+        if dynamo.is_conditional_failure(error):  # a resolve for an alert never seen firing
+            return Outcome(alert_id, alert.dedup_key, "resolved", "recorded", reason="never seen firing")
         raise
-    incident_id = old.get("incident_id")
-    if incident_id:
-        _alert_resolved(incident_id, alert)
+    _trim_changes(alert_id, old.get("changes", []))
+    linked = old.get("episode_started") and old.get("incident_episode") == old.get("episode_started")
+    if not linked:
+        return Outcome(alert_id, alert.dedup_key, "resolved", "resolved", old.get("incident_id"))
+    incident_id = old["incident_id"]
+    _alert_resolved(incident_id, alert, flapping=is_flapping([*old.get("changes", []), iso(now)], now))
     return Outcome(alert_id, alert.dedup_key, "resolved", "resolved", incident_id)
 
 
-def _alert_resolved(incident_id: str, alert: NormalizedAlert) -> None:
+def _trim_changes(alert_id: str, changes: list[str]) -> None:
+    if len(changes) >= 2 * KEEP_CHANGES:
+        dynamo.update(alert_pk(alert_id), "ALERT", "SET changes = :kept", {":kept": changes[-KEEP_CHANGES:]})
+
+
+def _alert_resolved(incident_id: str, alert: NormalizedAlert, *, flapping: bool) -> None:
     updated = incidents.update_if_exists(incident_id, "ADD firing_alerts :minus", {":minus": -1})
     if updated is None:
         return  # the incident was deleted
     remaining = int(updated.get("firing_alerts", 0))
+    note = " (flapping: the incident stays open)" if flapping else ""
     incidents.add_timeline(
         incident_id,
         "alert",
-        f"alert resolved at source: {alert.title}",
-        data={"dedup_key": alert.dedup_key, "still_firing": remaining},
+        f"alert resolved at source: {alert.title}{note}",
+        data={"dedup_key": alert.dedup_key, "still_firing": remaining, "flapping": flapping},
     )
-    if remaining > 0:
+    if remaining > 0 or flapping:
         return
-    try:
+    with contextlib.suppress(InvalidTransition):  # already resolved or closed by a person
         lifecycle.transition(
             incident_id,
             Status.RESOLVED,
             actor=f"alert:{alert.source}",
             reason="every alert resolved at its source",
         )
-    except InvalidTransition:
-        return  # already resolved or closed by a person
 
 
 def _acknowledge(alert_id: str, alert: NormalizedAlert) -> Outcome:
     stored = dynamo.get(alert_pk(alert_id), "ALERT")
     incident_id = (stored or {}).get("incident_id")
     if not incident_id:
-        return Outcome(alert_id, alert.dedup_key, "acknowledged", "recorded")
+        return Outcome(
+            alert_id, alert.dedup_key, "acknowledged", "recorded", reason="no incident to acknowledge"
+        )
     with contextlib.suppress(InvalidTransition):  # already acknowledged, resolved or closed
         lifecycle.transition(
             incident_id,

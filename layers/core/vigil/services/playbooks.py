@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from vigil.adapters import automation, dynamo
 from vigil.adapters.http import check_url, post_json
@@ -320,7 +321,7 @@ def _call_webhook(
     record: dict[str, Any], progress: dict[str, Any], step: dict[str, Any], actor: str
 ) -> book.RunOutcome:
     # Only the host goes on the timeline: webhook URLs often carry a secret in the path.
-    target = str(step["url"]).split("://", 1)[-1].split("/", 1)[0].rpartition("@")[2]
+    target = urlsplit(str(step["url"])).netloc.rpartition("@")[2]
     body = canonical_json(book.step_event(record, progress, step, actor=actor))
     headers = {"X-Vigil-Delivery": step["run_id"], "X-Vigil-Event": "playbook.step"}
     try:

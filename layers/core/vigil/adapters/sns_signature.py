@@ -1,0 +1,55 @@
+"""Checks the signature of an SNS HTTPS delivery against SNS's certificate (fetched once per
+URL and cached), and confirms subscriptions."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from vigil.adapters import http
+from vigil.domain.sns import sns_url, string_to_sign
+
+_certificates: dict[str, x509.Certificate] = {}
+
+
+def remember_certificate(url: str, pem: bytes) -> None:
+    _certificates[url] = x509.load_pem_x509_certificate(pem)
+
+
+def _certificate(url: str) -> x509.Certificate:
+    if url not in _certificates:
+        result = http.get(url)
+        if not result.ok:
+            raise PermissionError(
+                f"could not fetch the SNS signing certificate: {result.error or result.status}"
+            )
+        remember_certificate(url, result.body.encode())
+    return _certificates[url]
+
+
+def genuine(body: dict[str, Any]) -> bool:
+    """True only if the message was signed by SNS (SignatureVersion 1: SHA1, 2: SHA256)."""
+    try:
+        url = sns_url(body.get("SigningCertURL") or body.get("SigningCertUrl"), "SigningCertURL")
+        key = _certificate(url).public_key()
+        signature = base64.b64decode(str(body.get("Signature", "")), validate=True)
+    except (ValueError, PermissionError):
+        return False
+    algorithm = hashes.SHA256() if str(body.get("SignatureVersion")) == "2" else hashes.SHA1()  # noqa: S303
+    if not isinstance(key, rsa.RSAPublicKey):
+        return False
+    try:
+        key.verify(signature, string_to_sign(body), padding.PKCS1v15(), algorithm)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def confirm(subscribe_url: str) -> bool:
+    """Visit SubscribeURL (an SNS URL, checked) to confirm the subscription."""
+    return http.get(sns_url(subscribe_url, "SubscribeURL")).ok

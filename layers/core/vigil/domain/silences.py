@@ -1,0 +1,109 @@
+"""Silences and maintenance windows: matching alerts are stored, visible as silenced, and
+page no one. Pure matching; the service stores them and caches the active ones."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from vigil.domain.alerts import NormalizedAlert
+
+FIELDS = ("title", "severity", "category", "source", "dedup_key")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Matcher(BaseModel):
+    """`name` is an alert field (title, severity, category, source, dedup_key) or `labels.<key>`."""
+
+    name: str = Field(min_length=1, max_length=200)
+    op: Literal["=", "!=", "=~", "!~"] = "="
+    value: str = Field(max_length=500)
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, name: str) -> str:
+        if name not in FIELDS and not (name.startswith("labels.") and len(name) > len("labels.")):
+            raise ValueError(f"must be one of {', '.join(FIELDS)} or labels.<key>")
+        return name
+
+    @model_validator(mode="after")
+    def _valid_regex(self) -> Matcher:
+        if self.op in ("=~", "!~"):
+            try:
+                re.compile(self.value)
+            except re.error as error:
+                raise ValueError(f"value is not a valid regular expression: {error}") from None
+        return self
+
+    def matches(self, alert: NormalizedAlert) -> bool:
+        actual = _field(alert, self.name)
+        if self.op == "=":
+            return actual == self.value
+        if self.op == "!=":
+            return actual != self.value
+        found = actual is not None and re.fullmatch(self.value, actual) is not None
+        return found if self.op == "=~" else not found
+
+
+def _field(alert: NormalizedAlert, name: str) -> str | None:
+    if name.startswith("labels."):
+        return alert.labels.get(name.removeprefix("labels."))
+    value = getattr(alert, name)
+    return None if value is None else str(getattr(value, "value", value))
+
+
+class SilenceIn(BaseModel):
+    matchers: list[Matcher] = Field(min_length=1, max_length=20)
+    starts_at: datetime
+    ends_at: datetime
+    comment: str = Field(min_length=1, max_length=1000)
+
+    @model_validator(mode="after")
+    def _order(self) -> SilenceIn:
+        if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
+            raise ValueError("starts_at and ends_at need a timezone (use Z for UTC)")
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class Silence(SilenceIn):
+    silence_id: str
+    created_by: str
+    created_at: str
+
+    def active(self, now: datetime) -> bool:
+        return self.starts_at <= now < self.ends_at
+
+    def silences(self, alert: NormalizedAlert, now: datetime) -> bool:
+        return self.active(now) and all(m.matches(alert) for m in self.matchers)
+
+
+class MaintenanceWindow(BaseModel):
+    """A weekly window in UTC, e.g. {"days": ["sat"], "start": "02:00", "end": "04:00"}."""
+
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(min_length=1)
+    start: time
+    end: time
+    comment: str = ""
+
+    def covers(self, now: datetime) -> bool:
+        if WEEKDAYS[now.weekday()] not in self.days:
+            return False
+        moment = now.time().replace(tzinfo=None)
+        if self.start <= self.end:
+            return self.start <= moment < self.end
+        return moment >= self.start or moment < self.end  # a window across midnight
+
+
+def silenced_by(
+    alert: NormalizedAlert, silences: list[Silence], windows: list[MaintenanceWindow], now: datetime
+) -> str:
+    """The silence id or "maintenance" that keeps this alert quiet, or "" if none."""
+    for silence in silences:
+        if silence.silences(alert, now):
+            return silence.silence_id
+    return "maintenance" if any(w.covers(now) for w in windows) else ""
