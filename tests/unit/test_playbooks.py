@@ -371,14 +371,14 @@ def test_marking_keeps_the_last_run_result_and_drops_the_run_claim() -> None:
 
 
 # ----------------------------------------------------------------------------- services
-def test_attach_best_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_choosing_a_playbook_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     from vigil.services import playbooks
 
     def broken() -> list[Playbook]:
         raise RuntimeError("table unavailable")
 
     monkeypatch.setattr(playbooks, "list_playbooks", broken)
-    playbooks.attach_best({"incident_id": "inc_x", "title": "db down"})  # logged, not raised
+    assert playbooks.choose_for({"incident_id": "inc_x", "title": "db down"}) is None  # logged, not raised
 
 
 def test_ssm_automation_is_not_faked_in_the_local_runtime(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -46,3 +46,13 @@ class PayloadTooLarge(VigilError):
 
 class RateLimited(VigilError):
     code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class UpstreamUnavailable(VigilError):
+    """Something Vigil must reach did not answer; nothing was stored and the caller may retry."""
+
+    code = "upstream_unavailable"

@@ -20,6 +20,7 @@ STATUS_BY_ERROR: dict[type[errors.VigilError], int] = {
     errors.PayloadTooLarge: 413,
     errors.InvalidTransition: 422,
     errors.RateLimited: 429,
+    errors.UpstreamUnavailable: 502,
 }
 
 
@@ -42,7 +43,10 @@ def register(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(errors.VigilError)
     def vigil_error(error: errors.VigilError) -> Response[str]:
         status = STATUS_BY_ERROR.get(type(error), 400)
-        return error_response(status, error.code, error.message, error.details)
+        response = error_response(status, error.code, error.message, error.details)
+        if isinstance(error, errors.RateLimited):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response[str]:

@@ -6,28 +6,32 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from vigil.domain.errors import InvalidInput, PayloadTooLarge
-from vigil.domain.parsers import parse
-from vigil.services import ingest, integrations
+from vigil.services import intake, integrations
 
 router = APIGatewayRouter()
-MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_BYTES = 512 * 1024
 
 
 class AlertOutcome(BaseModel):
     alert_id: str
     dedup_key: str
     status: str
-    action: str
+    action: str = Field(
+        description="opened, joined, duplicate, resolved, acknowledged, recorded, suppressed, silenced"
+    )
     incident_id: str | None = None
+    reason: str = ""
 
 
 class IngestResult(BaseModel):
     integration_id: str
     received: int
     alerts: list[AlertOutcome]
+    sns_message_type: str | None = None
+    note: str = ""
 
 
 class EnqueueResult(BaseModel):
@@ -36,12 +40,12 @@ class EnqueueResult(BaseModel):
     dedup_key: str
 
 
-def _json_body() -> Any:
+def _json_body() -> tuple[Any, str]:
     raw = router.current_event.decoded_body or ""
     if len(raw.encode()) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"body larger than {MAX_BODY_BYTES} bytes")
     try:
-        return json.loads(raw)
+        return json.loads(raw), raw
     except json.JSONDecodeError as error:
         raise InvalidInput("body", f"not valid JSON ({error.msg} at position {error.pos})") from None
 
@@ -53,12 +57,14 @@ def _json_body() -> Any:
 )
 def receive(token: str) -> IngestResult:
     integration = integrations.authenticate(token)
-    alerts = parse(integration["kind"], _json_body())
-    outcomes = ingest.ingest(integration, alerts)
+    body, raw = _json_body()
+    result = intake.receive(integration, body, raw)
     return IngestResult(
         integration_id=integration["integration_id"],
-        received=len(outcomes),
-        alerts=[AlertOutcome(**o.as_dict()) for o in outcomes],
+        received=len(result.outcomes),
+        alerts=[AlertOutcome(**o.as_dict()) for o in result.outcomes],
+        sns_message_type=result.sns_message_type,
+        note=result.note,
     )
 
 
@@ -68,7 +74,7 @@ def receive(token: str) -> IngestResult:
     summary="PagerDuty Events API v2 compatible: routing_key is the integration token",
 )
 def enqueue() -> tuple[EnqueueResult, int]:
-    body = _json_body()
+    body, raw = _json_body()
     if not isinstance(body, dict):
         raise InvalidInput("body", "must be a JSON object")
     routing_key = body.get("routing_key")
@@ -77,6 +83,5 @@ def enqueue() -> tuple[EnqueueResult, int]:
     integration = integrations.authenticate(routing_key)
     if integration["kind"] != "pagerduty":
         raise InvalidInput("routing_key", "not the token of a pagerduty integration")
-    alerts = parse("pagerduty", body)
-    outcomes = ingest.ingest(integration, alerts)
-    return EnqueueResult(dedup_key=outcomes[0].dedup_key), 202
+    result = intake.receive(integration, body, raw)
+    return EnqueueResult(dedup_key=result.outcomes[0].dedup_key), 202

@@ -29,7 +29,7 @@ def _url(token: str) -> str:
 
 @router.post(BASE, tags=["integrations"], summary="Create an integration; its token is shown once")
 def create(body: IntegrationIn) -> tuple[IntegrationCreated, int]:
-    record, token = integrations.create(body.name, body.kind, body.settings)
+    record, token = integrations.create(body.name, body.kind, body.settings.model_dump(mode="json"))
     return IntegrationCreated(**record, token=token, url=_url(token)), 201
 
 
@@ -45,7 +45,8 @@ def get(integration_id: str) -> Integration:
 
 @router.patch(f"{BASE}/<integration_id>", tags=["integrations"], summary="Rename or change settings")
 def update(integration_id: str, body: IntegrationPatch) -> Integration:
-    return Integration(**integrations.update(integration_id, body.name, body.settings))
+    settings = body.settings.model_dump(mode="json") if body.settings else None
+    return Integration(**integrations.update(integration_id, body.name, settings))
 
 
 @router.post(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from vigil.domain.alerts import Severity
 from vigil.domain.escalation import Simulation
 from vigil.domain.incidents import Status
+from vigil.domain.integrations import IntegrationSettings
 from vigil.domain.playbooks import PLAYBOOK_ID, Playbook, PlaybookProgress, StepRequest
 from vigil.domain.teams import TEAM_NAME, Team
 
@@ -159,22 +160,29 @@ class EscalateIn(BaseModel):
 class IntegrationIn(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     kind: Literal["alertmanager", "grafana", "cloudwatch", "datadog", "pagerduty", "generic"]
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: IntegrationSettings = Field(default_factory=IntegrationSettings)
 
 
 class IntegrationPatch(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=100)
-    settings: dict[str, Any] | None = None
+    settings: IntegrationSettings | None = None
 
 
 class Integration(BaseModel):
     integration_id: str
     name: str
     kind: str
-    settings: dict[str, Any] = {}
+    settings: IntegrationSettings = Field(default_factory=IntegrationSettings)
     created_at: str
     updated_at: str
     token_prefix: str
+    warnings: list[str] = Field(default_factory=list, description="settings that weaken protection")
+
+    @model_validator(mode="after")
+    def _warn(self) -> Integration:
+        if self.kind == "cloudwatch" and not self.settings.verify_sns_signature:
+            self.warnings = ["SNS signature verification is off for this integration"]
+        return self
 
 
 class IntegrationCreated(Integration):

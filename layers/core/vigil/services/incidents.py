@@ -67,6 +67,7 @@ def new_incident_record(
 
 def put_new_incident(record: dict[str, Any]) -> bool:
     """Store a new incident; False when it already exists (a retry or a race)."""
+    record = {**record, "playbook": record.get("playbook") or playbooks.choose_for(record)}
     try:
         dynamo.put(record, condition="attribute_not_exists(pk)")
     except Exception as error:
@@ -74,7 +75,6 @@ def put_new_incident(record: dict[str, Any]) -> bool:
             return False
         raise
     count("IncidentsOpened")
-    playbooks.attach_best(record)  # best effort: it logs its failures and never raises
     return True
 
 
@@ -131,7 +131,8 @@ def timeline(incident_id: str, record: dict[str, Any] | None = None) -> list[dic
     entries = sorted(
         dynamo.query_all(incident_pk(incident_id), sk_prefix="TL#"), key=lambda e: (e["at"], e["sk"])
     )
-    return [opened, *(_public_entry(e) for e in entries)]
+    chosen = playbooks.opening_entry(record)
+    return [opened, *([chosen] if chosen else []), *(_public_entry(e) for e in entries)]
 
 
 def _public_entry(item: dict[str, Any]) -> dict[str, Any]:

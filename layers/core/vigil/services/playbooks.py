@@ -153,38 +153,44 @@ def _check_targets(data: PlaybookIn) -> None:
 
 
 # ----------------------------------------------------------------------------- attaching
-def attach_best(record: dict[str, Any]) -> None:
-    """Attach the best-matching playbook to a newly opened incident and say why on the timeline.
+def choose_for(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The best-matching playbook's progress for a new incident, stored with the incident in
+    the same write (the timeline shows it, with the reasons, from the incident record).
 
     Best effort: a failure is logged and counted, never raised, so that it cannot keep an
     incident from opening."""
     try:
-        _attach_best(record)
+        match = book.best_match(list_playbooks(), record)
     except Exception:
-        logger.exception("playbook not attached", extra={"incident_id": record.get("incident_id")})
+        logger.exception("playbook not chosen", extra={"incident_id": record.get("incident_id")})
         count("PlaybookAttachFailed")
-
-
-def _attach_best(record: dict[str, Any]) -> None:
-    match = book.best_match(list_playbooks(), record)
+        return None
     if match is None:
-        return
+        return None
+    count("PlaybooksAttached")
     progress = book.new_progress(
         match.playbook, attachment=1, actor="system", reason=f"matched: {match.explain()}", now=utcnow()
     )
-    _store_progress(record["incident_id"], progress, previous=None)
-    incidents.add_timeline(
-        record["incident_id"],
-        "playbook",
-        f"playbook '{match.playbook.title}' attached (score {match.score}): {match.explain()}",
-        data={
-            "playbook_id": match.playbook.playbook_id,
-            "score": match.score,
-            "reasons": list(match.reasons),
+    return {**progress, "score": match.score, "reasons": list(match.reasons)}
+
+
+def opening_entry(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The timeline entry of a playbook chosen when the incident opened."""
+    progress = record.get("playbook") or {}
+    if progress.get("attachment") != 1 or progress.get("attached_by") != "system":
+        return None
+    return {
+        "at": progress["attached_at"],
+        "kind": "playbook",
+        "actor": "system",
+        "message": f"playbook '{progress['title']}' attached (score {progress.get('score')}): "
+        f"{progress['reason'].removeprefix('matched: ')}",
+        "data": {
+            "playbook_id": progress["playbook_id"],
+            "score": progress.get("score"),
+            "reasons": progress.get("reasons", []),
         },
-        entry_id="playbook-1",
-    )
-    count("PlaybooksAttached")
+    }
 
 
 def attach(incident_id: str, playbook_id: str, *, actor: str) -> None:

@@ -1,0 +1,22 @@
+"""Integration settings: every name is known, so a typo is a 400, not a silent no-op."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from vigil.domain.mapping import Mapping
+from vigil.domain.silences import MaintenanceWindow
+
+
+class IntegrationSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    verify_sns_signature: bool = Field(
+        default=True,
+        description="cloudwatch: check SNS signatures (turn off only where AWS cannot be reached)",
+    )
+    page_on_unknown: bool = Field(default=False, description="page on CloudWatch INSUFFICIENT_DATA")
+    correlation_window_seconds: int = Field(default=600, ge=10, le=7 * 24 * 3600)
+    rate_limit_per_minute: int = Field(default=120, ge=1, le=100_000)
+    maintenance_windows: list[MaintenanceWindow] = Field(default_factory=list, max_length=20)
+    mapping: Mapping | None = Field(default=None, description="generic: map any JSON to alert fields")
