@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +13,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from vigil.adapters.aws import client
 from vigil.config import settings
+from vigil.domain.errors import InvalidInput
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -180,3 +183,45 @@ def _serialize_op(operation: dict[str, Any]) -> dict[str, Any]:
 def is_conditional_failure(error: Exception) -> bool:
     code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
     return code in {"ConditionalCheckFailedException", "TransactionCanceledException"}
+
+
+def page(
+    pk_value: str,
+    index: str,
+    keep: Callable[[Item], bool],
+    limit: int,
+    cursor: str | None,
+    *,
+    sk_between: tuple[str, str] | None = None,
+) -> tuple[list[Item], str | None]:
+    """One page of an index, newest first, of the items `keep` accepts; the cursor is opaque."""
+    start = _decode_cursor(cursor)
+    found: list[Item] = []
+    while len(found) < limit:
+        items, start = query(
+            pk_value, index=index, newest_first=True, limit=100, start_key=start, sk_between=sk_between
+        )
+        for item in items:
+            if keep(item):
+                found.append(item)
+                if len(found) == limit:
+                    start = serialize({k: item[k] for k in ("pk", "sk", f"{index}pk", f"{index}sk")})
+                    break
+        if not start:
+            break
+    more = start is not None and len(found) == limit
+    return found, base64.urlsafe_b64encode(
+        json.dumps(start, sort_keys=True).encode()
+    ).decode() if more else None
+
+
+def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError:
+        key = None
+    if not isinstance(key, dict) or not all(isinstance(v, dict) for v in key.values()):
+        raise InvalidInput("cursor", "not a cursor this API returned")
+    return key

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from vigil import __version__
 from vigil.http import (
     actions,
+    alerting,
     analytics,
     auth,
     errors,
@@ -33,7 +34,17 @@ def build_app() -> APIGatewayRestResolver:
     app = _resolver()
     app.use(middlewares=[auth.require_api_key])
     # playbooks before incidents: `/playbooks/<id>` must not be taken for `/<incident_id>/...`.
-    for module in (system, playbooks, incidents, integrations, teams, analytics, notifications, actions):
+    for module in (
+        system,
+        playbooks,
+        incidents,
+        integrations,
+        teams,
+        analytics,
+        notifications,
+        alerting,
+        actions,
+    ):
         app.include_router(module.router)
     return app
 

@@ -8,7 +8,6 @@ email → SMS, SMS → email).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import math
@@ -22,7 +21,7 @@ from vigil.adapters import channels, dynamo
 from vigil.adapters.aws import is_transient
 from vigil.adapters.signing import signing_keys
 from vigil.domain.clock import iso, utcnow
-from vigil.domain.errors import InvalidInput, InvalidTransition, NotFound
+from vigil.domain.errors import InvalidTransition, NotFound
 from vigil.domain.messages import canonical_json, signature_header, slack_message, webhook_event
 from vigil.domain.teams import destinations
 from vigil.observability import count, logger
@@ -282,36 +281,17 @@ LEDGER_FIELDS = (
 def list_deliveries(
     filters: dict[str, Any], limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    if filters.get("incident_id"):
-        pk, index = f"DELIVERIES#{filters['incident_id']}", "gsi1"
-    else:
-        pk, index = "DELIVERIES", "gsi2"
-    start = _decode(cursor)
-    found: list[dict[str, Any]] = []
-    while len(found) < limit:
-        items, start = dynamo.query(pk, index=index, newest_first=True, limit=100, start_key=start)
-        for item in items:
-            if all(not filters.get(f) or item.get(f) == filters[f] for f in ("channel", "status")):
-                found.append({f: item.get(f) for f in LEDGER_FIELDS})
-                if len(found) == limit:
-                    start = dynamo.serialize({k: item[k] for k in ("pk", "sk", f"{index}pk", f"{index}sk")})
-                    break
-        if not start:
-            break
-    more = start is not None and len(found) == limit
-    return found, base64.urlsafe_b64encode(json.dumps(start).encode()).decode() if more else None
-
-
-def _decode(cursor: str | None) -> dict[str, Any] | None:
-    if not cursor:
-        return None
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except ValueError:
-        raise InvalidInput("cursor", "not a cursor this API returned") from None
-    if not isinstance(key, dict):
-        raise InvalidInput("cursor", "not a cursor this API returned")
-    return key
+    """The ledger, newest first: of one incident, or of all."""
+    pk, index = (
+        (f"DELIVERIES#{filters['incident_id']}", "gsi1")
+        if filters.get("incident_id")
+        else ("DELIVERIES", "gsi2")
+    )
+    wanted = {f: filters[f] for f in ("channel", "status") if filters.get(f)}
+    items, next_cursor = dynamo.page(
+        pk, index, lambda i: all(i.get(f) == v for f, v in wanted.items()), limit, cursor
+    )
+    return [{f: i.get(f) for f in LEDGER_FIELDS} for i in items], next_cursor
 
 
 def replay(delivery: str, actor: str) -> dict[str, Any]:

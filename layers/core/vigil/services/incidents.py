@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import secrets
 from datetime import datetime
 from typing import Any
@@ -258,53 +257,18 @@ def list_incidents(
     filters: dict[str, Any], limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first, filtered; the cursor is opaque to callers."""
-    start = _decode_cursor(cursor)
-    found: list[dict[str, Any]] = []
-    while len(found) < limit:
-        items, start = dynamo.query(
-            INCIDENT_INDEX, index="gsi2", newest_first=True, limit=100, start_key=start
-        )
-        for item in items:
-            if _matches(item, filters):
-                found.append(item)
-            if len(found) == limit:
-                start = _key_of(item)
-                break
-        if not start:
-            break
-    return found, _encode_cursor(start) if start and len(found) == limit else None
-
-
-def _key_of(item: dict[str, Any]) -> dict[str, Any]:
-    return dynamo.serialize({k: item[k] for k in ("pk", "sk", "gsi2pk", "gsi2sk")})
+    window = (filters.get("since") or "0", (filters.get("until") or "9999") + "\uffff")
+    return dynamo.page(
+        INCIDENT_INDEX, "gsi2", lambda item: _matches(item, filters), limit, cursor, sk_between=window
+    )
 
 
 def _matches(item: dict[str, Any], filters: dict[str, Any]) -> bool:
     for field in ("status", "severity", "category", "assigned_team"):
         if filters.get(field) and item.get(field) != filters[field]:
             return False
-    if filters.get("since") and item["created_at"] < filters["since"]:
-        return False
-    if filters.get("until") and item["created_at"] > filters["until"]:
-        return False
     text = (filters.get("text") or "").lower()
     return not text or text in f"{item.get('title', '')} {item.get('description', '')}".lower()
-
-
-def _encode_cursor(key: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
-
-
-def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
-    if not cursor:
-        return None
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(key, dict) or set(key) != {"pk", "sk", "gsi2pk", "gsi2sk"}:
-            raise ValueError("unexpected cursor")
-        return key
-    except ValueError:
-        raise InvalidInput("cursor", "not a cursor this API returned") from None
 
 
 def counts_by_status() -> dict[str, int]:

@@ -1,0 +1,187 @@
+"""The seed's alerting API (/api/alerting) and silences (/api/silences)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from pydantic import BaseModel, Field, ValidationError
+
+from vigil.domain.alerts import Severity
+from vigil.domain.silences import Silence, SilenceIn
+from vigil.http.errors import field_path
+from vigil.services import alerting, silences
+
+router = APIGatewayRouter()
+MAX_BULK = 1000
+
+
+class AlertIn(BaseModel):
+    """The seed's alert."""
+
+    title: str = Field(min_length=1, max_length=512)
+    description: str = Field(default="", max_length=10_000)
+    severity: Severity = Severity.HIGH
+    category: Literal["security", "performance", "database", "network", "system"] | None = None
+    source: str = Field(default="api", min_length=1, max_length=100)
+    correlation_id: str | None = Field(default=None, max_length=512)
+    labels: dict[str, str] = Field(default_factory=dict, max_length=50)
+    timestamp: datetime | None = None
+    dedup_key: str | None = Field(
+        default=None, min_length=1, max_length=512, description="default: from title, source, labels"
+    )
+    status: Literal["firing", "resolved"] = "firing"
+
+
+class CorrelationResult(BaseModel):
+    action: Literal["create_new", "update_existing"]
+    reason: str
+    existing_alert_id: str | None = None
+    correlation_id: str | None = None
+
+
+class SendResult(BaseModel):
+    alert_id: str
+    dedup_key: str
+    status: str
+    action: str
+    incident_id: str | None = None
+    reason: str = ""
+    correlation_result: CorrelationResult
+
+
+class BulkIn(BaseModel):
+    alerts: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BULK, description="each one an AlertIn")
+
+
+class ItemError(BaseModel):
+    field: str
+    message: str
+
+
+class BulkItem(BaseModel):
+    index: int
+    ok: bool
+    result: SendResult | None = None
+    errors: list[ItemError] = []
+
+
+class BulkResult(BaseModel):
+    accepted: int
+    rejected: int
+    items: list[BulkItem]
+
+
+class Alert(BaseModel):
+    alert_id: str
+    dedup_key: str
+    integration_id: str
+    source: str
+    title: str
+    description: str = ""
+    severity: str
+    category: str | None = None
+    labels: dict[str, str] = {}
+    status: str
+    occurrences: int
+    first_seen: str
+    last_seen: str
+    resolved_at: str | None = None
+    incident_id: str | None = None
+    silenced_by: str | None = None
+    suppressed: bool = False
+    source_url: str | None = None
+    correlation_key: str | None = None
+
+
+class AlertDetail(Alert):
+    details: dict[str, Any] = {}
+    raw_payload: str | None = Field(default=None, description="the payload as received, cut at 16 KiB")
+
+
+class AlertPage(BaseModel):
+    items: list[Alert]
+    next_cursor: str | None = None
+
+
+class SilenceList(BaseModel):
+    items: list[Silence]
+
+
+def _actor() -> str:
+    return f"key:{(router.context.get('api_key') or {}).get('name', 'unknown')}"
+
+
+@router.post("/api/alerting/send", tags=["alerting"], summary="Send one alert")
+def send(body: AlertIn) -> SendResult:
+    return SendResult.model_validate(alerting.send(body.model_dump(mode="json")))
+
+
+@router.post("/api/alerting/bulk", tags=["alerting"], summary="Send up to 1,000 alerts; each is judged alone")
+def bulk(body: BulkIn) -> BulkResult:
+    items = [_one(index, raw) for index, raw in enumerate(body.alerts)]
+    accepted = sum(1 for i in items if i.ok)
+    return BulkResult(accepted=accepted, rejected=len(items) - accepted, items=items)
+
+
+def _one(index: int, raw: dict[str, Any]) -> BulkItem:
+    try:
+        alert = AlertIn.model_validate(raw)
+    except ValidationError as error:
+        errors = [
+            ItemError(field=field_path(("alerts", index, *e["loc"])), message=e["msg"])
+            for e in error.errors()
+        ]
+        return BulkItem(index=index, ok=False, errors=errors)
+    return BulkItem(
+        index=index, ok=True, result=SendResult.model_validate(alerting.send(alert.model_dump(mode="json")))
+    )
+
+
+@router.get("/api/alerting", tags=["alerting"], summary="Alerts, newest first, filtered")
+def list_alerts(
+    status: Annotated[Literal["firing", "resolved", "unknown"] | None, Query()] = None,
+    severity: Annotated[Severity | None, Query()] = None,
+    source: Annotated[str | None, Query(max_length=100)] = None,
+    category: Annotated[str | None, Query(max_length=50)] = None,
+    since: Annotated[
+        str | None, Query(max_length=40, description="first seen at or after (ISO 8601)")
+    ] = None,
+    until: Annotated[
+        str | None, Query(max_length=40, description="first seen at or before (ISO 8601)")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> AlertPage:
+    filters = {
+        "status": status,
+        "severity": severity.value if severity else None,
+        "source": source,
+        "category": category,
+        "since": since,
+        "until": until,
+    }
+    items, next_cursor = alerting.list_alerts(filters, limit, cursor)
+    return AlertPage(items=[Alert.model_validate(i) for i in items], next_cursor=next_cursor)
+
+
+@router.get("/api/alerting/<alert_id>", tags=["alerting"], summary="An alert with its latest raw payload")
+def get_alert(alert_id: str) -> AlertDetail:
+    return AlertDetail.model_validate(alerting.get(alert_id))
+
+
+@router.post("/api/silences", tags=["silences"], summary="Silence matching alerts for a while")
+def create_silence(body: SilenceIn) -> tuple[Silence, int]:
+    return silences.create(body, _actor()), 201
+
+
+@router.get("/api/silences", tags=["silences"], summary="Silences that have not ended")
+def list_silences(include_expired: Annotated[bool, Query()] = False) -> SilenceList:
+    return SilenceList(items=silences.list_all(include_expired=include_expired))
+
+
+@router.delete("/api/silences/<silence_id>", tags=["silences"], summary="End a silence now")
+def expire_silence(silence_id: str) -> Silence:
+    return silences.expire(silence_id)

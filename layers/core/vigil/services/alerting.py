@@ -1,0 +1,143 @@
+"""The seed's alerting API: alerts sent straight to Vigil (one or in bulk), and alert queries."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from vigil.adapters import dynamo
+from vigil.domain.alerts import AlertStatus, NormalizedAlert, Severity
+from vigil.domain.clock import iso, utcnow
+from vigil.domain.errors import NotFound
+from vigil.services import ingest
+
+BUILTIN_ID = "int_api_builtin"
+_builtin: dict[str, Any] | None = None
+
+
+def builtin_integration() -> dict[str, Any]:
+    """Alerts posted to /api/alerting belong to this integration (created on first use)."""
+    global _builtin
+    if _builtin is None:
+        now = iso(utcnow())
+        item = {
+            "pk": f"INTEGRATION#{BUILTIN_ID}",
+            "sk": "META",
+            "gsi1pk": "INTEGRATIONS",
+            "gsi1sk": BUILTIN_ID,
+            "integration_id": BUILTIN_ID,
+            "name": "Alerting API (/api/alerting/send and /bulk)",
+            "kind": "generic",
+            "settings": {},
+            "created_at": now,
+            "updated_at": now,
+            "token_prefix": "none",
+            "token_hash": "none",
+        }
+        try:
+            dynamo.put(item, condition="attribute_not_exists(pk)")
+        except Exception as error:
+            if not dynamo.is_conditional_failure(error):
+                raise
+        _builtin = item
+    return _builtin
+
+
+def to_alert(fields: dict[str, Any]) -> NormalizedAlert:
+    """The seed's alert (already validated by the API model) as a normalized alert."""
+    labels = fields.get("labels") or {}
+    identity = {"title": fields["title"], "source": fields.get("source") or "api", "labels": labels}
+    dedup_key = (
+        fields.get("dedup_key")
+        or hashlib.sha256(json.dumps(identity, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[
+            :32
+        ]
+    )
+    return NormalizedAlert(
+        source=fields.get("source") or "api",
+        dedup_key=dedup_key,
+        status=AlertStatus(fields.get("status") or "firing"),
+        title=fields["title"],
+        description=fields.get("description") or "",
+        severity=Severity(fields.get("severity") or "high"),
+        category=fields.get("category"),
+        labels=labels,
+        correlation_key=fields.get("correlation_id"),
+        starts_at=fields.get("timestamp"),
+    )
+
+
+def correlation_result(outcome: ingest.Outcome, correlation_id: str | None) -> dict[str, Any]:
+    """The seed's answer: did this create an alert, or update/join an existing one?"""
+    existing = outcome.action in ("duplicate", "joined", "resolved", "acknowledged")
+    return {
+        "action": "update_existing" if existing else "create_new",
+        "reason": outcome.reason or outcome.action,
+        "existing_alert_id": outcome.alert_id if outcome.action != "joined" and existing else None,
+        "correlation_id": correlation_id,
+    }
+
+
+def send(fields: dict[str, Any]) -> dict[str, Any]:
+    outcome = ingest.ingest(builtin_integration(), [to_alert(fields)], json.dumps(fields, default=str))[0]
+    return {
+        **outcome.as_dict(),
+        "correlation_result": correlation_result(outcome, fields.get("correlation_id")),
+    }
+
+
+PUBLIC = (
+    "alert_id",
+    "dedup_key",
+    "integration_id",
+    "source",
+    "title",
+    "description",
+    "severity",
+    "category",
+    "labels",
+    "status",
+    "occurrences",
+    "first_seen",
+    "last_seen",
+    "resolved_at",
+    "incident_id",
+    "silenced_by",
+    "suppressed",
+    "source_url",
+    "correlation_key",
+)
+
+
+def public(item: dict[str, Any], *, with_raw: bool = False) -> dict[str, Any]:
+    view = {f: item.get(f) for f in PUBLIC}
+    view["silenced_by"] = view["silenced_by"] or None
+    if with_raw:
+        view["raw_payload"] = item.get("raw_payload") or None
+        view["details"] = item.get("details") or {}
+    return view
+
+
+def get(alert_id: str) -> dict[str, Any]:
+    item = dynamo.get(ingest.alert_pk(alert_id), "ALERT")
+    if not item:
+        raise NotFound(f"no alert {alert_id}")
+    return public(item, with_raw=True)
+
+
+def list_alerts(
+    filters: dict[str, Any], limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Alerts first seen in [since, until], newest first, filtered by field."""
+    wanted = {f: filters[f] for f in ("status", "severity", "source", "category") if filters.get(f)}
+    window = (filters.get("since") or "0", (filters.get("until") or "9999") + "\uffff")
+    items, next_cursor = dynamo.page(
+        "ALERTS",
+        "gsi2",
+        lambda i: all(i.get(f) == v for f, v in wanted.items()),
+        limit,
+        cursor,
+        sk_between=window,
+    )
+    return [public(i) for i in items], next_cursor
