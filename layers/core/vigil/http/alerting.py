@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from vigil.domain.alerts import Severity
 from vigil.domain.silences import Silence, SilenceIn
+from vigil.http.auth import actor
 from vigil.http.errors import field_path
 from vigil.services import alerting, silences
 
@@ -110,10 +111,6 @@ class SilenceList(BaseModel):
     items: list[Silence]
 
 
-def _actor() -> str:
-    return f"key:{(router.context.get('api_key') or {}).get('name', 'unknown')}"
-
-
 @router.post("/api/alerting/send", tags=["alerting"], summary="Send one alert")
 def send(body: AlertIn) -> SendResult:
     return SendResult.model_validate(alerting.send(body.model_dump(mode="json")))
@@ -174,7 +171,7 @@ def get_alert(alert_id: str) -> AlertDetail:
 
 @router.post("/api/silences", tags=["silences"], summary="Silence matching alerts for a while")
 def create_silence(body: SilenceIn) -> tuple[Silence, int]:
-    return silences.create(body, _actor()), 201
+    return silences.create(body, actor(router)), 201
 
 
 @router.get("/api/silences", tags=["silences"], summary="Silences that have not ended")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from vigil.domain.errors import Unauthorized
 from vigil.http.errors import error_response
@@ -24,3 +25,9 @@ def require_api_key(app: APIGatewayRestResolver, next_middleware: NextMiddleware
     except Unauthorized as error:
         return error_response(401, error.code, error.message)
     return next_middleware(app)
+
+
+def actor(router: APIGatewayRouter) -> str:
+    """Who is acting, for the timeline: the name of the API key of this request."""
+    key = router.context.get("api_key") or {}
+    return f"key:{key.get('name', 'unknown')}"

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from vigil.domain.errors import InvalidInput
 from vigil.domain.escalation import EscalationPolicy
 from vigil.domain.incidents import IncidentIn, Status
+from vigil.http.auth import actor
 from vigil.http.models import (
     ActionIn,
     EscalateIn,
@@ -32,11 +33,6 @@ BASE = "/api/incident_response"
 
 def _detail(incident_id: str) -> IncidentDetail:
     return IncidentDetail.model_validate(incident_views.detail(incident_id))
-
-
-def _actor() -> str:
-    key = router.context.get("api_key") or {}
-    return f"key:{key.get('name', 'unknown')}"
 
 
 @router.get(BASE, tags=["incidents"], summary="List incidents, newest first, with filters")
@@ -71,7 +67,7 @@ def list_incidents(
 @router.post(BASE, tags=["incidents"], summary="Open an incident by hand")
 def create_incident(body: IncidentIn) -> tuple[IncidentDetail, int]:
     key = router.current_event.get_header_value("Idempotency-Key", case_sensitive=False)
-    record = incidents.create_by_hand(body, _actor(), key)
+    record = incidents.create_by_hand(body, actor(router), key)
     if record.pop("_created"):
         escalation.start_ladder(record["incident_id"])
     return _detail(record["incident_id"]), 201
@@ -79,12 +75,12 @@ def create_incident(body: IncidentIn) -> tuple[IncidentDetail, int]:
 
 @router.post(f"{BASE}/from-alert", tags=["incidents"], summary="The incident for an alert (idempotent)")
 def from_alert(body: FromAlertIn) -> IncidentDetail:
-    return _detail(incident_views.incident_for_alert(body.alert_id, _actor()))
+    return _detail(incident_views.incident_for_alert(body.alert_id, actor(router)))
 
 
 @router.post(f"{BASE}/escalate", tags=["escalation"], summary="Escalate to the next rung now")
 def escalate(body: EscalateIn) -> IncidentDetail:
-    escalation.escalate_by_hand(body.incident_id, body.reason, _actor())
+    escalation.escalate_by_hand(body.incident_id, body.reason, actor(router))
     return _detail(body.incident_id)
 
 
@@ -95,7 +91,7 @@ def get_policy() -> EscalationPolicy:
 
 @router.put(f"{BASE}/escalation-rules", tags=["escalation"], summary="Replace the escalation policy")
 def put_policy(body: EscalationPolicy) -> EscalationPolicy:
-    return escalation.save_policy(body, _actor())
+    return escalation.save_policy(body, actor(router))
 
 
 @router.post(
@@ -119,19 +115,19 @@ def get_incident(incident_id: str) -> IncidentDetail:
     summary="Change status, severity, team, title, description; add a note",
 )
 def update_incident(incident_id: str, body: IncidentUpdate) -> IncidentDetail:
-    actor, version = _actor(), _expected_version(body.version)
+    who, version = actor(router), _expected_version(body.version)
     details = body.model_dump(
         include={"title", "description", "severity", "assigned_team"}, exclude_none=True, mode="json"
     )
     if details:
-        updated = incidents.update_details(incident_id, details, actor=actor, expected_version=version)
+        updated = incidents.update_details(incident_id, details, actor=who, expected_version=version)
         version = None if version is None else int(updated["version"])
     if body.status:
         lifecycle.transition(
-            incident_id, body.status, actor=actor, reason=body.reason, expected_version=version
+            incident_id, body.status, actor=who, reason=body.reason, expected_version=version
         )
     if body.note:
-        incidents.add_note(incident_id, body.note, actor=actor)
+        incidents.add_note(incident_id, body.note, actor=who)
     return _detail(incident_id)
 
 
@@ -154,14 +150,14 @@ def _expected_version(from_body: int | None) -> int | None:
 def delete_incident(
     incident_id: str, force: Annotated[bool, Query(description="delete even if not resolved")] = False
 ) -> Incident:
-    deleted = incidents.delete_incident(incident_id, actor=_actor(), force=force)
-    escalation.abandon_ladder(deleted, f"incident deleted by {_actor()}")
+    deleted = incidents.delete_incident(incident_id, actor=actor(router), force=force)
+    escalation.abandon_ladder(deleted, f"incident deleted by {actor(router)}")
     return Incident.model_validate(deleted)
 
 
 @router.post(f"{BASE}/<incident_id>/notes", tags=["incidents"], summary="Add a note to the timeline")
 def add_note(incident_id: str, body: NoteIn) -> tuple[IncidentDetail, int]:
-    incidents.add_note(incident_id, body.note, actor=_actor())
+    incidents.add_note(incident_id, body.note, actor=actor(router))
     return _detail(incident_id), 201
 
 
@@ -177,11 +173,11 @@ def get_timeline(
 
 @router.post(f"{BASE}/<incident_id>/acknowledge", tags=["incidents"], summary="Acknowledge: the ladder stops")
 def acknowledge(incident_id: str, body: ActionIn) -> IncidentDetail:
-    lifecycle.transition(incident_id, Status.ACKNOWLEDGED, actor=_actor(), reason=body.reason)
+    lifecycle.transition(incident_id, Status.ACKNOWLEDGED, actor=actor(router), reason=body.reason)
     return _detail(incident_id)
 
 
 @router.post(f"{BASE}/<incident_id>/resolve", tags=["incidents"], summary="Resolve: the ladder stops")
 def resolve(incident_id: str, body: ActionIn) -> IncidentDetail:
-    lifecycle.transition(incident_id, Status.RESOLVED, actor=_actor(), reason=body.reason)
+    lifecycle.transition(incident_id, Status.RESOLVED, actor=actor(router), reason=body.reason)
     return _detail(incident_id)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from vigil.domain.alerts import Severity
 from vigil.domain.teams import TEAM_NAME, AlertingRules
+from vigil.http.auth import actor
 from vigil.services import delivery, rendering, routing
 
 router = APIGatewayRouter()
@@ -74,10 +75,6 @@ class TestResults(BaseModel):
     results: list[TestResult]
 
 
-def _actor() -> str:
-    return f"key:{(router.context.get('api_key') or {}).get('name', 'unknown')}"
-
-
 @router.get("/api/alerting/templates", tags=["notifications"], summary="Notification templates")
 def list_templates() -> TemplateList:
     return TemplateList(items=[Template(**t) for t in rendering.list_templates()])
@@ -89,7 +86,7 @@ def list_templates() -> TemplateList:
     summary="Override a template (for one severity with id:severity); refused if it does not render",
 )
 def put_template(template_id: str, body: TemplateIn) -> Template:
-    return Template(**rendering.save_template(template_id, body.source, _actor()))
+    return Template(**rendering.save_template(template_id, body.source, actor(router)))
 
 
 @router.delete("/api/alerting/templates/<template_id>", tags=["notifications"], summary="Back to the default")
@@ -105,7 +102,7 @@ def get_rules() -> AlertingRules:
 
 @router.put("/api/alerting/rules", tags=["notifications"], summary="Replace the routing rules")
 def put_rules(body: AlertingRules) -> AlertingRules:
-    return routing.save_alerting_rules(body, _actor())
+    return routing.save_alerting_rules(body, actor(router))
 
 
 @router.post("/api/alerting/test", tags=["notifications"], summary="Send a test notification to a team now")
@@ -132,4 +129,4 @@ def list_notifications(
     "/api/notifications/<delivery_id>/replay", tags=["notifications"], summary="Re-send a failed delivery"
 )
 def replay(delivery_id: str) -> Delivery:
-    return Delivery(**delivery.replay(delivery_id, _actor()))
+    return Delivery(**delivery.replay(delivery_id, actor(router)))

@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from vigil.domain.playbooks import MAX_STEPS, PLAYBOOK_ID, Playbook, PlaybookCreate, PlaybookIn
+from vigil.http.auth import actor
 from vigil.http.models import IncidentDetail, PlaybookAttachIn, PlaybookList, StepUpdateIn
 from vigil.services import incident_views, playbooks
 
@@ -20,11 +21,6 @@ router = APIGatewayRouter()
 BASE = "/api/incident_response"
 PlaybookId = Annotated[str, Path(pattern=PLAYBOOK_ID)]
 StepNumber = Annotated[int, Path(ge=1, le=MAX_STEPS, description="the step's number, from 1")]
-
-
-def _actor() -> str:
-    key = router.context.get("api_key") or {}
-    return f"key:{key.get('name', 'unknown')}"
 
 
 def _detail(incident_id: str) -> IncidentDetail:
@@ -41,7 +37,7 @@ def create_playbook(body: PlaybookCreate) -> tuple[Playbook, int]:
     key = router.current_event.get_header_value("Idempotency-Key", case_sensitive=False)
     data = PlaybookIn.model_validate(body.model_dump(exclude={"playbook_id"}))
     playbook, created = playbooks.create_playbook(
-        data, actor=_actor(), playbook_id=body.playbook_id, idempotency_key=key
+        data, actor=actor(router), playbook_id=body.playbook_id, idempotency_key=key
     )
     return playbook, 201 if created else 200
 
@@ -57,7 +53,7 @@ def get_playbook(playbook_id: PlaybookId) -> Playbook:
     summary="Replace a stored playbook (built-ins are read-only: 409)",
 )
 def replace_playbook(playbook_id: PlaybookId, body: PlaybookIn) -> Playbook:
-    return playbooks.replace_playbook(playbook_id, body, actor=_actor())
+    return playbooks.replace_playbook(playbook_id, body, actor=actor(router))
 
 
 @router.delete(
@@ -75,7 +71,7 @@ def delete_playbook(playbook_id: PlaybookId) -> Playbook:
     summary="Attach a playbook to an incident (replaces the current one and its progress)",
 )
 def attach_playbook(incident_id: str, body: PlaybookAttachIn) -> IncidentDetail:
-    playbooks.attach(incident_id, body.playbook_id, actor=_actor())
+    playbooks.attach(incident_id, body.playbook_id, actor=actor(router))
     return _detail(incident_id)
 
 
@@ -85,5 +81,5 @@ def attach_playbook(incident_id: str, body: PlaybookAttachIn) -> IncidentDetail:
     summary="Mark a step done, skipped or failed, or run an automated step (status run)",
 )
 def update_step(incident_id: str, n: StepNumber, body: StepUpdateIn) -> IncidentDetail:
-    playbooks.update_step(incident_id, n, body.status, body.note, actor=_actor())
+    playbooks.update_step(incident_id, n, body.status, body.note, actor=actor(router))
     return _detail(incident_id)

@@ -8,40 +8,15 @@ from typing import Any
 
 from vigil.adapters import dynamo
 from vigil.domain.alerts import AlertStatus, NormalizedAlert, Severity
-from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import NotFound
-from vigil.services import ingest
+from vigil.services import ingest, integrations
 
 BUILTIN_ID = "int_api_builtin"
-_builtin: dict[str, Any] | None = None
 
 
 def builtin_integration() -> dict[str, Any]:
-    """Alerts posted to /api/alerting belong to this integration (created on first use)."""
-    global _builtin
-    if _builtin is None:
-        now = iso(utcnow())
-        item = {
-            "pk": f"INTEGRATION#{BUILTIN_ID}",
-            "sk": "META",
-            "gsi1pk": "INTEGRATIONS",
-            "gsi1sk": BUILTIN_ID,
-            "integration_id": BUILTIN_ID,
-            "name": "Alerting API (/api/alerting/send and /bulk)",
-            "kind": "generic",
-            "settings": {},
-            "created_at": now,
-            "updated_at": now,
-            "token_prefix": "none",
-            "token_hash": "none",
-        }
-        try:
-            dynamo.put(item, condition="attribute_not_exists(pk)")
-        except Exception as error:
-            if not dynamo.is_conditional_failure(error):
-                raise
-        _builtin = item
-    return _builtin
+    """Alerts posted to /api/alerting belong to this integration."""
+    return integrations.builtin(BUILTIN_ID, "Alerting API (/api/alerting/send and /bulk)", "generic")
 
 
 def to_alert(fields: dict[str, Any]) -> NormalizedAlert:

@@ -94,6 +94,8 @@ def update(integration_id: str, name: str | None, settings: dict[str, Any] | Non
     if settings is not None:
         sets["settings"] = settings
     expression = "SET " + ", ".join(f"#{k} = :{k}" for k in sets)
+    _builtin_cache.pop(integration_id, None)
+    _token_cache.clear()  # new settings apply in this instance at once, in others within CACHE_SECONDS
     item = dynamo.update(
         _pk(integration_id),
         "META",
@@ -182,3 +184,38 @@ def authenticate(token: str | None) -> dict[str, Any]:
 def _public(item: dict[str, Any]) -> dict[str, Any]:
     fields = ("integration_id", "name", "kind", "settings", "created_at", "updated_at", "token_prefix")
     return {f: item.get(f) for f in fields}
+
+
+_builtin_cache: dict[str, tuple[float, dict[str, Any]]] = {}
+
+
+def builtin(integration_id: str, name: str, kind: str) -> dict[str, Any]:
+    """An integration without a token, for alerts that arrive inside AWS or by API key;
+    created on first use, and configurable like any other (PATCH its settings)."""
+    cached = _builtin_cache.get(integration_id)
+    if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    item = dynamo.get(_pk(integration_id), "META")
+    if not item:
+        now = iso(utcnow())
+        item = {
+            "pk": _pk(integration_id),
+            "sk": "META",
+            "gsi1pk": "INTEGRATIONS",
+            "gsi1sk": integration_id,
+            "integration_id": integration_id,
+            "name": name,
+            "kind": kind,
+            "settings": {},
+            "created_at": now,
+            "updated_at": now,
+            "token_prefix": "none",
+            "token_hash": "none",
+        }
+        try:
+            dynamo.put(item, condition="attribute_not_exists(pk)")
+        except Exception as error:
+            if not dynamo.is_conditional_failure(error):
+                raise
+    _builtin_cache[integration_id] = (time.monotonic(), item)
+    return item
