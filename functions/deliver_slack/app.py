@@ -10,6 +10,6 @@ from vigil.services.delivery_batch import handle_batch
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@tracer().capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return handle_batch(event, "slack")

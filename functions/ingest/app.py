@@ -1,17 +1,15 @@
-"""Ingestion: integration webhooks (/api/hooks/{token}) and PagerDuty-compatible /v2/enqueue."""
+"""Ingestion: integration webhooks (/api/hooks/{token}) and PagerDuty-compatible /v2/enqueue.
+Kept lean for cold starts: no Powertools resolver, no tracer (see vigil.http.ingest)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from vigil.http.app import build_ingest_app, treat_body_as_json
-from vigil.observability import logger, metrics, tracer
-
-app = build_ingest_app()
+from vigil.http.ingest import handle
+from vigil.observability import logger, metrics
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
 @metrics.log_metrics
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return app.resolve(treat_body_as_json(event), context)
+    return handle(event)

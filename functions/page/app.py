@@ -10,7 +10,7 @@ from vigil.services import escalation
 
 @logger.inject_lambda_context(correlation_id_path="incident_id")
 @metrics.log_metrics
-@tracer.capture_lambda_handler
+@tracer().capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         return _step(event)

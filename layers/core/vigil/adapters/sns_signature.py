@@ -6,22 +6,20 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-
 from vigil.adapters import http
 from vigil.domain.sns import sns_url, string_to_sign
 
-_certificates: dict[str, x509.Certificate] = {}
+# cryptography is imported where it is used: only SNS deliveries pay for it at cold start.
+_certificates: dict[str, Any] = {}
 
 
 def remember_certificate(url: str, pem: bytes) -> None:
+    from cryptography import x509
+
     _certificates[url] = x509.load_pem_x509_certificate(pem)
 
 
-def _certificate(url: str) -> x509.Certificate:
+def _certificate(url: str) -> Any:
     if url not in _certificates:
         result = http.get(url)
         if not result.ok:
@@ -34,6 +32,10 @@ def _certificate(url: str) -> x509.Certificate:
 
 def genuine(body: dict[str, Any]) -> bool:
     """True only if the message was signed by SNS (SignatureVersion 1: SHA1, 2: SHA256)."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
     try:
         url = sns_url(body.get("SigningCertURL") or body.get("SigningCertUrl"), "SigningCertURL")
         key = _certificate(url).public_key()

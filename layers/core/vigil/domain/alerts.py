@@ -6,7 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from vigil.domain.model import Model
 
 
 class Severity(StrEnum):
@@ -27,7 +29,7 @@ class AlertStatus(StrEnum):
     ACKNOWLEDGED = "acknowledged"
 
 
-class NormalizedAlert(BaseModel):
+class NormalizedAlert(Model):
     """One alert as Vigil understands it, whatever sent it.
 
     `dedup_key` identifies the alert at its source and never contains a timestamp: the same

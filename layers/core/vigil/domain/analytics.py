@@ -7,12 +7,11 @@ from collections.abc import Iterable
 from statistics import mean
 from typing import Any
 
-from pydantic import BaseModel
-
 from vigil.domain.clock import parse_iso
+from vigil.domain.model import Model
 
 
-class Analytics(BaseModel):
+class Analytics(Model):
     since: str
     until: str
     incidents: int

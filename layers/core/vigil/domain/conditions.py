@@ -10,14 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any
-
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from typing import TYPE_CHECKING, Any
 
 from vigil.domain.errors import InvalidInput
 
-_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+if TYPE_CHECKING:
+    from jinja2.sandbox import SandboxedEnvironment
 _KEYWORDS = re.compile(r"('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")|\b(AND|OR|NOT)\b", re.IGNORECASE)
 MAX_LENGTH = 500
 
@@ -41,9 +39,18 @@ def _normalise(text: str) -> str:
     return _KEYWORDS.sub(lower_keyword, text)
 
 
+@lru_cache(maxsize=2)
+def sandbox(*, strict: bool = False) -> SandboxedEnvironment:
+    """jinja2's sandbox, loaded on first use (it is not needed to store a duplicate alert)."""
+    from jinja2 import StrictUndefined, Undefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(undefined=StrictUndefined if strict else Undefined, autoescape=False)
+
+
 @lru_cache(maxsize=256)
 def compile_condition(text: str) -> Callable[..., Any]:
-    return _ENV.compile_expression(_normalise(text), undefined_to_none=False)
+    return sandbox(strict=True).compile_expression(_normalise(text), undefined_to_none=False)
 
 
 def validate_condition(text: str, *, field: str = "condition") -> str:
@@ -52,6 +59,8 @@ def validate_condition(text: str, *, field: str = "condition") -> str:
         return text
     if len(text) > MAX_LENGTH:
         raise InvalidInput(field, f"longer than {MAX_LENGTH} characters")
+    from jinja2 import TemplateError
+
     try:
         result = compile_condition(text)(**SAMPLE_CONTEXT)
     except (TemplateError, TypeError, ValueError) as error:
@@ -65,6 +74,8 @@ def evaluate(text: str, context: Mapping[str, Any]) -> bool:
     """True when the condition holds; an empty condition always holds."""
     if not text.strip():
         return True
+    from jinja2 import TemplateError
+
     values = {**SAMPLE_CONTEXT, **{k: v for k, v in context.items() if v is not None}}
     try:
         return bool(compile_condition(text)(**values))

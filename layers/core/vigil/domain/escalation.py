@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from vigil.domain.conditions import evaluate, validate_condition
 from vigil.domain.incidents import PAGING_STATES, Status, condition_context
+from vigil.domain.model import Model
 from vigil.domain.teams import Channel
 
 CHANNELS = ("email", "slack", "webhook", "sms")
@@ -21,7 +22,7 @@ DEFAULT_RULE_CHANNELS: tuple[Channel, ...] = ("email", "slack")
 MIN_WAIT_SECONDS = 1  # Step Functions timeouts are whole seconds above zero
 
 
-class EscalationRule(BaseModel):
+class EscalationRule(Model):
     """The seed's rule; `escalate_after_seconds` is accepted as well as minutes."""
 
     condition: str = Field(default="", max_length=500)
@@ -52,7 +53,7 @@ class EscalationRule(BaseModel):
         return self.escalate_after_seconds or 0
 
 
-class EscalationPolicy(BaseModel):
+class EscalationPolicy(Model):
     rules: list[EscalationRule] = Field(max_length=100)
     repeat: int = Field(default=0, ge=0, le=10, description="times the whole ladder repeats")
     repeat_after_seconds: int = Field(default=900, ge=1, le=7 * 24 * 3600)
@@ -102,7 +103,7 @@ def default_policy() -> EscalationPolicy:
     )
 
 
-class Cursor(BaseModel):
+class Cursor(Model):
     """Where a ladder is: carried in the execution's state between steps."""
 
     rung: int = -1
@@ -111,7 +112,7 @@ class Cursor(BaseModel):
     outcome: Literal["start", "page", "skip", "exhausted", "stop", "resume"] = "start"
 
 
-class Rung(BaseModel):
+class Rung(Model):
     level: int
     targets: list[str]
     channels: list[str]
@@ -156,7 +157,7 @@ def advance(policy: EscalationPolicy, cursor: Cursor, incident: dict[str, Any]) 
     return Cursor(rung=rung, round=round_, wait_seconds=wait_after(policy, rung, incident), outcome="page")
 
 
-class PlannedRung(BaseModel):
+class PlannedRung(Model):
     rung: int
     round: int
     at_seconds: int = Field(description="seconds after the incident opens, if nobody acknowledges")
@@ -165,7 +166,7 @@ class PlannedRung(BaseModel):
     skipped: bool = False
 
 
-class Simulation(BaseModel):
+class Simulation(Model):
     rungs: list[PlannedRung]
     exhausted_at_seconds: int | None = Field(description="when the ladder runs out; null if it stops")
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from vigil.domain.alerts import Severity
 from vigil.domain.errors import InvalidTransition
+from vigil.domain.model import Model
 
 
 class Status(StrEnum):
@@ -47,7 +48,7 @@ def check_transition(current: Status, requested: Status) -> None:
         )
 
 
-class AssignmentRules(BaseModel):
+class AssignmentRules(Model):
     """Who an incident goes to: severity overrides first, then category, then the default."""
 
     by_severity: dict[str, str] = Field(
@@ -89,7 +90,7 @@ DEFAULT_TEAMS = (
 )
 
 
-class IncidentIn(BaseModel):
+class IncidentIn(Model):
     """An incident opened by hand."""
 
     title: str = Field(min_length=1, max_length=300)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from vigil.domain.mapping import Mapping
+from vigil.domain.model import Model
 from vigil.domain.silences import MaintenanceWindow
 
 
-class IntegrationSettings(BaseModel):
+class IntegrationSettings(Model):
     model_config = ConfigDict(extra="forbid")
 
     verify_sns_signature: bool = Field(

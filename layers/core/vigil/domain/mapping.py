@@ -7,18 +7,17 @@ import hashlib
 import json
 from typing import Any
 
-from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from vigil.domain.alerts import AlertStatus, NormalizedAlert, Severity
+from vigil.domain.conditions import sandbox
 from vigil.domain.errors import InvalidInput
+from vigil.domain.model import Model
 
-_ENV = SandboxedEnvironment(autoescape=False)
 TRUE_WORDS = {"true", "1", "yes", "resolved", "ok"}
 
 
-class Mapping(BaseModel):
+class Mapping(Model):
     title: str = Field(
         max_length=2000, description="e.g. {{ payload.check_name }} is {{ payload.current_state }}"
     )
@@ -31,16 +30,20 @@ class Mapping(BaseModel):
     @field_validator("title", "severity", "dedup_key", "resolve_condition", "description")
     @classmethod
     def _compiles(cls, text: str) -> str:
+        from jinja2 import TemplateError
+
         try:
-            _ENV.from_string(text)
+            sandbox().from_string(text)
         except TemplateError as error:
             raise ValueError(f"not a valid template: {error}") from None
         return text
 
 
 def _render(text: str, payload: Any, field: str) -> str:
+    from jinja2 import TemplateError
+
     try:
-        return _ENV.from_string(text).render(payload=payload).strip()
+        return sandbox().from_string(text).render(payload=payload).strip()
     except (TemplateError, TypeError, ValueError) as error:
         raise InvalidInput(f"settings.mapping.{field}", f"failed on this payload: {error}") from None
 

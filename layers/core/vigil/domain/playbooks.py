@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from vigil.domain.alerts import Severity
 from vigil.domain.clock import iso, parse_iso
 from vigil.domain.errors import Conflict, InvalidInput, NotFound
+from vigil.domain.model import Model
 
 # The categories the parsers and assignment rules know (vigil.domain.parsers._common.CATEGORIES).
 Category = Literal["database", "network", "performance", "security", "system"]
@@ -42,7 +43,7 @@ Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-class MatchRules(BaseModel):
+class MatchRules(Model):
     """When a playbook fits an incident. Severities are a gate; the rest add to the score."""
 
     model_config = ConfigDict(extra="forbid")
@@ -57,7 +58,7 @@ class MatchRules(BaseModel):
     )
 
 
-class Step(BaseModel):
+class Step(Model):
     """A checklist item (manual), or a webhook call or SSM Automation run (automated)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -115,7 +116,7 @@ def _required_for_action(value: object, info: ValidationInfo, action: str, field
         raise ValueError(f"only steps with action {action} have a {field}")
 
 
-class PlaybookIn(BaseModel):
+class PlaybookIn(Model):
     model_config = ConfigDict(extra="forbid")
 
     title: Title
@@ -333,7 +334,7 @@ def step_event(
 
 
 # ----------------------------------------------------------------------------- the view
-class StepProgress(BaseModel):
+class StepProgress(Model):
     number: int
     title: str
     description: str = ""
@@ -346,7 +347,7 @@ class StepProgress(BaseModel):
     result: dict[str, Any] = {}
 
 
-class PlaybookProgress(BaseModel):
+class PlaybookProgress(Model):
     playbook_id: str
     title: str
     attached_at: str

@@ -7,15 +7,16 @@ import re
 from datetime import datetime, time
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from vigil.domain.alerts import NormalizedAlert
+from vigil.domain.model import Model
 
 FIELDS = ("title", "severity", "category", "source", "dedup_key")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-class Matcher(BaseModel):
+class Matcher(Model):
     """`name` is an alert field (title, severity, category, source, dedup_key) or `labels.<key>`."""
 
     name: str = Field(min_length=1, max_length=200)
@@ -55,7 +56,7 @@ def _field(alert: NormalizedAlert, name: str) -> str | None:
     return None if value is None else str(getattr(value, "value", value))
 
 
-class SilenceIn(BaseModel):
+class SilenceIn(Model):
     matchers: list[Matcher] = Field(min_length=1, max_length=20)
     starts_at: datetime
     ends_at: datetime
@@ -82,7 +83,7 @@ class Silence(SilenceIn):
         return self.active(now) and all(m.matches(alert) for m in self.matchers)
 
 
-class MaintenanceWindow(BaseModel):
+class MaintenanceWindow(Model):
     """A weekly window in UTC, e.g. {"days": ["sat"], "start": "02:00", "end": "04:00"}."""
 
     days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(min_length=1)

@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from vigil.domain.alerts import Severity
+from vigil.domain.model import Model
 
 PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TEAM_NAME = r"^[a-z0-9][a-z0-9_\-]{0,99}$"
 
 
-class ContactMethod(BaseModel):
+class ContactMethod(Model):
     type: Literal["email", "sms", "slack", "webhook"]
     address: str = Field(min_length=1, max_length=500, description="email, E.164 phone, or URL")
 
@@ -31,12 +32,12 @@ class ContactMethod(BaseModel):
         return value
 
 
-class Member(BaseModel):
+class Member(Model):
     name: str = Field(min_length=1, max_length=100)
     contact_methods: list[ContactMethod] = Field(default_factory=list, max_length=20)
 
 
-class TeamIn(BaseModel):
+class TeamIn(Model):
     members: list[Member] = Field(default_factory=list, max_length=100)
     slack_webhook_url: str | None = Field(default=None, max_length=500)
     webhook_url: str | None = Field(default=None, max_length=500)
@@ -89,7 +90,7 @@ def _paging_severities() -> list[Severity]:
     return [s for s in Severity if s is not Severity.INFO]
 
 
-class AlertingRules(BaseModel):
+class AlertingRules(Model):
     """Which channels page for each severity (the seed: critical → email + Slack, ...)."""
 
     channels_by_severity: dict[Severity, list[Channel]] = Field(default_factory=_channels_by_severity)

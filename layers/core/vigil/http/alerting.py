@@ -7,19 +7,20 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from vigil.domain.alerts import Severity
+from vigil.domain.model import Model
 from vigil.domain.silences import Silence, SilenceIn
 from vigil.http.auth import actor
-from vigil.http.errors import field_path
+from vigil.http.problem import field_path
 from vigil.services import alerting, silences
 
 router = APIGatewayRouter()
 MAX_BULK = 1000
 
 
-class AlertIn(BaseModel):
+class AlertIn(Model):
     """The seed's alert."""
 
     title: str = Field(min_length=1, max_length=512)
@@ -36,14 +37,14 @@ class AlertIn(BaseModel):
     status: Literal["firing", "resolved"] = "firing"
 
 
-class CorrelationResult(BaseModel):
+class CorrelationResult(Model):
     action: Literal["create_new", "update_existing"]
     reason: str
     existing_alert_id: str | None = None
     correlation_id: str | None = None
 
 
-class SendResult(BaseModel):
+class SendResult(Model):
     alert_id: str
     dedup_key: str
     status: str
@@ -53,29 +54,29 @@ class SendResult(BaseModel):
     correlation_result: CorrelationResult
 
 
-class BulkIn(BaseModel):
+class BulkIn(Model):
     alerts: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BULK, description="each one an AlertIn")
 
 
-class ItemError(BaseModel):
+class ItemError(Model):
     field: str
     message: str
 
 
-class BulkItem(BaseModel):
+class BulkItem(Model):
     index: int
     ok: bool
     result: SendResult | None = None
     errors: list[ItemError] = []
 
 
-class BulkResult(BaseModel):
+class BulkResult(Model):
     accepted: int
     rejected: int
     items: list[BulkItem]
 
 
-class Alert(BaseModel):
+class Alert(Model):
     alert_id: str
     dedup_key: str
     integration_id: str
@@ -102,12 +103,12 @@ class AlertDetail(Alert):
     raw_payload: str | None = Field(default=None, description="the payload as received, cut at 16 KiB")
 
 
-class AlertPage(BaseModel):
+class AlertPage(Model):
     items: list[Alert]
     next_cursor: str | None = None
 
 
-class SilenceList(BaseModel):
+class SilenceList(Model):
     items: list[Silence]
 
 

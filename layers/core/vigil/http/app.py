@@ -14,7 +14,7 @@ from vigil.http import (
     auth,
     errors,
     incidents,
-    ingest,
+    ingest_docs,
     integrations,
     notifications,
     playbooks,
@@ -23,15 +23,10 @@ from vigil.http import (
 )
 
 
-def _resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
-    errors.register(app)
-    return app
-
-
 def build_app() -> APIGatewayRestResolver:
     """The management API: every route needs an API key, except the public ones."""
-    app = _resolver()
+    app = APIGatewayRestResolver(enable_validation=True)
+    errors.register(app)
     app.use(middlewares=[auth.require_api_key])
     # playbooks before incidents: `/playbooks/<id>` must not be taken for `/<incident_id>/...`.
     for module in (
@@ -49,16 +44,9 @@ def build_app() -> APIGatewayRestResolver:
     return app
 
 
-def build_ingest_app() -> APIGatewayRestResolver:
-    """Ingestion: authenticated by integration token, not API key."""
-    app = _resolver()
-    app.include_router(ingest.router)
-    return app
-
-
 def openapi_json() -> str:
     app = build_app()
-    app.include_router(ingest.router)
+    app.include_router(ingest_docs.router)
     return app.get_openapi_json_schema(
         title="Vigil API",
         version=__version__,

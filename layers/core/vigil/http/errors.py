@@ -10,43 +10,28 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from vigil.domain import errors
+from vigil.http import problem
+from vigil.http.problem import field_path
 from vigil.observability import logger
-
-STATUS_BY_ERROR: dict[type[errors.VigilError], int] = {
-    errors.InvalidInput: 400,
-    errors.Unauthorized: 401,
-    errors.NotFound: 404,
-    errors.Conflict: 409,
-    errors.PayloadTooLarge: 413,
-    errors.InvalidTransition: 422,
-    errors.RateLimited: 429,
-    errors.UpstreamUnavailable: 502,
-}
 
 
 def error_response(
     status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
 ) -> Response[str]:
-    body = {"error": {"code": code, "message": message, "details": details or []}}
-    return Response(status_code=status, content_type="application/json", body=json.dumps(body))
-
-
-def field_path(location: tuple[Any, ...] | list[Any]) -> str:
-    """("body", "alerts", 0, "labels") -> "body.alerts[0].labels"."""
-    path = ""
-    for part in location:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=json.dumps(problem.body(code, message, details)),
+    )
 
 
 def register(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(errors.VigilError)
     def vigil_error(error: errors.VigilError) -> Response[str]:
-        status = STATUS_BY_ERROR.get(type(error), 400)
-        response = error_response(status, error.code, error.message, error.details)
-        if isinstance(error, errors.RateLimited):
-            response.headers["Retry-After"] = str(error.retry_after)
-        return response
+        status, payload, headers = problem.of(error)
+        return Response(
+            status_code=status, content_type="application/json", body=json.dumps(payload), headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response[str]:

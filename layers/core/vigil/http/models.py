@@ -4,48 +4,49 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from vigil.domain.alerts import Severity
 from vigil.domain.escalation import Simulation
 from vigil.domain.incidents import Status
 from vigil.domain.integrations import IntegrationSettings
+from vigil.domain.model import Model
 from vigil.domain.playbooks import PLAYBOOK_ID, Playbook, PlaybookProgress, StepRequest
 from vigil.domain.teams import TEAM_NAME, Team
 
 
-class ErrorDetail(BaseModel):
+class ErrorDetail(Model):
     field: str = ""
     message: str
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Model):
     code: str
     message: str
     details: list[ErrorDetail] = []
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(Model):
     error: ErrorBody
 
 
-class ComponentHealth(BaseModel):
+class ComponentHealth(Model):
     component: str
     status: str
     detail: str = ""
 
 
-class Health(BaseModel):
+class Health(Model):
     status: str = Field(description="ok, or degraded when a component is down")
     version: str
     components: list[ComponentHealth]
 
 
-class ApiKeyIn(BaseModel):
+class ApiKeyIn(Model):
     name: str = Field(min_length=1, max_length=100)
 
 
-class ApiKey(BaseModel):
+class ApiKey(Model):
     key_id: str
     name: str
     created_at: str
@@ -57,11 +58,11 @@ class ApiKeyCreated(ApiKey):
     secret: str = Field(description="the key itself: shown once, never stored")
 
 
-class ApiKeyList(BaseModel):
+class ApiKeyList(Model):
     items: list[ApiKey]
 
 
-class TimelineEntry(BaseModel):
+class TimelineEntry(Model):
     at: str
     kind: str
     actor: str | None = None
@@ -69,7 +70,7 @@ class TimelineEntry(BaseModel):
     data: dict[str, Any] = {}
 
 
-class Escalation(BaseModel):
+class Escalation(Model):
     state: str | None = None
     execution_arn: str | None = None
     rung: int | None = None
@@ -78,7 +79,7 @@ class Escalation(BaseModel):
     next_escalation_at: str | None = None
 
 
-class Incident(BaseModel):
+class Incident(Model):
     incident_id: str
     title: str
     description: str = ""
@@ -97,7 +98,7 @@ class Incident(BaseModel):
     version: int
 
 
-class AlertSummary(BaseModel):
+class AlertSummary(Model):
     alert_id: str
     dedup_key: str
     title: str
@@ -116,13 +117,13 @@ class IncidentDetail(Incident):
     playbook: PlaybookProgress | None = Field(default=None, description="the attached playbook's progress")
 
 
-class IncidentPage(BaseModel):
+class IncidentPage(Model):
     items: list[Incident]
     next_cursor: str | None = None
     counts: dict[str, int]
 
 
-class IncidentUpdate(BaseModel):
+class IncidentUpdate(Model):
     """Any subset of the fields; `version` (or an If-Match header) guards against lost updates."""
 
     status: Status | None = None
@@ -135,40 +136,40 @@ class IncidentUpdate(BaseModel):
     version: int | None = Field(default=None, ge=1, description="expected version: 409 if it changed")
 
 
-class NoteIn(BaseModel):
+class NoteIn(Model):
     note: str = Field(min_length=1, max_length=10_000)
 
 
-class TimelinePage(BaseModel):
+class TimelinePage(Model):
     items: list[TimelineEntry]
     next_cursor: str | None = None
 
 
-class ActionIn(BaseModel):
+class ActionIn(Model):
     reason: str = Field(default="", max_length=1000)
 
 
-class FromAlertIn(BaseModel):
+class FromAlertIn(Model):
     alert_id: str = Field(min_length=1, max_length=100)
 
 
-class EscalateIn(BaseModel):
+class EscalateIn(Model):
     incident_id: str = Field(min_length=1, max_length=100)
     reason: str = Field(min_length=1, max_length=1000)
 
 
-class IntegrationIn(BaseModel):
+class IntegrationIn(Model):
     name: str = Field(min_length=1, max_length=100)
     kind: Literal["alertmanager", "grafana", "cloudwatch", "datadog", "pagerduty", "generic"]
     settings: IntegrationSettings = Field(default_factory=IntegrationSettings)
 
 
-class IntegrationPatch(BaseModel):
+class IntegrationPatch(Model):
     name: str | None = Field(default=None, min_length=1, max_length=100)
     settings: IntegrationSettings | None = None
 
 
-class Integration(BaseModel):
+class Integration(Model):
     integration_id: str
     name: str
     kind: str
@@ -190,32 +191,32 @@ class IntegrationCreated(Integration):
     url: str = Field(description="where the monitoring tool should POST")
 
 
-class RotateIn(BaseModel):
+class RotateIn(Model):
     grace_seconds: int | None = Field(default=None, ge=0, le=7 * 24 * 3600)
 
 
-class IntegrationList(BaseModel):
+class IntegrationList(Model):
     items: list[Integration]
 
 
-class TeamList(BaseModel):
+class TeamList(Model):
     items: list[Team]
 
 
-class PlaybookList(BaseModel):
+class PlaybookList(Model):
     items: list[Playbook]
 
 
-class PlaybookAttachIn(BaseModel):
+class PlaybookAttachIn(Model):
     playbook_id: str = Field(pattern=PLAYBOOK_ID)
 
 
-class StepUpdateIn(BaseModel):
+class StepUpdateIn(Model):
     status: StepRequest = Field(description="done, skipped or failed; run starts an automated step")
     note: str = Field(default="", max_length=2000)
 
 
-class SimulateIn(BaseModel):
+class SimulateIn(Model):
     """An incident as it would open: only severity is required."""
 
     severity: Severity

@@ -7,9 +7,10 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from vigil.domain.alerts import Severity
+from vigil.domain.model import Model
 from vigil.domain.teams import TEAM_NAME, AlertingRules
 from vigil.http.auth import actor
 from vigil.services import delivery, rendering, routing
@@ -18,7 +19,7 @@ router = APIGatewayRouter()
 Channel = Literal["email", "slack", "webhook", "sms"]
 
 
-class Template(BaseModel):
+class Template(Model):
     template_id: str = Field(
         description="email_subject, email_html, email_text or sms_text, optionally :<severity>"
     )
@@ -27,17 +28,17 @@ class Template(BaseModel):
     preview: str | None = Field(default=None, description="the template rendered for a sample incident")
 
 
-class TemplateIn(BaseModel):
+class TemplateIn(Model):
     source: str = Field(
         min_length=1, max_length=20_000, description="jinja2 (sandboxed); names: incident, links"
     )
 
 
-class TemplateList(BaseModel):
+class TemplateList(Model):
     items: list[Template]
 
 
-class Delivery(BaseModel):
+class Delivery(Model):
     delivery_id: str
     incident_id: str
     channel: str
@@ -52,18 +53,18 @@ class Delivery(BaseModel):
     updated_at: str
 
 
-class DeliveryPage(BaseModel):
+class DeliveryPage(Model):
     items: list[Delivery]
     next_cursor: str | None = None
 
 
-class TestIn(BaseModel):
+class TestIn(Model):
     team: str = Field(pattern=TEAM_NAME)
     channels: list[Channel] = Field(min_length=1, max_length=4)
     severity: Severity = Severity.INFO
 
 
-class TestResult(BaseModel):
+class TestResult(Model):
     channel: str
     destinations: list[str]
     ok: bool
@@ -71,7 +72,7 @@ class TestResult(BaseModel):
     status_code: int | None = None
 
 
-class TestResults(BaseModel):
+class TestResults(Model):
     results: list[TestResult]
 
 

@@ -1,0 +1,29 @@
+"""The ingestion routes as Powertools routes, for the OpenAPI document (and any resolver that
+wants them); the ingest function serves the same functions through vigil.http.ingest.handle."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from vigil.http import ingest
+from vigil.http.ingest import EnqueueResult, IngestResult
+
+router = APIGatewayRouter()
+
+
+@router.post(
+    "/api/hooks/<token>",
+    tags=["ingestion"],
+    summary="Receive alerts from a monitoring tool (the token names the integration)",
+)
+def receive(token: str) -> IngestResult:
+    return ingest.receive(token, router.current_event.decoded_body or "")
+
+
+@router.post(
+    "/v2/enqueue",
+    tags=["ingestion"],
+    summary="PagerDuty Events API v2 compatible: routing_key is the integration token",
+)
+def enqueue() -> tuple[EnqueueResult, int]:
+    return ingest.enqueue(router.current_event.decoded_body or ""), 202

@@ -1,0 +1,808 @@
+"""`make api-docs`: walk every route of the API on the local runtime and print docs/api.md.
+
+Every example is a real request to the in-process runtime and its real response. What changes
+from run to run (ids, tokens, timestamps, ports, measured durations) is replaced by a stable
+placeholder, so the document changes only when the API does; tests/unit/test_api_docs.py
+checks that the committed document is current.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import sys
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from vigil.domain.slack import expected_signature
+
+from tests.helpers.client import ApiClient
+from tests.helpers.receiver import Receiver
+
+ROOT = Path(__file__).resolve().parents[1]
+PAYLOADS = ROOT.parent / "shared" / "payloads"
+OPENAPI = ROOT / "docs" / "openapi.json"
+API_KEY = "vgk_docs_example_key"
+INC = "/api/incident_response"
+PUBLIC_URL = "https://vigil.example.com"
+TAG_ORDER = [
+    "system",
+    "integrations",
+    "ingestion",
+    "incidents",
+    "teams",
+    "escalation",
+    "playbooks",
+    "alerting",
+    "silences",
+    "notifications",
+    "actions",
+    "analytics",
+]
+MAX_ITEMS = 3
+MAX_CHARS = 300
+QUIET_SECONDS = 0.6
+LADDER = ("timeline", "escalation")
+IN_FLUX = "(changing: the escalation ladder starts or moves in the background)"
+NOT_YET = "_No example yet: add one to `local/api_tour.py`._"
+
+
+class TourFailed(RuntimeError):
+    """A call did not answer as the tour expects (a 500 is a bug of the API)."""
+
+
+@dataclass
+class Example:
+    route: str
+    caption: str
+    path: str
+    status: int
+    response: Any
+    body: Any = None
+    form: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    key: bool = True
+    volatile: tuple[str, ...] = ()
+
+    @property
+    def method(self) -> str:
+        return self.route.split(" ", 1)[0]
+
+    def shown(self) -> Any:
+        """The response, with what changes in the background while it is read marked as such."""
+        if not isinstance(self.response, dict):
+            return self.response
+        return {k: IN_FLUX if k in self.volatile else v for k, v in self.response.items()}
+
+
+# ----------------------------------------------------------------------------- masking
+ID = re.compile(r"\b([a-z]{2,5})_[0-9a-f]{12,32}\b")
+SECRET = re.compile(r"\b(vg[ik])_[A-Za-z0-9_\-]{30,}")
+LINK_TOKEN = re.compile(r"[A-Za-z0-9_\-]{20,}\.[0-9a-f]{64}")
+SES_MESSAGE_ID = re.compile(r"\b[a-z]{16}-[a-z]{8}-[a-z]{4}-[a-z]{4}-[a-z]{4}-[a-z]{12}-[a-z]{6}\b")
+UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?")
+TIME_PLACEHOLDER = "2026-01-01T00:00:00.000Z"
+RECENT = timedelta(days=90)
+DURATION_PLACEHOLDER = 123.456
+MEASURED = {"mtta_seconds", "mttr_seconds", "elapsed_minutes"}
+PREFIXES = {"prefix", "token_prefix"}
+
+
+@dataclass
+class Masker:
+    """Replaces what varies between runs with placeholders; keeps what a reader needs."""
+
+    literals: dict[str, str] = field(default_factory=dict)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def text(self, value: str) -> str:
+        for literal, placeholder in self.literals.items():
+            value = value.replace(literal, placeholder)
+        value = TIMESTAMP.sub(self._timestamp, value)
+        value = SECRET.sub(r"\1_…", value)
+        value = LINK_TOKEN.sub("<signed-token>", value)
+        value = SES_MESSAGE_ID.sub("<ses-message-id>", value)
+        value = UUID.sub("00000000-0000-0000-0000-000000000000", value)
+        return ID.sub(r"\1_…", value)
+
+    def _timestamp(self, match: re.Match[str]) -> str:
+        try:
+            moment = datetime.fromisoformat(match.group(0).replace("Z", "+00:00"))
+        except ValueError:
+            return match.group(0)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return TIME_PLACEHOLDER if abs(moment - self.now) < RECENT else match.group(0)
+
+    def value(self, value: Any, key: str = "") -> Any:
+        if isinstance(value, dict):
+            return {k: self.value(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.value(v) for v in value]
+        if isinstance(value, str):
+            return value[:4] + "…" if key in PREFIXES else self.text(value)
+        if isinstance(value, int | float) and not isinstance(value, bool) and key in MEASURED:
+            return DURATION_PLACEHOLDER
+        return value
+
+
+def shortened(value: Any) -> Any:
+    """Long lists keep their first items and long strings their start, with what was left out."""
+    if isinstance(value, dict):
+        return {k: shortened(v) for k, v in value.items()}
+    if isinstance(value, list):
+        kept = [shortened(v) for v in value[:MAX_ITEMS]]
+        return kept + ([f"… {len(value) - MAX_ITEMS} more"] if len(value) > MAX_ITEMS else [])
+    if isinstance(value, str) and len(value) > MAX_CHARS:
+        return f"{value[:MAX_CHARS]}… ({len(value) - MAX_CHARS} more characters)"
+    return value
+
+
+# ----------------------------------------------------------------------------- the recorder
+@dataclass
+class Recorder:
+    api: ApiClient
+    calls: Callable[[], int]
+    examples: list[Example] = field(default_factory=list)
+
+    def call(
+        self,
+        route: str,
+        path: str | None = None,
+        body: Any = None,
+        *,
+        status: int = 200,
+        caption: str = "",
+        volatile: tuple[str, ...] = (),
+        key: bool = True,
+        form: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        method, template = route.split(" ", 1)
+        path = path or template
+        raw = form.encode() if form is not None else None
+        reply = self.api.call(method, path, body, key=key or None, raw=raw, headers=headers)
+        if reply.status != status:
+            raise TourFailed(
+                f"{method} {path} answered {reply.status}, not {status}\n"
+                f"request body: {json.dumps(body) if form is None else form}\n"
+                f"response: {json.dumps(reply.body, indent=2)}\n(the handler's traceback is in the log above)"
+            )
+        example = Example(
+            route, caption, path, reply.status, reply.body, body, form, headers or {}, key, volatile
+        )
+        self.examples.append(example)
+        return reply.body
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until the stack has stopped working in the background (ladders, deliveries):
+        what is read next is then the same on every run."""
+        deadline = time.monotonic() + timeout
+        last, quiet_since = self.calls(), time.monotonic()
+        while time.monotonic() - quiet_since < QUIET_SECONDS:
+            if time.monotonic() > deadline:
+                raise TourFailed(f"the stack did not settle within {timeout} s")
+            time.sleep(0.05)
+            if (now := self.calls()) != last:
+                last, quiet_since = now, time.monotonic()
+
+
+def payload(name: str) -> Any:
+    return json.loads((PAYLOADS / name).read_text())
+
+
+# ----------------------------------------------------------------------------- the tour
+@dataclass
+class Tour:
+    """Every route in a realistic order: an integration and a team, an alert that opens an
+    incident, the work on it, then configuration, links, analytics and clean-up."""
+
+    r: Recorder
+    api: ApiClient
+    hooks: Receiver
+    flaky: Receiver
+    outbox: Callable[[], list[dict[str, Any]]]
+    masker: Masker
+    slack_secret: bytes
+    ids: dict[str, str] = field(default_factory=dict)
+
+    def run(self) -> None:
+        for act in self.acts():
+            act()
+
+    def acts(self) -> Iterator[Callable[[], None]]:
+        yield from (self.system, self.integrations, self.teams, self.ingestion, self.incident)
+        yield from (self.escalation, self.lifecycle, self.hand_opened, self.playbooks)
+        yield from (self.alerting, self.silences, self.from_alert, self.notifications)
+        yield from (self.signed_links, self.slack, self.analytics, self.keys, self.wrap_up)
+
+    def system(self) -> None:
+        self.r.call("GET /api/health", key=False)
+        self.r.call("GET /api/incident_response", status=401, key=False, caption="Without a key: 401")
+
+    def integrations(self) -> None:
+        body = {"name": "Prometheus Alertmanager (prod)", "kind": "alertmanager"}
+        created = self.r.call("POST /api/integrations", body=body, status=201)
+        self.ids |= {"integration": created["integration_id"], "am_token": created["token"]}
+        self.r.call(
+            "POST /api/integrations",
+            body={"name": "nagios", "kind": "nagios"},
+            status=400,
+            caption="An unknown kind: 400 naming the field",
+        )
+        self.r.call("GET /api/integrations")
+        self.r.call("GET /api/integrations/{integration_id}", f"/api/integrations/{self.ids['integration']}")
+        pagerduty = self.api.post("/api/integrations", {"name": "Uptime checks", "kind": "pagerduty"}).body
+        self.ids["pd_token"] = pagerduty["token"]
+
+    def teams(self) -> None:
+        team = {
+            "members": [
+                {
+                    "name": "Ann Lee",
+                    "contact_methods": [
+                        {"type": "email", "address": "ann@example.com"},
+                        {"type": "sms", "address": "+15555550100"},
+                    ],
+                }
+            ],
+            "email_list": ["oncall@example.com"],
+        }
+        self.r.call("PUT /api/teams/{name}", "/api/teams/emergency_team", team)
+        self.r.call("GET /api/teams")
+        self.r.call("GET /api/teams/{name}", "/api/teams/emergency_team")
+        payments = {"webhook_url": f"{self.flaky.url}/payments"}
+        self.api.put("/api/teams/payments", payments)
+
+    def ingestion(self) -> None:
+        path = f"/api/hooks/{self.ids['am_token']}"
+        sent = self.r.call(
+            "POST /api/hooks/{token}", path, payload("alertmanager_v4_firing_alerta.json"), key=False
+        )
+        self.ids |= {"incident": sent["alerts"][0]["incident_id"], "alert": sent["alerts"][0]["alert_id"]}
+        self.r.settle()
+        self.r.call(
+            "POST /api/hooks/{token}",
+            "/api/hooks/vgi_not_a_token",
+            {"title": "x"},
+            status=401,
+            key=False,
+            caption="An unknown token: 401",
+        )
+        event = payload("pagerduty_events_v2_trigger_openapi_example.json") | {
+            "routing_key": self.ids["pd_token"]
+        }
+        self.r.call("POST /v2/enqueue", body=event, status=202, key=False)
+        self.r.settle()
+        self.ids["paged"] = self.api.get(f"{INC}?limit=1").body["items"][0]["incident_id"]
+
+    def incident(self) -> None:
+        path = f"{INC}/{self.ids['incident']}"
+        self.r.call("GET /api/incident_response", f"{INC}?status=open&limit=5")
+        self.r.call("GET /api/incident_response/{incident_id}", path)
+        self.r.call(
+            "GET /api/incident_response/{incident_id}",
+            f"{INC}/inc_0000000000000000",
+            status=404,
+            caption="An unknown id: 404",
+        )
+        note = {"note": "Ingest stalled after the 14:05 deploy of the collector; rolling it back."}
+        noted = self.r.call(
+            "POST /api/incident_response/{incident_id}/notes", f"{path}/notes", note, status=201
+        )
+        change = {
+            "status": "investigating",
+            "reason": "rolling back the collector",
+            "version": noted["version"],
+        }
+        self.r.call("PUT /api/incident_response/{incident_id}", path, change)
+        stale = {"severity": "high", "version": noted["version"]}
+        self.r.call(
+            "PUT /api/incident_response/{incident_id}",
+            path,
+            stale,
+            status=409,
+            caption="A stale version: 409",
+        )
+        self.r.call("GET /api/incident_response/{incident_id}/timeline", f"{path}/timeline?limit=3")
+
+    def escalation(self) -> None:
+        rules = "/api/incident_response/escalation-rules"
+        self.r.call(f"GET {rules}")
+        self.r.call(f"PUT {rules}", body=POLICY)
+        self.r.call(f"POST {rules}/simulate", body={"severity": "critical", "category": "database"})
+        reason = {"incident_id": self.ids["incident"], "reason": "no answer from the primary on-call"}
+        self.r.call("POST /api/incident_response/escalate", body=reason, volatile=LADDER)
+        self.r.settle()
+
+    def lifecycle(self) -> None:
+        path = f"{INC}/{self.ids['incident']}"
+        self.r.call(
+            "POST /api/incident_response/{incident_id}/acknowledge",
+            f"{path}/acknowledge",
+            {"reason": "Ann is on it"},
+        )
+        self.r.call(
+            "POST /api/incident_response/{incident_id}/resolve",
+            f"{path}/resolve",
+            {"reason": "collector rolled back; things are recorded again"},
+        )
+        self.r.call(
+            "POST /api/incident_response/{incident_id}/acknowledge",
+            f"{path}/acknowledge",
+            {},
+            status=422,
+            caption="Acknowledging a resolved incident: 422",
+        )
+        self.r.settle()
+
+    def hand_opened(self) -> None:
+        bad = {"title": "", "severity": "huge"}
+        self.r.call("POST /api/incident_response", body=bad, status=400, caption="Invalid fields: 400")
+        body = {
+            "title": "Checkout: too many connections on orders-db",
+            "description": "Card payments fail with 'remaining connection slots are reserved'.",
+            "severity": "high",
+            "category": "database",
+            "assigned_team": "payments",
+            "labels": {"service": "checkout", "db": "orders-db"},
+        }
+        created = self.r.call(
+            "POST /api/incident_response",
+            body=body,
+            status=201,
+            headers={"Idempotency-Key": "checkout-orders-db-1"},
+            volatile=LADDER,
+        )
+        self.ids["checkout"] = created["incident_id"]
+        self.r.settle()
+
+    def playbooks(self) -> None:
+        base, path = f"{INC}/playbooks", f"{INC}/{self.ids['checkout']}"
+        self.r.call("GET /api/incident_response/playbooks")
+        self.r.call(
+            "GET /api/incident_response/playbooks/{playbook_id}", f"{base}/database-connection-failure"
+        )
+        book = playbook(f"{self.hooks.url}/diagnostics")
+        self.r.call("POST /api/incident_response/playbooks", body=book, status=201)
+        changed = {k: v for k, v in book.items() if k != "playbook_id"} | {"estimated_duration_minutes": 30}
+        self.r.call(
+            "PUT /api/incident_response/playbooks/{playbook_id}", f"{base}/orders-db-connections", changed
+        )
+        self.r.call(
+            "PUT /api/incident_response/playbooks/{playbook_id}",
+            f"{base}/high-error-rate",
+            changed,
+            status=409,
+            caption="Built-in playbooks are read-only: 409",
+        )
+        self.r.call(
+            "POST /api/incident_response/{incident_id}/playbook",
+            f"{path}/playbook",
+            {"playbook_id": "orders-db-connections"},
+        )
+        step = "POST /api/incident_response/{incident_id}/playbook/steps/{n}"
+        self.r.call(step, f"{path}/playbook/steps/1", {"status": "done", "note": "412 of 500 in use"})
+        self.r.call(step, f"{path}/playbook/steps/2", {"status": "run"}, caption="Run an automated step")
+        self.r.settle()
+        self.r.call("DELETE /api/incident_response/playbooks/{playbook_id}", f"{base}/orders-db-connections")
+
+    def alerting(self) -> None:
+        alert = {
+            "title": "Replica lag above 30 s on orders-db",
+            "description": "pg_stat_replication shows replay_lag 00:00:34 on orders-db-replica-2.",
+            "severity": "high",
+            "category": "database",
+            "source": "grafana",
+            "correlation_id": "orders-db",
+            "labels": {"db": "orders-db", "env": "prod"},
+        }
+        self.r.call("POST /api/alerting/send", body=alert)
+        self.r.settle()
+        disks = [disk_alert(host, pct) for host, pct in (("web-3", 91), ("web-4", 95))]
+        self.r.call(
+            "POST /api/alerting/bulk",
+            body={"alerts": [disks[0], {"title": "", "severity": "huge"}, disks[1]]},
+        )
+        self.r.settle()
+        self.r.call("GET /api/alerting", "/api/alerting?severity=high&limit=3")
+        self.r.call("GET /api/alerting/{alert_id}", f"/api/alerting/{self.ids['alert']}")
+
+    def silences(self) -> None:
+        starts = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+        window = {"starts_at": starts, "ends_at": starts + timedelta(hours=2)}
+        stamps = {k: v.strftime("%Y-%m-%dT%H:%M:%SZ") for k, v in window.items()}
+        self.masker.literals |= {
+            stamps["starts_at"]: "2026-01-01T00:00:00Z",
+            stamps["ends_at"]: "2026-01-01T02:00:00Z",
+        }
+        matchers = [
+            {"name": "labels.host", "value": "web-7"},
+            {"name": "severity", "op": "=~", "value": "low|medium"},
+        ]
+        body = {"matchers": matchers, **stamps, "comment": "web-7: disk replacement"}
+        silence = self.r.call("POST /api/silences", body=body, status=201)
+        self.r.call(
+            "POST /api/alerting/send",
+            body=disk_alert("web-7", 97),
+            caption="An alert a silence matches: stored, pages no one",
+        )
+        self.r.call("GET /api/silences")
+        self.r.call("DELETE /api/silences/{silence_id}", f"/api/silences/{silence['silence_id']}")
+
+    def from_alert(self) -> None:
+        info = {
+            "title": "Nightly backup took 3 h",
+            "severity": "info",
+            "category": "database",
+            "source": "backup-cron",
+        }
+        alert_id = self.api.post("/api/alerting/send", info).body["alert_id"]
+        opened = self.r.call(
+            "POST /api/incident_response/from-alert", body={"alert_id": alert_id}, volatile=LADDER
+        )
+        self.r.settle()
+        path = f"{INC}/{opened['incident_id']}"
+        self.r.call(
+            "DELETE /api/incident_response/{incident_id}",
+            path,
+            status=409,
+            caption="An unresolved incident: 409 without force=true",
+        )
+        self.r.call("DELETE /api/incident_response/{incident_id}", f"{path}?force=true")
+        self.r.settle()
+
+    def notifications(self) -> None:
+        template = "/api/alerting/templates/email_subject:critical"
+        self.r.call("GET /api/alerting/templates")
+        source = {
+            "source": "[{{ incident.severity | upper }}] {{ incident.title }} ({{ incident.assigned_team }})"
+        }
+        self.r.call("PUT /api/alerting/templates/{template_id}", template, source)
+        self.r.call("DELETE /api/alerting/templates/{template_id}", template)
+        rules = self.r.call("GET /api/alerting/rules")
+        rules["channels_by_severity"]["medium"] = ["email", "slack", "webhook"]
+        self.r.call("PUT /api/alerting/rules", body=rules)
+        self.r.call(
+            "POST /api/alerting/test",
+            body={"team": "emergency_team", "channels": ["email", "webhook", "sms"]},
+        )
+        self.replay()
+
+    def replay(self) -> None:
+        failed = f"/api/notifications?incident_id={self.ids['checkout']}&status=failed"
+        ledger = self.r.call("GET /api/notifications", failed)["items"]
+        path = f"/api/notifications/{ledger[0]['delivery_id']}/replay"
+        self.flaky.status = 200
+        self.r.call("POST /api/notifications/{delivery_id}/replay", path)
+        self.r.settle()
+        self.r.call(
+            "POST /api/notifications/{delivery_id}/replay",
+            path,
+            status=422,
+            caption="A delivery that did not fail: 422",
+        )
+
+    def signed_links(self) -> None:
+        token = link_token(self.outbox(), self.ids["paged"])
+        self.r.call("GET /api/actions", f"/api/actions?token={token}", key=False)
+        form = urllib.parse.urlencode({"token": token})
+        self.r.call("POST /api/actions", form=form, key=False, headers={"Content-Type": FORM})
+        self.r.call(
+            "POST /api/actions",
+            form=form,
+            key=False,
+            headers={"Content-Type": FORM},
+            status=401,
+            caption="A link already used: 401",
+        )
+        self.r.settle()
+
+    def slack(self) -> None:
+        press = {
+            "type": "block_actions",
+            "user": {"id": "U024BE7LH", "username": "ann"},
+            "actions": [{"action_id": "resolve", "value": self.ids["paged"]}],
+        }
+        form = urllib.parse.urlencode({"payload": json.dumps(press)})
+        stamp = str(int(time.time()))
+        signature = expected_signature(self.slack_secret, stamp, form.encode())
+        self.masker.literals |= {stamp: "1767225600", signature: "v0=<hmac-sha256 of v0:timestamp:body>"}
+        headers = {"Content-Type": FORM, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
+        self.r.call("POST /api/slack/actions", form=form, key=False, headers=headers)
+        self.r.settle()
+
+    def analytics(self) -> None:
+        self.r.call("GET /api/analytics")
+
+    def keys(self) -> None:
+        self.r.call("GET /api/keys")
+        created = self.r.call("POST /api/keys", body={"name": "ci pipeline"}, status=201)
+        self.r.call("DELETE /api/keys/{key_id}", f"/api/keys/{created['key_id']}")
+
+    def wrap_up(self) -> None:
+        path = f"/api/integrations/{self.ids['integration']}"
+        self.r.call(
+            "POST /api/integrations/{integration_id}/rotate", f"{path}/rotate", {"grace_seconds": 3600}
+        )
+        patch = {
+            "name": "Alertmanager (prod, eu-west-1)",
+            "settings": {"correlation_window_seconds": 900, "rate_limit_per_minute": 300},
+        }
+        self.r.call("PATCH /api/integrations/{integration_id}", path, patch)
+        self.r.call("DELETE /api/integrations/{integration_id}", path)
+        self.r.call("DELETE /api/teams/{name}", "/api/teams/payments")
+
+
+FORM = "application/x-www-form-urlencoded"
+POLICY: dict[str, Any] = {
+    "rules": [
+        {
+            "condition": "severity == 'critical' OR severity == 'emergency'",
+            "escalation_level": 1,
+            "escalate_to": "senior_engineers",
+            "escalate_after_minutes": 5,
+            "notification_channels": ["email", "slack"],
+        },
+        {
+            "condition": "severity == 'high'",
+            "escalation_level": 1,
+            "escalate_to": "on_call_engineer",
+            "escalate_after_minutes": 15,
+            "notification_channels": ["email", "sms"],
+        },
+        {
+            "condition": "category == 'database'",
+            "escalation_level": 2,
+            "escalate_to": "database_team",
+            "escalate_after_minutes": 30,
+            "notification_channels": ["email"],
+        },
+    ],
+    "repeat": 1,
+    "repeat_after_seconds": 1800,
+    "fallback_target": "platform_team",
+}
+
+
+def playbook(diagnostics_url: str) -> dict[str, Any]:
+    return {
+        "playbook_id": "orders-db-connections",
+        "title": "orders-db connection exhaustion",
+        "description": "Checkout cannot get connections from orders-db.",
+        "match": {"categories": ["database"], "title_keywords": ["orders-db"]},
+        "steps": [
+            {
+                "title": "Compare open connections with max_connections",
+                "description": "SELECT count(*) FROM pg_stat_activity;",
+            },
+            {
+                "type": "automated",
+                "title": "Collect diagnostics",
+                "action": "webhook",
+                "url": diagnostics_url,
+            },
+            {"title": "Recycle the checkout pods", "description": "kubectl rollout restart deploy/checkout"},
+        ],
+        "estimated_duration_minutes": 20,
+        "required_skills": ["postgres", "kubernetes"],
+    }
+
+
+def disk_alert(host: str, percent: int) -> dict[str, Any]:
+    return {
+        "title": f"Disk {percent}% full on {host}",
+        "severity": "medium",
+        "category": "system",
+        "source": "node-exporter",
+        "labels": {"host": host, "mount": "/var"},
+    }
+
+
+def link_token(outbox: list[dict[str, Any]], incident_id: str) -> str:
+    """The acknowledge link's token, from the email that paged `incident_id`."""
+    email = next(o for o in outbox if o["channel"] == "email" and incident_id in o["body"]["Text"])
+    link = re.search(r"Acknowledge: (\S+)", email["body"]["Text"])
+    if not link:
+        raise TourFailed(f"no acknowledge link in the email for {incident_id}")
+    return urllib.parse.parse_qs(urllib.parse.urlsplit(link.group(1)).query)["token"][0]
+
+
+# ----------------------------------------------------------------------------- the document
+METHODS = ("get", "put", "post", "patch", "delete")
+INTRO = """# Vigil API by example
+
+Generated by `make api-docs` (`local/api_tour.py`) from real calls to the local runtime, in
+the order an operator would make them: do not edit by hand. The routes, their tags and their
+summaries are those of [openapi.json](openapi.json).
+
+## Conventions
+
+- `$VIGIL` is the base URL (`http://127.0.0.1:3000` with `make run`, the stack's `PublicUrl`
+  once deployed) and `$KEY` an API key (printed by `make run`, created by `make api-key`).
+- Management routes need `Authorization: Bearer <api key>`. Ingestion routes are
+  authenticated by the integration's token instead: in the path of `POST /api/hooks/{token}`,
+  as `routing_key` of `POST /v2/enqueue`. `GET /api/health` is open; `/api/actions` (signed
+  links) and `/api/slack/actions` (Slack's request signature) carry their own proof.
+- Bodies are JSON. In the examples, values that differ on every run are placeholders: ids
+  such as `inc_…`, tokens such as `vgi_…`, times `2026-01-01T00:00:00.000Z`, measured
+  durations `123.456`. Lists longer than @ITEMS@ items and strings longer than @CHARS@
+  characters are cut, saying how much was left out.
+
+## Errors
+
+Every error is JSON, with the status below:
+
+```json
+{"error": {"code": "invalid_input", "message": "body.title: String should have at least 1 character",
+           "details": [{"field": "body.title", "message": "String should have at least 1 character"}]}}
+```
+
+| status | code | when |
+|---|---|---|
+| 400 | `invalid_input` | the body, a parameter or a header is invalid; `details` names each field |
+| 401 | `unauthorized` | no key, or an unknown or revoked key, token, link or signature |
+| 404 | `not_found` | no such incident, team, alert, ... (or route) |
+| 409 | `conflict` | the `version` sent is stale, the target is read-only, or `force=true` is needed |
+| 413 | `payload_too_large` | the body is larger than the route accepts |
+| 422 | `invalid_transition` | not allowed in the current state (e.g. acknowledging a resolved incident) |
+| 429 | `rate_limited` | too many alerts for this integration; retry after `Retry-After` seconds |
+| 502 | `upstream_unavailable` | a service Vigil depends on did not answer; nothing was stored, retry |
+"""
+
+
+def operations(spec: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """{"METHOD /path": (tag, summary)} of every operation in the OpenAPI document."""
+    return {
+        f"{method.upper()} {path}": ((op.get("tags") or ["other"])[0], op.get("summary", ""))
+        for path, ops in spec["paths"].items()
+        for method, op in ops.items()
+        if method in METHODS
+    }
+
+
+def intro(tags: list[str]) -> str:
+    text = INTRO.replace("@ITEMS@", str(MAX_ITEMS)).replace("@CHARS@", str(MAX_CHARS))
+    contents = "\n".join(f"- [{tag.capitalize()}](#{tag})" for tag in tags)
+    return f"{text}\n## Routes by tag\n\n{contents}\n"
+
+
+def render(examples: list[Example], spec: dict[str, Any], masker: Masker) -> str:
+    ops = operations(spec)
+    unknown = sorted({e.route for e in examples} - set(ops))
+    if unknown:
+        raise TourFailed(f"routes not in docs/openapi.json: {', '.join(unknown)}")
+    by_route: dict[str, list[Example]] = {}
+    for example in examples:
+        by_route.setdefault(example.route, []).append(example)
+    order = list(by_route) + sorted(set(ops) - set(by_route))
+    tags = sorted({tag for tag, _ in ops.values()}, key=tag_rank)
+    sections = [
+        tag_section(tag, [(r, ops[r][1], by_route.get(r, [])) for r in order if ops[r][0] == tag], masker)
+        for tag in tags
+    ]
+    return "\n".join([intro(tags), *sections])
+
+
+def tag_rank(tag: str) -> tuple[int, str]:
+    return (TAG_ORDER.index(tag) if tag in TAG_ORDER else len(TAG_ORDER), tag)
+
+
+def tag_section(tag: str, routes: list[tuple[str, str, list[Example]]], masker: Masker) -> str:
+    parts = [f"## {tag.capitalize()}\n"]
+    for route, summary, examples in routes:
+        parts.append(f"### {route}\n\n{summary}.\n" if summary else f"### {route}\n")
+        parts += [example_text(e, masker) for e in examples] or [f"{NOT_YET}\n"]
+    return "\n".join(parts)
+
+
+def example_text(example: Example, masker: Masker) -> str:
+    caption = f"{example.caption}:\n\n" if example.caption else ""
+    status = HTTPStatus(example.status)
+    return (
+        f"{caption}```sh\n{curl(example, masker)}\n```\n\n"
+        f"`{status.value} {status.phrase}`\n\n{response_block(example.shown(), masker)}\n"
+    )
+
+
+def curl(example: Example, masker: Masker) -> str:
+    method = "" if example.method == "GET" else f" -X {example.method}"
+    lines = [f'curl{method} "$VIGIL{masker.text(example.path)}"']
+    if example.key:
+        lines.append('-H "Authorization: Bearer $KEY"')
+    shown = {k: v for k, v in example.headers.items() if k != "Content-Type"}
+    lines += [f'-H "{name}: {masker.text(value)}"' for name, value in shown.items()]
+    if example.form is not None:
+        pairs = urllib.parse.parse_qsl(example.form)
+        lines += [f"--data-urlencode {shlex.quote(f'{k}={masker.text(v)}')}" for k, v in pairs]
+    elif example.body is not None:
+        lines += ['-H "Content-Type: application/json"', "--data-binary @- <<'JSON'"]
+        body = json.dumps(masker.value(example.body), indent=2, ensure_ascii=False)
+        return " \\\n  ".join(lines) + f"\n{body}\nJSON"
+    return " \\\n  ".join(lines)
+
+
+def response_block(response: Any, masker: Masker) -> str:
+    if isinstance(response, str):
+        return f"```html\n{masker.text(response).strip()}\n```"
+    if response is None:
+        return "(no body)"
+    return f"```json\n{json.dumps(shortened(masker.value(response)), indent=2, ensure_ascii=False)}\n```"
+
+
+# ----------------------------------------------------------------------------- running it
+def main() -> int:
+    """The document on stdout; everything the stack logs goes to stderr."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        document = build()
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+    sys.stdout.write(document)
+    return 0
+
+
+def build() -> str:
+    from local.runtime import start_runtime
+
+    runtime = start_runtime("127.0.0.1", 0, api_key=API_KEY)
+    try:
+        with Receiver() as hooks, Receiver(status=410) as flaky:
+            examples, masker = walk(runtime, hooks, flaky)
+    finally:
+        runtime.close()
+    document = render(examples, json.loads(OPENAPI.read_text()), masker)
+    for route in missing(examples):
+        print(f"api_tour: no example of {route}", file=sys.stderr)
+    return document
+
+
+def walk(runtime: Any, hooks: Receiver, flaky: Receiver) -> tuple[list[Example], Masker]:
+    api = ApiClient(runtime.url, runtime.api_key)
+    masker = Masker(
+        {
+            runtime.url: PUBLIC_URL,
+            hooks.url.removesuffix("/hook"): "https://hooks.example.com",
+            flaky.url.removesuffix("/hook"): "https://flaky.example.com",
+            hooks.url.removeprefix("http://").removesuffix("/hook"): "hooks.example.com",
+            flaky.url.removeprefix("http://").removesuffix("/hook"): "flaky.example.com",
+        }
+    )
+    stack = runtime.stack
+    recorder = Recorder(api, lambda: sum(stack.calls.values()))
+    secret = store_slack_secret(stack)
+    tour = Tour(recorder, api, hooks, flaky, lambda: list(stack.outbox), masker, secret)
+    tour.run()
+    return recorder.examples, masker
+
+
+def store_slack_secret(stack: Any) -> bytes:
+    """Slack's signing secret goes in the stack's signing secret, as an operator stores it."""
+    import boto3
+
+    client = boto3.client("secretsmanager", region_name="us-east-1")
+    arn = stack.resolver.physical["SigningSecret"]["Ref"]
+    value = json.loads(client.get_secret_value(SecretId=arn)["SecretString"])
+    client.put_secret_value(SecretId=arn, SecretString=json.dumps(value | {"slack_signing_secret": "docs"}))
+    return b"docs"
+
+
+def missing(examples: list[Example]) -> list[str]:
+    documented = operations(json.loads(OPENAPI.read_text()))
+    return sorted(set(documented) - {e.route for e in examples})
+
+
+if __name__ == "__main__":
+    sys.exit(main())
