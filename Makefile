@@ -11,7 +11,7 @@ FIND_PYTHON := for v in 3.13 3.12 3.11; do \
 PYTHON ?= $(shell $(FIND_PYTHON))
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test lint build deploy api-key bench openapi clean
+.PHONY: run test lint build deploy api-key bench openapi api-docs clean
 
 $(VENV)/.ok: requirements/dev.lock
 	@test -n "$(PYTHON)" || { echo "need python 3.11, 3.12 or 3.13 on PATH or in ~/.pyenv" >&2; exit 1; }
@@ -53,6 +53,9 @@ bench: $(VENV)/.ok
 
 openapi: $(VENV)/.ok
 	$(PY) -m local.openapi > docs/openapi.json
+
+api-docs: $(VENV)/.ok
+	$(PY) -m local.api_tour > docs/api.md
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -36,9 +36,9 @@ PUBLIC_URL = "https://vigil.example.com"
 TAG_ORDER = [
     "system",
     "integrations",
+    "teams",
     "ingestion",
     "incidents",
-    "teams",
     "escalation",
     "playbooks",
     "alerting",
@@ -48,6 +48,7 @@ TAG_ORDER = [
     "analytics",
 ]
 MAX_ITEMS = 3
+MAX_VALUES = 8
 MAX_CHARS = 300
 QUIET_SECONDS = 0.6
 LADDER = ("timeline", "escalation")
@@ -139,8 +140,9 @@ def shortened(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: shortened(v) for k, v in value.items()}
     if isinstance(value, list):
-        kept = [shortened(v) for v in value[:MAX_ITEMS]]
-        return kept + ([f"… {len(value) - MAX_ITEMS} more"] if len(value) > MAX_ITEMS else [])
+        limit = MAX_ITEMS if any(isinstance(v, dict | list) for v in value) else MAX_VALUES
+        kept = [shortened(v) for v in value[:limit]]
+        return kept + ([f"… {len(value) - limit} more"] if len(value) > limit else [])
     if isinstance(value, str) and len(value) > MAX_CHARS:
         return f"{value[:MAX_CHARS]}… ({len(value) - MAX_CHARS} more characters)"
     return value
@@ -209,7 +211,6 @@ class Tour:
     api: ApiClient
     hooks: Receiver
     flaky: Receiver
-    outbox: Callable[[], list[dict[str, Any]]]
     masker: Masker
     slack_secret: bytes
     ids: dict[str, str] = field(default_factory=dict)
@@ -492,7 +493,7 @@ class Tour:
         )
 
     def signed_links(self) -> None:
-        token = link_token(self.outbox(), self.ids["paged"])
+        token = link_token(self.api.get("/_local/outbox").body["items"], self.ids["paged"])
         self.r.call("GET /api/actions", f"/api/actions?token={token}", key=False)
         form = urllib.parse.urlencode({"token": token})
         self.r.call("POST /api/actions", form=form, key=False, headers={"Content-Type": FORM})
@@ -634,8 +635,8 @@ summaries are those of [openapi.json](openapi.json).
   links) and `/api/slack/actions` (Slack's request signature) carry their own proof.
 - Bodies are JSON. In the examples, values that differ on every run are placeholders: ids
   such as `inc_…`, tokens such as `vgi_…`, times `2026-01-01T00:00:00.000Z`, measured
-  durations `123.456`. Lists longer than @ITEMS@ items and strings longer than @CHARS@
-  characters are cut, saying how much was left out.
+  durations `123.456`. Lists of more than @ITEMS@ objects (or @VALUES@ values) and strings
+  longer than @CHARS@ characters are cut, saying how much was left out.
 
 ## Errors
 
@@ -671,6 +672,7 @@ def operations(spec: dict[str, Any]) -> dict[str, tuple[str, str]]:
 
 def intro(tags: list[str]) -> str:
     text = INTRO.replace("@ITEMS@", str(MAX_ITEMS)).replace("@CHARS@", str(MAX_CHARS))
+    text = text.replace("@VALUES@", str(MAX_VALUES))
     contents = "\n".join(f"- [{tag.capitalize()}](#{tag})" for tag in tags)
     return f"{text}\n## Routes by tag\n\n{contents}\n"
 
@@ -763,29 +765,27 @@ def build() -> str:
             examples, masker = walk(runtime, hooks, flaky)
     finally:
         runtime.close()
-    document = render(examples, json.loads(OPENAPI.read_text()), masker)
-    for route in missing(examples):
+    spec = json.loads(OPENAPI.read_text())
+    for route in sorted(set(operations(spec)) - {e.route for e in examples}):
         print(f"api_tour: no example of {route}", file=sys.stderr)
-    return document
+    return render(examples, spec, masker)
 
 
 def walk(runtime: Any, hooks: Receiver, flaky: Receiver) -> tuple[list[Example], Masker]:
     api = ApiClient(runtime.url, runtime.api_key)
-    masker = Masker(
-        {
-            runtime.url: PUBLIC_URL,
-            hooks.url.removesuffix("/hook"): "https://hooks.example.com",
-            flaky.url.removesuffix("/hook"): "https://flaky.example.com",
-            hooks.url.removeprefix("http://").removesuffix("/hook"): "hooks.example.com",
-            flaky.url.removeprefix("http://").removesuffix("/hook"): "flaky.example.com",
-        }
-    )
+    masker = Masker({runtime.url: PUBLIC_URL, **disguised(hooks, "hooks"), **disguised(flaky, "flaky")})
     stack = runtime.stack
     recorder = Recorder(api, lambda: sum(stack.calls.values()))
     secret = store_slack_secret(stack)
-    tour = Tour(recorder, api, hooks, flaky, lambda: list(stack.outbox), masker, secret)
+    tour = Tour(recorder, api, hooks, flaky, masker, secret)
     tour.run()
     return recorder.examples, masker
+
+
+def disguised(receiver: Receiver, name: str) -> dict[str, str]:
+    """A loopback receiver's address, and the placeholder host it is shown as."""
+    address = receiver.url.removeprefix("http://").removesuffix("/hook")
+    return {f"http://{address}": f"https://{name}.example.com", address: f"{name}.example.com"}
 
 
 def store_slack_secret(stack: Any) -> bytes:
@@ -797,11 +797,6 @@ def store_slack_secret(stack: Any) -> bytes:
     value = json.loads(client.get_secret_value(SecretId=arn)["SecretString"])
     client.put_secret_value(SecretId=arn, SecretString=json.dumps(value | {"slack_signing_secret": "docs"}))
     return b"docs"
-
-
-def missing(examples: list[Example]) -> list[str]:
-    documented = operations(json.loads(OPENAPI.read_text()))
-    return sorted(set(documented) - {e.route for e in examples})
 
 
 if __name__ == "__main__":

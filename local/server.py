@@ -187,6 +187,8 @@ def publish(stack: LocalStack, logical: str, payload: Any) -> dict[str, Any]:
 
 def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
     handler = type("BoundLocalHandler", (LocalHandler,), {"stack": stack})
-    server_class = type("LocalServer", (ThreadingHTTPServer,), {"request_queue_size": 256, "daemon_threads": True})
+    server_class = type(
+        "LocalServer", (ThreadingHTTPServer,), {"request_queue_size": 256, "daemon_threads": True}
+    )
     server = server_class((host, port), handler)
     return server
