@@ -49,6 +49,7 @@ api-key: $(VENV)/.ok
 	$(PY) -m local.admin create-key --stack $${VIGIL_STACK:-vigil-dev}
 
 bench: $(VENV)/.ok
+	command -v prometheus-alertmanager >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-alertmanager; } || echo "no Alertmanager: its comparison is skipped"
 	$(PY) -m bench
 
 openapi: $(VENV)/.ok

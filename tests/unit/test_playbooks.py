@@ -13,7 +13,7 @@ from typing import Any, get_args
 import pytest
 from pydantic import ValidationError
 from vigil.domain import playbooks as book
-from vigil.domain.builtin_playbooks import BUILT_IN_PLAYBOOKS
+from vigil.domain.builtin_playbooks import built_in_playbooks
 from vigil.domain.clock import iso
 from vigil.domain.errors import Conflict, InvalidInput, NotFound
 from vigil.domain.parsers._common import CATEGORIES
@@ -58,13 +58,13 @@ def valid_body(**overrides: Any) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------- built-ins
 def test_the_four_seed_playbooks_are_built_in_with_six_steps_duration_and_skills() -> None:
-    assert set(BUILT_IN_PLAYBOOKS) == {
+    assert set(built_in_playbooks()) == {
         "database-connection-failure",
         "high-error-rate",
         "security-incident",
         "performance-degradation",
     }
-    for found in BUILT_IN_PLAYBOOKS.values():
+    for found in built_in_playbooks().values():
         assert found.built_in
         assert len(found.steps) == 6, found.playbook_id
         assert found.estimated_duration_minutes > 0 and found.required_skills
@@ -72,7 +72,7 @@ def test_the_four_seed_playbooks_are_built_in_with_six_steps_duration_and_skills
 
 
 def test_database_playbook_keeps_the_seed_steps_verbatim() -> None:
-    database = BUILT_IN_PLAYBOOKS["database-connection-failure"]
+    database = built_in_playbooks()["database-connection-failure"]
     assert [s.title for s in database.steps] == SEED_DATABASE_STEPS
     assert database.title == "Database Connection Failure Response"
     assert database.estimated_duration_minutes == 30
@@ -94,13 +94,13 @@ def test_match_categories_are_the_ones_alerts_are_given() -> None:
     ],
 )
 def test_each_kind_of_incident_gets_its_built_in(expected: str, fields: dict[str, Any]) -> None:
-    best = book.best_match(BUILT_IN_PLAYBOOKS.values(), incident(**fields))
+    best = book.best_match(built_in_playbooks().values(), incident(**fields))
     assert best is not None and best.playbook.playbook_id == expected
 
 
 def test_an_unrelated_incident_gets_no_built_in() -> None:
     assert (
-        book.best_match(BUILT_IN_PLAYBOOKS.values(), incident("BGP session flapping", category="network"))
+        book.best_match(built_in_playbooks().values(), incident("BGP session flapping", category="network"))
         is None
     )
 
@@ -252,7 +252,7 @@ def test_best_first_and_a_teams_own_playbook_wins_a_tie_with_a_built_in() -> Non
 # ----------------------------------------------------------------------------- progress
 def attached(**fields: Any) -> dict[str, Any]:
     progress = book.new_progress(
-        BUILT_IN_PLAYBOOKS["database-connection-failure"], attachment=1, actor="system", reason="r", now=NOW
+        built_in_playbooks()["database-connection-failure"], attachment=1, actor="system", reason="r", now=NOW
     )
     return {**progress, **fields}
 

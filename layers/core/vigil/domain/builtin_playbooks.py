@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from vigil.domain.playbooks import Playbook
@@ -228,10 +229,19 @@ PERFORMANCE_DEGRADATION: dict[str, Any] = {
     "required_skills": ["performance_engineering", "observability", "capacity_planning"],
 }
 
-BUILT_IN_PLAYBOOKS: dict[str, Playbook] = {
-    p.playbook_id: p
-    for p in (
-        Playbook.model_validate({**raw, "built_in": True})
-        for raw in (DATABASE_CONNECTION_FAILURE, HIGH_ERROR_RATE, SECURITY_INCIDENT, PERFORMANCE_DEGRADATION)
-    )
-}
+
+@cache
+def built_in_playbooks() -> dict[str, Playbook]:
+    """The seed's playbooks by id, validated on first use (not at import: cold starts)."""
+    return {
+        p.playbook_id: p
+        for p in (
+            Playbook.model_validate({**raw, "built_in": True})
+            for raw in (
+                DATABASE_CONNECTION_FAILURE,
+                HIGH_ERROR_RATE,
+                SECURITY_INCIDENT,
+                PERFORMANCE_DEGRADATION,
+            )
+        )
+    }

@@ -18,7 +18,7 @@ from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import Conflict, InvalidInput, NotFound
 from vigil.domain.incidents import TIMESTAMP_FOR, AssignmentRules, IncidentIn, Status, check_transition
 from vigil.observability import count
-from vigil.services import incident_events, playbooks
+from vigil.services import incident_events
 
 INCIDENT_INDEX = "INCIDENTS"
 
@@ -66,6 +66,8 @@ def new_incident_record(
 
 def put_new_incident(record: dict[str, Any]) -> bool:
     """Store a new incident; False when it already exists (a retry or a race)."""
+    from vigil.services import playbooks  # not needed to store a duplicate alert: loaded on first use
+
     record = {**record, "playbook": record.get("playbook") or playbooks.choose_for(record)}
     try:
         dynamo.put(record, condition="attribute_not_exists(pk)")
@@ -130,6 +132,8 @@ def timeline(incident_id: str, record: dict[str, Any] | None = None) -> list[dic
     entries = sorted(
         dynamo.query_all(incident_pk(incident_id), sk_prefix="TL#"), key=lambda e: (e["at"], e["sk"])
     )
+    from vigil.services import playbooks
+
     chosen = playbooks.opening_entry(record)
     return [opened, *([chosen] if chosen else []), *(_public_entry(e) for e in entries)]
 

@@ -19,7 +19,7 @@ from vigil.adapters import automation, dynamo
 from vigil.adapters.http import check_url, post_json
 from vigil.adapters.signing import signing_keys
 from vigil.domain import playbooks as book
-from vigil.domain.builtin_playbooks import BUILT_IN_PLAYBOOKS
+from vigil.domain.builtin_playbooks import built_in_playbooks
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import Conflict, NotFound
 from vigil.domain.messages import canonical_json, signature_header
@@ -37,12 +37,12 @@ def _pk(playbook_id: str) -> str:
 # ----------------------------------------------------------------------------- the catalogue
 def list_playbooks() -> list[Playbook]:
     stored = [Playbook.model_validate(i["playbook"]) for i in dynamo.query_all(INDEX, index="gsi1")]
-    return [*BUILT_IN_PLAYBOOKS.values(), *sorted(stored, key=lambda p: p.playbook_id)]
+    return [*built_in_playbooks().values(), *sorted(stored, key=lambda p: p.playbook_id)]
 
 
 def get_playbook(playbook_id: str) -> Playbook:
-    if playbook_id in BUILT_IN_PLAYBOOKS:
-        return BUILT_IN_PLAYBOOKS[playbook_id]
+    if playbook_id in built_in_playbooks():
+        return built_in_playbooks()[playbook_id]
     item = dynamo.get(_pk(playbook_id), "META")
     if not item:
         raise NotFound(f"no playbook {playbook_id}")
@@ -137,7 +137,7 @@ def _item(playbook: Playbook) -> dict[str, Any]:
 
 
 def _refuse_built_in(playbook_id: str) -> None:
-    if playbook_id in BUILT_IN_PLAYBOOKS:
+    if playbook_id in built_in_playbooks():
         raise Conflict(
             f"{playbook_id} is a built-in playbook and read-only: POST a copy under another "
             "playbook_id and change that",

@@ -1,0 +1,160 @@
+"""Latency and throughput on the local runtime, over real HTTP, with the floor beside them:
+the minimal AWS calls the same path needs, replayed straight against the same moto."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from bench.sink import Sink
+from local.runtime import Runtime
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    if not ordered:
+        return {"p50_ms": 0.0, "p99_ms": 0.0, "n": 0}
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p99_ms": round(p99 * 1000, 2),
+        "n": len(ordered),
+    }
+
+
+def _post(url: str, body: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
+    if key:
+        request.add_header("Authorization", f"Bearer {key}")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return dict(json.loads(response.read()))
+
+
+def _setup(runtime: Runtime, sink: Sink) -> str:
+    base, key = runtime.url, runtime.api_key
+    request = urllib.request.Request(
+        f"{base}/api/teams/on_call_engineer",
+        method="PUT",
+        data=json.dumps({"webhook_url": sink.url}).encode(),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(request, timeout=30).close()
+    created = _post(
+        f"{base}/api/integrations",
+        {"name": "bench", "kind": "generic", "settings": {"rate_limit_per_minute": 100000}},
+        key,
+    )
+    return f"{base}/api/hooks/{created['token']}"
+
+
+def alert_to_page(runtime: Runtime, count: int) -> dict[str, Any]:
+    """Each alert opens an incident; the first page is the webhook the sink receives."""
+    with Sink() as sink:
+        hook = _setup(runtime, sink)
+        to_incident, sent_at = [], {}
+        for n in range(count):
+            title = f"bench-latency-{n}"
+            started = time.perf_counter()
+            sent_at[title] = started
+            _post(hook, {"title": title, "severity": "high", "dedup_key": title})
+            to_incident.append(time.perf_counter() - started)
+        sink.wait_for(count, timeout=120)
+        to_page = [
+            arrival - sent
+            for title, sent in sent_at.items()
+            if (arrival := sink.first_arrival(title)) is not None
+        ]
+    return {
+        "alert_to_incident": percentiles(to_incident),
+        "alert_to_first_page": percentiles(to_page),
+        "pages_received": len(to_page),
+        "alerts_sent": count,
+    }
+
+
+def throughput(runtime: Runtime, count: int, workers: int = 4) -> dict[str, Any]:
+    """A mix of new (40%), duplicate (40%) and resolving (20%) alerts from concurrent senders."""
+    with Sink() as sink:
+        hook = _setup(runtime, sink)
+        bodies = []
+        for n in range(count):
+            key = f"bench-mix-{n // 5}"
+            kind = n % 5
+            status = "resolved" if kind == 4 else "firing"
+            bodies.append({"title": key, "dedup_key": key, "severity": "high", "status": status})
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(lambda b: _post(hook, b), bodies))
+        elapsed = time.perf_counter() - started
+    return {
+        "alerts": count,
+        "workers": workers,
+        "seconds": round(elapsed, 2),
+        "alerts_per_second": round(count / elapsed, 1),
+    }
+
+
+def floor(runtime: Runtime, count: int) -> dict[str, Any]:
+    """The same writes a new alert needs (upsert, incident put, link, StartExecution), made
+    directly with boto3 against the same moto: what no implementation can go below here."""
+    from local.template import ACCOUNT
+
+    stack = runtime.stack
+    dynamodb, sfn = stack.clients["dynamodb"], stack.clients["stepfunctions"]
+    table = stack.resolver.physical["Table"]["Ref"]
+    machine = sfn.create_state_machine(  # starts like the ladder, does nothing after
+        name=f"vigil-bench-floor-{int(time.time())}",
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/vigil-local",
+        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+    )["stateMachineArn"]
+    samples = []
+    for n in range(count):
+        key = {"pk": {"S": f"FLOOR#{n}"}, "sk": {"S": "ALERT"}}
+        started = time.perf_counter()
+        dynamodb.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="SET t = :t ADD n :one",
+            ExpressionAttributeValues={":t": {"S": "x"}, ":one": {"N": "1"}},
+        )
+        dynamodb.put_item(
+            TableName=table,
+            Item={"pk": {"S": f"FLOORINC#{n}"}, "sk": {"S": "META"}},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+        dynamodb.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="SET i = :i",
+            ExpressionAttributeValues={":i": {"S": f"inc{n}"}},
+        )
+        sfn.start_execution(
+            stateMachineArn=machine,
+            name=f"floor-{n}-{int(time.time())}",
+            input=json.dumps({"incident_id": f"floor-{n}"}),
+        )
+        samples.append(time.perf_counter() - started)
+    return {"new_alert_calls": percentiles(samples)}
+
+
+def measure(runtime: Runtime, count: int = 1000) -> dict[str, Any]:
+    lock = threading.Lock()
+    with lock:
+        latency = alert_to_page(runtime, count)
+        mix = throughput(runtime, count)
+        minimal = floor(runtime, min(count, 300))
+    vigil_p50 = latency["alert_to_incident"]["p50_ms"]
+    floor_p50 = minimal["new_alert_calls"]["p50_ms"]
+    return {
+        **latency,
+        "throughput": mix,
+        "floor": minimal,
+        "overhead_ratio_p50": round(vigil_p50 / floor_p50, 2) if floor_p50 else None,
+    }
