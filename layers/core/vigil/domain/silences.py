@@ -92,12 +92,12 @@ class MaintenanceWindow(Model):
     comment: str = ""
 
     def covers(self, now: datetime) -> bool:
-        if WEEKDAYS[now.weekday()] not in self.days:
-            return False
+        today, yesterday = WEEKDAYS[now.weekday()], WEEKDAYS[(now.weekday() - 1) % 7]
         moment = now.time().replace(tzinfo=None)
         if self.start <= self.end:
-            return self.start <= moment < self.end
-        return moment >= self.start or moment < self.end  # a window across midnight
+            return today in self.days and self.start <= moment < self.end
+        # Across midnight: the evening belongs to the listed day, the morning after to the day before.
+        return (today in self.days and moment >= self.start) or (yesterday in self.days and moment < self.end)
 
 
 def silenced_by(

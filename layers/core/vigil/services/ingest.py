@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +30,11 @@ from vigil.observability import count, logger
 from vigil.services import escalation, incidents, lifecycle, routing, silences
 
 DEFAULT_WINDOW = timedelta(minutes=10)
-RAW_LIMIT = 16 * 1024  # characters of the raw payload kept per alert
+# What one alert item keeps, far below DynamoDB's 400 KB item limit whatever a sender sends.
+RAW_LIMIT = 16 * 1024  # characters of the raw payload
+DESCRIPTION_LIMIT = 10_000
+DETAILS_LIMIT = 32 * 1024
+LABELS_LIMIT = 100  # labels, each value cut at 1 KiB
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ def record_alert(
 ) -> Outcome:
     alert_id = alert_id_for(integration["integration_id"], alert.dedup_key)
     if alert.status is AlertStatus.RESOLVED:
-        return _resolve(alert_id, alert, now)
+        return _resolve(alert_id, integration, alert, now, raw)
     if alert.status is AlertStatus.ACKNOWLEDGED:
         return _acknowledge(alert_id, alert)
     quiet_by = _quiet_by(integration, alert, now)
@@ -144,9 +149,9 @@ def _upsert(
         ":integration": integration["integration_id"],
         ":dedup": alert.dedup_key,
         ":title": alert.title,
-        ":description": alert.description,
+        ":description": alert.description[:DESCRIPTION_LIMIT],
         ":severity": alert.severity.value,
-        ":labels": alert.labels,
+        ":labels": _bounded_labels(alert.labels),
         ":status": alert.status.value,
         ":now": stamp,
         ":one": 1,
@@ -159,7 +164,7 @@ def _upsert(
         ":category": alert.category,
         ":url": alert.source_url,
         ":correlation": alert.correlation_key,
-        ":details": alert.details,
+        ":details": _bounded_details(alert.details),
     }
     sets = [
         "alert_id = :alert_id",
@@ -190,6 +195,15 @@ def _upsert(
     return dynamo.update(
         alert_pk(alert_id), "ALERT", expression, values, names={"#status": "status", "#source": "source"}
     )
+
+
+def _bounded_labels(labels: dict[str, str]) -> dict[str, str]:
+    return {k[:256]: v[:1024] for k, v in list(labels.items())[:LABELS_LIMIT]}
+
+
+def _bounded_details(details: dict[str, Any]) -> dict[str, Any]:
+    text = json.dumps(details, default=str)
+    return details if len(text) <= DETAILS_LIMIT else {"truncated": True, "json": text[:DETAILS_LIMIT]}
 
 
 def _restart_episode(alert_id: str, stored: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -331,7 +345,9 @@ def _link(alert_id: str, incident_id: str, episode: str, changed_at: datetime | 
     return True
 
 
-def _resolve(alert_id: str, alert: NormalizedAlert, now: datetime) -> Outcome:
+def _resolve(
+    alert_id: str, integration: dict[str, Any], alert: NormalizedAlert, now: datetime, raw: str
+) -> Outcome:
     try:
         old = dynamo.update(
             alert_pk(alert_id),
@@ -340,13 +356,22 @@ def _resolve(alert_id: str, alert: NormalizedAlert, now: datetime) -> Outcome:
             "changes = list_append(if_not_exists(changes, :empty), :change) REMOVE episode_started",
             {":resolved": AlertStatus.RESOLVED.value, ":now": iso(now), ":empty": [], ":change": [iso(now)]},
             names={"#status": "status"},
-            condition="attribute_exists(pk)",
+            condition="attribute_exists(pk) AND #status <> :resolved",
             returns="ALL_OLD",
         )
     except Exception as error:
-        if dynamo.is_conditional_failure(error):  # a resolve for an alert never seen firing
-            return Outcome(alert_id, alert.dedup_key, "resolved", "recorded", reason="never seen firing")
-        raise
+        if not dynamo.is_conditional_failure(error):
+            raise
+        # Never seen firing, or resolved already: stored as it is, not a state change.
+        seen = bool(getattr(error, "response", {}).get("Item"))
+        _upsert(alert_id, integration, alert, now, quiet_by="", raw=raw, firing=False)
+        return Outcome(
+            alert_id,
+            alert.dedup_key,
+            "resolved",
+            "recorded",
+            reason="already resolved" if seen else "never seen firing",
+        )
     _trim_changes(alert_id, old.get("changes", []))
     linked = old.get("episode_started") and old.get("incident_episode") == old.get("episode_started")
     if not linked:
