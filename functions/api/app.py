@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vigil.http.app import build_app, treat_body_as_json
+from vigil.http.auth import resolve_authenticated
 from vigil.observability import logger, metrics, tracer
 
 app = build_app()
@@ -14,4 +15,4 @@ app = build_app()
 @metrics.log_metrics
 @tracer().capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return app.resolve(treat_body_as_json(event), context)
+    return resolve_authenticated(app, treat_body_as_json(event), context)

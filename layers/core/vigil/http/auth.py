@@ -1,30 +1,43 @@
-"""Bearer API key check for the management API (every route but the public ones)."""
+"""Bearer API key check for the management API (every route but the public ones).
+
+It runs before routing and request validation, so that a caller without a valid key learns
+nothing: not whether a route exists, nor what its body should look like.
+"""
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from vigil.domain.errors import Unauthorized
-from vigil.http.errors import error_response
+from vigil.http import problem
 from vigil.services import keys
 
 PUBLIC_ROUTES = {"/api/health", "/api/slack/actions", "/api/actions"}
 
 
-def require_api_key(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[str]:
-    if app.current_event.path.rstrip("/") in PUBLIC_ROUTES:
-        return next_middleware(app)
-    try:
-        app.append_context(
-            api_key=keys.authenticate(
-                app.current_event.get_header_value("Authorization", case_sensitive=False)
-            )
-        )
-    except Unauthorized as error:
-        return error_response(401, error.code, error.message)
-    return next_middleware(app)
+def _header(event: dict[str, Any], name: str) -> str | None:
+    wanted = name.lower()
+    return next((v for k, v in (event.get("headers") or {}).items() if k.lower() == wanted), None)
+
+
+def resolve_authenticated(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Refuse a request without a valid key with 401, else resolve it with the key in context."""
+    if (event.get("path") or "").rstrip("/") not in PUBLIC_ROUTES:
+        try:
+            app.append_context(api_key=keys.authenticate(_header(event, "Authorization")))
+        except Unauthorized as error:
+            body = problem.body(error.code, error.message)
+            return {
+                "statusCode": 401,
+                "headers": {"Content-Type": "application/json"},
+                "body": json.dumps(body),
+                "isBase64Encoded": False,
+            }
+    return app.resolve(event, context)
 
 
 def actor(router: APIGatewayRouter) -> str:
