@@ -1106,6 +1106,27 @@ def test_flapping_alert_rejoins_its_incident_instead_of_opening_another(api: Api
     assert any("fired again while flapping" in m for m in timeline), timeline
 
 
+def test_flapping_alert_reopens_an_incident_a_person_resolved(api: ApiClient) -> None:
+    integration = api.integration("generic")
+    title, key = f"flappy-reopen {uuid.uuid4().hex[:8]}", f"flap-reopen-{uuid.uuid4().hex}"
+
+    def send(status: str) -> dict[str, Any]:
+        [outcome] = _send(api, integration, _generic(title, key, status=status))
+        return outcome
+
+    send("firing")
+    send("resolved")
+    incident_id = send("firing")["incident_id"]
+    send("resolved")  # flapping now: the incident stays open
+    resolved = api.post(f"{INCIDENTS}/{incident_id}/resolve", {"reason": "looks fine"})
+    assert resolved.status == 200 and resolved.body["status"] == "resolved"
+
+    again = send("firing")
+    assert (again["action"], again["incident_id"]) == ("joined", incident_id)
+    assert api.incident(incident_id)["status"] == "open"  # reopened: its ladder pages again
+    assert any("a flapping alert fired again" in m for m in _timeline_text(api, incident_id))
+
+
 def test_a_repeated_resolve_is_not_a_state_change(api: ApiClient) -> None:
     """Senders repeat notifications (retries, two delivery paths): fire, resolve, the same
     resolve again, fire is three state changes, not four; the last fire is a new problem."""

@@ -22,7 +22,7 @@ from typing import Any
 from vigil.adapters import dynamo
 from vigil.domain.alerts import AlertStatus, NormalizedAlert
 from vigil.domain.clock import iso, parse_iso, utcnow
-from vigil.domain.errors import InvalidTransition
+from vigil.domain.errors import InvalidTransition, NotFound
 from vigil.domain.flapping import KEEP_CHANGES, is_flapping, recent_changes
 from vigil.domain.incidents import PAGING_STATES, Status
 from vigil.domain.silences import MaintenanceWindow, silenced_by
@@ -226,7 +226,8 @@ def _open_or_join(
     integration: dict[str, Any], alert_id: str, alert: NormalizedAlert, stored: dict[str, Any], now: datetime
 ) -> Outcome:
     episode = stored["episode_started"]
-    if stored.get("incident_id") and is_flapping(stored.get("changes", []), now):
+    flapping = stored.get("incident_id") and is_flapping(stored.get("changes", []), now)
+    if flapping and _still_or_again_open(stored["incident_id"], alert):
         return _rejoin_flapping(alert_id, alert, episode, stored, now)
     own_id = incidents.incident_id_for(alert_id, episode)
     pointer = _claim_correlation(integration, alert, own_id, now)
@@ -236,11 +237,36 @@ def _open_or_join(
     record["firing_alerts"] = 1
     if alert.correlation_key:
         record["correlation_pointer"] = _correlation_pk(integration, alert)
-    if incidents.put_new_incident(record):
+    opened = incidents.put_new_incident(record)
+    if opened:
         logger.info("incident opened", extra={"incident_id": own_id, "alert_id": alert_id})
-    escalation.start_ladder(own_id)
-    _link(alert_id, own_id, episode, now)
-    return Outcome(alert_id, alert.dedup_key, "firing", "opened", own_id, reason="new alert")
+    escalation.start_ladder(own_id)  # idempotent: also finishes the job of a crashed earlier try
+    linked = _link(alert_id, own_id, episode, now)
+    if opened or linked:
+        return Outcome(alert_id, alert.dedup_key, "firing", "opened", own_id, reason="new alert")
+    count("AlertsDeduplicated")
+    return Outcome(
+        alert_id,
+        alert.dedup_key,
+        "firing",
+        "duplicate",
+        own_id,
+        reason="a concurrent copy of this alert opened the incident",
+    )
+
+
+def _still_or_again_open(incident_id: str, alert: NormalizedAlert) -> bool:
+    """The flapping alert's incident, reopened (with its ladder) if a person resolved it;
+    False if it is closed or gone, and a new incident is due."""
+    if _incident_active(incident_id):
+        return True
+    try:
+        lifecycle.transition(
+            incident_id, Status.OPEN, actor=f"alert:{alert.source}", reason="a flapping alert fired again"
+        )
+    except (InvalidTransition, NotFound):
+        return False
+    return True
 
 
 def _rejoin_flapping(
