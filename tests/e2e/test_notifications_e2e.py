@@ -107,10 +107,14 @@ def test_receiver_that_always_fails_ends_in_the_dlq_with_a_fallback(
     dlq = sqs.get_queue_url(QueueName=stack.resolver.physical["WebhookDLQ"]["QueueName"])["QueueUrl"]
 
     def dead_letters() -> list[dict[str, Any]]:
-        messages = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=0).get(
-            "Messages", []
-        )
-        return [m for m in messages if incident_id in m["Body"]]
+        """Every message of the DLQ (other tests leave theirs there too), then ours among them."""
+        seen: dict[str, dict[str, Any]] = {}
+        for _ in range(50):
+            batch = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=30)
+            if not batch.get("Messages"):
+                break
+            seen.update({m["MessageId"]: m for m in batch["Messages"]})
+        return [m for m in seen.values() if incident_id in m["Body"]]
 
     assert wait_for(dead_letters, timeout=10)
     ledger = _ledger(api, incident_id)
