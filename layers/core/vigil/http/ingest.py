@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 from pydantic import Field
 
+from vigil.adapters.aws import is_transient
 from vigil.domain.errors import InvalidInput, NotFound, PayloadTooLarge, VigilError
 from vigil.domain.model import Model
 from vigil.http import problem
@@ -20,6 +22,7 @@ from vigil.observability import logger
 from vigil.services import intake, integrations
 
 MAX_BODY_BYTES = 512 * 1024
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 HOOK_ROUTE = "/api/hooks/{token}"
 ENQUEUE_ROUTE = "/v2/enqueue"
 
@@ -53,9 +56,17 @@ def _parse(raw: str) -> Any:
     if len(raw.encode()) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"body larger than {MAX_BODY_BYTES} bytes")
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except json.JSONDecodeError as error:
         raise InvalidInput("body", f"not valid JSON ({error.msg} at position {error.pos})") from None
+    return _without_lone_surrogates(body) if "\\ud" in raw.lower() else body
+
+
+def _without_lone_surrogates(body: Any) -> Any:
+    """A lone UTF-16 surrogate (`"\\ud83d"`: an emoji a sender cut in half) is valid JSON but
+    cannot be stored or sent on: it becomes U+FFFD and the alert is kept."""
+    text = json.dumps(body, ensure_ascii=False)
+    return json.loads(LONE_SURROGATE.sub("\N{REPLACEMENT CHARACTER}", text))
 
 
 def receive(token: str, raw: str) -> IngestResult:
@@ -100,7 +111,10 @@ def handle(event: dict[str, Any]) -> dict[str, Any]:
     except VigilError as error:
         status, body, headers = problem.of(error)
         return _json(status, body, headers)
-    except Exception:
+    except Exception as error:
+        if is_transient(error):  # AWS throttled: what is stored is idempotent; a retry finishes it
+            logger.warning("transient AWS error", extra={"error": type(error).__name__})
+            return _json(503, problem.body("retry", "temporarily unavailable; retry"), {"Retry-After": "1"})
         logger.exception("unhandled error")
         return _json(500, problem.body("internal", "internal error; it has been logged"), {})
 

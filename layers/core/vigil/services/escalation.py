@@ -217,10 +217,27 @@ def stop_ladder(incident: dict[str, Any], why: str) -> None:
     except Exception as error:
         # The rung already timed out or the execution ended: the next step sees the new status.
         if _error_code(error) not in ("TaskTimedOut", "TaskDoesNotExist", "InvalidToken"):
-            raise
+            _could_not_stop(incident, error)
+            return
     escalation = incident.get("escalation") or {}
     incidents.set_escalation(
         incident["incident_id"], {**escalation, "state": why, "task_token": None, "next_escalation_at": None}
+    )
+
+
+def _could_not_stop(incident: dict[str, Any], error: Exception) -> None:
+    """The new status is stored, so the ladder pages no one else: its next step sees it and
+    stops. Only the early end failed; say so, and do not fail the person's request."""
+    logger.warning(
+        "ladder not stopped at once",
+        extra={"incident_id": incident["incident_id"], "error": type(error).__name__},
+    )
+    count("LadderStopDelayed")
+    incidents.add_timeline(
+        incident["incident_id"],
+        "escalation",
+        "the ladder could not be stopped at once; it stops at its next step, paging no one",
+        data={"error": _error_code(error) or type(error).__name__},
     )
 
 
