@@ -11,7 +11,7 @@ FIND_PYTHON := for v in 3.13 3.12 3.11; do \
 PYTHON ?= $(shell $(FIND_PYTHON))
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test lint build deploy api-key bench openapi api-docs clean
+.PHONY: run test test-full lint build deploy api-key bench openapi api-docs clean
 
 $(VENV)/.ok: requirements/dev.lock
 	@test -n "$(PYTHON)" || { echo "need python 3.11, 3.12 or 3.13 on PATH or in ~/.pyenv" >&2; exit 1; }
@@ -31,6 +31,10 @@ run: $(VENV)/.ok
 
 test: $(VENV)/.ok
 	$(PY) -m pytest -n 2 -q
+
+# The same suites with the full fuzz and load profile (more examples, a 1,000-alert burst).
+test-full: $(VENV)/.ok
+	VIGIL_FUZZ=full $(PY) -m pytest -n 2 -q
 
 lint: $(VENV)/.ok $(TOOLS)/.ok
 	$(VENV)/bin/ruff check .
