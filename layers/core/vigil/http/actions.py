@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from vigil.domain.errors import VigilError
+from vigil.http.errors import responses_for
 from vigil.services import actions
 
 router = APIGatewayRouter()
@@ -32,6 +33,7 @@ def _page(status: int, title: str, text: str, form: str = "") -> Response[str]:
     tags=["actions"],
     summary="Confirmation page of a signed acknowledge/resolve link",
     include_in_schema=True,
+    responses=responses_for(401, public=True, html=True),
 )
 def show_link(token: Annotated[str, Query(min_length=10, max_length=1000)]) -> Response[str]:
     try:
@@ -45,7 +47,12 @@ def show_link(token: Annotated[str, Query(min_length=10, max_length=1000)]) -> R
     return _page(200, f"{action.capitalize()} incident {incident_id}?", "Confirm below.", form)
 
 
-@router.post("/api/actions", tags=["actions"], summary="Perform a signed link's action (once)")
+@router.post(
+    "/api/actions",
+    tags=["actions"],
+    summary="Perform a signed link's action (once)",
+    responses=responses_for(401, 422, public=True, html=True),
+)
 def follow_link() -> Response[str]:
     token = _form(router.current_event.decoded_body or "").get(
         "token"
@@ -59,7 +66,10 @@ def follow_link() -> Response[str]:
 
 
 @router.post(
-    "/api/slack/actions", tags=["actions"], summary="Slack interactivity: Acknowledge / Resolve buttons"
+    "/api/slack/actions",
+    tags=["actions"],
+    summary="Slack interactivity: Acknowledge / Resolve buttons",
+    responses=responses_for(401, 404, 422, public=True),
 )
 def slack_actions() -> dict[str, Any]:
     event = router.current_event

@@ -7,17 +7,21 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pydantic import Field, ValidationError
+from pydantic import Field, StringConstraints, ValidationError
 
 from vigil.domain.alerts import Severity
 from vigil.domain.model import Model
 from vigil.domain.silences import Silence, SilenceIn
 from vigil.http.auth import actor
+from vigil.http.errors import responses_for
 from vigil.http.problem import field_path
 from vigil.services import alerting, silences
+from vigil.services.incidents import LABEL_NAME_LIMIT, LABEL_VALUE_LIMIT
 
 router = APIGatewayRouter()
 MAX_BULK = 1000
+LabelName = Annotated[str, StringConstraints(min_length=1, max_length=LABEL_NAME_LIMIT)]
+LabelValue = Annotated[str, StringConstraints(max_length=LABEL_VALUE_LIMIT)]
 
 
 class AlertIn(Model):
@@ -29,7 +33,7 @@ class AlertIn(Model):
     category: Literal["security", "performance", "database", "network", "system"] | None = None
     source: str = Field(default="api", min_length=1, max_length=100)
     correlation_id: str | None = Field(default=None, max_length=512)
-    labels: dict[str, str] = Field(default_factory=dict, max_length=50)
+    labels: dict[LabelName, LabelValue] = Field(default_factory=dict, max_length=50)
     timestamp: datetime | None = None
     dedup_key: str | None = Field(
         default=None, min_length=1, max_length=512, description="default: from title, source, labels"
@@ -112,12 +116,17 @@ class SilenceList(Model):
     items: list[Silence]
 
 
-@router.post("/api/alerting/send", tags=["alerting"], summary="Send one alert")
+@router.post("/api/alerting/send", tags=["alerting"], summary="Send one alert", responses=responses_for())
 def send(body: AlertIn) -> SendResult:
     return SendResult.model_validate(alerting.send(body.model_dump(mode="json")))
 
 
-@router.post("/api/alerting/bulk", tags=["alerting"], summary="Send up to 1,000 alerts; each is judged alone")
+@router.post(
+    "/api/alerting/bulk",
+    tags=["alerting"],
+    summary="Send up to 1,000 alerts; each is judged alone",
+    responses=responses_for(),
+)
 def bulk(body: BulkIn) -> BulkResult:
     items = [_one(index, raw) for index, raw in enumerate(body.alerts)]
     accepted = sum(1 for i in items if i.ok)
@@ -138,7 +147,9 @@ def _one(index: int, raw: dict[str, Any]) -> BulkItem:
     )
 
 
-@router.get("/api/alerting", tags=["alerting"], summary="Alerts, newest first, filtered")
+@router.get(
+    "/api/alerting", tags=["alerting"], summary="Alerts, newest first, filtered", responses=responses_for()
+)
 def list_alerts(
     status: Annotated[Literal["firing", "resolved", "unknown"] | None, Query()] = None,
     severity: Annotated[Severity | None, Query()] = None,
@@ -165,21 +176,35 @@ def list_alerts(
     return AlertPage(items=[Alert.model_validate(i) for i in items], next_cursor=next_cursor)
 
 
-@router.get("/api/alerting/<alert_id>", tags=["alerting"], summary="An alert with its latest raw payload")
+@router.get(
+    "/api/alerting/<alert_id>",
+    tags=["alerting"],
+    summary="An alert with its latest raw payload",
+    responses=responses_for(404),
+)
 def get_alert(alert_id: str) -> AlertDetail:
     return AlertDetail.model_validate(alerting.get(alert_id))
 
 
-@router.post("/api/silences", tags=["silences"], summary="Silence matching alerts for a while")
+@router.post(
+    "/api/silences",
+    tags=["silences"],
+    summary="Silence matching alerts for a while",
+    responses=responses_for(ok=201),
+)
 def create_silence(body: SilenceIn) -> tuple[Silence, int]:
     return silences.create(body, actor(router)), 201
 
 
-@router.get("/api/silences", tags=["silences"], summary="Silences that have not ended")
+@router.get(
+    "/api/silences", tags=["silences"], summary="Silences that have not ended", responses=responses_for()
+)
 def list_silences(include_expired: Annotated[bool, Query()] = False) -> SilenceList:
     return SilenceList(items=silences.list_all(include_expired=include_expired))
 
 
-@router.delete("/api/silences/<silence_id>", tags=["silences"], summary="End a silence now")
+@router.delete(
+    "/api/silences/<silence_id>", tags=["silences"], summary="End a silence now", responses=responses_for(404)
+)
 def expire_silence(silence_id: str) -> Silence:
     return silences.expire(silence_id)

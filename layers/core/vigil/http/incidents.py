@@ -11,6 +11,7 @@ from vigil.domain.errors import InvalidInput
 from vigil.domain.escalation import EscalationPolicy
 from vigil.domain.incidents import IncidentIn, Status
 from vigil.http.auth import actor
+from vigil.http.errors import responses_for
 from vigil.http.models import (
     ActionIn,
     EscalateIn,
@@ -35,7 +36,9 @@ def _detail(incident_id: str) -> IncidentDetail:
     return IncidentDetail.model_validate(incident_views.detail(incident_id))
 
 
-@router.get(BASE, tags=["incidents"], summary="List incidents, newest first, with filters")
+@router.get(
+    BASE, tags=["incidents"], summary="List incidents, newest first, with filters", responses=responses_for()
+)
 def list_incidents(
     status: Annotated[Status | None, Query()] = None,
     severity: Annotated[str | None, Query(max_length=20)] = None,
@@ -64,7 +67,7 @@ def list_incidents(
     )
 
 
-@router.post(BASE, tags=["incidents"], summary="Open an incident by hand")
+@router.post(BASE, tags=["incidents"], summary="Open an incident by hand", responses=responses_for(ok=201))
 def create_incident(body: IncidentIn) -> tuple[IncidentDetail, int]:
     key = router.current_event.get_header_value("Idempotency-Key", case_sensitive=False)
     record = incidents.create_by_hand(body, actor(router), key)
@@ -73,23 +76,43 @@ def create_incident(body: IncidentIn) -> tuple[IncidentDetail, int]:
     return _detail(record["incident_id"]), 201
 
 
-@router.post(f"{BASE}/from-alert", tags=["incidents"], summary="The incident for an alert (idempotent)")
+@router.post(
+    f"{BASE}/from-alert",
+    tags=["incidents"],
+    summary="The incident for an alert (idempotent)",
+    responses=responses_for(404),
+)
 def from_alert(body: FromAlertIn) -> IncidentDetail:
     return _detail(incident_views.incident_for_alert(body.alert_id, actor(router)))
 
 
-@router.post(f"{BASE}/escalate", tags=["escalation"], summary="Escalate to the next rung now")
+@router.post(
+    f"{BASE}/escalate",
+    tags=["escalation"],
+    summary="Escalate to the next rung now",
+    responses=responses_for(404, 422),
+)
 def escalate(body: EscalateIn) -> IncidentDetail:
     escalation.escalate_by_hand(body.incident_id, body.reason, actor(router))
     return _detail(body.incident_id)
 
 
-@router.get(f"{BASE}/escalation-rules", tags=["escalation"], summary="The escalation policy")
+@router.get(
+    f"{BASE}/escalation-rules",
+    tags=["escalation"],
+    summary="The escalation policy",
+    responses=responses_for(),
+)
 def get_policy() -> EscalationPolicy:
     return escalation.load_policy()
 
 
-@router.put(f"{BASE}/escalation-rules", tags=["escalation"], summary="Replace the escalation policy")
+@router.put(
+    f"{BASE}/escalation-rules",
+    tags=["escalation"],
+    summary="Replace the escalation policy",
+    responses=responses_for(),
+)
 def put_policy(body: EscalationPolicy) -> EscalationPolicy:
     return escalation.save_policy(body, actor(router))
 
@@ -98,13 +121,19 @@ def put_policy(body: EscalationPolicy) -> EscalationPolicy:
     f"{BASE}/escalation-rules/simulate",
     tags=["escalation"],
     summary="Who would be paged, through which channels and when, without paging anyone",
+    responses=responses_for(),
 )
 def simulate(body: SimulateIn) -> SimulationResult:
     incident = body.model_dump(mode="json", exclude_none=True)
     return SimulationResult.model_validate(escalation.simulate(incident))
 
 
-@router.get(f"{BASE}/<incident_id>", tags=["incidents"], summary="An incident with alerts, timeline, ladder")
+@router.get(
+    f"{BASE}/<incident_id>",
+    tags=["incidents"],
+    summary="An incident with alerts, timeline, ladder",
+    responses=responses_for(404),
+)
 def get_incident(incident_id: str) -> IncidentDetail:
     return _detail(incident_id)
 
@@ -113,6 +142,7 @@ def get_incident(incident_id: str) -> IncidentDetail:
     f"{BASE}/<incident_id>",
     tags=["incidents"],
     summary="Change status, severity, team, title, description; add a note",
+    responses=responses_for(404, 409, 422),
 )
 def update_incident(incident_id: str, body: IncidentUpdate) -> IncidentDetail:
     who, version = actor(router), _expected_version(body.version)
@@ -146,6 +176,7 @@ def _expected_version(from_body: int | None) -> int | None:
     f"{BASE}/<incident_id>",
     tags=["incidents"],
     summary="Delete (an unresolved incident only with force=true); an audit record stays",
+    responses=responses_for(404, 409),
 )
 def delete_incident(
     incident_id: str, force: Annotated[bool, Query(description="delete even if not resolved")] = False
@@ -155,13 +186,23 @@ def delete_incident(
     return Incident.model_validate(deleted)
 
 
-@router.post(f"{BASE}/<incident_id>/notes", tags=["incidents"], summary="Add a note to the timeline")
+@router.post(
+    f"{BASE}/<incident_id>/notes",
+    tags=["incidents"],
+    summary="Add a note to the timeline",
+    responses=responses_for(404, ok=201),
+)
 def add_note(incident_id: str, body: NoteIn) -> tuple[IncidentDetail, int]:
     incidents.add_note(incident_id, body.note, actor=actor(router))
     return _detail(incident_id), 201
 
 
-@router.get(f"{BASE}/<incident_id>/timeline", tags=["incidents"], summary="The timeline, oldest first, paged")
+@router.get(
+    f"{BASE}/<incident_id>/timeline",
+    tags=["incidents"],
+    summary="The timeline, oldest first, paged",
+    responses=responses_for(404),
+)
 def get_timeline(
     incident_id: str,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -171,13 +212,23 @@ def get_timeline(
     return TimelinePage(items=[TimelineEntry.model_validate(i) for i in items], next_cursor=next_cursor)
 
 
-@router.post(f"{BASE}/<incident_id>/acknowledge", tags=["incidents"], summary="Acknowledge: the ladder stops")
+@router.post(
+    f"{BASE}/<incident_id>/acknowledge",
+    tags=["incidents"],
+    summary="Acknowledge: the ladder stops",
+    responses=responses_for(404, 409, 422),
+)
 def acknowledge(incident_id: str, body: ActionIn) -> IncidentDetail:
     lifecycle.transition(incident_id, Status.ACKNOWLEDGED, actor=actor(router), reason=body.reason)
     return _detail(incident_id)
 
 
-@router.post(f"{BASE}/<incident_id>/resolve", tags=["incidents"], summary="Resolve: the ladder stops")
+@router.post(
+    f"{BASE}/<incident_id>/resolve",
+    tags=["incidents"],
+    summary="Resolve: the ladder stops",
+    responses=responses_for(404, 409, 422),
+)
 def resolve(incident_id: str, body: ActionIn) -> IncidentDetail:
     lifecycle.transition(incident_id, Status.RESOLVED, actor=actor(router), reason=body.reason)
     return _detail(incident_id)

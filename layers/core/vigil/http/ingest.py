@@ -59,6 +59,8 @@ def _parse(raw: str) -> Any:
         body = json.loads(raw)
     except json.JSONDecodeError as error:
         raise InvalidInput("body", f"not valid JSON ({error.msg} at position {error.pos})") from None
+    except RecursionError:
+        raise InvalidInput("body", "nested too deeply") from None
     return _without_lone_surrogates(body) if "\\ud" in raw.lower() else body
 
 

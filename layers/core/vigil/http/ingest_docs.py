@@ -6,6 +6,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from vigil.http import ingest
+from vigil.http.errors import responses_for
 from vigil.http.ingest import EnqueueResult, IngestResult
 
 router = APIGatewayRouter()
@@ -15,6 +16,7 @@ router = APIGatewayRouter()
     "/api/hooks/<token>",
     tags=["ingestion"],
     summary="Receive alerts from a monitoring tool (the token names the integration)",
+    responses=responses_for(401, 413, 429, 502, 503, public=True),
 )
 def receive(token: str) -> IngestResult:
     return ingest.receive(token, router.current_event.decoded_body or "")
@@ -24,6 +26,7 @@ def receive(token: str) -> IngestResult:
     "/v2/enqueue",
     tags=["ingestion"],
     summary="PagerDuty Events API v2 compatible: routing_key is the integration token",
+    responses=responses_for(401, 413, 429, 503, ok=202, public=True),
 )
 def enqueue() -> tuple[EnqueueResult, int]:
     return ingest.enqueue(router.current_event.decoded_body or ""), 202

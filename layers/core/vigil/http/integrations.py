@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from vigil.config import settings
+from vigil.http.errors import responses_for
 from vigil.http.models import (
     Integration,
     IntegrationCreated,
@@ -27,23 +28,35 @@ def _url(token: str) -> str:
     return f"{base}/api/hooks/{token}"
 
 
-@router.post(BASE, tags=["integrations"], summary="Create an integration; its token is shown once")
+@router.post(
+    BASE,
+    tags=["integrations"],
+    summary="Create an integration; its token is shown once",
+    responses=responses_for(ok=201),
+)
 def create(body: IntegrationIn) -> tuple[IntegrationCreated, int]:
     record, token = integrations.create(body.name, body.kind, body.settings.model_dump(mode="json"))
     return IntegrationCreated(**record, token=token, url=_url(token)), 201
 
 
-@router.get(BASE, tags=["integrations"], summary="List integrations")
+@router.get(BASE, tags=["integrations"], summary="List integrations", responses=responses_for())
 def list_all() -> IntegrationList:
     return IntegrationList(items=[Integration(**i) for i in integrations.list_all()])
 
 
-@router.get(f"{BASE}/<integration_id>", tags=["integrations"], summary="An integration")
+@router.get(
+    f"{BASE}/<integration_id>", tags=["integrations"], summary="An integration", responses=responses_for(404)
+)
 def get(integration_id: str) -> Integration:
     return Integration(**integrations.get(integration_id))
 
 
-@router.patch(f"{BASE}/<integration_id>", tags=["integrations"], summary="Rename or change settings")
+@router.patch(
+    f"{BASE}/<integration_id>",
+    tags=["integrations"],
+    summary="Rename or change settings",
+    responses=responses_for(404),
+)
 def update(integration_id: str, body: IntegrationPatch) -> Integration:
     settings = body.settings.model_dump(mode="json") if body.settings else None
     return Integration(**integrations.update(integration_id, body.name, settings))
@@ -53,13 +66,19 @@ def update(integration_id: str, body: IntegrationPatch) -> Integration:
     f"{BASE}/<integration_id>/rotate",
     tags=["integrations"],
     summary="New token; the old one works for a grace period (default 24 h)",
+    responses=responses_for(404),
 )
 def rotate(integration_id: str, body: RotateIn) -> IntegrationCreated:
     record, token = integrations.rotate(integration_id, body.grace_seconds)
     return IntegrationCreated(**record, token=token, url=_url(token))
 
 
-@router.delete(f"{BASE}/<integration_id>", tags=["integrations"], summary="Delete; its tokens stop at once")
+@router.delete(
+    f"{BASE}/<integration_id>",
+    tags=["integrations"],
+    summary="Delete; its tokens stop at once",
+    responses=responses_for(404),
+)
 def delete(integration_id: str) -> Integration:
     record = integrations.get(integration_id)
     integrations.delete(integration_id)

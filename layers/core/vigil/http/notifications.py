@@ -13,6 +13,7 @@ from vigil.domain.alerts import Severity
 from vigil.domain.model import Model
 from vigil.domain.teams import TEAM_NAME, AlertingRules
 from vigil.http.auth import actor
+from vigil.http.errors import responses_for
 from vigil.services import delivery, rendering, routing
 
 router = APIGatewayRouter()
@@ -76,7 +77,12 @@ class TestResults(Model):
     results: list[TestResult]
 
 
-@router.get("/api/alerting/templates", tags=["notifications"], summary="Notification templates")
+@router.get(
+    "/api/alerting/templates",
+    tags=["notifications"],
+    summary="Notification templates",
+    responses=responses_for(),
+)
 def list_templates() -> TemplateList:
     return TemplateList(items=[Template(**t) for t in rendering.list_templates()])
 
@@ -85,34 +91,60 @@ def list_templates() -> TemplateList:
     "/api/alerting/templates/<template_id>",
     tags=["notifications"],
     summary="Override a template (for one severity with id:severity); refused if it does not render",
+    responses=responses_for(404),
 )
 def put_template(template_id: str, body: TemplateIn) -> Template:
     return Template(**rendering.save_template(template_id, body.source, actor(router)))
 
 
-@router.delete("/api/alerting/templates/<template_id>", tags=["notifications"], summary="Back to the default")
+@router.delete(
+    "/api/alerting/templates/<template_id>",
+    tags=["notifications"],
+    summary="Back to the default",
+    responses=responses_for(404),
+)
 def delete_template(template_id: str) -> dict[str, Any]:
     rendering.reset_template(template_id)
     return {"template_id": template_id, "custom": False}
 
 
-@router.get("/api/alerting/rules", tags=["notifications"], summary="Routing: which alerts page, and how")
+@router.get(
+    "/api/alerting/rules",
+    tags=["notifications"],
+    summary="Routing: which alerts page, and how",
+    responses=responses_for(),
+)
 def get_rules() -> AlertingRules:
     return routing.load_alerting_rules()
 
 
-@router.put("/api/alerting/rules", tags=["notifications"], summary="Replace the routing rules")
+@router.put(
+    "/api/alerting/rules",
+    tags=["notifications"],
+    summary="Replace the routing rules",
+    responses=responses_for(),
+)
 def put_rules(body: AlertingRules) -> AlertingRules:
     return routing.save_alerting_rules(body, actor(router))
 
 
-@router.post("/api/alerting/test", tags=["notifications"], summary="Send a test notification to a team now")
+@router.post(
+    "/api/alerting/test",
+    tags=["notifications"],
+    summary="Send a test notification to a team now",
+    responses=responses_for(404),
+)
 def test_send(body: TestIn) -> TestResults:
     results = delivery.send_test(body.team, list(body.channels), body.severity.value)
     return TestResults(results=[TestResult(**r) for r in results])
 
 
-@router.get("/api/notifications", tags=["notifications"], summary="The delivery ledger, newest first")
+@router.get(
+    "/api/notifications",
+    tags=["notifications"],
+    summary="The delivery ledger, newest first",
+    responses=responses_for(),
+)
 def list_notifications(
     incident_id: Annotated[str | None, Query(max_length=100)] = None,
     channel: Annotated[Channel | None, Query()] = None,
@@ -127,7 +159,10 @@ def list_notifications(
 
 
 @router.post(
-    "/api/notifications/<delivery_id>/replay", tags=["notifications"], summary="Re-send a failed delivery"
+    "/api/notifications/<delivery_id>/replay",
+    tags=["notifications"],
+    summary="Re-send a failed delivery",
+    responses=responses_for(404, 422),
 )
 def replay(delivery_id: str) -> Delivery:
     return Delivery(**delivery.replay(delivery_id, actor(router)))

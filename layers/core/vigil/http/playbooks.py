@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from vigil.domain.playbooks import MAX_STEPS, PLAYBOOK_ID, Playbook, PlaybookCreate, PlaybookIn
 from vigil.http.auth import actor
+from vigil.http.errors import responses_for
 from vigil.http.models import IncidentDetail, PlaybookAttachIn, PlaybookList, StepUpdateIn
 from vigil.services import incident_views, playbooks
 
@@ -27,12 +28,22 @@ def _detail(incident_id: str) -> IncidentDetail:
     return IncidentDetail.model_validate(incident_views.detail(incident_id))
 
 
-@router.get(f"{BASE}/playbooks", tags=["playbooks"], summary="Built-in and stored playbooks")
+@router.get(
+    f"{BASE}/playbooks",
+    tags=["playbooks"],
+    summary="Built-in and stored playbooks",
+    responses=responses_for(),
+)
 def list_playbooks() -> PlaybookList:
     return PlaybookList(items=playbooks.list_playbooks())
 
 
-@router.post(f"{BASE}/playbooks", tags=["playbooks"], summary="Create a playbook")
+@router.post(
+    f"{BASE}/playbooks",
+    tags=["playbooks"],
+    summary="Create a playbook",
+    responses=responses_for(409, ok=(201, 200)),
+)
 def create_playbook(body: PlaybookCreate) -> tuple[Playbook, int]:
     key = router.current_event.get_header_value("Idempotency-Key", case_sensitive=False)
     data = PlaybookIn.model_validate(body.model_dump(exclude={"playbook_id"}))
@@ -42,7 +53,9 @@ def create_playbook(body: PlaybookCreate) -> tuple[Playbook, int]:
     return playbook, 201 if created else 200
 
 
-@router.get(f"{BASE}/playbooks/<playbook_id>", tags=["playbooks"], summary="A playbook")
+@router.get(
+    f"{BASE}/playbooks/<playbook_id>", tags=["playbooks"], summary="A playbook", responses=responses_for(404)
+)
 def get_playbook(playbook_id: PlaybookId) -> Playbook:
     return playbooks.get_playbook(playbook_id)
 
@@ -51,6 +64,7 @@ def get_playbook(playbook_id: PlaybookId) -> Playbook:
     f"{BASE}/playbooks/<playbook_id>",
     tags=["playbooks"],
     summary="Replace a stored playbook (built-ins are read-only: 409)",
+    responses=responses_for(404, 409),
 )
 def replace_playbook(playbook_id: PlaybookId, body: PlaybookIn) -> Playbook:
     return playbooks.replace_playbook(playbook_id, body, actor=actor(router))
@@ -60,6 +74,7 @@ def replace_playbook(playbook_id: PlaybookId, body: PlaybookIn) -> Playbook:
     f"{BASE}/playbooks/<playbook_id>",
     tags=["playbooks"],
     summary="Delete a stored playbook (incidents keep their copy; built-ins: 409)",
+    responses=responses_for(404, 409),
 )
 def delete_playbook(playbook_id: PlaybookId) -> Playbook:
     return playbooks.delete_playbook(playbook_id)
@@ -69,6 +84,7 @@ def delete_playbook(playbook_id: PlaybookId) -> Playbook:
     f"{BASE}/<incident_id>/playbook",
     tags=["playbooks"],
     summary="Attach a playbook to an incident (replaces the current one and its progress)",
+    responses=responses_for(404, 409),
 )
 def attach_playbook(incident_id: str, body: PlaybookAttachIn) -> IncidentDetail:
     playbooks.attach(incident_id, body.playbook_id, actor=actor(router))
@@ -79,6 +95,7 @@ def attach_playbook(incident_id: str, body: PlaybookAttachIn) -> IncidentDetail:
     f"{BASE}/<incident_id>/playbook/steps/<n>",
     tags=["playbooks"],
     summary="Mark a step done, skipped or failed, or run an automated step (status run)",
+    responses=responses_for(404, 409, 422),
 )
 def update_step(incident_id: str, n: StepNumber, body: StepUpdateIn) -> IncidentDetail:
     playbooks.update_step(incident_id, n, body.status, body.note, actor=actor(router))

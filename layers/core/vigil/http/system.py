@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
+from vigil.http.errors import responses_for
 from vigil.http.models import ApiKey, ApiKeyCreated, ApiKeyIn, ApiKeyList, Health
 from vigil.services import health as health_service
 from vigil.services import keys
@@ -11,22 +12,36 @@ from vigil.services import keys
 router = APIGatewayRouter()
 
 
-@router.get("/api/health", tags=["system"], summary="Version and component status (no auth)")
+@router.get(
+    "/api/health",
+    tags=["system"],
+    summary="Version and component status (no auth)",
+    responses=responses_for(public=True),
+)
 def get_health() -> Health:
     return Health.model_validate(health_service.health())
 
 
-@router.post("/api/keys", tags=["system"], summary="Create an API key (its secret is shown once)")
+@router.post(
+    "/api/keys",
+    tags=["system"],
+    summary="Create an API key (its secret is shown once)",
+    responses=responses_for(ok=201),
+)
 def create_key(body: ApiKeyIn) -> tuple[ApiKeyCreated, int]:
     record, secret = keys.create_key(body.name)
     return ApiKeyCreated(**record, secret=secret), 201
 
 
-@router.get("/api/keys", tags=["system"], summary="List API keys, without their secrets")
+@router.get(
+    "/api/keys", tags=["system"], summary="List API keys, without their secrets", responses=responses_for()
+)
 def list_keys() -> ApiKeyList:
     return ApiKeyList(items=[ApiKey(**k) for k in keys.list_keys()])
 
 
-@router.delete("/api/keys/<key_id>", tags=["system"], summary="Revoke an API key")
+@router.delete(
+    "/api/keys/<key_id>", tags=["system"], summary="Revoke an API key", responses=responses_for(404)
+)
 def revoke_key(key_id: str) -> ApiKey:
     return ApiKey(**keys.revoke(key_id))

@@ -18,15 +18,22 @@ from vigil.services import incidents, lifecycle
 STATUS_FOR = {"acknowledge": Status.ACKNOWLEDGED, "resolve": Status.RESOLVED}
 
 
+def _verify_link(token: str) -> tuple[str, str, str]:
+    # A link is ASCII by construction; hmac.compare_digest cannot compare other text (TypeError).
+    if not token.isascii():
+        raise Unauthorized("this link is not valid")
+    return action_links.verify(token, signing_keys(), utcnow())
+
+
 def peek_link(token: str) -> tuple[str, str]:
     """(incident id, action) of a valid, unexpired link, without spending it."""
-    incident_id, action, _ = action_links.verify(token, signing_keys(), utcnow())
+    incident_id, action, _ = _verify_link(token)
     return incident_id, action
 
 
 def follow_link(token: str) -> dict[str, Any]:
     """Perform a link's action once: its nonce is spent by a conditional write."""
-    incident_id, action, nonce = action_links.verify(token, signing_keys(), utcnow())
+    incident_id, action, nonce = _verify_link(token)
     now = utcnow()
     spent = {
         "pk": f"LINKNONCE#{nonce}",
@@ -50,9 +57,10 @@ def slack_action(headers: dict[str, str], body: bytes) -> dict[str, Any]:
         raise Unauthorized(
             "Slack actions are not configured: store slack_signing_secret in the signing secret"
         )
-    if not slack.request_is_genuine(
-        secret, headers.get("x-slack-request-timestamp"), headers.get("x-slack-signature"), body, utcnow()
-    ):
+    timestamp, signature = headers.get("x-slack-request-timestamp"), headers.get("x-slack-signature")
+    # Both are ASCII when genuine; other text breaks int() ("²".isdigit()) and compare_digest.
+    ascii_headers = (timestamp or "").isascii() and (signature or "").isascii()
+    if not ascii_headers or not slack.request_is_genuine(secret, timestamp, signature, body, utcnow()):
         raise Unauthorized("Slack signature missing, wrong or stale")
     try:
         payload = json.loads(parse_qs(body.decode())["payload"][0])

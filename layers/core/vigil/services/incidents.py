@@ -21,6 +21,9 @@ from vigil.observability import count
 from vigil.services import incident_events
 
 INCIDENT_INDEX = "INCIDENTS"
+# A label is a named string. DynamoDB refuses a map key that is empty, and an item over 400 KB.
+LABEL_NAME_LIMIT = 256
+LABEL_VALUE_LIMIT = 1024
 
 
 def incident_pk(incident_id: str) -> str:
@@ -85,7 +88,7 @@ def record_from_alert(alert: NormalizedAlert, incident_id: str, now: datetime) -
         description=alert.description[:10_000],
         severity=alert.severity,
         category=alert.category,
-        labels=dict(list(alert.labels.items())[:50]),
+        labels=bounded_labels(alert.labels, 50),
     )
     record = new_incident_record(
         incident_id,
@@ -99,7 +102,23 @@ def record_from_alert(alert: NormalizedAlert, incident_id: str, now: datetime) -
     return record
 
 
+def bounded_labels(labels: dict[str, str], limit: int) -> dict[str, str]:
+    """What a monitoring tool sent, made storable: unnamed labels dropped, the rest cut to size."""
+    named = [(k, v) for k, v in labels.items() if k][:limit]
+    return {k[:LABEL_NAME_LIMIT]: v[:LABEL_VALUE_LIMIT] for k, v in named}
+
+
+def check_labels(labels: dict[str, str], field: str = "body.labels") -> None:
+    """A person's labels are refused, not cut, when they cannot be stored as they are."""
+    for name, value in labels.items():
+        if not 1 <= len(name) <= LABEL_NAME_LIMIT:
+            raise InvalidInput(field, f"a label name has 1 to {LABEL_NAME_LIMIT} characters")
+        if len(value) > LABEL_VALUE_LIMIT:
+            raise InvalidInput(f"{field}.{name}", f"a label value has at most {LABEL_VALUE_LIMIT} characters")
+
+
 def create_by_hand(data: IncidentIn, actor: str, idempotency_key: str | None = None) -> dict[str, Any]:
+    check_labels(data.labels)
     incident_id = (
         incident_id_for("manual", actor, idempotency_key)
         if idempotency_key

@@ -34,6 +34,7 @@ DEFAULT_WINDOW = timedelta(minutes=10)
 RAW_LIMIT = 16 * 1024  # characters of the raw payload
 DESCRIPTION_LIMIT = 10_000
 DETAILS_LIMIT = 32 * 1024
+DETAILS_DEPTH = 16
 LABELS_LIMIT = 100  # labels, each value cut at 1 KiB
 
 
@@ -198,12 +199,27 @@ def _upsert(
 
 
 def _bounded_labels(labels: dict[str, str]) -> dict[str, str]:
-    return {k[:256]: v[:1024] for k, v in list(labels.items())[:LABELS_LIMIT]}
+    return incidents.bounded_labels(labels, LABELS_LIMIT)
 
 
 def _bounded_details(details: dict[str, Any]) -> dict[str, Any]:
-    text = json.dumps(details, default=str)
-    return details if len(text) <= DETAILS_LIMIT else {"truncated": True, "json": text[:DETAILS_LIMIT]}
+    kept = _storable(details, DETAILS_DEPTH)
+    text = json.dumps(kept, default=str)
+    return kept if len(text) <= DETAILS_LIMIT else {"truncated": True, "json": text[:DETAILS_LIMIT]}
+
+
+def _storable(value: Any, depth: int) -> Any:
+    """What a sender sent, as DynamoDB can keep it: no empty map keys (refused), numbers of at
+    most 38 digits, and below `depth` levels of nesting (DynamoDB allows 32) the JSON text."""
+    if isinstance(value, dict | list) and depth == 0:
+        return json.dumps(value, default=str)
+    if isinstance(value, dict):
+        return {k: _storable(v, depth - 1) for k, v in value.items() if k}
+    if isinstance(value, list):
+        return [_storable(v, depth - 1) for v in value]
+    if isinstance(value, int) and abs(value) >= 10**38:
+        return str(value)
+    return value
 
 
 def _restart_episode(alert_id: str, stored: dict[str, Any], now: datetime) -> dict[str, Any]:
