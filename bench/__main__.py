@@ -34,7 +34,7 @@ def main() -> int:
         results["step_functions"] = transitions.measure(stack)
     runtime = start_runtime("127.0.0.1", 0)
     try:
-        results["latency"] = latency.measure(runtime, ALERTS)
+        results["latency"] = latency.measure(runtime, ALERTS)  # throughput on half as many
         results["side_by_side"] = alertmanager.measure(runtime, max(100, ALERTS // 3))
         results["noise"] = noise.measure(runtime)
     finally:

@@ -148,7 +148,7 @@ def measure(runtime: Runtime, count: int = 1000) -> dict[str, Any]:
     lock = threading.Lock()
     with lock:
         latency = alert_to_page(runtime, count)
-        mix = throughput(runtime, count)
+        mix = throughput(runtime, max(200, count // 2))
         minimal = floor(runtime, min(count, 300))
     vigil_p50 = latency["alert_to_incident"]["p50_ms"]
     floor_p50 = minimal["new_alert_calls"]["p50_ms"]
