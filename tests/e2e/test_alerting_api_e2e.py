@@ -115,3 +115,35 @@ def test_invalid_silences_are_refused_naming_the_field(api: ApiClient) -> None:
         reply = api.post("/api/silences", body)
         assert reply.status == 400, body
         assert reply.body["error"]["details"][0]["field"] == field
+
+
+def test_integration_grouping_key_template_groups_alerts_into_one_incident(api: ApiClient) -> None:
+    integration = api.integration("generic", {"grouping_key": "{{ labels.service }}"})
+    service = f"svc-{secrets.token_hex(3)}"
+    first = api.post(
+        f"/api/hooks/{integration['token']}",
+        {"title": "latency high", "severity": "high", "labels": {"service": service}},
+        key=None,
+    )
+    second = api.post(
+        f"/api/hooks/{integration['token']}",
+        {"title": "errors high", "severity": "high", "labels": {"service": service}},
+        key=None,
+    )
+    other = api.post(
+        f"/api/hooks/{integration['token']}",
+        {"title": "errors high", "severity": "high", "labels": {"service": "elsewhere"}},
+        key=None,
+    )
+    opened = first.body["alerts"][0]
+    assert opened["action"] == "opened"
+    assert (second.body["alerts"][0]["action"], second.body["alerts"][0]["incident_id"]) == (
+        "joined",
+        opened["incident_id"],
+    )
+    assert other.body["alerts"][0]["incident_id"] != opened["incident_id"]
+    bad = api.post(
+        "/api/integrations",
+        {"name": "bad grouping", "kind": "generic", "settings": {"grouping_key": "{{ labels.service"}},
+    )
+    assert bad.status == 400 and bad.body["error"]["details"][0]["field"] == "body.settings.grouping_key"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
-from vigil.domain.mapping import Mapping
+from vigil.domain.mapping import Mapping, compile_grouping
 from vigil.domain.model import Model
 from vigil.domain.silences import MaintenanceWindow
 
@@ -21,3 +21,17 @@ class IntegrationSettings(Model):
     rate_limit_per_minute: int = Field(default=120, ge=1, le=100_000)
     maintenance_windows: list[MaintenanceWindow] = Field(default_factory=list, max_length=20)
     mapping: Mapping | None = Field(default=None, description="generic: map any JSON to alert fields")
+    grouping_key: str | None = Field(
+        default=None,
+        max_length=500,
+        description="jinja2 over the alert (title, severity, category, source, labels, dedup_key): alerts "
+        "rendering the same key join one incident; e.g. {{ labels.alertname }}/{{ labels.service }}. "
+        "Default: the source's own grouping (Alertmanager groupKey, Datadog monitor, correlation_id)",
+    )
+
+    @field_validator("grouping_key")
+    @classmethod
+    def _compiles(cls, text: str | None) -> str | None:
+        if text is not None:
+            compile_grouping(text)
+        return text

@@ -72,3 +72,36 @@ def _one(mapping: Mapping, payload: Any, source: str) -> NormalizedAlert:
         if isinstance(payload, dict)
         else {},
     )
+
+
+def compile_grouping(text: str) -> Any:
+    """A grouping key template; ValueError if it does not compile."""
+    from jinja2 import TemplateError
+
+    try:
+        return sandbox().from_string(text)
+    except TemplateError as error:
+        raise ValueError(f"not a valid template: {error}") from None
+
+
+def grouped(alerts: list[NormalizedAlert], template: str) -> list[NormalizedAlert]:
+    """Each alert with the correlation key its integration's grouping template renders."""
+    from jinja2 import TemplateError
+
+    compiled = compile_grouping(template)
+    result = []
+    for alert in alerts:
+        fields = {
+            "title": alert.title,
+            "severity": alert.severity.value,
+            "category": alert.category,
+            "source": alert.source,
+            "labels": alert.labels,
+            "dedup_key": alert.dedup_key,
+        }
+        try:
+            key = compiled.render(**fields).strip()
+        except (TemplateError, TypeError, ValueError) as error:
+            raise InvalidInput("settings.grouping_key", f"failed on this alert: {error}") from None
+        result.append(alert.model_copy(update={"correlation_key": key[:512] or None}))
+    return result

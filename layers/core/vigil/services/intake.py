@@ -10,7 +10,7 @@ from vigil.adapters import sns_signature
 from vigil.domain.alerts import NormalizedAlert
 from vigil.domain.errors import InvalidInput, Unauthorized, UpstreamUnavailable
 from vigil.domain.integrations import IntegrationSettings
-from vigil.domain.mapping import map_payload
+from vigil.domain.mapping import grouped, map_payload
 from vigil.domain.parsers import parse
 from vigil.domain.parsers.cloudwatch import sns_envelope_type
 from vigil.observability import count, logger
@@ -42,8 +42,10 @@ def receive(integration: dict[str, Any], body: Any, raw: str) -> Intake:
 
 def _alerts(integration: dict[str, Any], settings: IntegrationSettings, body: Any) -> list[NormalizedAlert]:
     if settings.mapping is not None:
-        return map_payload(settings.mapping, body, source=integration["kind"])
-    return parse(integration["kind"], body)
+        alerts = map_payload(settings.mapping, body, source=integration["kind"])
+    else:
+        alerts = parse(integration["kind"], body)
+    return grouped(alerts, settings.grouping_key) if settings.grouping_key else alerts
 
 
 def _check_sns_signature(settings: IntegrationSettings, body: dict[str, Any]) -> None:
