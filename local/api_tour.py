@@ -316,6 +316,9 @@ class Tour:
         self.r.call("GET /api/incident_response/{incident_id}/timeline", f"{path}/timeline?limit=3")
 
     def escalation(self) -> None:
+        assignment = "/api/incident_response/assignment-rules"
+        current = self.r.call(f"GET {assignment}")
+        self.r.call(f"PUT {assignment}", body=current)
         rules = "/api/incident_response/escalation-rules"
         self.r.call(f"GET {rules}")
         self.r.call(f"PUT {rules}", body=POLICY)

@@ -194,3 +194,36 @@ def test_incident_changes_are_published_on_the_event_bus(api: ApiClient, stack: 
     assert mine[0]["detail-type"] == "Vigil Incident Status Changed"
     assert mine[0]["detail"]["schema"] == "vigil.incident-event.v1"
     assert mine[0]["detail"]["data"] == {"from": "open", "to": "acknowledged", "reason": ""}
+
+
+def test_assignment_rules_are_configurable(api: ApiClient) -> None:
+    default = api.get(f"{BASE}/assignment-rules").body
+    assert (
+        default["by_category"]["database"] == "database_team"
+        and default["by_severity"]["critical"] == "emergency_team"
+    )
+    try:
+        changed = {**default, "by_category": {**default["by_category"], "database": "dba_team"}}
+        assert api.put(f"{BASE}/assignment-rules", changed).status == 200
+        assert _open(api, severity="medium", category="database")["assigned_team"] == "dba_team"
+        assert api.put(f"{BASE}/assignment-rules", {"by_severity": "x"}).status == 400
+    finally:
+        api.put(f"{BASE}/assignment-rules", default)
+
+
+def test_auto_resolve_can_be_turned_off(api: ApiClient) -> None:
+    rules = api.get("/api/alerting/rules").body
+    integration = api.integration("generic")
+    key = f"keep-open-{integration['integration_id']}"
+    try:
+        api.put("/api/alerting/rules", {**rules, "resolve_incidents_with_alerts": False})
+        opened = api.post(f"/api/hooks/{integration['token']}", {"title": key, "dedup_key": key}, key=None)
+        incident_id = opened.body["alerts"][0]["incident_id"]
+        api.post(
+            f"/api/hooks/{integration['token']}",
+            {"title": key, "dedup_key": key, "status": "resolved"},
+            key=None,
+        )
+        assert api.incident(incident_id)["status"] == "open"
+    finally:
+        api.put("/api/alerting/rules", rules)

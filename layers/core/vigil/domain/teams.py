@@ -104,6 +104,10 @@ class AlertingRules(Model):
         description="severities whose firing alerts open (or join) an incident; others are only recorded",
     )
 
+    resolve_incidents_with_alerts: bool = Field(
+        default=True, description="resolve an incident when every one of its alerts is resolved at its source"
+    )
+
     def opens_incident(self, severity: Severity) -> bool:
         return severity in self.open_incident_for
 

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from vigil.domain.errors import InvalidInput
 from vigil.domain.escalation import EscalationPolicy
-from vigil.domain.incidents import IncidentIn, Status
+from vigil.domain.incidents import AssignmentRules, IncidentIn, Status
 from vigil.http.auth import actor
 from vigil.http.errors import responses_for
 from vigil.http.models import (
@@ -95,6 +95,26 @@ def from_alert(body: FromAlertIn) -> IncidentDetail:
 def escalate(body: EscalateIn) -> IncidentDetail:
     escalation.escalate_by_hand(body.incident_id, body.reason, actor(router))
     return _detail(body.incident_id)
+
+
+@router.get(
+    f"{BASE}/assignment-rules",
+    tags=["incidents"],
+    summary="Who new incidents are assigned to",
+    responses=responses_for(),
+)
+def get_assignment_rules() -> AssignmentRules:
+    return incidents.load_assignment_rules()
+
+
+@router.put(
+    f"{BASE}/assignment-rules",
+    tags=["incidents"],
+    summary="Replace the assignment rules",
+    responses=responses_for(),
+)
+def put_assignment_rules(body: AssignmentRules) -> AssignmentRules:
+    return incidents.save_assignment_rules(body, actor(router))
 
 
 @router.get(

@@ -6,6 +6,7 @@ alerts are deduplicated and routed like any other integration's.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from vigil.domain.parsers import parse
@@ -20,5 +21,5 @@ def builtin_integration() -> dict[str, Any]:
 
 def receive(event: dict[str, Any]) -> dict[str, Any]:
     alerts = parse("cloudwatch", event)
-    outcomes = ingest.ingest(builtin_integration(), alerts)
+    outcomes = ingest.ingest(builtin_integration(), alerts, json.dumps(event, default=str))
     return {"received": len(outcomes), "alerts": [o.as_dict() for o in outcomes]}

@@ -41,6 +41,19 @@ def load_assignment_rules() -> AssignmentRules:
     return AssignmentRules.model_validate(item["rules"]) if item else AssignmentRules()
 
 
+def save_assignment_rules(rules: AssignmentRules, actor: str) -> AssignmentRules:
+    dynamo.put(
+        {
+            "pk": "CONFIG#assignment",
+            "sk": "CURRENT",
+            "rules": rules.model_dump(mode="json"),
+            "saved_by": actor,
+            "saved_at": iso(utcnow()),
+        }
+    )
+    return rules
+
+
 def new_incident_record(
     incident_id: str, data: IncidentIn, *, source: str, actor: str, now: datetime, rules: AssignmentRules
 ) -> dict[str, Any]:

@@ -440,7 +440,7 @@ def _alert_resolved(incident_id: str, alert: NormalizedAlert, *, flapping: bool)
         f"alert resolved at source: {alert.title}{note}",
         data={"dedup_key": alert.dedup_key, "still_firing": remaining, "flapping": flapping},
     )
-    if remaining > 0 or flapping:
+    if remaining > 0 or flapping or not routing.load_alerting_rules().resolve_incidents_with_alerts:
         return
     with contextlib.suppress(InvalidTransition):  # already resolved or closed by a person
         lifecycle.transition(
