@@ -25,11 +25,6 @@ def signing_keys() -> list[bytes]:
     return keys
 
 
-def forget_keys() -> None:
-    global _cache
-    _cache = None
-
-
 def slack_signing_secret() -> bytes:
     """Slack's signing secret, stored by the operator in the same secret (key slack_signing_secret)."""
     secret_id = os.environ.get("VIGIL_SIGNING_SECRET_ARN", "")

@@ -258,15 +258,6 @@ def _versioned_update(incident_id: str, version: int, sets: dict[str, Any]) -> d
         raise
 
 
-def update_fields(
-    incident_id: str, sets: dict[str, Any], *, actor: str, kind: str, message: str
-) -> dict[str, Any]:
-    record = get_record(incident_id)
-    updated = _versioned_update(incident_id, record["version"], {**sets, "updated_at": iso(utcnow())})
-    add_timeline(incident_id, kind, message, actor=actor, data=sets)
-    return updated
-
-
 def set_escalation(incident_id: str, escalation: dict[str, Any]) -> None:
     """Record the ladder's state on the incident (not versioned: only the ladder writes it)."""
     update_if_exists(incident_id, "SET escalation = :e", {":e": escalation})
