@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.latency import _post, _setup, percentiles
+from bench.latency import percentiles, post, webhook_integration
 from bench.sink import Sink
 from local.runtime import Runtime
 
@@ -129,10 +129,10 @@ def measure(runtime: Runtime, count: int = 300) -> dict[str, Any]:
     with Sink() as am_sink, Alertmanager(am_sink.url) as am:
         alertmanager = _run(am.send, am_sink, count)
     with Sink() as vigil_sink:
-        hook = _setup(runtime, vigil_sink)
+        hook = webhook_integration(runtime, vigil_sink)
 
         def send(name: str, resolved: bool) -> None:
-            _post(
+            post(
                 hook,
                 {
                     "title": name,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import statistics
-import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +26,7 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def _post(url: str, body: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+def post(url: str, body: dict[str, Any], key: str | None = None) -> dict[str, Any]:
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
     )
@@ -37,7 +36,7 @@ def _post(url: str, body: dict[str, Any], key: str | None = None) -> dict[str, A
         return dict(json.loads(response.read()))
 
 
-def _setup(runtime: Runtime, sink: Sink) -> str:
+def webhook_integration(runtime: Runtime, sink: Sink) -> str:
     base, key = runtime.url, runtime.api_key
     request = urllib.request.Request(
         f"{base}/api/teams/on_call_engineer",
@@ -46,7 +45,7 @@ def _setup(runtime: Runtime, sink: Sink) -> str:
         headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
     )
     urllib.request.urlopen(request, timeout=30).close()
-    created = _post(
+    created = post(
         f"{base}/api/integrations",
         {"name": "bench", "kind": "generic", "settings": {"rate_limit_per_minute": 100000}},
         key,
@@ -57,13 +56,13 @@ def _setup(runtime: Runtime, sink: Sink) -> str:
 def alert_to_page(runtime: Runtime, count: int) -> dict[str, Any]:
     """Each alert opens an incident; the first page is the webhook the sink receives."""
     with Sink() as sink:
-        hook = _setup(runtime, sink)
+        hook = webhook_integration(runtime, sink)
         to_incident, sent_at = [], {}
         for n in range(count):
             title = f"bench-latency-{n}"
             started = time.perf_counter()
             sent_at[title] = started
-            _post(hook, {"title": title, "severity": "high", "dedup_key": title})
+            post(hook, {"title": title, "severity": "high", "dedup_key": title})
             to_incident.append(time.perf_counter() - started)
         sink.wait_for(count, timeout=120)
         to_page = [
@@ -82,7 +81,7 @@ def alert_to_page(runtime: Runtime, count: int) -> dict[str, Any]:
 def throughput(runtime: Runtime, count: int, workers: int = 4) -> dict[str, Any]:
     """A mix of new (40%), duplicate (40%) and resolving (20%) alerts from concurrent senders."""
     with Sink() as sink:
-        hook = _setup(runtime, sink)
+        hook = webhook_integration(runtime, sink)
         bodies = []
         for n in range(count):
             key = f"bench-mix-{n // 5}"
@@ -91,7 +90,7 @@ def throughput(runtime: Runtime, count: int, workers: int = 4) -> dict[str, Any]
             bodies.append({"title": key, "dedup_key": key, "severity": "high", "status": status})
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(lambda b: _post(hook, b), bodies))
+            list(pool.map(lambda b: post(hook, b), bodies))
         elapsed = time.perf_counter() - started
     return {
         "alerts": count,
@@ -145,11 +144,9 @@ def floor(runtime: Runtime, count: int) -> dict[str, Any]:
 
 
 def measure(runtime: Runtime, count: int = 1000) -> dict[str, Any]:
-    lock = threading.Lock()
-    with lock:
-        latency = alert_to_page(runtime, count)
-        mix = throughput(runtime, max(200, count // 2))
-        minimal = floor(runtime, min(count, 300))
+    latency = alert_to_page(runtime, count)
+    mix = throughput(runtime, max(200, count // 2))
+    minimal = floor(runtime, min(count, 300))
     vigil_p50 = latency["alert_to_incident"]["p50_ms"]
     floor_p50 = minimal["new_alert_calls"]["p50_ms"]
     return {

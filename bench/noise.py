@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.latency import _post, _setup
+from bench.latency import post, webhook_integration
 from bench.sink import Sink
 from local.runtime import Runtime
 
@@ -18,7 +18,7 @@ PAYLOADS = Path(__file__).resolve().parents[2] / "shared" / "payloads"
 
 
 def _datadog_integration(runtime: Runtime) -> str:
-    created = _post(
+    created = post(
         f"{runtime.url}/api/integrations",
         {"name": "bench datadog", "kind": "datadog", "settings": {"rate_limit_per_minute": 100000}},
         runtime.api_key,
@@ -42,11 +42,11 @@ def _storm(size: int, services: int = 12) -> list[dict[str, Any]]:
 def measure(runtime: Runtime, storm_size: int = 600) -> dict[str, Any]:
     capture = json.loads((PAYLOADS / "datadog_webhook_capture_43_events_keep.json").read_text())
     with Sink() as sink:
-        _setup(runtime, sink)
+        webhook_integration(runtime, sink)
         hook = _datadog_integration(runtime)
-        datadog = [_post(hook, body) for body in capture]
-        generic = _setup(runtime, sink)
-        storm = [_post(generic, event) for event in _storm(storm_size)]
+        datadog = [post(hook, body) for body in capture]
+        generic = webhook_integration(runtime, sink)
+        storm = [post(generic, event) for event in _storm(storm_size)]
         time.sleep(3)  # the last pages
     received = len(capture) + len(storm)
     incidents = {a["incident_id"] for r in datadog + storm for a in r["alerts"] if a["incident_id"]}
