@@ -9,15 +9,9 @@ from typing import Any
 from pydantic import ConfigDict, Field
 
 from vigil.domain.model import Model
+from vigil.domain.vocabulary import ALERT_ACTIONS, Severity
 
-
-class Severity(StrEnum):
-    EMERGENCY = "emergency"
-    CRITICAL = "critical"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-    INFO = "info"
+__all__ = ["AlertOutcome", "AlertStatus", "NormalizedAlert", "Severity"]
 
 
 class AlertStatus(StrEnum):
@@ -53,3 +47,16 @@ class NormalizedAlert(Model):
     source_url: str | None = None
     # True when the source says this alert must not notify anyone (suppressed CloudWatch actions).
     suppressed: bool = False
+
+
+# What ingesting one alert did, and why.
+class AlertOutcome(Model):
+    alert_id: str
+    dedup_key: str
+    status: str
+    action: str = Field(description=", ".join(ALERT_ACTIONS))
+    incident_id: str | None = None
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.model_dump()

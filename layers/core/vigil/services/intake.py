@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vigil.adapters import sns_signature
-from vigil.domain.alerts import NormalizedAlert
+from vigil.domain.alerts import AlertOutcome, NormalizedAlert
 from vigil.domain.errors import InvalidInput, Unauthorized, UpstreamUnavailable
 from vigil.domain.integrations import IntegrationSettings
 from vigil.domain.mapping import grouped, map_payload
@@ -19,7 +19,7 @@ from vigil.services import ingest, rate_limit
 
 @dataclass
 class Intake:
-    outcomes: list[ingest.Outcome] = field(default_factory=list)
+    outcomes: list[AlertOutcome] = field(default_factory=list)
     sns_message_type: str | None = None
     note: str = ""
 
