@@ -14,7 +14,7 @@ from bench.latency import post, webhook_integration
 from bench.sink import Sink
 from local.runtime import Runtime
 
-PAYLOADS = Path(__file__).resolve().parents[2] / "shared" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "payloads"
 
 
 def _datadog_integration(runtime: Runtime) -> str:

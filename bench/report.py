@@ -192,7 +192,7 @@ def _noise(results: dict[str, Any]) -> list[str]:
     return [
         "## Noise reduction",
         "",
-        "The 43-event Datadog capture from ../shared/payloads plus a generated storm (12 services that",
+        "The 43-event Datadog capture from tests/fixtures/payloads plus a generated storm (12 services that",
         "each fail once, re-send while down, then recover), replayed through the local runtime.",
         "",
         "| alerts received | incidents opened | pages sent | pages per alert | reduction "
