@@ -1,5 +1,5 @@
 """Noise reduction on a replayed stream: the 43-event Datadog capture and a generated storm.
-The seed claims "80%+ reduction in duplicate alerts": measured as pages sent / alerts received,
+The original spec claims "80%+ reduction in duplicate alerts": measured as pages sent / alerts received,
 with every incident that should exist accounted for."""
 
 from __future__ import annotations

@@ -201,7 +201,7 @@ def _noise(results: dict[str, Any]) -> list[str]:
         f"| {noise['alerts_received']} | {noise['incidents_opened']} | {noise['pages_sent']} | "
         f"{noise['pages_per_alert']} | {noise['reduction']:.1%} | {noise['incidents_missed']} |",
         "",
-        'The seed\'s claim, "80%+ reduction in duplicate alerts", is measured as 1 − pages/alerts.',
+        'The original spec\'s claim, "80%+ reduction in duplicate alerts", is measured as 1 − pages/alerts.',
         "",
     ]
 

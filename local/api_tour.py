@@ -151,6 +151,8 @@ class Masker:
             return {k: self.value(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [self.value(v) for v in value]
+        if isinstance(value, str) and key == "next_cursor":
+            return "<cursor>"
         if isinstance(value, str):
             return value[:4] + "…" if key in PREFIXES else self.text(value)
         if isinstance(value, int | float) and not isinstance(value, bool) and key in MEASURED:
@@ -996,7 +998,9 @@ def walk(runtime: Any) -> tuple[list[Example], Masker]:
     api = ApiClient(runtime.url, runtime.api_key)
     stack = runtime.stack
     recorder = Recorder(api, lambda: sum(stack.calls.values()), variables={runtime.url: "VIGIL"})
-    masker = Masker({runtime.url: PUBLIC_URL}, recorder.variables, recorder.numbers)
+    host = runtime.url.removeprefix("http://")
+    literals = {runtime.url: PUBLIC_URL, host: PUBLIC_URL.removeprefix("https://")}
+    masker = Masker(literals, recorder.variables, recorder.numbers)
     Tour(recorder, api, runtime.url, masker).run()
     return recorder.examples, masker
 

@@ -1,4 +1,4 @@
-"""Response playbooks over HTTP on the local runtime: the seed's four attached to incidents of
+"""Response playbooks over HTTP on the local runtime: the original spec's four attached to incidents of
 their kind and worked through step by step, automated webhook steps that reach a loopback
 receiver (or fail, recorded), and invalid playbooks refused with the field named."""
 
@@ -79,7 +79,7 @@ def run_step_with_playbook(
     return incident["incident_id"], mark(api, incident["incident_id"], 1, "run")
 
 
-# ----------------------------------------------------------------------------- the seed's four
+# ----------------------------------------------------------------------------- the original spec's four
 def test_the_list_has_the_four_built_ins_and_is_not_taken_for_an_incident(api: ApiClient) -> None:
     reply = api.get(f"{BASE}/playbooks")
     assert reply.status == 200, reply.body

@@ -1,4 +1,4 @@
-"""The webhook parsers against the real payloads in tests/fixtures/payloads (copied verbatim, sources in SOURCES.md)."""
+"""The webhook parsers against the real payloads in tests/fixtures/payloads (verbatim copies)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Outgoing HTTP (webhooks, Slack, playbook steps) under the rules of DESIGN.md section 7:
+"""Outgoing HTTP (webhooks, Slack, playbook steps) under the rules of docs/security.md:
 https only when deployed, every resolved address global, connect to the checked address,
 no redirects, short timeouts, bounded response size."""
 

@@ -317,7 +317,7 @@ def replay(delivery: str, actor: str) -> dict[str, Any]:
 
 
 def send_test(team_name: str, wanted: list[str], severity: str) -> list[dict[str, Any]]:
-    """The seed's test endpoint: send now, to the team's destinations, and say what happened."""
+    """The original spec's test endpoint: send now, to the team's destinations, and say what happened."""
     team = notify.load_team(team_name)
     now = iso(utcnow())
     incident = {
