@@ -22,7 +22,13 @@ from vigil.adapters.aws import is_transient
 from vigil.adapters.signing import signing_keys
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import InvalidTransition, NotFound
-from vigil.domain.messages import canonical_json, signature_header, slack_message, webhook_event
+from vigil.domain.messages import (
+    canonical_json,
+    email_subject,
+    signature_header,
+    slack_message,
+    webhook_event,
+)
 from vigil.domain.teams import destinations
 from vigil.observability import count, logger
 from vigil.services import incidents, notify, rendering
@@ -107,7 +113,10 @@ def _send_email(message: dict[str, Any]) -> SendResult:
         for name in ("email_subject", "email_html", "email_text")
     }
     message_id = channels.send_email(
-        message["destinations"], parts["email_subject"], parts["email_html"], parts["email_text"]
+        message["destinations"],
+        email_subject(parts["email_subject"]),
+        parts["email_html"],
+        parts["email_text"],
     )
     return SendResult(ok=True, detail=message_id)
 
@@ -121,7 +130,7 @@ def _send_http(message: dict[str, Any]) -> SendResult:
         body = canonical_json(webhook_event(message))
         headers = {
             "X-Vigil-Delivery": message["delivery_id"],
-            "X-Vigil-Signature": signature_header(body, signing_keys()),
+            "X-Vigil-Signature": signature_header(body, signing_keys(), int(utcnow().timestamp())),
         }
     statuses = []
     for url in message["destinations"]:
