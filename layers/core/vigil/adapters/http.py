@@ -1,4 +1,4 @@
-"""Outgoing HTTP (webhooks, Slack, playbook steps) under the rules of DESIGN.md section 7:
+"""Outgoing HTTP (webhooks, Slack, playbook steps) under the rules of docs/security.md:
 only the allowed schemes (settings: https when deployed), every resolved address global
 (loopback too where the settings allow it), connect to the checked address, no redirects,
 short timeouts, bounded response size."""

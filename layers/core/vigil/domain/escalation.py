@@ -22,7 +22,7 @@ MIN_WAIT_SECONDS = 1  # Step Functions timeouts are whole seconds above zero
 
 
 class EscalationRule(Model):
-    """The seed's rule; `escalate_after_seconds` is accepted as well as minutes."""
+    """The original spec's rule; `escalate_after_seconds` is accepted as well as minutes."""
 
     condition: str = Field(default="", max_length=500)
     escalation_level: int = Field(ge=1, le=20)
@@ -69,7 +69,7 @@ class EscalationPolicy(Model):
 
 
 def default_policy() -> EscalationPolicy:
-    """The seed's rules: emergency at once, critical 5 min, high 15 min, medium 1 hour."""
+    """The original spec's rules: emergency at once, critical 5 min, high 15 min, medium 1 hour."""
     return EscalationPolicy(
         rules=[
             EscalationRule(

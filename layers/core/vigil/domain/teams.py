@@ -88,7 +88,7 @@ def _paging_severities() -> list[Severity]:
 
 
 class AlertingRules(Model):
-    """Which channels page for each severity (the seed: critical → email + Slack, ...)."""
+    """Which channels page for each severity (the original spec: critical → email + Slack, ...)."""
 
     channels_by_severity: dict[Severity, list[Channel]] = Field(default_factory=_channels_by_severity)
     channels_by_category: dict[str, list[Channel]] = Field(

@@ -21,7 +21,13 @@ from vigil.adapters.aws import is_transient
 from vigil.adapters.signing import signing_keys
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import InvalidTransition, NotFound
-from vigil.domain.messages import canonical_json, signature_header, slack_message, webhook_event
+from vigil.domain.messages import (
+    canonical_json,
+    email_subject,
+    signature_header,
+    slack_message,
+    webhook_event,
+)
 from vigil.domain.teams import destinations
 from vigil.observability import count, logger
 from vigil.services import notify, rendering
@@ -116,7 +122,10 @@ def _send_email(message: dict[str, Any], public_base_url: str) -> SendResult:
         for name in ("email_subject", "email_html", "email_text")
     }
     message_id = channels.send_email(
-        message["destinations"], parts["email_subject"], parts["email_html"], parts["email_text"]
+        message["destinations"],
+        email_subject(parts["email_subject"]),
+        parts["email_html"],
+        parts["email_text"],
     )
     return SendResult(ok=True, detail=message_id)
 
@@ -130,7 +139,7 @@ def _send_http(message: dict[str, Any]) -> SendResult:
         body = canonical_json(webhook_event(message))
         headers = {
             "X-Vigil-Delivery": message["delivery_id"],
-            "X-Vigil-Signature": signature_header(body, signing_keys()),
+            "X-Vigil-Signature": signature_header(body, signing_keys(), int(utcnow().timestamp())),
         }
     statuses = []
     for url in message["destinations"]:
@@ -276,7 +285,7 @@ def replay(delivery: str, actor: str) -> dict[str, Any]:
 
 
 def send_test(team_name: str, wanted: list[str], severity: str, public_base_url: str) -> list[dict[str, Any]]:
-    """The seed's test endpoint: send now, to the team's destinations, and say what happened."""
+    """The original spec's test endpoint: send now, to the team's destinations, and say what happened."""
     team = notify.load_team(team_name)
     now = iso(utcnow())
     incident = {

@@ -25,7 +25,7 @@ POLICY = "escalation"
 
 
 def load_policy() -> EscalationPolicy:
-    """The saved policy; the seed's defaults if none is saved or the saved one is unreadable
+    """The saved policy; the original spec's defaults if none is saved or the saved one is unreadable
     (a broken configuration must never stop a page)."""
     saved = stores.config.current(POLICY)
     if not saved:

@@ -8,7 +8,7 @@ from typing import Any
 
 from vigil.adapters import stores
 from vigil.adapters.signing import signing_keys
-from vigil.adapters.templates import default_source, render
+from vigil.adapters.templates import check_structure, default_source, render
 from vigil.domain import action_links
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import InvalidInput, NotFound
@@ -69,7 +69,9 @@ def render_template(name: str, incident: dict[str, Any], links: dict[str, str | 
 def save_template(template_id: str, text: str, actor: str) -> dict[str, Any]:
     name, _ = _split(template_id)
     context = {"incident": SAMPLE_INCIDENT, "links": SAMPLE_LINKS, "default_sms": sms_text(SAMPLE_INCIDENT)}
-    rendered = render(text, context, html=bool(TEMPLATES[name]["html"]), field="source")
+    html = bool(TEMPLATES[name]["html"])
+    check_structure(text, html=html, field="source")
+    rendered = render(text, context, html=html, field="source")
     if not rendered.strip():
         raise InvalidInput("source", "renders to nothing for the sample incident")
     stores.config.save_template(template_id, text, actor=actor, at=iso(utcnow()))
