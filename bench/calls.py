@@ -68,7 +68,7 @@ def measure(stack: LocalStack) -> dict[str, Any]:
     from vigil.services import escalation, incidents, ingest, integrations, teams
 
     teams.put_team("on_call_engineer", TeamIn(webhook_url="http://127.0.0.1:9/bench"))
-    integration, _ = integrations.create("bench", "generic", {})
+    integration = integrations.authenticate(integrations.create("bench", "generic", {})[1])
 
     def alert(
         key: str, status: AlertStatus = AlertStatus.FIRING, correlation: str | None = None

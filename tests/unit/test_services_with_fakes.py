@@ -13,6 +13,7 @@ import pytest
 from vigil.adapters import stores
 from vigil.domain.alerts import AlertOutcome, AlertStatus, NormalizedAlert, Severity
 from vigil.domain.incidents import Status
+from vigil.domain.integrations import Integration
 from vigil.domain.teams import Team
 from vigil.services import (
     delivery,
@@ -40,7 +41,9 @@ from tests.unit.fakes import (
 )
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-INTEGRATION = {"integration_id": "int_fake", "kind": "generic", "settings": {}}
+INTEGRATION = Integration(
+    integration_id="int_fake", name="fake", kind="generic", created_at="", updated_at="", token_prefix=""
+)
 TEAM = Team(name="fake_team", webhook_url="https://hooks.example/fake", email_list=["oncall@example.com"])
 
 

@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 from vigil.domain.model import Model
 from vigil.domain.vocabulary import ALERT_ACTIONS, Severity
 
-__all__ = ["AlertOutcome", "AlertStatus", "NormalizedAlert", "Severity"]
+__all__ = ["PUBLIC_FIELDS", "Alert", "AlertOutcome", "AlertStatus", "NormalizedAlert", "Severity"]
 
 
 class AlertStatus(StrEnum):
@@ -60,3 +60,30 @@ class AlertOutcome(Model):
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump()
+
+
+# A stored alert as callers see it; the item also keeps its episode, its link to the incident,
+# the changes that tell flapping, the raw payload and the details.
+class Alert(Model):
+    alert_id: str
+    dedup_key: str
+    integration_id: str
+    source: str
+    title: str
+    description: str = ""
+    severity: str
+    category: str | None = None
+    labels: dict[str, str] = {}
+    status: str
+    occurrences: int
+    first_seen: str
+    last_seen: str
+    resolved_at: str | None = None
+    incident_id: str | None = None
+    silenced_by: str | None = None
+    suppressed: bool = False
+    source_url: str | None = None
+    correlation_key: str | None = None
+
+
+PUBLIC_FIELDS = tuple(Alert.model_fields)

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import Field, StringConstraints, ValidationError
 
-from vigil.domain.alerts import AlertOutcome, Severity
+from vigil.domain.alerts import Alert, AlertOutcome, Severity
 from vigil.domain.model import Model
 from vigil.domain.silences import Silence, SilenceIn
 from vigil.domain.vocabulary import Category
@@ -73,28 +73,6 @@ class BulkResult(Model):
     accepted: int
     rejected: int
     items: list[BulkItem]
-
-
-class Alert(Model):
-    alert_id: str
-    dedup_key: str
-    integration_id: str
-    source: str
-    title: str
-    description: str = ""
-    severity: str
-    category: str | None = None
-    labels: dict[str, str] = {}
-    status: str
-    occurrences: int
-    first_seen: str
-    last_seen: str
-    resolved_at: str | None = None
-    incident_id: str | None = None
-    silenced_by: str | None = None
-    suppressed: bool = False
-    source_url: str | None = None
-    correlation_key: str | None = None
 
 
 class AlertDetail(Alert):

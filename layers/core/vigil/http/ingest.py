@@ -62,7 +62,7 @@ def receive(token: str, raw: str) -> IngestResult:
     integration = integrations.authenticate(token)
     result = intake.receive(integration, _parse(raw), raw)
     return IngestResult(
-        integration_id=integration["integration_id"],
+        integration_id=integration.integration_id,
         received=len(result.outcomes),
         alerts=result.outcomes,
         sns_message_type=result.sns_message_type,
@@ -78,7 +78,7 @@ def enqueue(raw: str) -> EnqueueResult:
     if not isinstance(routing_key, str) or not routing_key:
         raise InvalidInput("routing_key", "is required")
     integration = integrations.authenticate(routing_key)
-    if integration["kind"] != "pagerduty":
+    if integration.kind != "pagerduty":
         raise InvalidInput("routing_key", "not the token of a pagerduty integration")
     # The routing key is the integration's secret token: it is not kept with the alert.
     kept = json.dumps({k: v for k, v in body.items() if k != "routing_key"})

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from vigil.config import settings
 from vigil.domain.alerts import Severity
+from vigil.domain.deliveries import Delivery
 from vigil.domain.model import Model
 from vigil.domain.teams import TEAM_NAME, AlertingRules
 from vigil.domain.vocabulary import Channel, DeliveryStatus
@@ -38,21 +39,6 @@ class TemplateIn(Model):
 
 class TemplateList(Model):
     items: list[Template]
-
-
-class Delivery(Model):
-    delivery_id: str
-    incident_id: str
-    channel: str
-    team: str
-    destinations: list[str]
-    purpose: str
-    status: str
-    attempts: int
-    last_status_code: int | None = None
-    detail: str | None = None
-    created_at: str
-    updated_at: str
 
 
 class DeliveryPage(Model):

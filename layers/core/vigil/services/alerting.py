@@ -7,14 +7,15 @@ import json
 from typing import Any
 
 from vigil.adapters import stores
-from vigil.domain.alerts import AlertOutcome, AlertStatus, NormalizedAlert, Severity
+from vigil.domain.alerts import PUBLIC_FIELDS, AlertOutcome, AlertStatus, NormalizedAlert, Severity
 from vigil.domain.errors import NotFound
+from vigil.domain.integrations import Integration
 from vigil.services import ingest, integrations
 
 BUILTIN_ID = "int_api_builtin"
 
 
-def builtin_integration() -> dict[str, Any]:
+def builtin_integration() -> Integration:
     """Alerts posted to /api/alerting belong to this integration."""
     return integrations.builtin(BUILTIN_ID, "Alerting API (/api/alerting/send and /bulk)", "generic")
 
@@ -62,31 +63,8 @@ def send(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-PUBLIC = (
-    "alert_id",
-    "dedup_key",
-    "integration_id",
-    "source",
-    "title",
-    "description",
-    "severity",
-    "category",
-    "labels",
-    "status",
-    "occurrences",
-    "first_seen",
-    "last_seen",
-    "resolved_at",
-    "incident_id",
-    "silenced_by",
-    "suppressed",
-    "source_url",
-    "correlation_key",
-)
-
-
 def public(item: dict[str, Any], *, with_raw: bool = False) -> dict[str, Any]:
-    view = {f: item.get(f) for f in PUBLIC}
+    view = {f: item.get(f) for f in PUBLIC_FIELDS}
     view["silenced_by"] = view["silenced_by"] or None
     if with_raw:
         view["raw_payload"] = item.get("raw_payload") or None

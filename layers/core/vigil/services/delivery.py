@@ -20,6 +20,7 @@ from vigil.adapters import channels, stores
 from vigil.adapters.aws import is_transient
 from vigil.adapters.signing import signing_keys
 from vigil.domain.clock import iso, utcnow
+from vigil.domain.deliveries import LEDGER_FIELDS
 from vigil.domain.errors import InvalidTransition, NotFound
 from vigil.domain.messages import (
     canonical_json,
@@ -235,20 +236,6 @@ def _fall_back(message: dict[str, Any]) -> None:
 
 
 # ----------------------------------------------------------------------------- the ledger API
-LEDGER_FIELDS = (
-    "delivery_id",
-    "incident_id",
-    "channel",
-    "team",
-    "destinations",
-    "purpose",
-    "status",
-    "attempts",
-    "last_status_code",
-    "detail",
-    "created_at",
-    "updated_at",
-)
 
 
 def list_deliveries(

@@ -24,6 +24,7 @@ from vigil.domain.clock import iso, parse_iso, utcnow
 from vigil.domain.errors import InvalidTransition, NotFound
 from vigil.domain.flapping import KEEP_CHANGES, is_flapping, recent_changes
 from vigil.domain.incidents import PAGING_STATES, Status
+from vigil.domain.integrations import Integration
 from vigil.domain.silences import MaintenanceWindow, silenced_by
 from vigil.observability import count, logger
 from vigil.services import incidents, routing, silences
@@ -43,12 +44,12 @@ def alert_id_for(integration_id: str, dedup_key: str) -> str:
     return f"alr_{digest[:24]}"
 
 
-def window_of(integration: dict[str, Any]) -> timedelta:
-    seconds = (integration.get("settings") or {}).get("correlation_window_seconds")
+def window_of(integration: Integration) -> timedelta:
+    seconds = integration.settings.get("correlation_window_seconds")
     return timedelta(seconds=int(seconds)) if seconds else DEFAULT_WINDOW
 
 
-def ingest(integration: dict[str, Any], alerts: list[NormalizedAlert], raw: str = "") -> list[AlertOutcome]:
+def ingest(integration: Integration, alerts: list[NormalizedAlert], raw: str = "") -> list[AlertOutcome]:
     count("AlertsReceived", len(alerts))
     return [record_alert(integration, alert, utcnow(), raw) for alert in alerts]
 
@@ -72,9 +73,9 @@ def _outcome(
 
 
 def record_alert(
-    integration: dict[str, Any], alert: NormalizedAlert, now: datetime, raw: str = ""
+    integration: Integration, alert: NormalizedAlert, now: datetime, raw: str = ""
 ) -> AlertOutcome:
-    alert_id = alert_id_for(integration["integration_id"], alert.dedup_key)
+    alert_id = alert_id_for(integration.integration_id, alert.dedup_key)
     if alert.status is AlertStatus.RESOLVED:
         return _resolve(alert_id, integration, alert, now, raw)
     if alert.status is AlertStatus.ACKNOWLEDGED:
@@ -102,18 +103,16 @@ def record_alert(
     return _open_or_join(integration, alert_id, alert, stored, now)
 
 
-def _should_page(integration: dict[str, Any], alert: NormalizedAlert) -> bool:
-    settings = integration.get("settings") or {}
+def _should_page(integration: Integration, alert: NormalizedAlert) -> bool:
     firing = alert.status is AlertStatus.FIRING or (
-        alert.status is AlertStatus.UNKNOWN and bool(settings.get("page_on_unknown"))
+        alert.status is AlertStatus.UNKNOWN and bool(integration.settings.get("page_on_unknown"))
     )
     return firing and not alert.suppressed and routing.load_alerting_rules().opens_incident(alert.severity)
 
 
-def _quiet_by(integration: dict[str, Any], alert: NormalizedAlert, now: datetime) -> str:
+def _quiet_by(integration: Integration, alert: NormalizedAlert, now: datetime) -> str:
     windows = [
-        MaintenanceWindow.model_validate(w)
-        for w in (integration.get("settings") or {}).get("maintenance_windows", [])
+        MaintenanceWindow.model_validate(w) for w in integration.settings.get("maintenance_windows", [])
     ]
     return silenced_by(alert, silences.active(), windows, now)
 
@@ -130,7 +129,7 @@ def _incident_active(incident_id: str) -> bool:
 
 def _upsert(
     alert_id: str,
-    integration: dict[str, Any],
+    integration: Integration,
     alert: NormalizedAlert,
     now: datetime,
     *,
@@ -141,7 +140,7 @@ def _upsert(
     """The one write of a duplicate: store the latest state, count the occurrence."""
     fields = {
         "source": alert.source,
-        "integration_id": integration["integration_id"],
+        "integration_id": integration.integration_id,
         "dedup_key": alert.dedup_key,
         "title": alert.title,
         "description": alert.description[:DESCRIPTION_LIMIT],
@@ -180,7 +179,7 @@ def _storable(value: Any, depth: int) -> Any:
 
 
 def _open_or_join(
-    integration: dict[str, Any], alert_id: str, alert: NormalizedAlert, stored: dict[str, Any], now: datetime
+    integration: Integration, alert_id: str, alert: NormalizedAlert, stored: dict[str, Any], now: datetime
 ) -> AlertOutcome:
     episode = stored["episode_started"]
     flapping = stored.get("incident_id") and is_flapping(stored.get("changes", []), now)
@@ -239,13 +238,13 @@ def _rejoin_flapping(
     return _outcome(alert_id, alert, "firing", "joined", incident_id, "flapping")
 
 
-def _correlation_pointer(integration: dict[str, Any], alert: NormalizedAlert) -> str | None:
+def _correlation_pointer(integration: Integration, alert: NormalizedAlert) -> str | None:
     if not alert.correlation_key:
         return None
-    return stores.alerts.correlation_pointer(integration["integration_id"], alert.correlation_key)
+    return stores.alerts.correlation_pointer(integration.integration_id, alert.correlation_key)
 
 
-def _claim_correlation(integration: dict[str, Any], pointer: str, own_id: str, now: datetime) -> str:
+def _claim_correlation(integration: Integration, pointer: str, own_id: str, now: datetime) -> str:
     """The incident that alerts of this correlation key go to: ours if the window is free."""
     until = now + window_of(integration)
     expires_at = int((until + timedelta(days=1)).timestamp())
@@ -268,7 +267,7 @@ def _join(alert_id: str, alert: NormalizedAlert, episode: str, incident_id: str)
 
 
 def _resolve(
-    alert_id: str, integration: dict[str, Any], alert: NormalizedAlert, now: datetime, raw: str
+    alert_id: str, integration: Integration, alert: NormalizedAlert, now: datetime, raw: str
 ) -> AlertOutcome:
     old, seen = stores.alerts.resolve(alert_id, now)
     if old is None:

@@ -11,6 +11,7 @@ from vigil.adapters import dynamo
 from vigil.adapters.stores.keys import without_keys
 from vigil.domain.clock import iso
 from vigil.domain.errors import NotFound
+from vigil.domain.integrations import Integration
 
 Record = dict[str, Any]
 INDEX = "INTEGRATIONS"
@@ -25,58 +26,59 @@ def _token_pk(token_hash: str) -> str:
     return f"TOKEN#{token_hash}"
 
 
-def _item(record: Record, token_hash: str) -> Record:
-    integration_id = record["integration_id"]
+def _item(integration: Integration) -> Record:
     return {
-        "pk": _pk(integration_id),
+        "pk": _pk(integration.integration_id),
         "sk": "META",
         "gsi1pk": INDEX,
-        "gsi1sk": integration_id,
-        "token_hash": token_hash,
-        **record,
+        "gsi1sk": integration.integration_id,
+        **integration.model_dump(),
     }
+
+
+def _entity(item: Record) -> Integration:
+    return Integration.model_validate(without_keys(item))
 
 
 def _token_item(token_hash: str, integration_id: str) -> Record:
     return {"pk": _token_pk(token_hash), "sk": "TOKEN", "integration_id": integration_id}
 
 
-def create(record: Record, token_hash: str) -> None:
+def create(integration: Integration) -> None:
     """The integration and its token, in one transaction."""
     dynamo.transact(
         [
-            {"Put": {"Item": _item(record, token_hash), "ConditionExpression": "attribute_not_exists(pk)"}},
-            {"Put": {"Item": _token_item(token_hash, record["integration_id"])}},
+            {"Put": {"Item": _item(integration), "ConditionExpression": "attribute_not_exists(pk)"}},
+            {"Put": {"Item": _token_item(integration.token_hash, integration.integration_id)}},
         ]
     )
 
 
-def create_tokenless(record: Record) -> Record:
-    """A built-in integration (no token), unless it exists; the record as stored."""
-    item = _item({**record, "token_prefix": NO_TOKEN}, NO_TOKEN)
+def create_tokenless(integration: Integration) -> Integration:
+    """A built-in integration (no token), unless it exists."""
+    tokenless = integration.model_copy(update={"token_prefix": NO_TOKEN, "token_hash": NO_TOKEN})
     with contextlib.suppress(dynamo.ConditionFailed):
-        dynamo.put(item, condition="attribute_not_exists(pk)")
-    return without_keys(item)
+        dynamo.put(_item(tokenless), condition="attribute_not_exists(pk)")
+    return tokenless
 
 
-def find(integration_id: str, *, consistent: bool = False) -> Record | None:
-    """The integration, with its token hash."""
+def find(integration_id: str, *, consistent: bool = False) -> Integration | None:
     item = dynamo.get(_pk(integration_id), "META", consistent=consistent)
-    return without_keys(item) if item else None
+    return _entity(item) if item else None
 
 
-def get(integration_id: str, *, consistent: bool = False) -> Record:
-    record = find(integration_id, consistent=consistent)
-    if record is None:
+def get(integration_id: str, *, consistent: bool = False) -> Integration:
+    integration = find(integration_id, consistent=consistent)
+    if integration is None:
         raise NotFound(f"no integration {integration_id}")
-    return record
+    return integration
 
 
-def all_records() -> list[Record]:
-    return [without_keys(i) for i in dynamo.query_all(INDEX, index="gsi1")]
+def all_stored() -> list[Integration]:
+    return [_entity(i) for i in dynamo.query_all(INDEX, index="gsi1")]
 
 
-def update(integration_id: str, sets: dict[str, Any]) -> Record:
+def update(integration_id: str, sets: dict[str, Any]) -> Integration:
     expression = "SET " + ", ".join(f"#{k} = :{k}" for k in sets)
     item = dynamo.update(
         _pk(integration_id),
@@ -85,7 +87,7 @@ def update(integration_id: str, sets: dict[str, Any]) -> Record:
         {f":{k}": v for k, v in sets.items()},
         names={f"#{k}": k for k in sets},
     )
-    return without_keys(item)
+    return _entity(item)
 
 
 def rotate(
@@ -127,9 +129,9 @@ def rotate(
     )
 
 
-def delete(record: Record) -> None:
-    dynamo.delete(_token_pk(record["token_hash"]), "TOKEN")
-    dynamo.delete(_pk(record["integration_id"]), "META")
+def delete(integration: Integration) -> None:
+    dynamo.delete(_token_pk(integration.token_hash), "TOKEN")
+    dynamo.delete(_pk(integration.integration_id), "META")
 
 
 def token(token_hash: str) -> Record | None:
