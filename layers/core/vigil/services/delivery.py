@@ -29,7 +29,7 @@ from vigil.domain.messages import (
     slack_message,
     webhook_event,
 )
-from vigil.domain.teams import destinations
+from vigil.domain.teams import destinations, redacted, shown_destinations
 from vigil.observability import count, logger
 from vigil.services import incidents, notify, rendering
 
@@ -136,10 +136,12 @@ def _send_http(message: dict[str, Any]) -> SendResult:
     for url in message["destinations"]:
         result = channels.post(url, body, headers, channel=message["channel"])
         if not result.ok:
-            transient = result.status is None or result.status >= 500 or result.status == 429
+            transient = not result.refused and (
+                result.status is None or result.status >= 500 or result.status == 429
+            )
             return SendResult(
                 ok=False,
-                detail=f"{url}: {result.error or result.status}"[:500],
+                detail=f"{redacted(url)}: {result.error or result.status}"[:500],
                 status_code=result.status,
                 transient=transient,
             )
@@ -287,6 +289,12 @@ LEDGER_FIELDS = (
 )
 
 
+def _ledger_view(item: dict[str, Any]) -> dict[str, Any]:
+    view = {f: item.get(f) for f in LEDGER_FIELDS}
+    view["destinations"] = shown_destinations(str(item.get("channel")), list(item.get("destinations") or []))
+    return view
+
+
 def list_deliveries(
     filters: dict[str, Any], limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
@@ -300,7 +308,7 @@ def list_deliveries(
     items, next_cursor = dynamo.page(
         pk, index, lambda i: all(i.get(f) == v for f, v in wanted.items()), limit, cursor
     )
-    return [{f: i.get(f) for f in LEDGER_FIELDS} for i in items], next_cursor
+    return [_ledger_view(i) for i in items], next_cursor
 
 
 def replay(delivery: str, actor: str) -> dict[str, Any]:
@@ -322,7 +330,7 @@ def replay(delivery: str, actor: str) -> dict[str, Any]:
         actor=actor,
         data={"delivery_id": delivery},
     )
-    return {f: item.get(f) for f in LEDGER_FIELDS}
+    return _ledger_view(item)
 
 
 def send_test(team_name: str, wanted: list[str], severity: str) -> list[dict[str, Any]]:
@@ -367,7 +375,7 @@ def send_test(team_name: str, wanted: list[str], severity: str) -> list[dict[str
         results.append(
             {
                 "channel": channel,
-                "destinations": found,
+                "destinations": shown_destinations(channel, found),
                 "ok": result.ok,
                 "detail": result.detail,
                 "status_code": result.status_code,
