@@ -263,3 +263,10 @@ def test_the_local_runtime_answers_only_loopback_same_origin_whole_requests(
 ) -> None:
     answer = _raw(runtime, b"POST /_local/outbox/reset HTTP/1.1\r\n" + headers + b"\r\nshort")
     assert answer.split(b" ")[1] == status, answer
+
+
+@pytest.mark.parametrize("source", ['{% include "email_text.j2" %}', '{% extends "../../../etc/passwd" %}'])
+def test_templates_cannot_reach_files_nor_reveal_where_they_are(api: ApiClient, source: str) -> None:
+    reply = api.put("/api/alerting/templates/email_subject", {"source": source})
+    assert reply.status == 400, reply.body
+    assert "/templates" not in json.dumps(reply.body) and "search path" not in json.dumps(reply.body)
