@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
@@ -66,6 +67,17 @@ def destinations(team: Team, channel: str) -> list[str]:
     elif channel == "webhook" and team.webhook_url:
         found.append(team.webhook_url)
     return list(dict.fromkeys(found))
+
+
+def redacted(url: str) -> str:
+    """A URL as logs, the ledger and the timeline show it: scheme and host only, since webhook
+    URLs (Slack's above all) carry their secret in the path."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}" if parts.netloc else "(invalid URL)"
+
+
+def shown_destinations(channel: str, found: list[str]) -> list[str]:
+    return [redacted(url) for url in found] if channel in ("slack", "webhook") else found
 
 
 def _channels_by_severity() -> dict[Severity, list[Channel]]:

@@ -29,7 +29,7 @@ from vigil.domain.messages import (
     slack_message,
     webhook_event,
 )
-from vigil.domain.teams import destinations
+from vigil.domain.teams import destinations, redacted, shown_destinations
 from vigil.observability import count, logger
 from vigil.services import notify, rendering
 from vigil.services.timeline import add_timeline
@@ -146,10 +146,12 @@ def _send_http(message: dict[str, Any]) -> SendResult:
     for url in message["destinations"]:
         result = channels.post(url, body, headers, channel=message["channel"])
         if not result.ok:
-            transient = result.status is None or result.status >= 500 or result.status == 429
+            transient = not result.refused and (
+                result.status is None or result.status >= 500 or result.status == 429
+            )
             return SendResult(
                 ok=False,
-                detail=f"{url}: {result.error or result.status}"[:500],
+                detail=f"{redacted(url)}: {result.error or result.status}"[:500],
                 status_code=result.status,
                 transient=transient,
             )
@@ -238,6 +240,12 @@ def _fall_back(message: dict[str, Any]) -> None:
 # ----------------------------------------------------------------------------- the ledger API
 
 
+def _ledger_view(item: dict[str, Any]) -> dict[str, Any]:
+    view = {f: item.get(f) for f in LEDGER_FIELDS}
+    view["destinations"] = shown_destinations(str(item.get("channel")), list(item.get("destinations") or []))
+    return view
+
+
 def list_deliveries(
     filters: dict[str, Any], limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
@@ -246,7 +254,7 @@ def list_deliveries(
     items, next_cursor = stores.deliveries.page(
         filters.get("incident_id"), lambda i: all(i.get(f) == v for f, v in wanted.items()), limit, cursor
     )
-    return [{f: i.get(f) for f in LEDGER_FIELDS} for i in items], next_cursor
+    return [_ledger_view(i) for i in items], next_cursor
 
 
 def replay(delivery: str, actor: str) -> dict[str, Any]:
@@ -268,7 +276,7 @@ def replay(delivery: str, actor: str) -> dict[str, Any]:
         actor=actor,
         data={"delivery_id": delivery},
     )
-    return {f: item.get(f) for f in LEDGER_FIELDS}
+    return _ledger_view(item)
 
 
 def send_test(team_name: str, wanted: list[str], severity: str, public_base_url: str) -> list[dict[str, Any]]:
@@ -313,7 +321,7 @@ def send_test(team_name: str, wanted: list[str], severity: str, public_base_url:
         results.append(
             {
                 "channel": channel,
-                "destinations": found,
+                "destinations": shown_destinations(channel, found),
                 "ok": result.ok,
                 "detail": result.detail,
                 "status_code": result.status_code,
