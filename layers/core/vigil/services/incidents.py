@@ -30,7 +30,6 @@ from vigil.services.timeline import add_timeline
 
 __all__ = [
     "add_note",
-    "add_timeline",
     "change_status",
     "create_by_hand",
     "delete_incident",
