@@ -373,3 +373,18 @@ def test_unknown_zones_naive_instants_and_duplicate_overrides_are_refused() -> N
         final_schedule(
             Schedule(time_zone="UTC", layers=[daily]), datetime(2026, 3, 1), utc("2026-03-02T00:00")
         )
+
+
+def test_a_schedule_round_trips_as_json() -> None:
+    business = Restriction(start=time(9, 0), end=time(17, 30), days=["monday", "friday"])
+    hours_layer = layer(
+        rotation="custom", shift_hours=12, start=utc("2026-03-01T00:00"), restrictions=[business]
+    )
+    cover = Override(id="o1", user_id="cat", start=utc("2026-03-02T00:00"), end=utc("2026-03-03T00:00"))
+    schedule = new_york_weekly(overrides=[cover])
+    schedule = schedule.model_copy(update={"layers": [*schedule.layers, hours_layer]})
+    again = Schedule.model_validate_json(schedule.model_dump_json())
+    assert again == schedule
+    assert final_schedule(again, utc("2026-03-01T00:00"), utc("2026-03-15T00:00")) == final_schedule(
+        schedule, utc("2026-03-01T00:00"), utc("2026-03-15T00:00")
+    )

@@ -296,3 +296,6 @@ def test_final_schedule_equals_the_minute_by_minute_reference(zone: str, data: s
         shift = on_call_at(schedule, moment)
         answer = (shift.user_id, shift.source) if shift else None
         assert answer == expected[at], moment
+        if shift is not None:  # the same stretch, though on_call_at may cut it at its reach
+            piece = next(s for s in shifts if s.start <= moment < s.end)
+            assert piece.start <= max(shift.start, since) and min(shift.end, until) <= piece.end
