@@ -354,6 +354,7 @@ def test_results_are_utc_whatever_zone_the_arguments_carry() -> None:
         {"rotation": "daily", "start": "2026-03-01T00:00:00Z", "end": "2026-02-01T00:00:00Z"},
         {"rotation": "daily", "start": "2026-03-01T00:00:00Z", "participants": []},
         {"rotation": "daily", "start": "2026-03-01T00:00:00Z", "handoff_time": "09:00+01:00"},
+        {"rotation": "daily", "start": "2026-03-01T00:00:00Z", "handoff_time": "09:00:00.5"},
     ],
 )
 def test_inconsistent_layers_are_refused(fields: dict[str, Any]) -> None:

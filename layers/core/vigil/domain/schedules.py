@@ -78,6 +78,8 @@ ZoneName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_va
 def _wall_clock_time(value: time) -> time:
     if value.tzinfo is not None:
         raise ValueError("a wall-clock time in the schedule's zone carries no offset")
+    if value.microsecond:
+        raise ValueError("a wall-clock time is given to the second at most")
     return value
 
 
