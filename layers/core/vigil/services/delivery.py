@@ -112,7 +112,7 @@ def _send(message: dict[str, Any], public_base_url: str) -> SendResult:
         return SendResult(
             ok=False, detail=f"{type(error).__name__}: {error}"[:500], transient=is_transient(error)
         )
-    return _send_http(message)
+    return _send_http(message, public_base_url)
 
 
 def _send_email(message: dict[str, Any], public_base_url: str) -> SendResult:
@@ -131,10 +131,12 @@ def _send_email(message: dict[str, Any], public_base_url: str) -> SendResult:
     return SendResult(ok=True, detail=message_id)
 
 
-def _send_http(message: dict[str, Any]) -> SendResult:
+def _send_http(message: dict[str, Any], public_base_url: str) -> SendResult:
     incident = message["incident"]
     if message["channel"] == "slack":
-        body = canonical_json(slack_message(incident))
+        console = public_base_url and rendering.console_link(public_base_url, incident["incident_id"])
+        link = console or None
+        body = canonical_json(slack_message(incident, link))
         headers = {"X-Vigil-Delivery": message["delivery_id"]}
     else:
         body = canonical_json(webhook_event(message))

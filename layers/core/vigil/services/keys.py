@@ -39,6 +39,15 @@ def authenticate(authorization: str | None) -> dict[str, Any]:
     return _public(record)
 
 
+def by_hash(secret_hash: str) -> dict[str, Any]:
+    """The unrevoked key stored under this hash (a console session names its key so), or
+    Unauthorized."""
+    record = stores.api_keys.by_secret_hash(secret_hash)
+    if not record or record.get("revoked_at"):
+        raise Unauthorized("the session has ended: sign in again")
+    return _public(record)
+
+
 def list_keys() -> list[dict[str, Any]]:
     return [_public(record) for record in stores.api_keys.all_records()]
 
