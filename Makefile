@@ -11,7 +11,7 @@ FIND_PYTHON := for v in 3.13 3.12 3.11; do \
 PYTHON ?= $(shell $(FIND_PYTHON))
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test test-full lint build deploy api-key bench openapi api-docs clean shell-tools
+.PHONY: run test test-full lint build deploy api-key bench openapi api-docs clean shell-tools browser-tools
 
 $(VENV)/.ok: requirements/dev.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "need python 3.11, 3.12 or 3.13 on PATH or in ~/.pyenv" >&2; exit 1; }
@@ -40,11 +40,21 @@ shell-tools:
 	    || { echo "please install: $$missing" >&2; exit 1; }; \
 	fi
 
-test: $(VENV)/.ok shell-tools
+# The console's browser tests drive Debian's chromium and inject axe-core (from npm).
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+browser-tools: $(AXE)
+	@command -v chromium >/dev/null || { echo "installing chromium (for the console's browser tests)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null \
+	    || echo "no chromium could be installed: the browser tests will say so and skip"; }
+
+$(AXE):
+	npm install --silent --prefix .cache/axe axe-core@4.10.2 || echo "no npm: the accessibility checks will skip"
+
+test: $(VENV)/.ok shell-tools browser-tools
 	$(PY) -m pytest -n 2 -q
 
 # The same suites with the full fuzz and load profile (more examples, a 1,000-alert burst).
-test-full: $(VENV)/.ok shell-tools
+test-full: $(VENV)/.ok shell-tools browser-tools
 	VIGIL_FUZZ=full $(PY) -m pytest -n 2 -q
 
 lint: $(VENV)/.ok $(TOOLS)/.ok

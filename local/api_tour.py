@@ -76,6 +76,7 @@ class Example:
     volatile: tuple[str, ...] = ()
     saves: dict[str, str] = field(default_factory=dict)
     script: str | None = None
+    cookies: str = ""  # "save": keep the cookie it sets in a jar; "send": send the jar's
 
     @property
     def method(self) -> str:
@@ -100,6 +101,7 @@ RECENT = timedelta(days=90)
 DURATION_PLACEHOLDER = 123.456
 MEASURED = {"mtta_seconds", "mttr_seconds", "elapsed_minutes"}
 PREFIXES = {"prefix", "token_prefix"}
+OPAQUE = {"next_cursor": "<cursor>", "csrf_token": "<csrf-token>"}
 
 
 @dataclass
@@ -151,8 +153,8 @@ class Masker:
             return {k: self.value(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [self.value(v) for v in value]
-        if isinstance(value, str) and key == "next_cursor":
-            return "<cursor>"
+        if isinstance(value, str) and key in OPAQUE:
+            return OPAQUE[key]
         if isinstance(value, str):
             return value[:4] + "…" if key in PREFIXES else self.text(value)
         if isinstance(value, int | float) and not isinstance(value, bool) and key in MEASURED:
@@ -185,6 +187,7 @@ class Recorder:
     variables: dict[str, str] = field(default_factory=dict)  # literal -> VARIABLE
     numbers: dict[str, str] = field(default_factory=dict)  # a saved number -> VARIABLE
     act: str = ""
+    last_cookie: str = ""
 
     def call(
         self,
@@ -199,6 +202,7 @@ class Recorder:
         form: str | None = None,
         headers: dict[str, str] | None = None,
         save: dict[str, str] | None = None,
+        cookies: str = "",
     ) -> Any:
         method, template = route.split(" ", 1)
         path = path or template
@@ -210,6 +214,8 @@ class Recorder:
                 f"request body: {json.dumps(body) if form is None else form}\n"
                 f"response: {json.dumps(reply.body, indent=2)}\n(the handler's traceback is in the log above)"
             )
+        if cookies == "save":
+            self.last_cookie = reply.headers["Set-Cookie"].split(";", 1)[0]
         for variable, jq_path in (save or {}).items():
             value = pick(reply.body, jq_path)
             saved = self.variables if isinstance(value, str) else self.numbers
@@ -217,7 +223,7 @@ class Recorder:
         self.examples.append(
             Example(
                 self.act, route, caption, path, reply.status, reply.body, body, form,
-                headers or {}, key, volatile, save or {},
+                headers or {}, key, volatile, save or {}, cookies=cookies,
             )
         )  # fmt: skip
         return reply.body
@@ -290,6 +296,7 @@ class Tour:
             ("Slack buttons", self.slack),
             ("Analytics", self.analytics),
             ("API keys", self.keys),
+            ("Console sessions", self.console_session),
             ("Clean-up", self.wrap_up),
         ]
 
@@ -691,6 +698,29 @@ class Tour:
         )
         self.r.call("DELETE /api/keys/{key_id}", f"/api/keys/{created['key_id']}")
 
+    def console_session(self) -> None:
+        signed_in = self.r.call(
+            "POST /api/sign-in",
+            body={"api_key": self.api.key},
+            key=False,
+            caption="The console signs in with an API key; the session is an HttpOnly cookie",
+            save={"CSRF": ".csrf_token"},
+            cookies="save",
+        )
+        cookie = {"Cookie": self.r.last_cookie}
+        self.r.call("GET /api/session", key=False, headers=cookie, cookies="send")
+        refused = {**cookie}
+        self.r.call(
+            "POST /api/sign-out",
+            key=False,
+            headers=refused,
+            cookies="send",
+            status=403,
+            caption="A change in a session without its CSRF token: 403",
+        )
+        with_csrf = {**cookie, "X-CSRF-Token": signed_in["csrf_token"]}
+        self.r.call("POST /api/sign-out", key=False, headers=with_csrf, cookies="send", status=204)
+
     def wrap_up(self) -> None:
         path = f"/api/integrations/{self.ids['integration']}"
         self.r.call(
@@ -928,7 +958,9 @@ def curl(example: Example, masker: Masker) -> str:
     lines = [f'curl{method} "$VIGIL{masker.request(example.path)}"']
     if example.key:
         lines.append('-H "Authorization: Bearer $KEY"')
-    shown = {k: v for k, v in example.headers.items() if k != "Content-Type"}
+    if example.cookies:
+        lines.append(f"-{'c' if example.cookies == 'save' else 'b'} /tmp/vigil-cookies")
+    shown = {k: v for k, v in example.headers.items() if k not in ("Content-Type", "Cookie")}
     lines += [f'-H "{name}: {masker.request(value)}"' for name, value in shown.items()]
     if example.form is not None:
         lines += form_lines(example.form, masker)
@@ -997,7 +1029,8 @@ def build() -> str:
 def walk(runtime: Any) -> tuple[list[Example], Masker]:
     api = ApiClient(runtime.url, runtime.api_key)
     stack = runtime.stack
-    recorder = Recorder(api, lambda: sum(stack.calls.values()), variables={runtime.url: "VIGIL"})
+    variables = {runtime.url: "VIGIL", runtime.api_key: "KEY"}
+    recorder = Recorder(api, lambda: sum(stack.calls.values()), variables=variables)
     host = runtime.url.removeprefix("http://")
     literals = {runtime.url: PUBLIC_URL, host: PUBLIC_URL.removeprefix("https://")}
     masker = Masker(literals, recorder.variables, recorder.numbers)

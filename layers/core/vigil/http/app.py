@@ -13,12 +13,14 @@ from vigil.http import (
     actions,
     alerting,
     analytics,
+    console,
     errors,
     incidents,
     ingest_docs,
     integrations,
     notifications,
     playbooks,
+    session,
     system,
     teams,
 )
@@ -42,6 +44,8 @@ def build_app() -> APIGatewayRestResolver:
         notifications,
         alerting,
         actions,
+        session,
+        console,
     ):
         app.include_router(module.router)
     return app

@@ -13,10 +13,10 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from vigil.domain.errors import Unauthorized
-from vigil.http import problem
-from vigil.services import keys
+from vigil.http import console, problem
+from vigil.services import keys, sessions
 
-PUBLIC_ROUTES = {"/api/health", "/api/slack/actions", "/api/actions"}
+PUBLIC_ROUTES = {"/api/health", "/api/slack/actions", "/api/actions", "/api/sign-in", *console.PUBLIC_PATHS}
 
 
 def _header(event: dict[str, Any], name: str) -> str | None:
@@ -25,22 +25,42 @@ def _header(event: dict[str, Any], name: str) -> str | None:
 
 
 def resolve_authenticated(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Refuse a request without a valid key with 401, else resolve it with the key in context."""
-    if (event.get("path") or "").rstrip("/") not in PUBLIC_ROUTES:
+    """Refuse a request without a valid key or console session (401), or a console change
+    without its CSRF token (403); else resolve it with the key in context."""
+    if ((event.get("path") or "").rstrip("/") or "/") not in PUBLIC_ROUTES:
         try:
-            app.append_context(api_key=keys.authenticate(_header(event, "Authorization")))
+            app.append_context(api_key=_caller(event))
         except Unauthorized as error:
-            body = problem.body(error.code, error.message)
-            return {
-                "statusCode": 401,
-                "headers": {"Content-Type": "application/json"},
-                "body": json.dumps(body),
-                "isBase64Encoded": False,
-            }
+            return _refusal(401, error.code, error.message)
+        except sessions.CsrfRefused as error:
+            return _refusal(403, "forbidden", str(error))
     return app.resolve(event, context)
+
+
+def _caller(event: dict[str, Any]) -> dict[str, Any]:
+    """A Bearer key when the request has one (scripts, the CLI), else the console's session."""
+    authorization = _header(event, "Authorization")
+    cookie = _header(event, "Cookie")
+    if authorization is None and cookie is not None:
+        method = str(event.get("httpMethod") or "GET").upper()
+        return sessions.authenticate(cookie, method, _header(event, "X-CSRF-Token"))
+    return keys.authenticate(authorization)
+
+
+def _refusal(status: int, code: str, message: str) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(problem.body(code, message)),
+        "isBase64Encoded": False,
+    }
+
+
+def actor_key(router: APIGatewayRouter) -> dict[str, Any]:
+    """The API key (its public record) this request acts with."""
+    return dict(router.context.get("api_key") or {})
 
 
 def actor(router: APIGatewayRouter) -> str:
     """Who is acting, for the timeline: the name of the API key of this request."""
-    key = router.context.get("api_key") or {}
-    return f"key:{key.get('name', 'unknown')}"
+    return f"key:{actor_key(router).get('name', 'unknown')}"

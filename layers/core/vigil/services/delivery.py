@@ -19,6 +19,7 @@ from typing import Any
 from vigil.adapters import channels, stores
 from vigil.adapters.aws import is_transient
 from vigil.adapters.signing import signing_keys
+from vigil.config import settings
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.deliveries import LEDGER_FIELDS
 from vigil.domain.errors import InvalidTransition, NotFound
@@ -134,7 +135,9 @@ def _send_email(message: dict[str, Any], public_base_url: str) -> SendResult:
 def _send_http(message: dict[str, Any]) -> SendResult:
     incident = message["incident"]
     if message["channel"] == "slack":
-        body = canonical_json(slack_message(incident))
+        base = settings().public_base_url
+        link = rendering.console_link(base, incident["incident_id"]) if base else None
+        body = canonical_json(slack_message(incident, link))
         headers = {"X-Vigil-Delivery": message["delivery_id"]}
     else:
         body = canonical_json(webhook_event(message))

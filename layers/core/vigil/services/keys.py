@@ -39,6 +39,15 @@ def authenticate(authorization: str | None) -> dict[str, Any]:
     return _public(record)
 
 
+def by_hash(secret_hash: str) -> dict[str, Any]:
+    """The unrevoked key stored under this hash (a console session names its key so), or
+    Unauthorized."""
+    item = dynamo.get(_pk(secret_hash), "KEY")
+    if not item or item.get("revoked_at"):
+        raise Unauthorized("the session has ended: sign in again")
+    return _public(item)
+
+
 def list_keys() -> list[dict[str, Any]]:
     return [_public(record) for record in stores.api_keys.all_records()]
 

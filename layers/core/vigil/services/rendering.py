@@ -36,6 +36,7 @@ SAMPLE_INCIDENT = {
 SAMPLE_LINKS = {
     "acknowledge": "https://vigil.example/api/actions?token=sample",
     "resolve": "https://vigil.example/api/actions?token=sample",
+    "console": "https://vigil.example/#/incidents/inc_sample",
 }
 
 
@@ -98,10 +99,16 @@ def action_links_for(incident_id: str, base: str) -> dict[str, str | None]:
     """Signed, expiring, single-purpose links under `base` (the public URL) that work without
     logging in; none without a public URL."""
     if not base:
-        return {"acknowledge": None, "resolve": None}
+        return {"acknowledge": None, "resolve": None, "console": None}
     key = signing_keys()[0]
-    return {
+    signed: dict[str, str | None] = {
         action: f"{base}/api/actions?token="
         + action_links.sign(incident_id, action, utcnow(), key, nonce=secrets.token_hex(8))
         for action in action_links.ACTIONS
     }
+    return signed | {"console": console_link(base, incident_id)}
+
+
+def console_link(base: str, incident_id: str) -> str:
+    """The incident's page in the console (signing in first, if need be)."""
+    return f"{base}/#/incidents/{incident_id}"

@@ -1,0 +1,361 @@
+// Vigil's console: plain JavaScript modules, no build step. Every view is a call to the same
+// JSON API the CLI uses; the session is an HttpOnly cookie the page cannot read, and every
+// change carries the CSRF token the API gave at sign-in (kept in memory only). Text from the
+// API is only ever set as textContent, so nothing an alert says can become markup.
+
+const main = document.getElementById("main");
+const nav = document.getElementById("nav");
+const INC = "/api/incident_response";
+const REFRESH_MS = 5000;
+let csrf = null;
+let refresh = null;
+
+class ApiError extends Error {
+  constructor(status, body) {
+    const error = body && body.error;
+    super(error ? `${error.message}` : `HTTP ${status}`);
+    this.status = status;
+  }
+}
+
+async function api(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
+  const response = await fetch(path, {
+    method, headers, credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await response.json().catch(() => null);
+  if (response.status === 401 && path !== "/api/sign-in") {
+    signedOut();
+  }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+// ----------------------------------------------------------------------------- building pages
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (value === true) node.setAttribute(name, "");
+    else if (value !== false && value !== null && value !== undefined) node.setAttribute(name, value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function show(...nodes) {
+  main.replaceChildren(...nodes);
+}
+
+function when(iso) {
+  return iso ? new Date(iso).toLocaleString() : "-";
+}
+
+function failure(error) {
+  return el("p", { class: "error", role: "alert" }, error.message || String(error));
+}
+
+function stopRefreshing() {
+  if (refresh) clearInterval(refresh);
+  refresh = null;
+}
+
+// ----------------------------------------------------------------------------- session
+function signedOut() {
+  csrf = null;
+  nav.hidden = true;
+  stopRefreshing();
+  if (location.hash !== "#/signin") location.hash = "#/signin";
+}
+
+async function restoreSession() {
+  try {
+    const session = await api("GET", "/api/session");
+    csrf = session.csrf_token;
+    nav.hidden = false;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signInPage() {
+  nav.hidden = true;
+  const key = el("input", { id: "api-key", type: "password", name: "api_key", autocomplete: "off", required: true });
+  const problem = el("p", { class: "error", role: "alert" });
+  const form = el("form", {
+    onsubmit: async (event) => {
+      event.preventDefault();
+      try {
+        const session = await api("POST", "/api/sign-in", { api_key: key.value });
+        csrf = session.csrf_token;
+        key.value = "";
+        nav.hidden = false;
+        location.hash = "#/incidents";
+      } catch (error) {
+        problem.textContent = error.status === 401 ? "That key is not valid." : error.message;
+      }
+    },
+  },
+    el("label", { for: "api-key" }, "API key"), key,
+    el("p", {}, el("button", { class: "primary", type: "submit" }, "Sign in")), problem);
+  show(el("h1", {}, "Sign in to Vigil"), form);
+}
+
+async function signOut() {
+  try { await api("POST", "/api/sign-out"); } finally { signedOut(); }
+}
+
+// ----------------------------------------------------------------------------- incidents
+const filters = { status: "", severity: "", assigned_team: "", q: "" };
+
+function incidentsPage() {
+  const list = el("ul", { class: "cards", id: "incident-list" });
+  const counts = el("p", { class: "meta", id: "counts" });
+  const choose = (name, options) => el("label", {}, name.replace("_", " "),
+    el("select", { name, onchange: (e) => { filters[name] = e.target.value; load(); } },
+      ["", ...options].map((o) => el("option", { value: o, selected: filters[name] === o }, o || "any"))));
+  const search = el("label", {}, "title",
+    el("input", { type: "search", name: "q", value: filters.q, oninput: (e) => { filters.q = e.target.value; load(); } }));
+  const team = el("label", {}, "team",
+    el("input", { name: "assigned_team", value: filters.assigned_team,
+      onchange: (e) => { filters.assigned_team = e.target.value.trim(); load(); } }));
+  async function load() {
+    try {
+      const query = new URLSearchParams({ limit: "50" });
+      for (const name of ["status", "severity", "assigned_team"]) if (filters[name]) query.set(name, filters[name]);
+      const page = await api("GET", `${INC}?${query}`);
+      const wanted = filters.q.toLowerCase();
+      const items = page.items.filter((i) => !wanted || i.title.toLowerCase().includes(wanted));
+      list.replaceChildren(...ordered(items).map(incidentCard));
+      if (!items.length) list.append(el("li", {}, el("p", { class: "meta" }, "No incidents match.")));
+      counts.textContent = Object.entries(page.counts || {}).map(([k, v]) => `${v} ${k}`).join(" · ");
+    } catch (error) {
+      list.replaceChildren(el("li", {}, failure(error)));
+    }
+  }
+  show(el("h1", {}, "Incidents"),
+    el("div", { class: "filters" },
+      choose("status", ["open", "investigating", "acknowledged", "resolved", "closed"]),
+      choose("severity", ["emergency", "critical", "high", "medium", "low", "info"]), team, search),
+    counts, list);
+  load();
+  refresh = setInterval(load, REFRESH_MS);
+}
+
+const OPEN_FIRST = ["open", "investigating", "acknowledged", "resolved", "closed"];
+
+function ordered(items) {
+  return [...items].sort((a, b) => OPEN_FIRST.indexOf(a.status) - OPEN_FIRST.indexOf(b.status));
+}
+
+function incidentCard(incident) {
+  return el("li", {}, el("a", { href: `#/incidents/${incident.incident_id}` },
+    el("span", { class: `sev sev-${incident.severity}` }, incident.severity), " ",
+    el("strong", {}, incident.title),
+    el("div", { class: "meta" },
+      el("span", { class: "status" }, incident.status), ` · ${incident.assigned_team || "unassigned"} · `,
+      `${incident.alert_count} alert(s) · opened ${when(incident.created_at)}`)));
+}
+
+async function incidentPage(id) {
+  let incident;
+  try {
+    incident = await api("GET", `${INC}/${encodeURIComponent(id)}`);
+  } catch (error) {
+    show(el("h1", {}, "Incident"), failure(error));
+    return;
+  }
+  const notice = el("p", { class: "notice", role: "status", id: "notice" });
+  const act = (label, run, primary = false) => el("button", {
+    type: "button", class: primary ? "primary" : null,
+    onclick: async () => {
+      try { await run(); notice.textContent = `${label}: done`; await incidentPage(id); }
+      catch (error) { notice.replaceChildren(failure(error)); }
+    },
+  }, label);
+  const path = `${INC}/${encodeURIComponent(id)}`;
+  show(
+    el("p", {}, el("a", { href: "#/incidents" }, "← Incidents")),
+    el("h1", {}, el("span", { class: `sev sev-${incident.severity}` }, incident.severity), " ", incident.title),
+    el("p", { class: "meta" }, el("span", { class: "status", id: "status" }, incident.status),
+      ` · ${incident.assigned_team || "unassigned"} · opened ${when(incident.created_at)} · ${incident.incident_id}`),
+    incident.description ? el("p", {}, incident.description) : null,
+    el("div", { class: "actions" },
+      act("Acknowledge", () => api("POST", `${path}/acknowledge`, {}), true),
+      act("Resolve", () => api("POST", `${path}/resolve`, {})),
+      act("Close", () => api("PUT", path, { status: "closed" })),
+      act("Escalate", () => api("POST", `${INC}/escalate`, { incident_id: id }))),
+    notice,
+    reassignForm(path, notice, id),
+    ladder(incident.escalation),
+    labels(incident.labels),
+    playbook(incident, path, notice, id),
+    alertsList(incident.alerts || []),
+    noteForm(path, notice, id),
+    timeline(incident.timeline || []),
+  );
+}
+
+function reassignForm(path, notice, id) {
+  const team = el("input", { id: "reassign-team", name: "team", required: true });
+  return el("form", { class: "inline", onsubmit: async (event) => {
+    event.preventDefault();
+    try { await api("PUT", path, { assigned_team: team.value.trim() }); await incidentPage(id); }
+    catch (error) { notice.replaceChildren(failure(error)); }
+  } }, el("label", { for: "reassign-team" }, "Reassign to team"), team, el("button", { type: "submit" }, "Reassign"));
+}
+
+function noteForm(path, notice, id) {
+  const text = el("textarea", { id: "note", name: "note", rows: "3", required: true });
+  return el("form", { onsubmit: async (event) => {
+    event.preventDefault();
+    try { await api("POST", `${path}/notes`, { note: text.value }); await incidentPage(id); }
+    catch (error) { notice.replaceChildren(failure(error)); }
+  } }, el("h2", {}, "Note"), el("label", { for: "note" }, "Add to the timeline"), text,
+  el("p", {}, el("button", { type: "submit" }, "Add note")));
+}
+
+function ladder(escalation) {
+  if (!escalation) return null;
+  const arn = escalation.execution_arn;
+  const region = arn ? arn.split(":")[3] : "";
+  const link = arn && !location.hostname.match(/^(127\.0\.0\.1|localhost|\[::1\])$/)
+    ? el("a", { href: `https://console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${arn}`,
+      rel: "noopener", target: "_blank" }, "the Step Functions execution") : null;
+  return el("section", { id: "ladder" }, el("h2", {}, "Escalation"),
+    el("p", {}, `${escalation.state} · rung ${escalation.rung ?? "-"} · round ${escalation.round ?? "-"}`,
+      ` · paged ${when(escalation.paged_at)} · next rung ${when(escalation.next_escalation_at)}`),
+    link ? el("p", {}, "Open ", link, ".") : null);
+}
+
+function labels(values) {
+  const entries = Object.entries(values || {});
+  if (!entries.length) return null;
+  return el("section", {}, el("h2", {}, "Labels"),
+    el("ul", { class: "labels" }, entries.map(([k, v]) => el("li", {}, `${k}=${v}`))));
+}
+
+function playbook(incident, path, notice, id) {
+  const book = incident.playbook;
+  if (!book) return null;
+  const step = (s) => {
+    const done = s.status === "done";
+    const control = s.type === "automated"
+      ? el("button", { type: "button", onclick: () => mark(s.number, "run") }, "Run")
+      : el("input", { type: "checkbox", id: `step-${s.number}`, checked: done,
+        "aria-label": `Step ${s.number} done`, onchange: (e) => mark(s.number, e.target.checked ? "done" : "pending") });
+    return el("li", {}, control, el("div", {},
+      el("label", { for: `step-${s.number}` }, `${s.number}. ${s.title}`),
+      el("div", { class: "meta" }, `${s.status}${s.by ? ` by ${s.by}` : ""}`),
+      s.description ? el("div", {}, s.description) : null));
+  };
+  async function mark(number, status) {
+    try { await api("POST", `${path}/playbook/steps/${number}`, { status }); await incidentPage(id); }
+    catch (error) { notice.replaceChildren(failure(error)); }
+  }
+  return el("section", { id: "playbook" }, el("h2", {}, `Playbook: ${book.title}`),
+    el("ol", { class: "steps" }, book.steps.map(step)));
+}
+
+function alertsList(alerts) {
+  if (!alerts.length) return null;
+  return el("section", {}, el("h2", {}, "Alerts"), el("ul", { class: "cards" }, alerts.map((a) =>
+    el("li", {}, el("a", { href: `#/alerts/${a.alert_id}` },
+      el("strong", {}, a.title),
+      el("div", { class: "meta" }, `${a.status} · ${a.source} · ${a.occurrences}× · last ${when(a.last_seen)}`))))));
+}
+
+function timeline(entries) {
+  return el("section", {}, el("h2", {}, "Timeline"), el("ol", { class: "timeline", id: "timeline" },
+    entries.map((e) => el("li", {}, el("div", { class: "meta" }, `${when(e.at)} · ${e.kind} · ${e.actor}`), e.message))));
+}
+
+async function alertPage(id) {
+  try {
+    const alert = await api("GET", `/api/alerting/${encodeURIComponent(id)}`);
+    show(el("p", {}, el("a", { href: alert.incident_id ? `#/incidents/${alert.incident_id}` : "#/incidents" }, "← Back")),
+      el("h1", {}, alert.title),
+      el("p", { class: "meta" }, `${alert.status} · ${alert.severity} · ${alert.source} · ${alert.alert_id}`),
+      labels(alert.labels), links(alert),
+      el("h2", {}, "Latest payload"), el("pre", {}, alert.raw_payload || ""));
+  } catch (error) {
+    show(el("h1", {}, "Alert"), failure(error));
+  }
+}
+
+function links(alert) {
+  const urls = Object.values(alert.labels || {}).concat(Object.values(alert.annotations || {}))
+    .filter((v) => typeof v === "string" && /^https:\/\//.test(v));
+  if (!urls.length) return null;
+  return el("section", {}, el("h2", {}, "Links"),
+    el("ul", {}, urls.map((u) => el("li", {}, el("a", { href: u, rel: "noopener noreferrer", target: "_blank" }, u)))));
+}
+
+// ----------------------------------------------------------------------------- setup
+const SNIPPETS = {
+  alertmanager: (url) => `receivers:\n  - name: vigil\n    webhook_configs:\n      - url: ${url}\n        send_resolved: true`,
+  grafana: (url) => `Contact point → Webhook → URL: ${url}`,
+  pagerduty: (url) => `Events API v2 endpoint: ${url}`,
+};
+
+async function integrationsPage() {
+  const list = el("ul", { class: "cards", id: "integration-list" });
+  const created = el("section", { id: "created", "aria-live": "polite" });
+  const name = el("input", { id: "integration-name", name: "name", required: true });
+  const kind = el("select", { id: "integration-kind", name: "kind" },
+    ["alertmanager", "grafana", "cloudwatch", "datadog", "pagerduty", "generic"].map((k) => el("option", { value: k }, k)));
+  async function load() {
+    try {
+      const page = await api("GET", "/api/integrations");
+      list.replaceChildren(...page.items.map((i) => el("li", {}, el("div", {},
+        el("strong", {}, i.name), el("div", { class: "meta" }, `${i.kind} · ${i.token_prefix}… · ${i.integration_id}`),
+        el("button", { type: "button", onclick: async () => reveal(await api("POST", `/api/integrations/${i.integration_id}/rotate`, {})) },
+          "Rotate token")))));
+    } catch (error) {
+      list.replaceChildren(el("li", {}, failure(error)));
+    }
+  }
+  function reveal(integration) {
+    const snippet = (SNIPPETS[integration.kind] || ((u) => u))(integration.url);
+    const copy = el("button", { type: "button", id: "copy-url", onclick: async () => {
+      try { await navigator.clipboard.writeText(integration.url); copy.textContent = "Copied"; }
+      catch { copy.textContent = "Select the URL and copy it"; }
+    } }, "Copy URL");
+    created.replaceChildren(el("h2", {}, `${integration.name}: shown once`),
+      el("p", {}, "URL: ", el("code", { id: "integration-url" }, integration.url)), copy,
+      el("h2", {}, "Setup"), el("pre", {}, snippet));
+    load();
+  }
+  const form = el("form", { class: "inline", onsubmit: async (event) => {
+    event.preventDefault();
+    try { reveal(await api("POST", "/api/integrations", { name: name.value, kind: kind.value })); name.value = ""; }
+    catch (error) { created.replaceChildren(failure(error)); }
+  } }, el("label", { for: "integration-name" }, "Name"), name,
+  el("label", { for: "integration-kind" }, "Kind"), kind, el("button", { class: "primary", type: "submit" }, "Create"));
+  show(el("h1", {}, "Integrations"), form, created, list);
+  load();
+}
+
+// ----------------------------------------------------------------------------- routing
+async function route() {
+  stopRefreshing();
+  const hash = location.hash || "#/incidents";
+  if (hash === "#/signin") return signInPage();
+  if (csrf === null && !(await restoreSession())) return signedOut();
+  const [, page, id] = hash.split("/");
+  if (page === "incidents" && id) return incidentPage(decodeURIComponent(id));
+  if (page === "alerts" && id) return alertPage(decodeURIComponent(id));
+  if (page === "setup") return integrationsPage();
+  return incidentsPage();
+}
+
+document.getElementById("signout").addEventListener("click", signOut);
+window.addEventListener("hashchange", route);
+route();
