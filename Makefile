@@ -61,6 +61,7 @@ lint: $(VENV)/.ok $(TOOLS)/.ok
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit/test_layering.py  # the import contracts
 	$(TOOLS)/bin/cfn-lint template.yaml
 	PATH="$(dir $(PYTHON)):$$PATH" $(TOOLS)/bin/sam validate --lint --template template.yaml --region us-east-1
 

@@ -14,6 +14,7 @@ from typing import Any
 import local  # noqa: F401  (puts the core layer on the path)
 from bench import alertmanager, calls, cold_start, latency, noise, report, transitions
 from local.runtime import start_runtime
+from local.settings import apply_local_settings
 from local.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +30,7 @@ def main() -> int:
         "alerts": ALERTS,
     }
     results["cold_start"] = cold_start.measure()
+    apply_local_settings()
     with LocalStack() as stack:
         results["aws_calls"] = calls.measure(stack)
         results["step_functions"] = transitions.measure(stack)

@@ -62,13 +62,13 @@ def _measure(stack: LocalStack, operation: Any, *, settle: bool = False) -> dict
 
 
 def measure(stack: LocalStack) -> dict[str, Any]:
-    from vigil.domain.alerts import AlertStatus, NormalizedAlert, Severity
+    from vigil.domain.alerts import AlertOutcome, AlertStatus, NormalizedAlert, Severity
     from vigil.domain.incidents import IncidentIn, Status
     from vigil.domain.teams import TeamIn
-    from vigil.services import escalation, incidents, ingest, integrations, lifecycle, teams
+    from vigil.services import escalation, incidents, ingest, integrations, teams
 
     teams.put_team("on_call_engineer", TeamIn(webhook_url="http://127.0.0.1:9/bench"))
-    integration, _ = integrations.create("bench", "generic", {})
+    integration = integrations.authenticate(integrations.create("bench", "generic", {})[1])
 
     def alert(
         key: str, status: AlertStatus = AlertStatus.FIRING, correlation: str | None = None
@@ -82,7 +82,7 @@ def measure(stack: LocalStack) -> dict[str, Any]:
             correlation_key=correlation,
         )
 
-    def send(a: NormalizedAlert) -> ingest.Outcome:
+    def send(a: NormalizedAlert) -> AlertOutcome:
         return ingest.ingest(integration, [a])[0]
 
     results: dict[str, Any] = {}
@@ -97,7 +97,7 @@ def measure(stack: LocalStack) -> dict[str, Any]:
     _settle(stack)
     incident_id = str(opened.incident_id)
     results["acknowledge"] = _measure(
-        stack, lambda: lifecycle.transition(incident_id, Status.ACKNOWLEDGED, actor="bench")
+        stack, lambda: incidents.change_status(incident_id, Status.ACKNOWLEDGED, actor="bench")
     )
     results["resolve (alert resolved at its source)"] = _measure(
         stack, lambda: send(alert("ack-me", AlertStatus.RESOLVED))

@@ -34,7 +34,7 @@ def _entered(events: list[dict[str, Any]]) -> list[str]:
 def measure(stack: LocalStack) -> dict[str, Any]:
     from vigil.domain.escalation import EscalationPolicy, EscalationRule
     from vigil.domain.incidents import IncidentIn, Status
-    from vigil.services import escalation, incidents, lifecycle
+    from vigil.services import escalation, incidents
 
     rungs = 3
     escalation.save_policy(
@@ -66,7 +66,7 @@ def measure(stack: LocalStack) -> dict[str, Any]:
     arn2 = escalation.start_ladder(answered["incident_id"])
     while not (incidents.get_record(answered["incident_id"]).get("escalation") or {}).get("task_token"):
         time.sleep(0.05)
-    lifecycle.transition(answered["incident_id"], Status.ACKNOWLEDGED, actor="bench")
+    incidents.change_status(answered["incident_id"], Status.ACKNOWLEDGED, actor="bench")
     _wait_done(stack, arn2)
     acknowledged = _entered(_history(stack, arn2))
     per_rung = Counter(exhausted)["Page"]

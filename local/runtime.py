@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 
 from local.server import serve
+from local.settings import apply_local_settings
 from local.stack import LocalStack
 
 # `make run`'s admin key unless VIGIL_API_KEY says otherwise: fixed, so that the examples in the
@@ -34,6 +35,7 @@ class Runtime:
 
 
 def start_runtime(host: str = "127.0.0.1", port: int = 3000, *, api_key: str | None = None) -> Runtime:
+    apply_local_settings()
     stack = LocalStack().start()
     from vigil.adapters import http
     from vigil.services import keys

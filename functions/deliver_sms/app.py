@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from vigil.config import settings
 from vigil.observability import logger, metrics, tracer
+from vigil.services.delivery import DeliveryOptions
 from vigil.services.delivery_batch import handle_batch
 
 
@@ -12,4 +14,5 @@ from vigil.services.delivery_batch import handle_batch
 @metrics.log_metrics
 @tracer().capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return handle_batch(event, "sms")
+    config = settings()  # read once per cold start (cached)
+    return handle_batch(event, "sms", DeliveryOptions(config.retry_base_seconds, config.public_base_url))

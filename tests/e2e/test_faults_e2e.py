@@ -225,3 +225,12 @@ def test_a_burst_of_distinct_alerts_is_all_stored_and_pages_once_each(
     assert all(a["occurrences"] == 1 for a in stored if a["title"].startswith(marker))
     incidents = api.get(f"{BASE}?text={quote(marker)}&limit=100").body
     assert incidents["items"] and all(i["alert_count"] == 1 for i in incidents["items"])
+
+
+def test_the_management_api_throttled_answers_503_with_retry_after(api: ApiClient) -> None:
+    with failing("dynamodb", "Query", "ProvisionedThroughputExceededException") as fault:
+        reply = api.get(f"{BASE}?limit=5")
+    assert fault["left"] == 0
+    assert reply.status == 503 and reply.headers.get("Retry-After") == "1"
+    assert reply.body["error"]["code"] == "retry"
+    assert api.get(f"{BASE}?limit=5").status == 200

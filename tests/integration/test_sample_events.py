@@ -48,7 +48,7 @@ def test_alarm_events_open_an_incident(stack: Any, name: str) -> None:
 
 
 def test_page_advance_event_decides_the_first_rung(stack: Any) -> None:
-    from vigil.adapters import dynamo
+    from vigil.adapters import stores
 
     record = incidents.new_incident_record(
         "inc_sample",
@@ -58,7 +58,7 @@ def test_page_advance_event_decides_the_first_rung(stack: Any) -> None:
         now=__import__("datetime").datetime.now(__import__("datetime").UTC),
         rules=incidents.load_assignment_rules(),
     )
-    dynamo.put(record)
+    stores.incidents.create(record)
     result = stack.invoke("PageFunction", sample("page_advance.json"))
     assert result == {"rung": 0, "round": 0, "wait_seconds": 300, "outcome": "page"}
 

@@ -59,7 +59,8 @@ def test_user_templates_are_sandboxed() -> None:
 
 @pytest.fixture
 def deployed(monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("VIGIL_LOCAL", "0")
+    monkeypatch.setenv("VIGIL_WEBHOOK_SCHEMES", "https")
+    monkeypatch.setenv("VIGIL_WEBHOOK_ALLOW_LOOPBACK", "0")
     settings.cache_clear()
     yield
     settings.cache_clear()

@@ -384,7 +384,7 @@ def test_choosing_a_playbook_never_raises(monkeypatch: pytest.MonkeyPatch) -> No
 def test_ssm_automation_is_not_faked_in_the_local_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
     from vigil.adapters import automation
 
-    monkeypatch.setattr(automation, "settings", lambda: SimpleNamespace(local=True))
+    monkeypatch.setattr(automation, "settings", lambda: SimpleNamespace(ssm_automation=False))
     monkeypatch.setattr(automation, "client", lambda _: pytest.fail("no AWS call locally"))
     started = automation.start_automation("AWS-Restart", {}, run_id="run_1")
     assert started.execution_id is None

@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+from vigil.config import settings
 from vigil.domain.escalation import EscalationPolicy, EscalationRule
 from vigil.domain.incidents import IncidentIn
 from vigil.domain.teams import TeamIn
@@ -34,9 +35,7 @@ def _pages(incident_id: str) -> list[dict[str, Any]]:
 
 
 def _execution_status(incident_id: str) -> str:
-    arn = escalation.start_ladder.__globals__["settings"]().state_machine_arn.replace(
-        ":stateMachine:", ":execution:"
-    )
+    arn = settings().state_machine_arn.replace(":stateMachine:", ":execution:")
     return str(_sfn().describe_execution(executionArn=f"{arn}:{incident_id}")["status"])
 
 

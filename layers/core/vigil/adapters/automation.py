@@ -1,5 +1,5 @@
-"""SSM Automation: start a runbook by document name. Only a deployed stack can: the local
-runtime has no Systems Manager, and says so rather than pretend."""
+"""SSM Automation: start a runbook by document name, where the `ssm_automation` setting allows
+it. The local runtime turns it off (it has no Systems Manager) and says so rather than pretend."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class AutomationStart:
 def start_automation(document_name: str, parameters: dict[str, list[str]], *, run_id: str) -> AutomationStart:
     """Never raises for AWS trouble: the result says what happened. The run id is the
     idempotency token, so a retried request starts one execution."""
-    if settings().local:
+    if not settings().ssm_automation:
         return AutomationStart(None, NOT_LOCAL)
     try:
         response = client("ssm").start_automation_execution(

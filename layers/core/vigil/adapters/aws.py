@@ -1,14 +1,17 @@
-"""Lazily created, cached boto3 clients: never at import time (cold starts and moto need that)."""
+"""Lazily created, cached boto3 clients: never at import time (cold starts and moto need that).
+Every AWS call goes through `call`, which turns throttling and timeouts into Throttled."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
 from botocore.config import Config
 
 from vigil.config import settings
+from vigil.domain.errors import Throttled
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=10)
 
@@ -25,6 +28,12 @@ def client(service: str) -> Any:
     for hook in client_hooks:
         hook(new_client)
     return new_client
+
+
+def call(service: str, operation: str, **params: Any) -> Any:
+    """One AWS API call; transient failures leave as Throttled, others as botocore raised them."""
+    with transient_as_throttled():
+        return getattr(client(service), operation)(**params)
 
 
 def reset_clients() -> None:
@@ -52,6 +61,23 @@ def is_transient(error: Exception) -> bool:
     """Throttling, AWS-side failures and timeouts: worth retrying, not worth paging about."""
     from botocore.exceptions import ClientError, ConnectionError, ReadTimeoutError
 
-    if isinstance(error, ConnectionError | ReadTimeoutError):
+    if isinstance(error, Throttled | ConnectionError | ReadTimeoutError):
         return True
-    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in TRANSIENT_CODES
+    return isinstance(error, ClientError) and error_code(error) in TRANSIENT_CODES
+
+
+def error_code(error: Exception) -> str:
+    """The AWS error code of a botocore ClientError ("" for anything else)."""
+    return str(getattr(error, "response", {}).get("Error", {}).get("Code", ""))
+
+
+@contextmanager
+def transient_as_throttled() -> Iterator[None]:
+    try:
+        yield
+    except Throttled:
+        raise
+    except Exception as error:
+        if is_transient(error):
+            raise Throttled() from error
+        raise

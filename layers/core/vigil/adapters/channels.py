@@ -6,12 +6,14 @@ import json
 from typing import Any
 
 from vigil.adapters import http
-from vigil.adapters.aws import client
+from vigil.adapters.aws import call
 from vigil.config import settings
 
 
 def send_email(to: list[str], subject: str, html: str, text: str) -> str:
-    response = client("ses").send_email(
+    response = call(
+        "ses",
+        "send_email",
         Source=settings().sender_email,
         Destination={"ToAddresses": to},
         Message={
@@ -23,7 +25,9 @@ def send_email(to: list[str], subject: str, html: str, text: str) -> str:
 
 
 def send_sms(phone: str, text: str) -> str:
-    response = client("sns").publish(
+    response = call(
+        "sns",
+        "publish",
         PhoneNumber=phone,
         Message=text,
         MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
@@ -36,7 +40,9 @@ def post(url: str, body: bytes, headers: dict[str, str], *, channel: str) -> htt
 
 
 def publish_notification(message: dict[str, Any], channel: str) -> None:
-    client("sns").publish(
+    call(
+        "sns",
+        "publish",
         TopicArn=settings().notifications_topic_arn,
         Message=json.dumps(message, separators=(",", ":")),
         MessageAttributes={"channel": {"DataType": "String", "StringValue": channel}},
@@ -47,6 +53,10 @@ def retry_later(queue_arn: str, receipt_handle: str, seconds: int) -> None:
     """Make a failed message visible again after `seconds` (the backoff), not the queue default."""
     _, _, _, region, account, name = queue_arn.split(":")
     url = f"https://sqs.{region}.amazonaws.com/{account}/{name}"
-    client("sqs").change_message_visibility(
-        QueueUrl=url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+    call(
+        "sqs",
+        "change_message_visibility",
+        QueueUrl=url,
+        ReceiptHandle=receipt_handle,
+        VisibilityTimeout=seconds,
     )

@@ -1,4 +1,6 @@
-"""DynamoDB access for the single Vigil table (key design: docs/architecture.md)."""
+"""DynamoDB access for the single Vigil table (key design: docs/design.md). The stores in
+vigil.adapters.stores use it; a failed condition leaves as ConditionFailed, throttling as
+vigil.domain.errors.Throttled."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from vigil.adapters.aws import client
+from vigil.adapters.aws import call, error_code
 from vigil.config import settings
 from vigil.domain.errors import InvalidInput
 
@@ -19,6 +21,25 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 Item = dict[str, Any]
+CONDITION_CODES = frozenset({"ConditionalCheckFailedException", "TransactionCanceledException"})
+
+
+class ConditionFailed(Exception):
+    """A conditional write did not hold; `item` is the item as it was (when DynamoDB says)."""
+
+    def __init__(self, item: Item | None = None) -> None:
+        super().__init__("condition failed")
+        self.item = item
+
+
+def _dynamodb(operation: str, **params: Any) -> Any:
+    try:
+        return call("dynamodb", operation, TableName=table_name(), **params)
+    except Exception as error:
+        if error_code(error) not in CONDITION_CODES:
+            raise
+        old = getattr(error, "response", {}).get("Item")
+        raise ConditionFailed(deserialize(old) if old else None) from None
 
 
 def _to_dynamo(value: Any) -> Any:
@@ -60,16 +81,17 @@ def table_name() -> str:
 
 
 def get(pk: str, sk: str, *, consistent: bool = False) -> Item | None:
-    response = client("dynamodb").get_item(TableName=table_name(), Key=key(pk, sk), ConsistentRead=consistent)
+    response = _dynamodb("get_item", Key=key(pk, sk), ConsistentRead=consistent)
     raw = response.get("Item")
     return deserialize(raw) if raw else None
 
 
 def put(item: Mapping[str, Any], *, condition: str | None = None) -> None:
-    params: dict[str, Any] = {"TableName": table_name(), "Item": serialize(item)}
+    """Raises ConditionFailed when the condition does not hold."""
+    params: dict[str, Any] = {"Item": serialize(item)}
     if condition:
         params["ConditionExpression"] = condition
-    client("dynamodb").put_item(**params)
+    _dynamodb("put_item", **params)
 
 
 def update(
@@ -82,8 +104,9 @@ def update(
     condition: str | None = None,
     returns: str = "ALL_NEW",
 ) -> Item:
+    """The item after (or before, `returns="ALL_OLD"`) the update; raises ConditionFailed with
+    the item as it was when the condition does not hold."""
     params: dict[str, Any] = {
-        "TableName": table_name(),
         "Key": key(pk, sk),
         "UpdateExpression": expression,
         "ReturnValues": returns,
@@ -95,7 +118,7 @@ def update(
     if condition:
         params["ConditionExpression"] = condition
         params["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-    response = client("dynamodb").update_item(**params)
+    response = _dynamodb("update_item", **params)
     return deserialize(response.get("Attributes", {}))
 
 
@@ -103,17 +126,15 @@ def delete(
     pk: str, sk: str, *, condition: str | None = None, values: Mapping[str, Any] | None = None
 ) -> bool:
     """Delete an item; False when the condition did not hold."""
-    params: dict[str, Any] = {"TableName": table_name(), "Key": key(pk, sk)}
+    params: dict[str, Any] = {"Key": key(pk, sk)}
     if condition:
         params["ConditionExpression"] = condition
     if values:
         params["ExpressionAttributeValues"] = serialize(values)
     try:
-        client("dynamodb").delete_item(**params)
-    except Exception as error:
-        if is_conditional_failure(error):
-            return False
-        raise
+        _dynamodb("delete_item", **params)
+    except ConditionFailed:
+        return False
     return True
 
 
@@ -139,7 +160,6 @@ def query(
         values[":low"], values[":high"] = sk_between
     names = {"#pk": pk_name, **({"#sk": sk_name} if sk_prefix or sk_between else {})}
     params: dict[str, Any] = {
-        "TableName": table_name(),
         "KeyConditionExpression": expression,
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": serialize(values),
@@ -151,7 +171,7 @@ def query(
         params["Limit"] = limit
     if start_key:
         params["ExclusiveStartKey"] = start_key
-    response = client("dynamodb").query(**params)
+    response = _dynamodb("query", **params)
     items = [deserialize(raw) for raw in response.get("Items", [])]
     return items, response.get("LastEvaluatedKey")
 
@@ -168,7 +188,13 @@ def query_all(pk_value: str, **kwargs: Any) -> Iterator[Item]:
 def transact(operations: list[dict[str, Any]]) -> None:
     """Write several items atomically. Each operation is a TransactWriteItems entry whose
     Item/Key/ExpressionAttributeValues are plain Python values (serialized here)."""
-    client("dynamodb").transact_write_items(TransactItems=[_serialize_op(op) for op in operations])
+    items = [_serialize_op(op) for op in operations]
+    try:
+        call("dynamodb", "transact_write_items", TransactItems=items)
+    except Exception as error:
+        if error_code(error) in CONDITION_CODES:
+            raise ConditionFailed() from None
+        raise
 
 
 def _serialize_op(operation: dict[str, Any]) -> dict[str, Any]:
@@ -178,11 +204,6 @@ def _serialize_op(operation: dict[str, Any]) -> dict[str, Any]:
         if field in body:
             body[field] = serialize(body[field])
     return {kind: body}
-
-
-def is_conditional_failure(error: Exception) -> bool:
-    code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
-    return code in {"ConditionalCheckFailedException", "TransactionCanceledException"}
 
 
 def page(

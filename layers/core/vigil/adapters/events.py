@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
-from vigil.adapters.aws import client
+from vigil.adapters.aws import call
+from vigil.config import settings
 
 SOURCE = "vigil"
 
 
 def put_event(detail_type: str, detail: dict[str, Any]) -> None:
-    client("events").put_events(
+    call(
+        "events",
+        "put_events",
         Entries=[
             {
                 "Source": SOURCE,
                 "DetailType": detail_type,
                 "Detail": json.dumps(detail, default=str),
-                "EventBusName": os.environ.get("VIGIL_EVENT_BUS", "default"),
+                "EventBusName": settings().event_bus,
             }
-        ]
+        ],
     )

@@ -1,6 +1,7 @@
 """Outgoing HTTP (webhooks, Slack, playbook steps) under the rules of docs/security.md:
-https only when deployed, every resolved address global, connect to the checked address,
-no redirects, short timeouts, bounded response size."""
+only the allowed schemes (settings: https when deployed), every resolved address global
+(loopback too where the settings allow it), connect to the checked address, no redirects,
+short timeouts, bounded response size."""
 
 from __future__ import annotations
 
@@ -69,14 +70,14 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
 def check_url(url: str, *, field: str = "url") -> None:
     """Refuse a target URL that can never be delivered to (checked when it is saved)."""
     parts = urlsplit(url)
-    schemes = {"https", "http"} if settings().local else {"https"}
+    schemes = settings().webhook_schemes
     if parts.scheme not in schemes or not parts.hostname:
         allowed = " or ".join(sorted(schemes))
         raise InvalidInput(field, f"must be an absolute {allowed} URL")
 
 
 def _resolve_checked(host: str, port: int) -> str:
-    allow_loopback = settings().local
+    allow_loopback = settings().webhook_allow_loopback
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     addresses = [info[4][0] for info in infos]
     if not addresses or not all(allowed_address(str(a), allow_loopback=allow_loopback) for a in addresses):

@@ -9,15 +9,9 @@ from typing import Any
 from pydantic import ConfigDict, Field
 
 from vigil.domain.model import Model
+from vigil.domain.vocabulary import ALERT_ACTIONS, Severity
 
-
-class Severity(StrEnum):
-    EMERGENCY = "emergency"
-    CRITICAL = "critical"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-    INFO = "info"
+__all__ = ["PUBLIC_FIELDS", "Alert", "AlertOutcome", "AlertStatus", "NormalizedAlert", "Severity"]
 
 
 class AlertStatus(StrEnum):
@@ -53,3 +47,43 @@ class NormalizedAlert(Model):
     source_url: str | None = None
     # True when the source says this alert must not notify anyone (suppressed CloudWatch actions).
     suppressed: bool = False
+
+
+# What ingesting one alert did, and why.
+class AlertOutcome(Model):
+    alert_id: str
+    dedup_key: str
+    status: str
+    action: str = Field(description=", ".join(ALERT_ACTIONS))
+    incident_id: str | None = None
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.model_dump()
+
+
+# A stored alert as callers see it; the item also keeps its episode, its link to the incident,
+# the changes that tell flapping, the raw payload and the details.
+class Alert(Model):
+    alert_id: str
+    dedup_key: str
+    integration_id: str
+    source: str
+    title: str
+    description: str = ""
+    severity: str
+    category: str | None = None
+    labels: dict[str, str] = {}
+    status: str
+    occurrences: int
+    first_seen: str
+    last_seen: str
+    resolved_at: str | None = None
+    incident_id: str | None = None
+    silenced_by: str | None = None
+    suppressed: bool = False
+    source_url: str | None = None
+    correlation_key: str | None = None
+
+
+PUBLIC_FIELDS = tuple(Alert.model_fields)

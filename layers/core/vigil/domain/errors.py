@@ -44,15 +44,28 @@ class PayloadTooLarge(VigilError):
     code = "payload_too_large"
 
 
-class RateLimited(VigilError):
-    code = "rate_limited"
+class RetryLater(VigilError):
+    """Refused for now: the caller retries after `retry_after` seconds (the Retry-After header)."""
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 
 
+class RateLimited(RetryLater):
+    code = "rate_limited"
+
+
 class UpstreamUnavailable(VigilError):
     """Something Vigil must reach did not answer; nothing was stored and the caller may retry."""
 
     code = "upstream_unavailable"
+
+
+class Throttled(RetryLater):
+    """AWS throttled Vigil or did not answer; what was stored is idempotent, so a retry finishes it."""
+
+    code = "retry"
+
+    def __init__(self, message: str = "temporarily unavailable; retry", *, retry_after: int = 1) -> None:
+        super().__init__(message, retry_after=retry_after)

@@ -15,9 +15,8 @@ from pydantic import Field, field_validator, model_validator
 from vigil.domain.conditions import evaluate, validate_condition
 from vigil.domain.incidents import PAGING_STATES, Status, condition_context
 from vigil.domain.model import Model
-from vigil.domain.teams import Channel
+from vigil.domain.vocabulary import CHANNELS, Channel
 
-CHANNELS = ("email", "slack", "webhook", "sms")
 DEFAULT_RULE_CHANNELS: tuple[Channel, ...] = ("email", "slack")
 MIN_WAIT_SECONDS = 1  # Step Functions timeouts are whole seconds above zero
 

@@ -101,6 +101,49 @@ class IncidentIn(Model):
     labels: dict[str, str] = Field(default_factory=dict, max_length=50)
 
 
+# An incident as callers see it. The stored record has more: the ladder's state (`escalation`),
+# the playbook's progress (`playbook`), counts and who opened it.
+class Incident(Model):
+    incident_id: str
+    title: str
+    description: str = ""
+    severity: str
+    category: str | None = None
+    status: str
+    assigned_team: str | None = None
+    source: str | None = None
+    labels: dict[str, str] = {}
+    created_at: str
+    updated_at: str
+    acknowledged_at: str | None = None
+    resolved_at: str | None = None
+    closed_at: str | None = None
+    alert_count: int = 0
+    version: int
+
+
+def _fields_of_incident(*, leaving_out: set[str]) -> tuple[str, ...]:
+    return tuple(name for name in Incident.model_fields if name not in leaving_out)
+
+
+# What an incident event (vigil.incident-event.v1), a page and a playbook step's webhook carry.
+EVENT_FIELDS = _fields_of_incident(leaving_out={"description", "labels", "alert_count"})
+PAGE_FIELDS = _fields_of_incident(
+    leaving_out={
+        "labels",
+        "updated_at",
+        "acknowledged_at",
+        "resolved_at",
+        "closed_at",
+        "alert_count",
+        "version",
+    }
+)
+STEP_EVENT_FIELDS = _fields_of_incident(
+    leaving_out={"acknowledged_at", "resolved_at", "closed_at", "alert_count", "version"}
+)
+
+
 def condition_context(incident: dict[str, Any]) -> dict[str, Any]:
     """The names escalation conditions may use, taken from an incident record."""
     return {

@@ -1,12 +1,16 @@
-"""Integration settings: every name is known, so a typo is a 400, not a silent no-op."""
+"""Integrations: one per monitoring source, and their settings (every name is known, so a typo
+is a 400, not a silent no-op)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import ConfigDict, Field, field_validator
 
 from vigil.domain.mapping import Mapping, compile_grouping
 from vigil.domain.model import Model
 from vigil.domain.silences import MaintenanceWindow
+from vigil.domain.vocabulary import IntegrationKind
 
 
 class IntegrationSettings(Model):
@@ -35,3 +39,23 @@ class IntegrationSettings(Model):
         if text is not None:
             compile_grouping(text)
         return text
+
+
+class Integration(Model):
+    """An integration as stored. `settings` stays as saved; `typed_settings` validates it."""
+
+    integration_id: str
+    name: str
+    kind: IntegrationKind
+    settings: dict[str, Any] = Field(default_factory=dict)
+    created_at: str
+    updated_at: str
+    token_prefix: str
+    token_hash: str = ""
+
+    def typed_settings(self) -> IntegrationSettings:
+        return IntegrationSettings.model_validate(self.settings)
+
+    def public(self) -> dict[str, Any]:
+        """What callers may see: everything but the token's hash."""
+        return self.model_dump(exclude={"token_hash"})

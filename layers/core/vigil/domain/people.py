@@ -17,8 +17,9 @@ from pydantic import Field, field_validator, model_validator
 
 from vigil.domain.model import Model
 from vigil.domain.schedules import USER_ID, ZoneName
+from vigil.domain.vocabulary import Channel
 
-ContactType = Literal["email", "sms", "slack", "webhook"]
+ContactType = Channel  # a person is reached through the channels pages go out on
 Urgency = Literal["high", "low"]
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+[1-9]\d{6,14}$")

@@ -14,10 +14,10 @@ from pydantic import ConfigDict, Field, StringConstraints, ValidationInfo, field
 from vigil.domain.alerts import Severity
 from vigil.domain.clock import iso, parse_iso
 from vigil.domain.errors import Conflict, InvalidInput, NotFound
+from vigil.domain.incidents import STEP_EVENT_FIELDS
 from vigil.domain.model import Model
+from vigil.domain.vocabulary import Category
 
-# The categories the parsers and assignment rules know (vigil.domain.parsers._common.CATEGORIES).
-Category = Literal["database", "network", "performance", "security", "system"]
 StepType = Literal["manual", "automated"]
 Action = Literal["webhook", "ssm_automation"]
 StepStatus = Literal["pending", "running", "done", "skipped", "failed"]
@@ -304,19 +304,6 @@ def ran(step: Mapping[str, Any], outcome: RunOutcome, *, now: datetime) -> dict[
 
 
 STEP_EVENT_SCHEMA = "vigil.playbook-step.v1"
-EVENT_INCIDENT_FIELDS = (
-    "incident_id",
-    "title",
-    "description",
-    "severity",
-    "category",
-    "status",
-    "assigned_team",
-    "labels",
-    "source",
-    "created_at",
-    "updated_at",
-)
 
 
 def step_event(
@@ -329,7 +316,7 @@ def step_event(
         "requested_by": actor,
         "playbook": {"playbook_id": progress["playbook_id"], "title": progress["title"]},
         "step": {"number": step["number"], "title": step["title"]},
-        "incident": {f: incident.get(f) for f in EVENT_INCIDENT_FIELDS},
+        "incident": {f: incident.get(f) for f in STEP_EVENT_FIELDS},
     }
 
 

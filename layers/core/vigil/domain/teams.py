@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
 from vigil.domain.alerts import Severity
 from vigil.domain.model import Model
+from vigil.domain.vocabulary import Channel
 
 PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -17,7 +17,7 @@ TEAM_NAME = r"^[a-z0-9][a-z0-9_\-]{0,99}$"
 
 
 class ContactMethod(Model):
-    type: Literal["email", "sms", "slack", "webhook"]
+    type: Channel
     address: str = Field(min_length=1, max_length=500, description="email, E.164 phone, or URL")
 
     @field_validator("address")
@@ -78,9 +78,6 @@ def redacted(url: str) -> str:
 
 def shown_destinations(channel: str, found: list[str]) -> list[str]:
     return [redacted(url) for url in found] if channel in ("slack", "webhook") else found
-
-
-Channel = Literal["email", "slack", "webhook", "sms"]
 
 
 def _channels_by_severity() -> dict[Severity, list[Channel]]:

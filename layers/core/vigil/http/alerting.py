@@ -9,9 +9,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import Field, StringConstraints, ValidationError
 
-from vigil.domain.alerts import Severity
+from vigil.domain.alerts import Alert, AlertOutcome, Severity
 from vigil.domain.model import Model
 from vigil.domain.silences import Silence, SilenceIn
+from vigil.domain.vocabulary import Category
 from vigil.http.auth import actor
 from vigil.http.errors import responses_for
 from vigil.http.problem import field_path
@@ -30,7 +31,7 @@ class AlertIn(Model):
     title: str = Field(min_length=1, max_length=512)
     description: str = Field(default="", max_length=10_000)
     severity: Severity = Severity.HIGH
-    category: Literal["security", "performance", "database", "network", "system"] | None = None
+    category: Category | None = None
     source: str = Field(default="api", min_length=1, max_length=100)
     correlation_id: str | None = Field(default=None, max_length=512)
     labels: dict[LabelName, LabelValue] = Field(default_factory=dict, max_length=50)
@@ -48,13 +49,7 @@ class CorrelationResult(Model):
     correlation_id: str | None = None
 
 
-class SendResult(Model):
-    alert_id: str
-    dedup_key: str
-    status: str
-    action: str
-    incident_id: str | None = None
-    reason: str = ""
+class SendResult(AlertOutcome):
     correlation_result: CorrelationResult
 
 
@@ -78,28 +73,6 @@ class BulkResult(Model):
     accepted: int
     rejected: int
     items: list[BulkItem]
-
-
-class Alert(Model):
-    alert_id: str
-    dedup_key: str
-    integration_id: str
-    source: str
-    title: str
-    description: str = ""
-    severity: str
-    category: str | None = None
-    labels: dict[str, str] = {}
-    status: str
-    occurrences: int
-    first_seen: str
-    last_seen: str
-    resolved_at: str | None = None
-    incident_id: str | None = None
-    silenced_by: str | None = None
-    suppressed: bool = False
-    source_url: str | None = None
-    correlation_key: str | None = None
 
 
 class AlertDetail(Alert):

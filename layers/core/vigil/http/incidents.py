@@ -26,7 +26,7 @@ from vigil.http.models import (
     TimelineEntry,
     TimelinePage,
 )
-from vigil.services import escalation, incident_views, incidents, lifecycle
+from vigil.services import escalation, incident_views, incidents, routing
 
 router = APIGatewayRouter()
 BASE = "/api/incident_response"
@@ -70,9 +70,7 @@ def list_incidents(
 @router.post(BASE, tags=["incidents"], summary="Open an incident by hand", responses=responses_for(ok=201))
 def create_incident(body: IncidentIn) -> tuple[IncidentDetail, int]:
     key = router.current_event.get_header_value("Idempotency-Key", case_sensitive=False)
-    record = incidents.create_by_hand(body, actor(router), key)
-    if record.pop("_created"):
-        escalation.start_ladder(record["incident_id"])
+    record = incidents.open_by_hand(body, actor(router), key)
     return _detail(record["incident_id"]), 201
 
 
@@ -83,7 +81,7 @@ def create_incident(body: IncidentIn) -> tuple[IncidentDetail, int]:
     responses=responses_for(404),
 )
 def from_alert(body: FromAlertIn) -> IncidentDetail:
-    return _detail(incident_views.incident_for_alert(body.alert_id, actor(router)))
+    return _detail(incidents.open_for_alert(body.alert_id, actor(router)))
 
 
 @router.post(
@@ -104,7 +102,7 @@ def escalate(body: EscalateIn) -> IncidentDetail:
     responses=responses_for(),
 )
 def get_assignment_rules() -> AssignmentRules:
-    return incidents.load_assignment_rules()
+    return routing.load_assignment_rules()
 
 
 @router.put(
@@ -114,7 +112,7 @@ def get_assignment_rules() -> AssignmentRules:
     responses=responses_for(),
 )
 def put_assignment_rules(body: AssignmentRules) -> AssignmentRules:
-    return incidents.save_assignment_rules(body, actor(router))
+    return routing.save_assignment_rules(body, actor(router))
 
 
 @router.get(
@@ -173,7 +171,7 @@ def update_incident(incident_id: str, body: IncidentUpdate) -> IncidentDetail:
         updated = incidents.update_details(incident_id, details, actor=who, expected_version=version)
         version = None if version is None else int(updated["version"])
     if body.status:
-        lifecycle.transition(
+        incidents.change_status(
             incident_id, body.status, actor=who, reason=body.reason, expected_version=version
         )
     if body.note:
@@ -202,7 +200,6 @@ def delete_incident(
     incident_id: str, force: Annotated[bool, Query(description="delete even if not resolved")] = False
 ) -> Incident:
     deleted = incidents.delete_incident(incident_id, actor=actor(router), force=force)
-    escalation.abandon_ladder(deleted, f"incident deleted by {actor(router)}")
     return Incident.model_validate(deleted)
 
 
@@ -239,7 +236,7 @@ def get_timeline(
     responses=responses_for(404, 409, 422),
 )
 def acknowledge(incident_id: str, body: ActionIn) -> IncidentDetail:
-    lifecycle.transition(incident_id, Status.ACKNOWLEDGED, actor=actor(router), reason=body.reason)
+    incidents.change_status(incident_id, Status.ACKNOWLEDGED, actor=actor(router), reason=body.reason)
     return _detail(incident_id)
 
 
@@ -250,5 +247,5 @@ def acknowledge(incident_id: str, body: ActionIn) -> IncidentDetail:
     responses=responses_for(404, 409, 422),
 )
 def resolve(incident_id: str, body: ActionIn) -> IncidentDetail:
-    lifecycle.transition(incident_id, Status.RESOLVED, actor=actor(router), reason=body.reason)
+    incidents.change_status(incident_id, Status.RESOLVED, actor=actor(router), reason=body.reason)
     return _detail(incident_id)

@@ -12,9 +12,7 @@ import json
 import re
 from typing import Any
 
-from pydantic import Field
-
-from vigil.adapters.aws import is_transient
+from vigil.domain.alerts import AlertOutcome
 from vigil.domain.errors import InvalidInput, NotFound, PayloadTooLarge, VigilError
 from vigil.domain.model import Model
 from vigil.http import problem
@@ -25,17 +23,6 @@ MAX_BODY_BYTES = 512 * 1024
 LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 HOOK_ROUTE = "/api/hooks/{token}"
 ENQUEUE_ROUTE = "/v2/enqueue"
-
-
-class AlertOutcome(Model):
-    alert_id: str
-    dedup_key: str
-    status: str
-    action: str = Field(
-        description="opened, joined, duplicate, resolved, acknowledged, recorded, suppressed, silenced"
-    )
-    incident_id: str | None = None
-    reason: str = ""
 
 
 class IngestResult(Model):
@@ -75,9 +62,9 @@ def receive(token: str, raw: str) -> IngestResult:
     integration = integrations.authenticate(token)
     result = intake.receive(integration, _parse(raw), raw)
     return IngestResult(
-        integration_id=integration["integration_id"],
+        integration_id=integration.integration_id,
         received=len(result.outcomes),
-        alerts=[AlertOutcome(**o.as_dict()) for o in result.outcomes],
+        alerts=result.outcomes,
         sns_message_type=result.sns_message_type,
         note=result.note,
     )
@@ -91,7 +78,7 @@ def enqueue(raw: str) -> EnqueueResult:
     if not isinstance(routing_key, str) or not routing_key:
         raise InvalidInput("routing_key", "is required")
     integration = integrations.authenticate(routing_key)
-    if integration["kind"] != "pagerduty":
+    if integration.kind != "pagerduty":
         raise InvalidInput("routing_key", "not the token of a pagerduty integration")
     # The routing key is the integration's secret token: it is not kept with the alert.
     kept = json.dumps({k: v for k, v in body.items() if k != "routing_key"})
@@ -110,13 +97,10 @@ def handle(event: dict[str, Any]) -> dict[str, Any]:
         if event.get("resource") == ENQUEUE_ROUTE:
             return _response(202, enqueue(raw))
         raise NotFound(f"no route {event.get('path')}")
-    except VigilError as error:
+    except VigilError as error:  # Throttled among them: 503, and a retry finishes the job
         status, body, headers = problem.of(error)
         return _json(status, body, headers)
-    except Exception as error:
-        if is_transient(error):  # AWS throttled: what is stored is idempotent; a retry finishes it
-            logger.warning("transient AWS error", extra={"error": type(error).__name__})
-            return _json(503, problem.body("retry", "temporarily unavailable; retry"), {"Retry-After": "1"})
+    except Exception:
         logger.exception("unhandled error")
         return _json(500, problem.body("internal", "internal error; it has been logged"), {})
 

@@ -22,9 +22,9 @@ BASE = "/api/integrations"
 
 def _url(token: str) -> str:
     event = router.current_event
+    # The public URL when the stack has one (the local runtime always does), else API Gateway's own.
     host = event.get_header_value("Host", case_sensitive=False) or "localhost"
-    stage = "" if settings().local else f"/{event.request_context.stage}"
-    base = settings().public_base_url or f"{'http' if settings().local else 'https'}://{host}{stage}"
+    base = settings().public_base_url or f"https://{host}/{event.request_context.stage}"
     return f"{base}/api/hooks/{token}"
 
 

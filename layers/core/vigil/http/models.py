@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field, model_validator
 
 from vigil.domain.alerts import Severity
 from vigil.domain.escalation import Simulation
-from vigil.domain.incidents import Status
+from vigil.domain.incidents import Incident, Status
 from vigil.domain.integrations import IntegrationSettings
 from vigil.domain.model import Model
 from vigil.domain.playbooks import PLAYBOOK_ID, Playbook, PlaybookProgress, StepRequest
 from vigil.domain.teams import TEAM_NAME, Team
+from vigil.domain.vocabulary import IntegrationKind
 
 
 class ErrorDetail(Model):
@@ -79,25 +80,6 @@ class Escalation(Model):
     next_escalation_at: str | None = None
 
 
-class Incident(Model):
-    incident_id: str
-    title: str
-    description: str = ""
-    severity: str
-    category: str | None = None
-    status: str
-    assigned_team: str | None = None
-    source: str | None = None
-    labels: dict[str, str] = {}
-    created_at: str
-    updated_at: str
-    acknowledged_at: str | None = None
-    resolved_at: str | None = None
-    closed_at: str | None = None
-    alert_count: int = 0
-    version: int
-
-
 class AlertSummary(Model):
     alert_id: str
     dedup_key: str
@@ -160,7 +142,7 @@ class EscalateIn(Model):
 
 class IntegrationIn(Model):
     name: str = Field(min_length=1, max_length=100)
-    kind: Literal["alertmanager", "grafana", "cloudwatch", "datadog", "pagerduty", "generic"]
+    kind: IntegrationKind
     settings: IntegrationSettings = Field(default_factory=IntegrationSettings)
 
 

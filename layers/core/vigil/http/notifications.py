@@ -3,21 +3,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import Field
 
+from vigil.config import settings
 from vigil.domain.alerts import Severity
+from vigil.domain.deliveries import Delivery
 from vigil.domain.model import Model
 from vigil.domain.teams import TEAM_NAME, AlertingRules
+from vigil.domain.vocabulary import Channel, DeliveryStatus
 from vigil.http.auth import actor
 from vigil.http.errors import responses_for
 from vigil.services import delivery, rendering, routing
 
 router = APIGatewayRouter()
-Channel = Literal["email", "slack", "webhook", "sms"]
 
 
 class Template(Model):
@@ -37,21 +39,6 @@ class TemplateIn(Model):
 
 class TemplateList(Model):
     items: list[Template]
-
-
-class Delivery(Model):
-    delivery_id: str
-    incident_id: str
-    channel: str
-    team: str
-    destinations: list[str]
-    purpose: str
-    status: str
-    attempts: int
-    last_status_code: int | None = None
-    detail: str | None = None
-    created_at: str
-    updated_at: str
 
 
 class DeliveryPage(Model):
@@ -135,7 +122,9 @@ def put_rules(body: AlertingRules) -> AlertingRules:
     responses=responses_for(404),
 )
 def test_send(body: TestIn) -> TestResults:
-    results = delivery.send_test(body.team, list(body.channels), body.severity.value)
+    results = delivery.send_test(
+        body.team, list(body.channels), body.severity.value, settings().public_base_url
+    )
     return TestResults(results=[TestResult(**r) for r in results])
 
 
@@ -148,7 +137,7 @@ def test_send(body: TestIn) -> TestResults:
 def list_notifications(
     incident_id: Annotated[str | None, Query(max_length=100)] = None,
     channel: Annotated[Channel | None, Query()] = None,
-    status: Annotated[Literal["sending", "sent", "failed"] | None, Query()] = None,
+    status: Annotated[DeliveryStatus | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> DeliveryPage:

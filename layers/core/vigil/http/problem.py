@@ -16,6 +16,7 @@ STATUS_BY_ERROR: dict[type[errors.VigilError], int] = {
     errors.InvalidTransition: 422,
     errors.RateLimited: 429,
     errors.UpstreamUnavailable: 502,
+    errors.Throttled: 503,
 }
 
 
@@ -25,7 +26,7 @@ def body(code: str, message: str, details: list[dict[str, Any]] | None = None) -
 
 def of(error: errors.VigilError) -> tuple[int, dict[str, Any], dict[str, str]]:
     """(status, body, extra headers) for a typed error."""
-    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, errors.RateLimited) else {}
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, errors.RetryLater) else {}
     return STATUS_BY_ERROR.get(type(error), 400), body(error.code, error.message, error.details), headers
 
 

@@ -7,13 +7,13 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
-from vigil.adapters import dynamo
+from vigil.adapters import stores
 from vigil.adapters.signing import signing_keys, slack_signing_secret
 from vigil.domain import action_links, slack
-from vigil.domain.clock import iso, utcnow
+from vigil.domain.clock import utcnow
 from vigil.domain.errors import InvalidInput, InvalidTransition, Unauthorized
 from vigil.domain.incidents import Status
-from vigil.services import incidents, lifecycle
+from vigil.services import incidents
 
 STATUS_FOR = {"acknowledge": Status.ACKNOWLEDGED, "resolve": Status.RESOLVED}
 
@@ -35,18 +35,10 @@ def follow_link(token: str) -> dict[str, Any]:
     """Perform a link's action once: its nonce is spent by a conditional write."""
     incident_id, action, nonce = _verify_link(token)
     now = utcnow()
-    spent = {
-        "pk": f"LINKNONCE#{nonce}",
-        "sk": "SPENT",
-        "at": iso(now),
-        "expires_at": int((now + action_links.LINK_LIFETIME + timedelta(days=1)).timestamp()),
-    }
-    try:
-        dynamo.put(spent, condition="attribute_not_exists(pk)")
-    except Exception as error:
-        if dynamo.is_conditional_failure(error):
-            raise Unauthorized("this link has already been used") from None
-        raise
+    if not stores.links.spend(
+        nonce, now=now, forget_after=now + action_links.LINK_LIFETIME + timedelta(days=1)
+    ):
+        raise Unauthorized("this link has already been used")
     return _act(incident_id, action, actor=f"link:{action}")
 
 
@@ -81,7 +73,7 @@ def slack_action(headers: dict[str, str], body: bytes) -> dict[str, Any]:
 
 def _act(incident_id: str, action: str, *, actor: str) -> dict[str, Any]:
     try:
-        return lifecycle.transition(incident_id, STATUS_FOR[action], actor=actor, reason=f"via {actor}")
+        return incidents.change_status(incident_id, STATUS_FOR[action], actor=actor, reason=f"via {actor}")
     except InvalidTransition:
         record = incidents.get_record(incident_id)
         if record["status"] in (Status.ACKNOWLEDGED.value, Status.RESOLVED.value, Status.CLOSED.value):

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from vigil.domain.integrations import Integration
 from vigil.domain.parsers import parse
 from vigil.services import ingest, integrations
 
 BUILTIN_ID = "int_cloudwatch_builtin"
 
 
-def builtin_integration() -> dict[str, Any]:
+def builtin_integration() -> Integration:
     return integrations.builtin(BUILTIN_ID, "CloudWatch alarms (AlarmTopic / EventBridge)", "cloudwatch")
 
 

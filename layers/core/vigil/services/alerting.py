@@ -6,15 +6,16 @@ import hashlib
 import json
 from typing import Any
 
-from vigil.adapters import dynamo
-from vigil.domain.alerts import AlertStatus, NormalizedAlert, Severity
+from vigil.adapters import stores
+from vigil.domain.alerts import PUBLIC_FIELDS, AlertOutcome, AlertStatus, NormalizedAlert, Severity
 from vigil.domain.errors import NotFound
+from vigil.domain.integrations import Integration
 from vigil.services import ingest, integrations
 
 BUILTIN_ID = "int_api_builtin"
 
 
-def builtin_integration() -> dict[str, Any]:
+def builtin_integration() -> Integration:
     """Alerts posted to /api/alerting belong to this integration."""
     return integrations.builtin(BUILTIN_ID, "Alerting API (/api/alerting/send and /bulk)", "generic")
 
@@ -43,7 +44,7 @@ def to_alert(fields: dict[str, Any]) -> NormalizedAlert:
     )
 
 
-def correlation_result(outcome: ingest.Outcome, correlation_id: str | None) -> dict[str, Any]:
+def correlation_result(outcome: AlertOutcome, correlation_id: str | None) -> dict[str, Any]:
     """The original spec's answer: did this create an alert, or update/join an existing one?"""
     existing = outcome.action in ("duplicate", "joined", "resolved", "acknowledged")
     return {
@@ -62,31 +63,8 @@ def send(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-PUBLIC = (
-    "alert_id",
-    "dedup_key",
-    "integration_id",
-    "source",
-    "title",
-    "description",
-    "severity",
-    "category",
-    "labels",
-    "status",
-    "occurrences",
-    "first_seen",
-    "last_seen",
-    "resolved_at",
-    "incident_id",
-    "silenced_by",
-    "suppressed",
-    "source_url",
-    "correlation_key",
-)
-
-
 def public(item: dict[str, Any], *, with_raw: bool = False) -> dict[str, Any]:
-    view = {f: item.get(f) for f in PUBLIC}
+    view = {f: item.get(f) for f in PUBLIC_FIELDS}
     view["silenced_by"] = view["silenced_by"] or None
     if with_raw:
         view["raw_payload"] = item.get("raw_payload") or None
@@ -95,7 +73,7 @@ def public(item: dict[str, Any], *, with_raw: bool = False) -> dict[str, Any]:
 
 
 def get(alert_id: str) -> dict[str, Any]:
-    item = dynamo.get(ingest.alert_pk(alert_id), "ALERT")
+    item = stores.alerts.find(alert_id)
     if not item:
         raise NotFound(f"no alert {alert_id}")
     return public(item, with_raw=True)
@@ -107,12 +85,7 @@ def list_alerts(
     """Alerts first seen in [since, until], newest first, filtered by field."""
     wanted = {f: filters[f] for f in ("status", "severity", "source", "category") if filters.get(f)}
     window = (filters.get("since") or "0", (filters.get("until") or "9999") + "\uffff")
-    items, next_cursor = dynamo.page(
-        "ALERTS",
-        "gsi2",
-        lambda i: all(i.get(f) == v for f, v in wanted.items()),
-        limit,
-        cursor,
-        sk_between=window,
+    items, next_cursor = stores.alerts.page(
+        lambda i: all(i.get(f) == v for f, v in wanted.items()), limit, cursor, first_seen_between=window
     )
     return [public(i) for i in items], next_cursor

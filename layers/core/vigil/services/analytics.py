@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from vigil.adapters import dynamo
+from vigil.adapters import stores
 from vigil.domain.analytics import Analytics, summarize
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import InvalidInput
-from vigil.services.incidents import INCIDENT_INDEX
 
 DEFAULT_RANGE = timedelta(days=30)
 
@@ -19,6 +18,6 @@ def analytics(since: str | None, until: str | None) -> Analytics:
     if since > until:
         raise InvalidInput("since", "must be before until")
     window = (since, until + "\uffff")
-    incidents = list(dynamo.query_all(INCIDENT_INDEX, index="gsi2", sk_between=window))
-    alerts = list(dynamo.query_all("ALERTS", index="gsi2", sk_between=window))
+    incidents = list(stores.incidents.created_between(window))
+    alerts = list(stores.alerts.first_seen_between(window))
     return summarize(incidents, alerts, since, until)

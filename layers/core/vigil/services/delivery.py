@@ -11,17 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import random
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from vigil.adapters import channels, dynamo
+from vigil.adapters import channels, stores
 from vigil.adapters.aws import is_transient
 from vigil.adapters.signing import signing_keys
 from vigil.config import settings
 from vigil.domain.clock import iso, utcnow
+from vigil.domain.deliveries import LEDGER_FIELDS
 from vigil.domain.errors import InvalidTransition, NotFound
 from vigil.domain.messages import (
     canonical_json,
@@ -32,7 +32,8 @@ from vigil.domain.messages import (
 )
 from vigil.domain.teams import destinations, redacted, shown_destinations
 from vigil.observability import count, logger
-from vigil.services import incidents, notify, rendering
+from vigil.services import notify, rendering
+from vigil.services.timeline import add_timeline
 
 MAX_ATTEMPTS = 5  # the queues' maxReceiveCount: the last try before the dead-letter queue
 LEASE_SECONDS = 60
@@ -56,21 +57,30 @@ class SendResult:
     transient: bool = False
 
 
-def backoff_seconds(attempt: int, base: float | None = None) -> int:
+@dataclass(frozen=True)
+class DeliveryOptions:
+    """What the deliver functions are configured with (vigil.config, read by the entry point)."""
+
+    retry_base_seconds: float = 5.0
+    public_base_url: str = ""  # where acknowledge links in emails point; none without it
+
+
+def backoff_seconds(attempt: int, base: float) -> int:
     """Exponential backoff with full jitter: uniform(0, base * 2^(attempt-1)), capped."""
-    base = float(os.environ.get("VIGIL_RETRY_BASE_SECONDS", "5")) if base is None else base
     ceiling = min(MAX_BACKOFF_SECONDS, base * 2 ** max(0, attempt - 1))
     return math.ceil(random.uniform(0, ceiling))
 
 
-def deliver(message: dict[str, Any], attempt: int) -> str:
+def deliver(message: dict[str, Any], attempt: int, options: DeliveryOptions) -> str:
     """sent, duplicate or failed; raises DeliveryFailed when the queue should retry."""
     delivery = message["delivery_id"]
     if not _claim(delivery, message):
         count("DeliveriesDeduplicated")
         return "duplicate"
-    result = _send(message)
-    _finish(delivery, result)
+    result = _send(message, options.public_base_url)
+    stores.deliveries.finish(
+        delivery, sent=result.ok, detail=result.detail, status_code=result.status_code, now=utcnow()
+    )
     if result.ok:
         count("DeliveriesSent")
         _record_sent(message)
@@ -80,7 +90,7 @@ def deliver(message: dict[str, Any], attempt: int) -> str:
         "delivery failed", extra={"delivery_id": delivery, "attempt": attempt, "detail": result.detail}
     )
     if result.transient and attempt < MAX_ATTEMPTS:
-        raise DeliveryFailed(result.detail, backoff_seconds(attempt))
+        raise DeliveryFailed(result.detail, backoff_seconds(attempt, options.retry_base_seconds))
     _record_final_failure(message, result, attempt)
     _fall_back(message)
     if result.transient:  # let the queue move it to the dead-letter queue, for a replay
@@ -89,10 +99,10 @@ def deliver(message: dict[str, Any], attempt: int) -> str:
 
 
 # ----------------------------------------------------------------------------- sending
-def _send(message: dict[str, Any]) -> SendResult:
+def _send(message: dict[str, Any], public_base_url: str) -> SendResult:
     try:
         if message["channel"] == "email":
-            return _send_email(message)
+            return _send_email(message, public_base_url)
         if message["channel"] == "sms":
             ids = [
                 channels.send_sms(phone, rendering.render_template("sms_text", message["incident"], {}))
@@ -106,9 +116,9 @@ def _send(message: dict[str, Any]) -> SendResult:
     return _send_http(message)
 
 
-def _send_email(message: dict[str, Any]) -> SendResult:
+def _send_email(message: dict[str, Any], public_base_url: str) -> SendResult:
     incident = message["incident"]
-    links = rendering.action_links_for(incident["incident_id"])
+    links = rendering.action_links_for(incident["incident_id"], public_base_url)
     parts = {
         name: rendering.render_template(name, incident, links)
         for name in ("email_subject", "email_html", "email_text")
@@ -153,69 +163,24 @@ def _send_http(message: dict[str, Any]) -> SendResult:
 
 
 # ----------------------------------------------------------------------------- ledger
-def _pk(delivery: str) -> str:
-    return f"DELIVERY#{delivery}"
-
-
 def _claim(delivery: str, message: dict[str, Any]) -> bool:
     """Take the delivery: only if it is new, failed, or its sender's lease has lapsed."""
     now = utcnow()
-    incident_id = message["incident"]["incident_id"]
-    try:
-        dynamo.update(
-            _pk(delivery),
-            "DELIVERY",
-            "SET #s = :sending, lease_until = :lease, updated_at = :now, delivery_id = :id, "
-            "channel = :channel, "
-            "team = :team, destinations = :destinations, purpose = :purpose, incident_id = :incident, "
-            "message = :message, created_at = if_not_exists(created_at, :now), gsi1pk = :by_incident, "
-            "gsi1sk = if_not_exists(gsi1sk, :now), gsi2pk = :all, gsi2sk = if_not_exists(gsi2sk, :sort), "
-            "expires_at = :expires ADD attempts :one",
-            {
-                ":sending": "sending",
-                ":lease": iso(now + timedelta(seconds=LEASE_SECONDS)),
-                ":now": iso(now),
-                ":failed": "failed",
-                ":id": delivery,
-                ":channel": message["channel"],
-                ":team": message["team"],
-                ":destinations": message["destinations"],
-                ":purpose": message.get("purpose", "page"),
-                ":incident": incident_id,
-                ":message": json.dumps(message),
-                ":by_incident": f"DELIVERIES#{incident_id}",
-                ":all": "DELIVERIES",
-                ":sort": f"{iso(now)}#{delivery}",
-                ":one": 1,
-                ":expires": int((now + timedelta(days=30)).timestamp()),
-            },
-            names={"#s": "status"},
-            condition="attribute_not_exists(pk) OR #s = :failed OR (#s = :sending AND lease_until < :now)",
-        )
-    except Exception as error:
-        if dynamo.is_conditional_failure(error):
-            return False
-        raise
-    return True
-
-
-def _finish(delivery: str, result: SendResult) -> None:
-    dynamo.update(
-        _pk(delivery),
-        "DELIVERY",
-        "SET #s = :s, detail = :d, last_status_code = :code, updated_at = :now",
-        {
-            ":s": "sent" if result.ok else "failed",
-            ":d": result.detail,
-            ":code": result.status_code,
-            ":now": iso(utcnow()),
-        },
-        names={"#s": "status"},
+    fields = {
+        "channel": message["channel"],
+        "team": message["team"],
+        "destinations": message["destinations"],
+        "purpose": message.get("purpose", "page"),
+        "incident_id": message["incident"]["incident_id"],
+        "message": json.dumps(message),
+    }
+    return stores.deliveries.claim(
+        delivery, fields, now=now, lease_until=now + timedelta(seconds=LEASE_SECONDS)
     )
 
 
 def _record_sent(message: dict[str, Any]) -> None:
-    incidents.add_timeline(
+    add_timeline(
         message["incident"]["incident_id"],
         "notified",
         f"{message['channel']} to {message['team']} delivered "
@@ -227,7 +192,7 @@ def _record_sent(message: dict[str, Any]) -> None:
 
 def _record_final_failure(message: dict[str, Any], result: SendResult, attempt: int) -> None:
     count("DeliveriesAbandoned")
-    incidents.add_timeline(
+    add_timeline(
         message["incident"]["incident_id"],
         "delivery_failed",
         f"{message['channel']} to {message['team']} failed after {attempt} attempt(s): {result.detail[:200]}",
@@ -250,7 +215,7 @@ def _fall_back(message: dict[str, Any]) -> None:
     found = destinations(team, channel) if team else []
     incident_id = message["incident"]["incident_id"]
     if not found:
-        incidents.add_timeline(
+        add_timeline(
             incident_id,
             "page_failed",
             f"no {channel} contact for {message['team']} to fall back to",
@@ -266,7 +231,7 @@ def _fall_back(message: dict[str, Any]) -> None:
         + hashlib.sha256(f"{message['delivery_id']}:{channel}".encode()).hexdigest()[:24],
     }
     channels.publish_notification(fallback, channel)
-    incidents.add_timeline(
+    add_timeline(
         incident_id,
         "page",
         f"falling back to {channel} for {message['team']}",
@@ -276,20 +241,6 @@ def _fall_back(message: dict[str, Any]) -> None:
 
 
 # ----------------------------------------------------------------------------- the ledger API
-LEDGER_FIELDS = (
-    "delivery_id",
-    "incident_id",
-    "channel",
-    "team",
-    "destinations",
-    "purpose",
-    "status",
-    "attempts",
-    "last_status_code",
-    "detail",
-    "created_at",
-    "updated_at",
-)
 
 
 def _ledger_view(item: dict[str, Any]) -> dict[str, Any]:
@@ -302,21 +253,16 @@ def list_deliveries(
     filters: dict[str, Any], limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The ledger, newest first: of one incident, or of all."""
-    pk, index = (
-        (f"DELIVERIES#{filters['incident_id']}", "gsi1")
-        if filters.get("incident_id")
-        else ("DELIVERIES", "gsi2")
-    )
     wanted = {f: filters[f] for f in ("channel", "status") if filters.get(f)}
-    items, next_cursor = dynamo.page(
-        pk, index, lambda i: all(i.get(f) == v for f, v in wanted.items()), limit, cursor
+    items, next_cursor = stores.deliveries.page(
+        filters.get("incident_id"), lambda i: all(i.get(f) == v for f, v in wanted.items()), limit, cursor
     )
     return [_ledger_view(i) for i in items], next_cursor
 
 
 def replay(delivery: str, actor: str) -> dict[str, Any]:
     """Send a failed delivery again, through its queue."""
-    item = dynamo.get(_pk(delivery), "DELIVERY", consistent=True)
+    item = stores.deliveries.find(delivery)
     if not item:
         raise NotFound(f"no delivery {delivery}")
     if item["status"] != "failed":
@@ -326,7 +272,7 @@ def replay(delivery: str, actor: str) -> dict[str, Any]:
         )
     message = json.loads(item["message"])
     channels.publish_notification(message, message["channel"])
-    incidents.add_timeline(
+    add_timeline(
         item["incident_id"],
         "page",
         f"{item['channel']} delivery replayed",
@@ -336,7 +282,7 @@ def replay(delivery: str, actor: str) -> dict[str, Any]:
     return _ledger_view(item)
 
 
-def send_test(team_name: str, wanted: list[str], severity: str) -> list[dict[str, Any]]:
+def send_test(team_name: str, wanted: list[str], severity: str, public_base_url: str) -> list[dict[str, Any]]:
     """The original spec's test endpoint: send now, to the team's destinations, and say what happened."""
     team = notify.load_team(team_name)
     now = iso(utcnow())
@@ -374,7 +320,7 @@ def send_test(team_name: str, wanted: list[str], severity: str) -> list[dict[str
             "purpose": "test",
             "incident": incident,
         }
-        result = _send(message)
+        result = _send(message, public_base_url)
         results.append(
             {
                 "channel": channel,

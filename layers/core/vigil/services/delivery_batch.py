@@ -1,43 +1,43 @@
-"""SQS batch handling shared by the four deliver functions: partial failures are retried
-after their backoff; everything else is deleted from the queue."""
+"""SQS batch handling shared by the four deliver functions (Powertools' partial batch
+responses): a delivery to retry is made visible again after its backoff and reported as
+failed; everything else is deleted from the queue."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
 from vigil.adapters import channels
 from vigil.observability import logger
 from vigil.services import delivery
 
 
-def handle_batch(event: dict[str, Any], channel: str) -> dict[str, Any]:
-    failures = []
-    for record in event.get("Records", []):
-        if not _handled(record, channel):
-            failures.append({"itemIdentifier": record["messageId"]})
-    return {"batchItemFailures": failures}
+def handle_batch(event: dict[str, Any], channel: str, options: delivery.DeliveryOptions) -> dict[str, Any]:
+    # An entirely failed batch is answered like any other: each record is retried on its own backoff.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return dict(process_partial_response(event, lambda record: _deliver(record, channel, options), processor))
 
 
-def _handled(record: dict[str, Any], channel: str) -> bool:
+def _deliver(record: SQSRecord, channel: str, options: delivery.DeliveryOptions) -> None:
     try:
-        message = json.loads(record["body"])
+        message = json.loads(record.body)
         if message.get("channel") != channel:
             logger.error("message for another channel dropped", extra={"channel": message.get("channel")})
-            return True
-        attempt = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
-        delivery.deliver(message, attempt)
+            return
+        delivery.deliver(message, int(record.attributes.approximate_receive_count or 1), options)
     except delivery.DeliveryFailed as failure:
         _retry_later(record, failure.retry_after)
-        return False
+        raise
     except Exception:
-        logger.exception("delivery crashed", extra={"message_id": record.get("messageId")})
-        return False
-    return True
+        logger.exception("delivery crashed", extra={"message_id": record.message_id})
+        raise
 
 
-def _retry_later(record: dict[str, Any], seconds: int) -> None:
+def _retry_later(record: SQSRecord, seconds: int) -> None:
     try:
-        channels.retry_later(record["eventSourceARN"], record["receiptHandle"], seconds)
+        channels.retry_later(record.event_source_arn, record.receipt_handle, seconds)
     except Exception:  # the queue's own visibility timeout still brings it back
-        logger.warning("could not set the retry delay", extra={"message_id": record.get("messageId")})
+        logger.warning("could not set the retry delay", extra={"message_id": record.message_id})

@@ -7,24 +7,10 @@ from typing import Any
 
 from vigil.adapters import events
 from vigil.domain.clock import iso, utcnow
+from vigil.domain.incidents import EVENT_FIELDS
 from vigil.observability import count, logger
 
 SCHEMA = "vigil.incident-event.v1"
-SNAPSHOT_FIELDS = (
-    "incident_id",
-    "title",
-    "severity",
-    "category",
-    "status",
-    "assigned_team",
-    "source",
-    "created_at",
-    "updated_at",
-    "acknowledged_at",
-    "resolved_at",
-    "closed_at",
-    "version",
-)
 
 
 def publish(
@@ -35,7 +21,7 @@ def publish(
         "kind": kind,
         "at": iso(utcnow()),
         "actor": actor,
-        "incident": {f: incident.get(f) for f in SNAPSHOT_FIELDS},
+        "incident": {f: incident.get(f) for f in EVENT_FIELDS},
         "data": data or {},
     }
     try:

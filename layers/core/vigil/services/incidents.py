@@ -1,7 +1,13 @@
-"""Incidents: opening (from alerts or by hand), state changes, assignment and the timeline.
+"""Incidents: one use case per change, each with its consequences.
 
-Every change is a conditional write on the incident's `version`, so two people acting at
-once cannot overwrite each other: the loser gets a 409 and retries with fresh state.
+- `open_incident`: however an incident is opened (an alert, a person, an alert by hand), it is
+  stored with its best playbook and its ladder starts, here and nowhere else;
+- `change_status`: the lifecycle table, then the ladder stops on acknowledge and resolve,
+  restarts on reopen, and a resolved incident frees its correlation window;
+- `update_details`, `add_note`, `delete_incident`.
+
+Every change a person makes is a conditional write on the incident's `version`, so two people
+acting at once cannot overwrite each other: the loser gets a 409 and retries with fresh state.
 """
 
 from __future__ import annotations
@@ -12,22 +18,36 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from vigil.adapters import dynamo
+from vigil.adapters import stores
 from vigil.domain.alerts import NormalizedAlert
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import Conflict, InvalidInput, NotFound
 from vigil.domain.incidents import TIMESTAMP_FOR, AssignmentRules, IncidentIn, Status, check_transition
 from vigil.observability import count
-from vigil.services import incident_events
+from vigil.services import escalation, incident_events, playbooks
+from vigil.services.routing import load_assignment_rules, save_assignment_rules
+from vigil.services.timeline import add_timeline
 
-INCIDENT_INDEX = "INCIDENTS"
+__all__ = [
+    "add_note",
+    "change_status",
+    "create_by_hand",
+    "delete_incident",
+    "get_record",
+    "load_assignment_rules",
+    "open_by_hand",
+    "open_for_alert",
+    "open_incident",
+    "save_assignment_rules",
+    "timeline",
+    "update_details",
+]
+
+Record = dict[str, Any]
 # A label is a named string. DynamoDB refuses a map key that is empty, and an item over 400 KB.
 LABEL_NAME_LIMIT = 256
 LABEL_VALUE_LIMIT = 1024
-
-
-def incident_pk(incident_id: str) -> str:
-    return f"INCIDENT#{incident_id}"
+STOPS_LADDER = frozenset({Status.ACKNOWLEDGED, Status.RESOLVED, Status.CLOSED})
 
 
 def incident_id_for(*parts: str) -> str:
@@ -36,33 +56,16 @@ def incident_id_for(*parts: str) -> str:
     return f"inc_{digest[:20]}"
 
 
-def load_assignment_rules() -> AssignmentRules:
-    item = dynamo.get("CONFIG#assignment", "CURRENT")
-    return AssignmentRules.model_validate(item["rules"]) if item else AssignmentRules()
+def get_record(incident_id: str) -> Record:
+    return stores.incidents.get(incident_id)
 
 
-def save_assignment_rules(rules: AssignmentRules, actor: str) -> AssignmentRules:
-    dynamo.put(
-        {
-            "pk": "CONFIG#assignment",
-            "sk": "CURRENT",
-            "rules": rules.model_dump(mode="json"),
-            "saved_by": actor,
-            "saved_at": iso(utcnow()),
-        }
-    )
-    return rules
-
-
+# ----------------------------------------------------------------------------- opening
 def new_incident_record(
     incident_id: str, data: IncidentIn, *, source: str, actor: str, now: datetime, rules: AssignmentRules
-) -> dict[str, Any]:
+) -> Record:
     created = iso(now)
     return {
-        "pk": incident_pk(incident_id),
-        "sk": "META",
-        "gsi2pk": INCIDENT_INDEX,
-        "gsi2sk": f"{created}#{incident_id}",
         "incident_id": incident_id,
         "title": data.title,
         "description": data.description,
@@ -80,22 +83,7 @@ def new_incident_record(
     }
 
 
-def put_new_incident(record: dict[str, Any]) -> bool:
-    """Store a new incident; False when it already exists (a retry or a race)."""
-    from vigil.services import playbooks  # not needed to store a duplicate alert: loaded on first use
-
-    record = {**record, "playbook": record.get("playbook") or playbooks.choose_for(record)}
-    try:
-        dynamo.put(record, condition="attribute_not_exists(pk)")
-    except Exception as error:
-        if dynamo.is_conditional_failure(error):
-            return False
-        raise
-    count("IncidentsOpened")
-    return True
-
-
-def record_from_alert(alert: NormalizedAlert, incident_id: str, now: datetime) -> dict[str, Any]:
+def record_from_alert(alert: NormalizedAlert, incident_id: str, now: datetime, *, actor: str = "") -> Record:
     data = IncidentIn(
         title=alert.title[:300],
         description=alert.description[:10_000],
@@ -107,12 +95,67 @@ def record_from_alert(alert: NormalizedAlert, incident_id: str, now: datetime) -
         incident_id,
         data,
         source=alert.source,
-        actor=f"alert:{alert.source}",
+        actor=actor or f"alert:{alert.source}",
         now=now,
         rules=load_assignment_rules(),
     )
     record["alert_count"] = 1
     return record
+
+
+def open_incident(record: Record) -> bool:
+    """Store a new incident with its best playbook and start its ladder. False when it
+    existed already (a retry or a race); the ladder still starts, idempotently, which finishes
+    the job of an earlier try that crashed in between."""
+    opened = _store_new(record)
+    escalation.start_ladder(record["incident_id"])
+    return opened
+
+
+def _store_new(record: Record) -> bool:
+    record = {**record, "playbook": record.get("playbook") or playbooks.choose_for(record)}
+    if not stores.incidents.create(record):
+        return False
+    count("IncidentsOpened")
+    return True
+
+
+def open_by_hand(data: IncidentIn, actor: str, idempotency_key: str | None = None) -> Record:
+    """A person opens an incident; with an `Idempotency-Key`, a retry finds the same one."""
+    record = create_by_hand(data, actor, idempotency_key)
+    escalation.start_ladder(record["incident_id"])
+    return record
+
+
+def create_by_hand(data: IncidentIn, actor: str, idempotency_key: str | None = None) -> Record:
+    """The incident of `open_by_hand`, stored without starting its ladder: for callers that
+    drive the ladder themselves (the workflow tests and the benchmarks)."""
+    check_labels(data.labels)
+    incident_id = (
+        incident_id_for("manual", actor, idempotency_key)
+        if idempotency_key
+        else f"inc_{secrets.token_hex(10)}"
+    )
+    record = new_incident_record(
+        incident_id, data, source="manual", actor=actor, now=utcnow(), rules=load_assignment_rules()
+    )
+    return record if _store_new(record) else get_record(incident_id)
+
+
+def open_for_alert(alert_id: str, actor: str) -> str:
+    """The alert's incident; opened now (idempotently) if the alert never paged."""
+    alert = stores.alerts.find(alert_id, consistent=True)
+    if not alert:
+        raise NotFound(f"no alert {alert_id}")
+    if alert.get("incident_id"):
+        return str(alert["incident_id"])
+    episode = alert.get("episode_started") or alert["first_seen"]
+    incident_id = incident_id_for(alert_id, episode)
+    normalized = NormalizedAlert.model_validate({**alert, "status": "firing"})
+    if _store_new(record_from_alert(normalized, incident_id, utcnow(), actor=actor)):
+        escalation.start_ladder(incident_id)
+    stores.alerts.list_under_incident(alert_id, incident_id, episode)
+    return incident_id
 
 
 def bounded_labels(labels: dict[str, str], limit: int) -> dict[str, str]:
@@ -130,192 +173,64 @@ def check_labels(labels: dict[str, str], field: str = "body.labels") -> None:
             raise InvalidInput(f"{field}.{name}", f"a label value has at most {LABEL_VALUE_LIMIT} characters")
 
 
-def create_by_hand(data: IncidentIn, actor: str, idempotency_key: str | None = None) -> dict[str, Any]:
-    check_labels(data.labels)
-    incident_id = (
-        incident_id_for("manual", actor, idempotency_key)
-        if idempotency_key
-        else (f"inc_{secrets.token_hex(10)}")
-    )
-    record = new_incident_record(
-        incident_id, data, source="manual", actor=actor, now=utcnow(), rules=load_assignment_rules()
-    )
-    created = put_new_incident(record)
-    return {**(record if created else get_record(incident_id)), "_created": created}
-
-
-def get_record(incident_id: str) -> dict[str, Any]:
-    item = dynamo.get(incident_pk(incident_id), "META", consistent=True)
-    if not item:
-        raise NotFound(f"no incident {incident_id}")
-    return item
-
-
-def timeline(incident_id: str, record: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """The incident's timeline, oldest first. The opening entry is the incident record itself."""
-    record = record or get_record(incident_id)
-    opened = {
-        "at": record["created_at"],
-        "kind": "opened",
-        "actor": record.get("opened_by", "system"),
-        "message": f"incident opened ({record['severity']}), assigned to {record['assigned_team']}",
-        "data": {"source": record.get("source")},
-    }
-    entries = sorted(
-        dynamo.query_all(incident_pk(incident_id), sk_prefix="TL#"), key=lambda e: (e["at"], e["sk"])
-    )
-    from vigil.services import playbooks
-
-    chosen = playbooks.opening_entry(record)
-    return [opened, *([chosen] if chosen else []), *(_public_entry(e) for e in entries)]
-
-
-def _public_entry(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: item.get(k) for k in ("at", "kind", "actor", "message", "data")}
-
-
-def add_timeline(
-    incident_id: str,
-    kind: str,
-    message: str,
-    *,
-    actor: str = "system",
-    data: dict[str, Any] | None = None,
-    entry_id: str | None = None,
-) -> None:
-    """Append an entry. With `entry_id` the write is idempotent (a retried step adds it once)."""
-    now = iso(utcnow())
-    suffix = entry_id or secrets.token_hex(4)
-    item = {
-        "pk": incident_pk(incident_id),
-        # Idempotent entries are keyed by their id alone; reads order every entry by `at`.
-        "sk": f"TL#{now}#{suffix}" if entry_id is None else f"TL#E#{entry_id}",
-        "at": now,
-        "kind": kind,
-        "actor": actor,
-        "message": message,
-        "data": data or {},
-    }
-    if entry_id is None:
-        dynamo.put(item)
-        return
-    try:
-        dynamo.put(item, condition="attribute_not_exists(pk)")
-    except Exception as error:
-        if not dynamo.is_conditional_failure(error):
-            raise
-
-
+# ----------------------------------------------------------------------------- status
 def change_status(
     incident_id: str, requested: Status, *, actor: str, reason: str = "", expected_version: int | None = None
-) -> tuple[dict[str, Any], Status]:
-    """Move an incident to `requested`; returns the new record and the previous status."""
-    record = get_record(incident_id)
-    current = Status(record["status"])
-    if expected_version is not None and expected_version != record["version"]:
-        raise Conflict(f"incident {incident_id} changed (version {record['version']}); reload and retry")
-    check_transition(current, requested)
+) -> Record:
+    """Move an incident to `requested`, with the consequences for its ladder and alerts."""
+    record = _at_version(incident_id, expected_version)
+    previous = Status(record["status"])
+    check_transition(previous, requested)
     now = iso(utcnow())
     sets = {"status": requested.value, "updated_at": now}
     if requested in TIMESTAMP_FOR:
         sets[TIMESTAMP_FOR[requested]] = now
     if requested is Status.OPEN:
         sets["reopened_at"] = now
-    updated = _versioned_update(incident_id, record["version"], sets)
-    message = f"{current.value} → {requested.value}" + (f": {reason}" if reason else "")
-    incident_events.publish(
-        "status_changed",
-        updated,
-        actor=actor,
-        data={"from": current.value, "to": requested.value, "reason": reason},
-    )
-    add_timeline(
-        incident_id,
-        "status",
-        message,
-        actor=actor,
-        data={"from": current.value, "to": requested.value, "reason": reason},
-    )
-    return updated, current
+    updated = stores.incidents.update_versioned(incident_id, record["version"], sets)
+    change = {"from": previous.value, "to": requested.value, "reason": reason}
+    incident_events.publish("status_changed", updated, actor=actor, data=change)
+    message = f"{previous.value} → {requested.value}" + (f": {reason}" if reason else "")
+    add_timeline(incident_id, "status", message, actor=actor, data=change)
+    _status_consequences(updated, previous, requested, actor)
+    return get_record(incident_id)
 
 
-def _versioned_update(incident_id: str, version: int, sets: dict[str, Any]) -> dict[str, Any]:
-    names = {f"#f{i}": name for i, name in enumerate(sets)}
-    values = {f":v{i}": value for i, value in enumerate(sets.values())}
-    expression = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(sets))) + ", version = :next"
-    try:
-        return dynamo.update(
-            incident_pk(incident_id),
-            "META",
-            expression,
-            {**values, ":next": version + 1, ":expected": version},
-            names=names,
-            condition="version = :expected",
+def _status_consequences(record: Record, previous: Status, requested: Status, actor: str) -> None:
+    if requested in STOPS_LADDER:
+        escalation.stop_ladder(record, requested.value)
+    if requested is Status.ACKNOWLEDGED:
+        count("IncidentsAcknowledged")
+    if requested in (Status.RESOLVED, Status.CLOSED) and record.get("correlation_pointer"):
+        stores.alerts.release_correlation(record["correlation_pointer"], record["incident_id"])
+    if requested is Status.OPEN and previous is Status.RESOLVED:
+        run = int(record.get("ladder_runs", 0)) + 1
+        stores.incidents.set_ladder_runs(record["incident_id"], run)
+        escalation.start_ladder(record["incident_id"], run=run)
+        add_timeline(
+            record["incident_id"], "escalation", "reopened: the escalation ladder restarts", actor=actor
         )
-    except Exception as error:
-        if dynamo.is_conditional_failure(error):
-            raise Conflict(f"incident {incident_id} was changed by someone else; retry") from None
-        raise
 
 
-def set_escalation(incident_id: str, escalation: dict[str, Any]) -> None:
-    """Record the ladder's state on the incident (not versioned: only the ladder writes it)."""
-    update_if_exists(incident_id, "SET escalation = :e", {":e": escalation})
-
-
-def update_if_exists(incident_id: str, expression: str, values: dict[str, Any]) -> dict[str, Any] | None:
-    """An unversioned update that never brings a deleted incident back; None if it is gone."""
-    try:
-        return dynamo.update(
-            incident_pk(incident_id),
-            "META",
-            expression,
-            values,
-            condition="attribute_exists(pk)",
-            returns="ALL_NEW",
-        )
-    except Exception as error:
-        if dynamo.is_conditional_failure(error):
-            return None
-        raise
-
-
-def list_incidents(
-    filters: dict[str, Any], limit: int, cursor: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
-    """Newest first, filtered; the cursor is opaque to callers."""
-    window = (filters.get("since") or "0", (filters.get("until") or "9999") + "\uffff")
-    return dynamo.page(
-        INCIDENT_INDEX, "gsi2", lambda item: _matches(item, filters), limit, cursor, sk_between=window
-    )
-
-
-def _matches(item: dict[str, Any], filters: dict[str, Any]) -> bool:
-    for field in ("status", "severity", "category", "assigned_team"):
-        if filters.get(field) and item.get(field) != filters[field]:
-            return False
-    text = (filters.get("text") or "").lower()
-    return not text or text in f"{item.get('title', '')} {item.get('description', '')}".lower()
-
-
-def counts_by_status() -> dict[str, int]:
-    counts = {status.value: 0 for status in Status}
-    for item in dynamo.query_all(INCIDENT_INDEX, index="gsi2"):
-        counts[item["status"]] = counts.get(item["status"], 0) + 1
-    return counts
-
-
-def update_details(
-    incident_id: str, changes: dict[str, Any], *, actor: str, expected_version: int | None = None
-) -> dict[str, Any]:
-    """Change title, description, severity or assigned team; one timeline entry for the lot."""
+def _at_version(incident_id: str, expected_version: int | None) -> Record:
     record = get_record(incident_id)
     if expected_version is not None and expected_version != record["version"]:
         raise Conflict(f"incident {incident_id} changed (version {record['version']}); reload and retry")
+    return record
+
+
+# ----------------------------------------------------------------------------- edits
+def update_details(
+    incident_id: str, changes: dict[str, Any], *, actor: str, expected_version: int | None = None
+) -> Record:
+    """Change title, description, severity or assigned team; one timeline entry for the lot."""
+    record = _at_version(incident_id, expected_version)
     changed = {k: v for k, v in changes.items() if record.get(k) != v}
     if not changed:
         return record
-    updated = _versioned_update(incident_id, record["version"], {**changed, "updated_at": iso(utcnow())})
+    updated = stores.incidents.update_versioned(
+        incident_id, record["version"], {**changed, "updated_at": iso(utcnow())}
+    )
     kind = "assignment" if set(changed) == {"assigned_team"} else "update"
     summary = ", ".join(f"{k} → {v}" for k, v in changed.items() if k != "description")
     if "description" in changed:
@@ -331,47 +246,49 @@ def update_details(
     return updated
 
 
-def add_note(incident_id: str, note: str, *, actor: str) -> dict[str, Any]:
+def add_note(incident_id: str, note: str, *, actor: str) -> Record:
     record = get_record(incident_id)
     add_timeline(incident_id, "note", note, actor=actor)
     incident_events.publish("note_added", record, actor=actor, data={"note": note})
     return record
 
 
-def delete_incident(incident_id: str, *, actor: str, force: bool) -> dict[str, Any]:
-    """Delete an incident; an open one only with force. An audit record of it stays."""
+def delete_incident(incident_id: str, *, actor: str, force: bool) -> Record:
+    """Delete an incident (an open one only with force) and abandon its ladder; an audit
+    record of it stays."""
     record = get_record(incident_id)
     if record["status"] not in (Status.RESOLVED.value, Status.CLOSED.value) and not force:
         raise Conflict(
             f"incident {incident_id} is {record['status']}: resolve it first, or delete with force=true",
             details=[{"field": "force", "message": "required to delete an incident that is not resolved"}],
         )
-    now = iso(utcnow())
-    timeline_items = list(dynamo.query_all(incident_pk(incident_id), sk_prefix="TL#"))
-    dynamo.put(
-        {
-            "pk": f"AUDIT#{incident_id}",
-            "sk": f"DELETED#{now}",
-            "gsi1pk": "AUDIT",
-            "gsi1sk": now,
-            "action": "incident_deleted",
-            "actor": actor,
-            "at": now,
-            "forced": force,
-            "incident": {k: v for k, v in record.items() if k not in ("pk", "sk", "gsi2pk", "gsi2sk")},
-            "timeline_entries": len(timeline_items),
-        }
-    )
-    for item in timeline_items:
-        dynamo.delete(item["pk"], item["sk"])
-    dynamo.delete(incident_pk(incident_id), "META")
+    stores.incidents.delete_with_audit(record, actor=actor, forced=force, at=iso(utcnow()))
     incident_events.publish("deleted", record, actor=actor, data={"forced": force})
+    escalation.abandon_ladder(record, f"incident deleted by {actor}")
     return record
 
 
-def timeline_page(
-    incident_id: str, limit: int, cursor: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
+# ----------------------------------------------------------------------------- reading
+def timeline(incident_id: str, record: Record | None = None) -> list[Record]:
+    """The incident's timeline, oldest first. The opening entry is the incident record itself."""
+    record = record or get_record(incident_id)
+    opened = {
+        "at": record["created_at"],
+        "kind": "opened",
+        "actor": record.get("opened_by", "system"),
+        "message": f"incident opened ({record['severity']}), assigned to {record['assigned_team']}",
+        "data": {"source": record.get("source")},
+    }
+    chosen = playbooks.opening_entry(record)
+    entries = [_public_entry(e) for e in stores.incidents.entries(incident_id)]
+    return [opened, *([chosen] if chosen else []), *entries]
+
+
+def _public_entry(item: Record) -> Record:
+    return {k: item.get(k) for k in ("at", "kind", "actor", "message", "data")}
+
+
+def timeline_page(incident_id: str, limit: int, cursor: str | None) -> tuple[list[Record], str | None]:
     """One page of the timeline, oldest first; the cursor is opaque."""
     entries = timeline(incident_id)
     start = _decode_offset(cursor)
@@ -390,3 +307,26 @@ def _decode_offset(cursor: str | None) -> int:
     if offset < 0:
         raise InvalidInput("cursor", "not a cursor this API returned")
     return offset
+
+
+def list_incidents(
+    filters: dict[str, Any], limit: int, cursor: str | None
+) -> tuple[list[Record], str | None]:
+    """Newest first, filtered; the cursor is opaque to callers."""
+    window = (filters.get("since") or "0", (filters.get("until") or "9999") + "\uffff")
+    return stores.incidents.page(lambda item: _matches(item, filters), limit, cursor, created_between=window)
+
+
+def _matches(item: Record, filters: dict[str, Any]) -> bool:
+    for field in ("status", "severity", "category", "assigned_team"):
+        if filters.get(field) and item.get(field) != filters[field]:
+            return False
+    text = (filters.get("text") or "").lower()
+    return not text or text in f"{item.get('title', '')} {item.get('description', '')}".lower()
+
+
+def counts_by_status() -> dict[str, int]:
+    counts = {status.value: 0 for status in Status}
+    for item in stores.incidents.created_between():
+        counts[item["status"]] = counts.get(item["status"], 0) + 1
+    return counts

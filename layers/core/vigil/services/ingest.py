@@ -15,19 +15,20 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from vigil.adapters import dynamo
-from vigil.domain.alerts import AlertStatus, NormalizedAlert
+from vigil.adapters import stores
+from vigil.domain.alerts import AlertOutcome, AlertStatus, NormalizedAlert
 from vigil.domain.clock import iso, parse_iso, utcnow
 from vigil.domain.errors import InvalidTransition, NotFound
 from vigil.domain.flapping import KEEP_CHANGES, is_flapping, recent_changes
 from vigil.domain.incidents import PAGING_STATES, Status
+from vigil.domain.integrations import Integration
 from vigil.domain.silences import MaintenanceWindow, silenced_by
 from vigil.observability import count, logger
-from vigil.services import escalation, incidents, lifecycle, routing, silences
+from vigil.services import incidents, routing, silences
+from vigil.services.timeline import add_timeline
 
 DEFAULT_WINDOW = timedelta(minutes=10)
 # What one alert item keeps, far below DynamoDB's 400 KB item limit whatever a sender sends.
@@ -38,43 +39,43 @@ DETAILS_DEPTH = 16
 LABELS_LIMIT = 100  # labels, each value cut at 1 KiB
 
 
-@dataclass(frozen=True)
-class Outcome:
-    alert_id: str
-    dedup_key: str
-    status: str
-    # opened | joined | duplicate | resolved | acknowledged | recorded | suppressed | silenced
-    action: str
-    incident_id: str | None = None
-    reason: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
 def alert_id_for(integration_id: str, dedup_key: str) -> str:
     digest = hashlib.sha256(f"{integration_id}\x1f{dedup_key}".encode()).hexdigest()
     return f"alr_{digest[:24]}"
 
 
-def alert_pk(alert_id: str) -> str:
-    return f"ALERT#{alert_id}"
-
-
-def window_of(integration: dict[str, Any]) -> timedelta:
-    seconds = (integration.get("settings") or {}).get("correlation_window_seconds")
+def window_of(integration: Integration) -> timedelta:
+    seconds = integration.settings.get("correlation_window_seconds")
     return timedelta(seconds=int(seconds)) if seconds else DEFAULT_WINDOW
 
 
-def ingest(integration: dict[str, Any], alerts: list[NormalizedAlert], raw: str = "") -> list[Outcome]:
+def ingest(integration: Integration, alerts: list[NormalizedAlert], raw: str = "") -> list[AlertOutcome]:
     count("AlertsReceived", len(alerts))
     return [record_alert(integration, alert, utcnow(), raw) for alert in alerts]
 
 
+def _outcome(
+    alert_id: str,
+    alert: NormalizedAlert,
+    status: str,
+    action: str,
+    incident_id: str | None = None,
+    reason: str = "",
+) -> AlertOutcome:
+    return AlertOutcome(
+        alert_id=alert_id,
+        dedup_key=alert.dedup_key,
+        status=status,
+        action=action,
+        incident_id=incident_id,
+        reason=reason,
+    )
+
+
 def record_alert(
-    integration: dict[str, Any], alert: NormalizedAlert, now: datetime, raw: str = ""
-) -> Outcome:
-    alert_id = alert_id_for(integration["integration_id"], alert.dedup_key)
+    integration: Integration, alert: NormalizedAlert, now: datetime, raw: str = ""
+) -> AlertOutcome:
+    alert_id = alert_id_for(integration.integration_id, alert.dedup_key)
     if alert.status is AlertStatus.RESOLVED:
         return _resolve(alert_id, integration, alert, now, raw)
     if alert.status is AlertStatus.ACKNOWLEDGED:
@@ -84,41 +85,34 @@ def record_alert(
     stored = _upsert(alert_id, integration, alert, now, quiet_by=quiet_by, raw=raw, firing=pages)
     if not pages:
         action = "silenced" if quiet_by else "suppressed" if alert.suppressed else "recorded"
-        return Outcome(
-            alert_id,
-            alert.dedup_key,
-            alert.status.value,
-            action,
-            stored.get("incident_id"),
-            reason=quiet_by or "",
+        return _outcome(
+            alert_id, alert, alert.status.value, action, stored.get("incident_id"), quiet_by or ""
         )
     if stored.get("incident_episode") == stored["episode_started"]:
         if _fresh(stored, now, window_of(integration)) or _incident_active(stored["incident_id"]):
             count("AlertsDeduplicated")
-            return Outcome(
+            return _outcome(
                 alert_id,
-                alert.dedup_key,
+                alert,
                 "firing",
                 "duplicate",
                 stored["incident_id"],
-                reason="repeat of a firing alert within its correlation window",
+                "repeat of a firing alert within its correlation window",
             )
-        stored = _restart_episode(alert_id, stored, now)
+        stored = stores.alerts.restart_episode(alert_id, stored, now)
     return _open_or_join(integration, alert_id, alert, stored, now)
 
 
-def _should_page(integration: dict[str, Any], alert: NormalizedAlert) -> bool:
-    settings = integration.get("settings") or {}
+def _should_page(integration: Integration, alert: NormalizedAlert) -> bool:
     firing = alert.status is AlertStatus.FIRING or (
-        alert.status is AlertStatus.UNKNOWN and bool(settings.get("page_on_unknown"))
+        alert.status is AlertStatus.UNKNOWN and bool(integration.settings.get("page_on_unknown"))
     )
     return firing and not alert.suppressed and routing.load_alerting_rules().opens_incident(alert.severity)
 
 
-def _quiet_by(integration: dict[str, Any], alert: NormalizedAlert, now: datetime) -> str:
+def _quiet_by(integration: Integration, alert: NormalizedAlert, now: datetime) -> str:
     windows = [
-        MaintenanceWindow.model_validate(w)
-        for w in (integration.get("settings") or {}).get("maintenance_windows", [])
+        MaintenanceWindow.model_validate(w) for w in integration.settings.get("maintenance_windows", [])
     ]
     return silenced_by(alert, silences.active(), windows, now)
 
@@ -129,13 +123,13 @@ def _fresh(stored: dict[str, Any], now: datetime, window: timedelta) -> bool:
 
 def _incident_active(incident_id: str) -> bool:
     """Read only for a repeat after a long silence: is its incident still being worked?"""
-    record = dynamo.get(incidents.incident_pk(incident_id), "META") or {}
+    record = stores.incidents.find(incident_id, consistent=False) or {}
     return record.get("status") in {s.value for s in (*PAGING_STATES, Status.ACKNOWLEDGED)}
 
 
 def _upsert(
     alert_id: str,
-    integration: dict[str, Any],
+    integration: Integration,
     alert: NormalizedAlert,
     now: datetime,
     *,
@@ -144,62 +138,24 @@ def _upsert(
     firing: bool,
 ) -> dict[str, Any]:
     """The one write of a duplicate: store the latest state, count the occurrence."""
-    stamp = iso(now)
-    values: dict[str, Any] = {
-        ":source": alert.source,
-        ":integration": integration["integration_id"],
-        ":dedup": alert.dedup_key,
-        ":title": alert.title,
-        ":description": alert.description[:DESCRIPTION_LIMIT],
-        ":severity": alert.severity.value,
-        ":labels": _bounded_labels(alert.labels),
-        ":status": alert.status.value,
-        ":now": stamp,
-        ":one": 1,
-        ":index": "ALERTS",
-        ":sort": f"{stamp}#{alert_id}",
-        ":suppressed": alert.suppressed,
-        ":alert_id": alert_id,
-        ":quiet": quiet_by,
-        ":raw": raw[:RAW_LIMIT],
-        ":category": alert.category,
-        ":url": alert.source_url,
-        ":correlation": alert.correlation_key,
-        ":details": _bounded_details(alert.details),
+    fields = {
+        "source": alert.source,
+        "integration_id": integration.integration_id,
+        "dedup_key": alert.dedup_key,
+        "title": alert.title,
+        "description": alert.description[:DESCRIPTION_LIMIT],
+        "severity": alert.severity.value,
+        "labels": incidents.bounded_labels(alert.labels, LABELS_LIMIT),
+        "status": alert.status.value,
+        "suppressed": alert.suppressed,
+        "silenced_by": quiet_by,
+        "raw_payload": raw[:RAW_LIMIT],
+        "category": alert.category,
+        "source_url": alert.source_url,
+        "correlation_key": alert.correlation_key,
+        "details": _bounded_details(alert.details),
     }
-    sets = [
-        "alert_id = :alert_id",
-        "#source = :source",
-        "integration_id = :integration",
-        "dedup_key = :dedup",
-        "title = :title",
-        "description = :description",
-        "severity = :severity",
-        "labels = :labels",
-        "#status = :status",
-        "prev_seen = if_not_exists(last_seen, :now)",
-        "last_seen = :now",
-        "first_seen = if_not_exists(first_seen, :now)",
-        "gsi2pk = :index",
-        "gsi2sk = if_not_exists(gsi2sk, :sort)",
-        "suppressed = :suppressed",
-        "silenced_by = :quiet",
-        "raw_payload = :raw",
-        "category = :category",
-        "source_url = :url",
-        "correlation_key = :correlation",
-        "details = :details",
-    ]
-    if firing:
-        sets.append("episode_started = if_not_exists(episode_started, :now)")
-    expression = "SET " + ", ".join(sets) + " ADD occurrences :one"
-    return dynamo.update(
-        alert_pk(alert_id), "ALERT", expression, values, names={"#status": "status", "#source": "source"}
-    )
-
-
-def _bounded_labels(labels: dict[str, str]) -> dict[str, str]:
-    return incidents.bounded_labels(labels, LABELS_LIMIT)
+    return stores.alerts.upsert(alert_id, fields, now, starts_episode=firing)
 
 
 def _bounded_details(details: dict[str, Any]) -> dict[str, Any]:
@@ -222,52 +178,31 @@ def _storable(value: Any, depth: int) -> Any:
     return value
 
 
-def _restart_episode(alert_id: str, stored: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """Still firing, silent for longer than the window, and its incident is over: a new episode."""
-    try:
-        return dynamo.update(
-            alert_pk(alert_id),
-            "ALERT",
-            "SET episode_started = :now",
-            {":now": iso(now), ":old": stored["episode_started"]},
-            condition="episode_started = :old",
-        )
-    except Exception as error:
-        if not dynamo.is_conditional_failure(error):
-            raise
-        return dynamo.deserialize(getattr(error, "response", {}).get("Item") or {}) or stored
-
-
 def _open_or_join(
-    integration: dict[str, Any], alert_id: str, alert: NormalizedAlert, stored: dict[str, Any], now: datetime
-) -> Outcome:
+    integration: Integration, alert_id: str, alert: NormalizedAlert, stored: dict[str, Any], now: datetime
+) -> AlertOutcome:
     episode = stored["episode_started"]
     flapping = stored.get("incident_id") and is_flapping(stored.get("changes", []), now)
     if flapping and _still_or_again_open(stored["incident_id"], alert):
         return _rejoin_flapping(alert_id, alert, episode, stored, now)
     own_id = incidents.incident_id_for(alert_id, episode)
-    pointer = _claim_correlation(integration, alert, own_id, now)
-    if pointer is not None and pointer != own_id:
-        return _join(alert_id, alert, episode, pointer)
+    pointer = _correlation_pointer(integration, alert)
+    holder = _claim_correlation(integration, pointer, own_id, now) if pointer else None
+    if holder is not None and holder != own_id:
+        return _join(alert_id, alert, episode, holder)
     record = incidents.record_from_alert(alert, own_id, now)
     record["firing_alerts"] = 1
-    if alert.correlation_key:
-        record["correlation_pointer"] = _correlation_pk(integration, alert)
-    opened = incidents.put_new_incident(record)
+    if pointer:
+        record["correlation_pointer"] = pointer
+    opened = incidents.open_incident(record)
     if opened:
         logger.info("incident opened", extra={"incident_id": own_id, "alert_id": alert_id})
-    escalation.start_ladder(own_id)  # idempotent: also finishes the job of a crashed earlier try
-    linked = _link(alert_id, own_id, episode, now)
+    linked = stores.alerts.link(alert_id, own_id, episode, changed_at=now)
     if opened or linked:
-        return Outcome(alert_id, alert.dedup_key, "firing", "opened", own_id, reason="new alert")
+        return _outcome(alert_id, alert, "firing", "opened", own_id, "new alert")
     count("AlertsDeduplicated")
-    return Outcome(
-        alert_id,
-        alert.dedup_key,
-        "firing",
-        "duplicate",
-        own_id,
-        reason="a concurrent copy of this alert opened the incident",
+    return _outcome(
+        alert_id, alert, "firing", "duplicate", own_id, "a concurrent copy of this alert opened the incident"
     )
 
 
@@ -277,7 +212,7 @@ def _still_or_again_open(incident_id: str, alert: NormalizedAlert) -> bool:
     if _incident_active(incident_id):
         return True
     try:
-        lifecycle.transition(
+        incidents.change_status(
             incident_id, Status.OPEN, actor=f"alert:{alert.source}", reason="a flapping alert fired again"
         )
     except (InvalidTransition, NotFound):
@@ -287,154 +222,76 @@ def _still_or_again_open(incident_id: str, alert: NormalizedAlert) -> bool:
 
 def _rejoin_flapping(
     alert_id: str, alert: NormalizedAlert, episode: str, stored: dict[str, Any], now: datetime
-) -> Outcome:
+) -> AlertOutcome:
     """A flapping alert goes back to its incident (kept open while it flaps): no new page."""
     incident_id = stored["incident_id"]
-    if _link(alert_id, incident_id, episode, now):
+    if stores.alerts.link(alert_id, incident_id, episode, changed_at=now):
         changes = recent_changes(stored.get("changes", []), now)
-        incidents.add_timeline(
+        add_timeline(
             incident_id,
             "alert",
             f"alert fired again while flapping ({changes} changes): {alert.title}",
             data={"alert_id": alert_id, "changes": changes},
             entry_id=f"flap-{alert_id}-{episode}",
         )
-        incidents.update_if_exists(incident_id, "ADD firing_alerts :one", {":one": 1})
-    return Outcome(alert_id, alert.dedup_key, "firing", "joined", incident_id, reason="flapping")
+        stores.incidents.count_alerts(incident_id, firing=1)
+    return _outcome(alert_id, alert, "firing", "joined", incident_id, "flapping")
 
 
-def _correlation_pk(integration: dict[str, Any], alert: NormalizedAlert) -> str:
-    digest = hashlib.sha256(
-        f"{integration['integration_id']}\x1f{alert.correlation_key}".encode()
-    ).hexdigest()
-    return f"CORRELATION#{digest[:32]}"
-
-
-def _claim_correlation(
-    integration: dict[str, Any], alert: NormalizedAlert, own_id: str, now: datetime
-) -> str | None:
-    """The incident that alerts of this correlation key go to: ours if the window is free."""
+def _correlation_pointer(integration: Integration, alert: NormalizedAlert) -> str | None:
     if not alert.correlation_key:
         return None
-    window = window_of(integration)
-    try:
-        dynamo.update(
-            _correlation_pk(integration, alert),
-            "POINTER",
-            "SET incident_id = :own, #until = :until, expires_at = :expires",
-            {
-                ":own": own_id,
-                ":until": iso(now + window),
-                ":now": iso(now),
-                ":expires": int((now + window + timedelta(days=1)).timestamp()),
-            },
-            names={"#until": "until"},
-            condition="attribute_not_exists(incident_id) OR #until < :now OR incident_id = :own",
-        )
-    except Exception as error:
-        if not dynamo.is_conditional_failure(error):
-            raise
-        existing = getattr(error, "response", {}).get("Item")
-        return str(dynamo.deserialize(existing)["incident_id"]) if existing else own_id
-    return own_id
+    return stores.alerts.correlation_pointer(integration.integration_id, alert.correlation_key)
 
 
-def _join(alert_id: str, alert: NormalizedAlert, episode: str, incident_id: str) -> Outcome:
-    if _link(alert_id, incident_id, episode, None):
-        incidents.update_if_exists(incident_id, "ADD alert_count :one, firing_alerts :one", {":one": 1})
-        incidents.add_timeline(
+def _claim_correlation(integration: Integration, pointer: str, own_id: str, now: datetime) -> str:
+    """The incident that alerts of this correlation key go to: ours if the window is free."""
+    until = now + window_of(integration)
+    expires_at = int((until + timedelta(days=1)).timestamp())
+    return stores.alerts.claim_correlation(pointer, own_id, now=now, until=until, expires_at=expires_at)
+
+
+def _join(alert_id: str, alert: NormalizedAlert, episode: str, incident_id: str) -> AlertOutcome:
+    if stores.alerts.link(alert_id, incident_id, episode, changed_at=None):
+        stores.incidents.count_alerts(incident_id, alerts=1, firing=1)
+        add_timeline(
             incident_id,
             "alert",
             f"alert joined: {alert.title}",
             data={"alert_id": alert_id, "dedup_key": alert.dedup_key},
             entry_id=f"joined-{alert_id}-{episode}",
         )
-    return Outcome(
-        alert_id,
-        alert.dedup_key,
-        "firing",
-        "joined",
-        incident_id,
-        reason=f"correlated by {alert.correlation_key}",
+    return _outcome(
+        alert_id, alert, "firing", "joined", incident_id, f"correlated by {alert.correlation_key}"
     )
 
 
-def _link(alert_id: str, incident_id: str, episode: str, changed_at: datetime | None) -> bool:
-    """Point the alert's current episode at its incident, once; False if it already was."""
-    expression = "SET incident_id = :incident, incident_episode = :episode, gsi1pk = :pk, gsi1sk = :sk"
-    values: dict[str, Any] = {
-        ":incident": incident_id,
-        ":pk": incidents.incident_pk(incident_id),
-        ":sk": f"ALERT#{episode}#{alert_id}",
-        ":episode": episode,
-    }
-    if changed_at is not None:  # a firing after a resolve is a state change (for flapping)
-        expression += ", changes = list_append(if_not_exists(changes, :empty), :change)"
-        values.update({":empty": [], ":change": [iso(changed_at)]})
-    try:
-        dynamo.update(
-            alert_pk(alert_id),
-            "ALERT",
-            expression,
-            values,
-            condition="episode_started = :episode AND "
-            "(attribute_not_exists(incident_episode) OR incident_episode <> :episode)",
-        )
-    except Exception as error:
-        if dynamo.is_conditional_failure(error):
-            return False
-        raise
-    return True
-
-
 def _resolve(
-    alert_id: str, integration: dict[str, Any], alert: NormalizedAlert, now: datetime, raw: str
-) -> Outcome:
-    try:
-        old = dynamo.update(
-            alert_pk(alert_id),
-            "ALERT",
-            "SET #status = :resolved, resolved_at = :now, last_seen = :now, "
-            "changes = list_append(if_not_exists(changes, :empty), :change) REMOVE episode_started",
-            {":resolved": AlertStatus.RESOLVED.value, ":now": iso(now), ":empty": [], ":change": [iso(now)]},
-            names={"#status": "status"},
-            condition="attribute_exists(pk) AND #status <> :resolved",
-            returns="ALL_OLD",
-        )
-    except Exception as error:
-        if not dynamo.is_conditional_failure(error):
-            raise
+    alert_id: str, integration: Integration, alert: NormalizedAlert, now: datetime, raw: str
+) -> AlertOutcome:
+    old, seen = stores.alerts.resolve(alert_id, now)
+    if old is None:
         # Never seen firing, or resolved already: stored as it is, not a state change.
-        seen = bool(getattr(error, "response", {}).get("Item"))
         _upsert(alert_id, integration, alert, now, quiet_by="", raw=raw, firing=False)
-        return Outcome(
-            alert_id,
-            alert.dedup_key,
-            "resolved",
-            "recorded",
-            reason="already resolved" if seen else "never seen firing",
-        )
-    _trim_changes(alert_id, old.get("changes", []))
+        reason = "already resolved" if seen else "never seen firing"
+        return _outcome(alert_id, alert, "resolved", "recorded", reason=reason)
+    if len(old.get("changes", [])) >= 2 * KEEP_CHANGES:
+        stores.alerts.keep_changes(alert_id, old["changes"][-KEEP_CHANGES:])
     linked = old.get("episode_started") and old.get("incident_episode") == old.get("episode_started")
     if not linked:
-        return Outcome(alert_id, alert.dedup_key, "resolved", "resolved", old.get("incident_id"))
+        return _outcome(alert_id, alert, "resolved", "resolved", old.get("incident_id"))
     incident_id = old["incident_id"]
     _alert_resolved(incident_id, alert, flapping=is_flapping([*old.get("changes", []), iso(now)], now))
-    return Outcome(alert_id, alert.dedup_key, "resolved", "resolved", incident_id)
-
-
-def _trim_changes(alert_id: str, changes: list[str]) -> None:
-    if len(changes) >= 2 * KEEP_CHANGES:
-        dynamo.update(alert_pk(alert_id), "ALERT", "SET changes = :kept", {":kept": changes[-KEEP_CHANGES:]})
+    return _outcome(alert_id, alert, "resolved", "resolved", incident_id)
 
 
 def _alert_resolved(incident_id: str, alert: NormalizedAlert, *, flapping: bool) -> None:
-    updated = incidents.update_if_exists(incident_id, "ADD firing_alerts :minus", {":minus": -1})
+    updated = stores.incidents.count_alerts(incident_id, firing=-1)
     if updated is None:
         return  # the incident was deleted
     remaining = int(updated.get("firing_alerts", 0))
     note = " (flapping: the incident stays open)" if flapping else ""
-    incidents.add_timeline(
+    add_timeline(
         incident_id,
         "alert",
         f"alert resolved at source: {alert.title}{note}",
@@ -443,7 +300,7 @@ def _alert_resolved(incident_id: str, alert: NormalizedAlert, *, flapping: bool)
     if remaining > 0 or flapping or not routing.load_alerting_rules().resolve_incidents_with_alerts:
         return
     with contextlib.suppress(InvalidTransition):  # already resolved or closed by a person
-        lifecycle.transition(
+        incidents.change_status(
             incident_id,
             Status.RESOLVED,
             actor=f"alert:{alert.source}",
@@ -451,18 +308,15 @@ def _alert_resolved(incident_id: str, alert: NormalizedAlert, *, flapping: bool)
         )
 
 
-def _acknowledge(alert_id: str, alert: NormalizedAlert) -> Outcome:
-    stored = dynamo.get(alert_pk(alert_id), "ALERT")
-    incident_id = (stored or {}).get("incident_id")
+def _acknowledge(alert_id: str, alert: NormalizedAlert) -> AlertOutcome:
+    incident_id = (stores.alerts.find(alert_id) or {}).get("incident_id")
     if not incident_id:
-        return Outcome(
-            alert_id, alert.dedup_key, "acknowledged", "recorded", reason="no incident to acknowledge"
-        )
+        return _outcome(alert_id, alert, "acknowledged", "recorded", reason="no incident to acknowledge")
     with contextlib.suppress(InvalidTransition):  # already acknowledged, resolved or closed
-        lifecycle.transition(
+        incidents.change_status(
             incident_id,
             Status.ACKNOWLEDGED,
             actor=f"alert:{alert.source}",
             reason="acknowledged at the source",
         )
-    return Outcome(alert_id, alert.dedup_key, "acknowledged", "acknowledged", incident_id)
+    return _outcome(alert_id, alert, "acknowledged", "acknowledged", incident_id)

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vigil.adapters import sns_signature
-from vigil.domain.alerts import NormalizedAlert
+from vigil.domain.alerts import AlertOutcome, NormalizedAlert
 from vigil.domain.errors import InvalidInput, Unauthorized, UpstreamUnavailable
-from vigil.domain.integrations import IntegrationSettings
+from vigil.domain.integrations import Integration, IntegrationSettings
 from vigil.domain.mapping import grouped, map_payload
 from vigil.domain.parsers import parse
 from vigil.domain.parsers.cloudwatch import sns_envelope_type
@@ -19,32 +19,28 @@ from vigil.services import ingest, rate_limit
 
 @dataclass
 class Intake:
-    outcomes: list[ingest.Outcome] = field(default_factory=list)
+    outcomes: list[AlertOutcome] = field(default_factory=list)
     sns_message_type: str | None = None
     note: str = ""
 
 
-def settings_of(integration: dict[str, Any]) -> IntegrationSettings:
-    return IntegrationSettings.model_validate(integration.get("settings") or {})
-
-
-def receive(integration: dict[str, Any], body: Any, raw: str) -> Intake:
-    settings = settings_of(integration)
-    envelope = sns_envelope_type(body) if integration["kind"] == "cloudwatch" else None
+def receive(integration: Integration, body: Any, raw: str) -> Intake:
+    settings = integration.typed_settings()
+    envelope = sns_envelope_type(body) if integration.kind == "cloudwatch" else None
     if envelope:
         _check_sns_signature(settings, body)
         if envelope != "Notification":
             return _sns_control_message(integration, envelope, body)
     alerts = _alerts(integration, settings, body)
-    rate_limit.take(integration["integration_id"], settings.rate_limit_per_minute, cost=max(1, len(alerts)))
+    rate_limit.take(integration.integration_id, settings.rate_limit_per_minute, cost=max(1, len(alerts)))
     return Intake(outcomes=ingest.ingest(integration, alerts, raw), sns_message_type=envelope)
 
 
-def _alerts(integration: dict[str, Any], settings: IntegrationSettings, body: Any) -> list[NormalizedAlert]:
+def _alerts(integration: Integration, settings: IntegrationSettings, body: Any) -> list[NormalizedAlert]:
     if settings.mapping is not None:
-        alerts = map_payload(settings.mapping, body, source=integration["kind"])
+        alerts = map_payload(settings.mapping, body, source=integration.kind)
     else:
-        alerts = parse(integration["kind"], body)
+        alerts = parse(integration.kind, body)
     return grouped(alerts, settings.grouping_key) if settings.grouping_key else alerts
 
 
@@ -56,13 +52,13 @@ def _check_sns_signature(settings: IntegrationSettings, body: dict[str, Any]) ->
         raise Unauthorized("the SNS signature does not verify against SNS's certificate")
 
 
-def _sns_control_message(integration: dict[str, Any], envelope: str, body: dict[str, Any]) -> Intake:
+def _sns_control_message(integration: Integration, envelope: str, body: dict[str, Any]) -> Intake:
     if envelope == "SubscriptionConfirmation":
         if not sns_signature.confirm(body.get("SubscribeURL", "")):
             raise UpstreamUnavailable("could not confirm the SNS subscription; SNS will retry")
         logger.info(
             "SNS subscription confirmed",
-            extra={"integration_id": integration["integration_id"], "topic": body.get("TopicArn")},
+            extra={"integration_id": integration.integration_id, "topic": body.get("TopicArn")},
         )
         return Intake(sns_message_type=envelope, note=f"subscribed to {body.get('TopicArn')}")
     if envelope == "UnsubscribeConfirmation":

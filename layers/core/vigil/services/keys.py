@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from vigil.adapters import dynamo
+from vigil.adapters import stores
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import NotFound, Unauthorized
 from vigil.domain.secrets import hash_secret, matches, new_id, new_secret
 
 KEY_PREFIX = "vgk"
-
-
-def _pk(secret_hash: str) -> str:
-    return f"APIKEY#{secret_hash}"
+PUBLIC_FIELDS = ("key_id", "name", "created_at", "revoked_at", "prefix")
 
 
 def create_key(name: str, *, secret: str | None = None) -> tuple[dict[str, Any], str]:
     """Store a new key; returns its public record and the secret (shown once, never stored)."""
     secret = secret or new_secret(KEY_PREFIX)
-    secret_hash = hash_secret(secret)
     record = {
         "key_id": new_id("key"),
         "name": name,
@@ -27,15 +23,7 @@ def create_key(name: str, *, secret: str | None = None) -> tuple[dict[str, Any],
         "revoked_at": None,
         "prefix": secret[:8],
     }
-    dynamo.put(
-        {
-            "pk": _pk(secret_hash),
-            "sk": "KEY",
-            "gsi1pk": "APIKEYS",
-            "gsi1sk": record["key_id"],
-            **record,
-        }
-    )
+    stores.api_keys.put(record, hash_secret(secret))
     return record, secret
 
 
@@ -45,11 +33,10 @@ def authenticate(authorization: str | None) -> dict[str, Any]:
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret or len(secret) > 200:
         raise Unauthorized("a valid API key is required: Authorization: Bearer <key>")
-    secret_hash = hash_secret(secret)
-    item = dynamo.get(_pk(secret_hash), "KEY")
-    if not item or item.get("revoked_at") or not matches(secret, item["pk"].split("#", 1)[1]):
+    record = stores.api_keys.by_secret_hash(hash_secret(secret))
+    if not record or record.get("revoked_at") or not matches(secret, record["secret_hash"]):
         raise Unauthorized("a valid API key is required: Authorization: Bearer <key>")
-    return _public(item)
+    return _public(record)
 
 
 def by_hash(secret_hash: str) -> dict[str, Any]:
@@ -62,17 +49,15 @@ def by_hash(secret_hash: str) -> dict[str, Any]:
 
 
 def list_keys() -> list[dict[str, Any]]:
-    return [_public(item) for item in dynamo.query_all("APIKEYS", index="gsi1")]
+    return [_public(record) for record in stores.api_keys.all_records()]
 
 
 def revoke(key_id: str) -> dict[str, Any]:
-    for item in dynamo.query_all("APIKEYS", index="gsi1"):
-        if item["key_id"] == key_id:
-            updated = dynamo.update(item["pk"], "KEY", "SET revoked_at = :now", {":now": iso(utcnow())})
-            return _public(updated)
-    raise NotFound(f"no API key {key_id}")
+    revoked = stores.api_keys.revoke(key_id, iso(utcnow()))
+    if revoked is None:
+        raise NotFound(f"no API key {key_id}")
+    return _public(revoked)
 
 
-def _public(item: dict[str, Any]) -> dict[str, Any]:
-    fields = ("key_id", "name", "created_at", "revoked_at", "prefix")
-    return {name: item.get(name) for name in fields}
+def _public(record: dict[str, Any]) -> dict[str, Any]:
+    return {name: record.get(name) for name in PUBLIC_FIELDS}

@@ -6,20 +6,19 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from vigil.adapters import channels, dynamo
+from vigil.adapters import channels, stores
 from vigil.domain.escalation import Rung
+from vigil.domain.incidents import PAGE_FIELDS
 from vigil.domain.teams import Team, destinations
 from vigil.observability import count
-from vigil.services import incidents, routing
+from vigil.services.routing import channels_for
+from vigil.services.timeline import add_timeline
 
-
-def channels_for(incident: dict[str, Any]) -> list[str]:
-    return routing.load_alerting_rules().channels(incident["severity"], incident.get("category"))
+__all__ = ["channels_for", "delivery_id", "load_team", "page", "reachable", "snapshot"]
 
 
 def load_team(name: str) -> Team | None:
-    item = dynamo.get(f"TEAM#{name}", "META")
-    return Team.model_validate(item["team"]) if item else None
+    return stores.teams.find(name)
 
 
 def reachable(team_name: str, wanted: list[str]) -> dict[str, list[str]]:
@@ -35,18 +34,8 @@ def delivery_id(run: str, round_: int, rung: int, team: str, channel: str, purpo
 
 
 def snapshot(incident: dict[str, Any]) -> dict[str, Any]:
-    fields = (
-        "incident_id",
-        "title",
-        "description",
-        "severity",
-        "category",
-        "status",
-        "assigned_team",
-        "created_at",
-        "source",
-    )
-    return {f: incident.get(f) for f in fields}
+    """What a page carries of its incident."""
+    return {f: incident.get(f) for f in PAGE_FIELDS}
 
 
 def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose: str = "page") -> int:
@@ -71,7 +60,7 @@ def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose
             }
             channels.publish_notification(message, channel)
             published += 1
-        incidents.add_timeline(
+        add_timeline(
             incident_id,
             "page",
             f"paged {team_name} by {', '.join(found)} (rung {rung.level})",
@@ -83,7 +72,7 @@ def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose
 
 def _record_unreachable(incident_id: str, team: str, rung: Rung, step: str) -> None:
     count("PagesFailed")
-    incidents.add_timeline(
+    add_timeline(
         incident_id,
         "page_failed",
         f"could not page {team}: no member or team channel for {', '.join(rung.channels) or 'any channel'}",

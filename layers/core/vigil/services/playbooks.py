@@ -15,7 +15,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
-from vigil.adapters import automation, dynamo
+from vigil.adapters import automation, stores
 from vigil.adapters.http import check_url, post_json
 from vigil.adapters.signing import signing_keys
 from vigil.domain import playbooks as book
@@ -25,28 +25,22 @@ from vigil.domain.errors import Conflict, NotFound
 from vigil.domain.messages import canonical_json, signature_header
 from vigil.domain.playbooks import Playbook, PlaybookIn, StepRequest
 from vigil.observability import count, logger
-from vigil.services import incidents
-
-INDEX = "PLAYBOOKS"
-
-
-def _pk(playbook_id: str) -> str:
-    return f"PLAYBOOK#{playbook_id}"
+from vigil.services.timeline import add_timeline
 
 
 # ----------------------------------------------------------------------------- the catalogue
 def list_playbooks() -> list[Playbook]:
-    stored = [Playbook.model_validate(i["playbook"]) for i in dynamo.query_all(INDEX, index="gsi1")]
+    stored = stores.playbooks.all_stored()
     return [*built_in_playbooks().values(), *sorted(stored, key=lambda p: p.playbook_id)]
 
 
 def get_playbook(playbook_id: str) -> Playbook:
     if playbook_id in built_in_playbooks():
         return built_in_playbooks()[playbook_id]
-    item = dynamo.get(_pk(playbook_id), "META")
-    if not item:
+    stored = stores.playbooks.find(playbook_id)
+    if stored is None:
         raise NotFound(f"no playbook {playbook_id}")
-    return Playbook.model_validate(item["playbook"])
+    return stored
 
 
 def create_playbook(
@@ -58,15 +52,11 @@ def create_playbook(
     _check_targets(data)
     now = iso(utcnow())
     playbook = _playbook(data, chosen, version=1, created_at=now, actor=actor)
-    try:
-        dynamo.put(_item(playbook), condition="attribute_not_exists(pk)")
-    except Exception as error:
-        if not dynamo.is_conditional_failure(error):
-            raise
-        if playbook_id is None and idempotency_key:
-            return get_playbook(chosen), False
-        raise Conflict(f"playbook {chosen} exists: PUT to replace it") from None
-    return playbook, True
+    if stores.playbooks.create(playbook):
+        return playbook, True
+    if playbook_id is None and idempotency_key:
+        return get_playbook(chosen), False
+    raise Conflict(f"playbook {chosen} exists: PUT to replace it")
 
 
 def _id_for(actor: str, idempotency_key: str | None) -> str:
@@ -82,22 +72,7 @@ def replace_playbook(playbook_id: str, data: PlaybookIn, *, actor: str) -> Playb
     playbook = _playbook(
         data, playbook_id, version=current.version + 1, created_at=current.created_at, actor=actor
     )
-    try:
-        dynamo.update(
-            _pk(playbook_id),
-            "META",
-            "SET playbook = :playbook, version = :next",
-            {
-                ":playbook": playbook.model_dump(mode="json"),
-                ":next": playbook.version,
-                ":seen": current.version,
-            },
-            condition="version = :seen",
-        )
-    except Exception as error:
-        if dynamo.is_conditional_failure(error):
-            raise Conflict(f"playbook {playbook_id} was changed or deleted meanwhile; reload it") from None
-        raise
+    stores.playbooks.replace(playbook, seen_version=current.version)
     return playbook
 
 
@@ -105,7 +80,7 @@ def delete_playbook(playbook_id: str) -> Playbook:
     """Incidents it is attached to keep their copy of it."""
     _refuse_built_in(playbook_id)
     playbook = get_playbook(playbook_id)
-    if not dynamo.delete(_pk(playbook_id), "META", condition="attribute_exists(pk)"):
+    if not stores.playbooks.delete(playbook_id):
         raise NotFound(f"no playbook {playbook_id}")
     return playbook
 
@@ -123,17 +98,6 @@ def _playbook(
             "updated_by": actor,
         }
     )
-
-
-def _item(playbook: Playbook) -> dict[str, Any]:
-    return {
-        "pk": _pk(playbook.playbook_id),
-        "sk": "META",
-        "gsi1pk": INDEX,
-        "gsi1sk": playbook.playbook_id,
-        "version": playbook.version,
-        "playbook": playbook.model_dump(mode="json"),
-    }
 
 
 def _refuse_built_in(playbook_id: str) -> None:
@@ -196,14 +160,16 @@ def opening_entry(record: dict[str, Any]) -> dict[str, Any] | None:
 def attach(incident_id: str, playbook_id: str, *, actor: str) -> None:
     """A responder's choice; it replaces the current playbook and its progress."""
     playbook = get_playbook(playbook_id)
-    record = incidents.get_record(incident_id)
+    record = stores.incidents.get(incident_id)
     current = record.get("playbook")
     attachment = int(current["attachment"]) + 1 if current else 1
     match = book.score(playbook, record)
     reason = f"chosen by {actor}" + (f"; it matches: {match.explain()}" if match.score > 0 else "")
     progress = book.new_progress(playbook, attachment=attachment, actor=actor, reason=reason, now=utcnow())
-    _store_progress(incident_id, progress, previous=current)
-    incidents.add_timeline(
+    stores.incidents.attach_playbook(
+        incident_id, progress, previous_attachment=current["attachment"] if current else None
+    )
+    add_timeline(
         incident_id,
         "playbook",
         f"playbook '{playbook.title}' attached by {actor}" + _replacing(current),
@@ -221,30 +187,6 @@ def _replacing(current: dict[str, Any] | None) -> str:
     return f", replacing '{current['title']}' ({done}/{len(current['steps'])} steps done)"
 
 
-def _store_progress(incident_id: str, progress: dict[str, Any], *, previous: dict[str, Any] | None) -> None:
-    if previous is None:
-        condition, names = "attribute_not_exists(#pb)", {"#pb": "playbook"}
-        values: dict[str, Any] = {":pb": progress}
-    else:
-        condition, names = "#pb.#n = :previous", {"#pb": "playbook", "#n": "attachment"}
-        values = {":pb": progress, ":previous": previous["attachment"]}
-    try:
-        dynamo.update(
-            incidents.incident_pk(incident_id),
-            "META",
-            "SET #pb = :pb",
-            values,
-            names=names,
-            condition=condition,
-        )
-    except Exception as error:
-        if dynamo.is_conditional_failure(error):
-            raise Conflict(
-                f"the playbook of incident {incident_id} changed meanwhile; reload and retry"
-            ) from None
-        raise
-
-
 # ----------------------------------------------------------------------------- steps
 def update_step(incident_id: str, number: int, status: StepRequest, note: str, *, actor: str) -> None:
     """Mark a step done, skipped or failed, or (`run`) run an automated step now."""
@@ -254,9 +196,9 @@ def update_step(incident_id: str, number: int, status: StepRequest, note: str, *
         _run(record, progress, step, note, actor)
         return
     marked = book.marked(step, status, note, actor=actor, now=utcnow())
-    if not _write_step(incident_id, progress["attachment"], marked):
+    if not stores.incidents.write_step(incident_id, progress["attachment"], marked):
         raise Conflict(f"the playbook of incident {incident_id} changed meanwhile; reload and retry")
-    incidents.add_timeline(
+    add_timeline(
         incident_id,
         "playbook_step",
         _step_line(progress, marked) + f" {status}" + (f": {note}" if note else ""),
@@ -266,7 +208,7 @@ def update_step(incident_id: str, number: int, status: StepRequest, note: str, *
 
 
 def _incident_with_playbook(incident_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    record = incidents.get_record(incident_id)
+    record = stores.incidents.get(incident_id)
     if not record.get("playbook"):
         raise NotFound(
             f"incident {incident_id} has no playbook: attach one with "
@@ -286,16 +228,18 @@ def _run(
     book.check_runnable(step, now)
     run_id = f"run_{secrets.token_hex(8)}"
     claimed = book.claimed(step, run_id, note, actor=actor, now=now)
-    if not _write_step(incident_id, progress["attachment"], claimed, guard=("not_running", now)):
+    stale = iso(now - book.RUN_LEASE)
+    attachment = progress["attachment"]
+    if not stores.incidents.write_step(incident_id, attachment, claimed, unless_running_since=stale):
         raise Conflict(f"step {step['number']} is already running, or the playbook changed; reload")
     outcome = _execute(record, progress, claimed, actor)
-    recorded = _write_step(
-        incident_id, progress["attachment"], book.ran(claimed, outcome, now=utcnow()), guard=("run", run_id)
+    recorded = stores.incidents.write_step(
+        incident_id, progress["attachment"], book.ran(claimed, outcome, now=utcnow()), only_run=run_id
     )
     count("PlaybookStepsRun")
     if outcome.status == "failed":
         count("PlaybookStepsFailed")
-    incidents.add_timeline(
+    add_timeline(
         incident_id,
         "playbook_step",
         f"{_step_line(progress, step)} run by {actor}: {outcome.summary}"
@@ -337,37 +281,3 @@ def _call_webhook(
         return book.webhook_outcome(None, f"not sent: no signing key ({type(error).__name__})", target)
     result = post_json(step["url"], body, headers, channel="playbook")
     return book.webhook_outcome(result.status, result.error, target)
-
-
-def _write_step(
-    incident_id: str, attachment: int, step: dict[str, Any], *, guard: tuple[str, Any] | None = None
-) -> bool:
-    """Replace one step, if the playbook is still the same attachment (and the guard holds):
-    `("not_running", now)` claims a step that is not running or whose run lapsed,
-    `("run", run_id)` records a result only if no one marked the step since the run began."""
-    path = f"#pb.#steps[{int(step['number']) - 1}]"
-    names = {"#pb": "playbook", "#steps": "steps", "#n": "attachment"}
-    values: dict[str, Any] = {":step": step, ":attachment": attachment}
-    condition = "#pb.#n = :attachment"
-    if guard and guard[0] == "not_running":
-        names |= {"#status": "status", "#started": "started_at"}
-        values |= {":running": "running", ":stale": iso(guard[1] - book.RUN_LEASE)}
-        condition += f" AND ({path}.#status <> :running OR {path}.#started < :stale)"
-    elif guard and guard[0] == "run":
-        names |= {"#run": "run_id"}
-        values |= {":run": guard[1]}
-        condition += f" AND {path}.#run = :run"
-    try:
-        dynamo.update(
-            incidents.incident_pk(incident_id),
-            "META",
-            f"SET {path} = :step",
-            values,
-            names=names,
-            condition=condition,
-        )
-    except Exception as error:
-        if dynamo.is_conditional_failure(error):
-            return False
-        raise
-    return True

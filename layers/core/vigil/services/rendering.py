@@ -6,14 +6,14 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from vigil.adapters import dynamo
+from vigil.adapters import stores
 from vigil.adapters.signing import signing_keys
 from vigil.adapters.templates import check_structure, default_source, render
-from vigil.config import settings
 from vigil.domain import action_links
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import InvalidInput, NotFound
 from vigil.domain.messages import sms_text
+from vigil.domain.vocabulary import SEVERITIES
 
 # Template ids: <channel>_<part>; an override may be for one severity: "email_subject:critical".
 TEMPLATES = {
@@ -22,7 +22,6 @@ TEMPLATES = {
     "email_text": {"channel": "email", "html": False},
     "sms_text": {"channel": "sms", "html": False},
 }
-SEVERITIES = ("emergency", "critical", "high", "medium", "low", "info")
 SAMPLE_INCIDENT = {
     "incident_id": "inc_sample0123456789ab",
     "title": "Database connection failure",
@@ -57,9 +56,9 @@ def _default(name: str) -> str:
 def source(name: str, severity: str) -> str:
     """The override for this severity, else the override for all, else the default."""
     for key in (f"{name}:{severity}", name):
-        item = dynamo.get("CONFIG#template", key)
-        if item:
-            return str(item["source"])
+        override = stores.config.template(key)
+        if override is not None:
+            return override
     return _default(name)
 
 
@@ -76,20 +75,12 @@ def save_template(template_id: str, text: str, actor: str) -> dict[str, Any]:
     rendered = render(text, context, html=html, field="source")
     if not rendered.strip():
         raise InvalidInput("source", "renders to nothing for the sample incident")
-    dynamo.put(
-        {
-            "pk": "CONFIG#template",
-            "sk": template_id,
-            "source": text,
-            "saved_by": actor,
-            "saved_at": iso(utcnow()),
-        }
-    )
+    stores.config.save_template(template_id, text, actor=actor, at=iso(utcnow()))
     return {"template_id": template_id, "source": text, "custom": True, "preview": rendered}
 
 
 def list_templates() -> list[dict[str, Any]]:
-    custom = {i["sk"]: i["source"] for i in dynamo.query_all("CONFIG#template")}
+    custom = stores.config.templates()
     defaults = [
         {"template_id": name, "source": custom.get(name, _default(name)), "custom": name in custom}
         for name in TEMPLATES
@@ -100,13 +91,13 @@ def list_templates() -> list[dict[str, Any]]:
 
 def reset_template(template_id: str) -> None:
     _split(template_id)
-    if not dynamo.delete("CONFIG#template", template_id, condition="attribute_exists(pk)"):
+    if not stores.config.delete_template(template_id):
         raise NotFound(f"template {template_id} has no override")
 
 
-def action_links_for(incident_id: str) -> dict[str, str | None]:
-    """Signed, expiring, single-purpose links that work without logging in."""
-    base = settings().public_base_url
+def action_links_for(incident_id: str, base: str) -> dict[str, str | None]:
+    """Signed, expiring, single-purpose links under `base` (the public URL) that work without
+    logging in; none without a public URL."""
     if not base:
         return {"acknowledge": None, "resolve": None, "console": None}
     key = signing_keys()[0]

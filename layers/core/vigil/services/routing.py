@@ -1,17 +1,20 @@
-"""Routing rules: which firing alerts open incidents, and through which channels they page.
+"""Routing rules: which firing alerts open incidents and through which channels they page
+(alerting rules), and which team a new incident goes to (assignment rules).
 
-Warm functions keep the rules for a short time so that the ingest path reads nothing for a
-known alert; a save clears this function's copy at once, others within CACHE_SECONDS.
+Warm functions keep the alerting rules for a short time so that the ingest path reads nothing
+for a known alert; a save clears this function's copy at once, others within CACHE_SECONDS.
 """
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from pydantic import ValidationError
 
-from vigil.adapters import dynamo
+from vigil.adapters import stores
 from vigil.domain.clock import iso, utcnow
+from vigil.domain.incidents import AssignmentRules
 from vigil.domain.teams import AlertingRules
 from vigil.observability import logger
 
@@ -23,11 +26,11 @@ def load_alerting_rules() -> AlertingRules:
     global _cached
     if _cached and time.monotonic() - _cached[0] < CACHE_SECONDS:
         return _cached[1]
-    item = dynamo.get("CONFIG#alerting", "CURRENT")
+    saved = stores.config.current("alerting")
     rules = AlertingRules()
-    if item:
+    if saved:
         try:
-            rules = AlertingRules.model_validate(item["rules"])
+            rules = AlertingRules.model_validate(saved["rules"])
         except (ValidationError, KeyError):
             logger.error("stored alerting rules are invalid; using the defaults")
     _cached = (time.monotonic(), rules)
@@ -36,14 +39,25 @@ def load_alerting_rules() -> AlertingRules:
 
 def save_alerting_rules(rules: AlertingRules, actor: str) -> AlertingRules:
     global _cached
-    dynamo.put(
-        {
-            "pk": "CONFIG#alerting",
-            "sk": "CURRENT",
-            "rules": rules.model_dump(mode="json"),
-            "saved_by": actor,
-            "saved_at": iso(utcnow()),
-        }
-    )
+    _save("alerting", rules.model_dump(mode="json"), actor)
     _cached = None
     return rules
+
+
+def load_assignment_rules() -> AssignmentRules:
+    saved = stores.config.current("assignment")
+    return AssignmentRules.model_validate(saved["rules"]) if saved else AssignmentRules()
+
+
+def save_assignment_rules(rules: AssignmentRules, actor: str) -> AssignmentRules:
+    _save("assignment", rules.model_dump(mode="json"), actor)
+    return rules
+
+
+def _save(kind: str, rules: dict[str, object], actor: str) -> None:
+    stores.config.save(kind, {"rules": rules, "saved_by": actor, "saved_at": iso(utcnow())})
+
+
+def channels_for(incident: dict[str, Any]) -> list[str]:
+    """The channels an incident pages through, by its severity and category."""
+    return load_alerting_rules().channels(incident["severity"], incident.get("category"))

@@ -4,9 +4,9 @@ the active ones briefly (a new silence takes effect in this function at once).""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from vigil.adapters import dynamo
+from vigil.adapters import stores
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import NotFound
 from vigil.domain.secrets import new_id
@@ -21,21 +21,14 @@ def create(data: SilenceIn, actor: str) -> Silence:
     silence = Silence(
         **data.model_dump(), silence_id=new_id("sil"), created_by=actor, created_at=iso(utcnow())
     )
-    dynamo.put(
-        {
-            "pk": "SILENCE",
-            "sk": silence.silence_id,
-            "silence": silence.model_dump(mode="json"),
-            "expires_at": int((silence.ends_at + timedelta(days=7)).timestamp()),
-        }
-    )
+    stores.silences.put(silence)
     _cached = None
     return silence
 
 
 def list_all(now: datetime | None = None, *, include_expired: bool = False) -> list[Silence]:
     now = now or utcnow()
-    found = [Silence.model_validate(item["silence"]) for item in dynamo.query_all("SILENCE")]
+    found = stores.silences.all_stored()
     return [s for s in found if include_expired or s.ends_at > now]
 
 
@@ -51,11 +44,10 @@ def active() -> list[Silence]:
 def expire(silence_id: str) -> Silence:
     """End a silence now (it stays listed as expired until its record's TTL)."""
     global _cached
-    item = dynamo.get("SILENCE", silence_id)
-    if not item:
+    silence = stores.silences.find(silence_id)
+    if silence is None:
         raise NotFound(f"no silence {silence_id}")
-    silence = Silence.model_validate(item["silence"])
     ended = silence.model_copy(update={"ends_at": max(silence.starts_at, utcnow())})
-    dynamo.put({**item, "silence": ended.model_dump(mode="json")})
+    stores.silences.put(ended)
     _cached = None
     return ended

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from vigil.adapters import dynamo
+from vigil.adapters import stores
 from vigil.adapters.http import check_url
 from vigil.domain.errors import NotFound
 from vigil.domain.incidents import DEFAULT_TEAMS
 from vigil.domain.teams import Team, TeamIn
-
-
-def _pk(name: str) -> str:
-    return f"TEAM#{name}"
 
 
 def put_team(name: str, data: TeamIn) -> Team:
@@ -22,35 +18,25 @@ def put_team(name: str, data: TeamIn) -> Team:
         for j, method in enumerate(member.contact_methods):
             if method.type in ("slack", "webhook"):
                 check_url(method.address, field=f"members[{i}].contact_methods[{j}].address")
-    dynamo.put(
-        {
-            "pk": _pk(name),
-            "sk": "META",
-            "gsi1pk": "TEAMS",
-            "gsi1sk": name,
-            "team": team.model_dump(mode="json"),
-        }
-    )
+    stores.teams.put(team)
     return team
 
 
 def get_team(name: str) -> Team:
-    item = dynamo.get(_pk(name), "META")
-    if item:
-        return Team.model_validate(item["team"])
+    stored = stores.teams.find(name)
+    if stored:
+        return stored
     if name in DEFAULT_TEAMS:
         return Team(name=name)
     raise NotFound(f"no team {name}")
 
 
 def list_teams() -> list[Team]:
-    stored = {
-        i["team"]["name"]: Team.model_validate(i["team"]) for i in dynamo.query_all("TEAMS", index="gsi1")
-    }
+    stored = {team.name: team for team in stores.teams.all_stored()}
     defaults = {name: Team(name=name) for name in DEFAULT_TEAMS if name not in stored}
     return sorted([*stored.values(), *defaults.values()], key=lambda t: t.name)
 
 
 def delete_team(name: str) -> None:
-    if not dynamo.delete(_pk(name), "META", condition="attribute_exists(pk)"):
+    if not stores.teams.delete(name):
         raise NotFound(f"no team {name}")

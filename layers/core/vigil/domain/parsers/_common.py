@@ -18,10 +18,10 @@ from pydantic import ValidationError
 
 from vigil.domain.alerts import NormalizedAlert, Severity
 from vigil.domain.errors import InvalidInput
+from vigil.domain.vocabulary import CATEGORIES
 
 MAX_KEY_LENGTH = 512
 MAX_TITLE_LENGTH = 512
-CATEGORIES = frozenset({"security", "performance", "database", "network", "system"})
 
 SEVERITY_WORDS: dict[str, Severity] = {
     "emergency": Severity.EMERGENCY,

@@ -1,0 +1,184 @@
+"""Alerts, the episodes they fire in, their link to an incident, and correlation windows.
+
+The upsert is the one write of a duplicate: it stores the latest state, counts the
+occurrence and returns the whole item (no read). `episode_started` is kept with
+if_not_exists, so concurrent copies of one alert agree on the episode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+from vigil.adapters import dynamo
+from vigil.adapters.stores.keys import incident_pk, without_keys
+from vigil.domain.clock import iso
+
+Record = dict[str, Any]
+INDEX = "ALERTS"
+SK = "ALERT"
+# The stored fields an upsert sets from the alert as it arrived (names DynamoDB reserves get a #).
+RESERVED = frozenset({"source", "status"})
+
+
+def _pk(alert_id: str) -> str:
+    return f"ALERT#{alert_id}"
+
+
+def _episode_sk(alert_id: str, episode: str) -> str:
+    return f"ALERT#{episode}#{alert_id}"
+
+
+def find(alert_id: str, *, consistent: bool = False) -> Record | None:
+    item = dynamo.get(_pk(alert_id), SK, consistent=consistent)
+    return without_keys(item) if item else None
+
+
+def upsert(alert_id: str, fields: dict[str, Any], now: datetime, *, starts_episode: bool) -> Record:
+    """Store the latest state of an alert, count the occurrence; the item as it now is."""
+    stamp = iso(now)
+    values: dict[str, Any] = {f":{name}": value for name, value in fields.items()}
+    sets = [f"{'#' if name in RESERVED else ''}{name} = :{name}" for name in fields]
+    values |= {
+        ":alert_id": alert_id,
+        ":now": stamp,
+        ":one": 1,
+        ":index": INDEX,
+        ":sort": f"{stamp}#{alert_id}",
+    }
+    sets += [
+        "alert_id = :alert_id",
+        "prev_seen = if_not_exists(last_seen, :now)",
+        "last_seen = :now",
+        "first_seen = if_not_exists(first_seen, :now)",
+        "gsi2pk = :index",
+        "gsi2sk = if_not_exists(gsi2sk, :sort)",
+    ]
+    if starts_episode:
+        sets.append("episode_started = if_not_exists(episode_started, :now)")
+    expression = "SET " + ", ".join(sets) + " ADD occurrences :one"
+    names = {f"#{name}": name for name in RESERVED if name in fields}
+    return without_keys(dynamo.update(_pk(alert_id), SK, expression, values, names=names or None))
+
+
+def restart_episode(alert_id: str, stored: Record, now: datetime) -> Record:
+    """A new episode starts now, unless a concurrent copy started it first (then: theirs)."""
+    try:
+        item = dynamo.update(
+            _pk(alert_id),
+            SK,
+            "SET episode_started = :now",
+            {":now": iso(now), ":old": stored["episode_started"]},
+            condition="episode_started = :old",
+        )
+    except dynamo.ConditionFailed as failed:
+        return without_keys(failed.item) if failed.item else stored
+    return without_keys(item)
+
+
+def link(alert_id: str, incident_id: str, episode: str, *, changed_at: datetime | None) -> bool:
+    """Point the alert's current episode at its incident, once; False if it already was.
+    `changed_at`: a firing after a resolve is a state change (kept for flapping)."""
+    expression = "SET incident_id = :incident, incident_episode = :episode, gsi1pk = :pk, gsi1sk = :sk"
+    values: dict[str, Any] = {
+        ":incident": incident_id,
+        ":pk": incident_pk(incident_id),
+        ":sk": _episode_sk(alert_id, episode),
+        ":episode": episode,
+    }
+    if changed_at is not None:
+        expression += ", changes = list_append(if_not_exists(changes, :empty), :change)"
+        values.update({":empty": [], ":change": [iso(changed_at)]})
+    try:
+        dynamo.update(
+            _pk(alert_id),
+            SK,
+            expression,
+            values,
+            condition="episode_started = :episode AND "
+            "(attribute_not_exists(incident_episode) OR incident_episode <> :episode)",
+        )
+    except dynamo.ConditionFailed:
+        return False
+    return True
+
+
+def list_under_incident(alert_id: str, incident_id: str, episode: str) -> None:
+    """Show the alert among the incident's alerts (an incident opened from it by hand)."""
+    dynamo.update(
+        _pk(alert_id),
+        SK,
+        "SET gsi1pk = :pk, gsi1sk = :sk",
+        {":pk": incident_pk(incident_id), ":sk": _episode_sk(alert_id, episode)},
+    )
+
+
+def resolve(alert_id: str, now: datetime) -> tuple[Record | None, bool]:
+    """(the alert before it resolved, True) on a state change; (None, seen before) when the
+    alert was never stored or is resolved already."""
+    try:
+        old = dynamo.update(
+            _pk(alert_id),
+            SK,
+            "SET #status = :resolved, resolved_at = :now, last_seen = :now, "
+            "changes = list_append(if_not_exists(changes, :empty), :change) REMOVE episode_started",
+            {":resolved": "resolved", ":now": iso(now), ":empty": [], ":change": [iso(now)]},
+            names={"#status": "status"},
+            condition="attribute_exists(pk) AND #status <> :resolved",
+            returns="ALL_OLD",
+        )
+    except dynamo.ConditionFailed as failed:
+        return None, failed.item is not None
+    return without_keys(old), True
+
+
+def keep_changes(alert_id: str, changes: list[str]) -> None:
+    dynamo.update(_pk(alert_id), SK, "SET changes = :kept", {":kept": changes})
+
+
+def of_incident(incident_id: str) -> list[Record]:
+    return [
+        without_keys(i) for i in dynamo.query_all(incident_pk(incident_id), index="gsi1", sk_prefix="ALERT#")
+    ]
+
+
+def page(
+    keep: Callable[[Record], bool], limit: int, cursor: str | None, *, first_seen_between: tuple[str, str]
+) -> tuple[list[Record], str | None]:
+    """Alerts newest first (by first seen), those `keep` accepts; the cursor is opaque."""
+    items, next_cursor = dynamo.page(INDEX, "gsi2", keep, limit, cursor, sk_between=first_seen_between)
+    return [without_keys(i) for i in items], next_cursor
+
+
+def first_seen_between(window: tuple[str, str]) -> Iterator[Record]:
+    for item in dynamo.query_all(INDEX, index="gsi2", sk_between=window):
+        yield without_keys(item)
+
+
+# ----------------------------------------------------------------------------- correlation windows
+def correlation_pointer(integration_id: str, correlation_key: str) -> str:
+    digest = hashlib.sha256(f"{integration_id}\x1f{correlation_key}".encode()).hexdigest()
+    return f"CORRELATION#{digest[:32]}"
+
+
+def claim_correlation(pointer: str, own_id: str, *, now: datetime, until: datetime, expires_at: int) -> str:
+    """The incident the window's alerts go to: `own_id` if the window is free, else its holder's."""
+    try:
+        dynamo.update(
+            pointer,
+            "POINTER",
+            "SET incident_id = :own, #until = :until, expires_at = :expires",
+            {":own": own_id, ":until": iso(until), ":now": iso(now), ":expires": expires_at},
+            names={"#until": "until"},
+            condition="attribute_not_exists(incident_id) OR #until < :now OR incident_id = :own",
+        )
+    except dynamo.ConditionFailed as failed:
+        return str(failed.item["incident_id"]) if failed.item else own_id
+    return own_id
+
+
+def release_correlation(pointer: str, incident_id: str) -> None:
+    """Free the window, if it still belongs to this incident."""
+    dynamo.delete(pointer, "POINTER", condition="incident_id = :id", values={":id": incident_id})

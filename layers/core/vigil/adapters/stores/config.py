@@ -1,0 +1,62 @@
+"""Configuration records: the current one of each kind (`CONFIG#<kind>` / `CURRENT`), the
+escalation policy's saved versions (`V#<n>`), and the message templates (one item each)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vigil.adapters import dynamo
+from vigil.domain.errors import Conflict
+
+Record = dict[str, Any]
+CURRENT = "CURRENT"
+TEMPLATES = "CONFIG#template"
+
+
+def _pk(kind: str) -> str:
+    return f"CONFIG#{kind}"
+
+
+def current(kind: str, *, consistent: bool = False) -> Record | None:
+    """The current record's body (e.g. {"rules": ..., "saved_by": ..., "saved_at": ...})."""
+    item = dynamo.get(_pk(kind), CURRENT, consistent=consistent)
+    return {k: v for k, v in item.items() if k not in ("pk", "sk")} if item else None
+
+
+def save(kind: str, body: Record) -> None:
+    dynamo.put({"pk": _pk(kind), "sk": CURRENT, **body})
+
+
+def save_version(kind: str, version: int, body: Record, *, first: bool) -> None:
+    """Keep `body` as version `version` and make it current. `first`: only if none is current yet
+    (raises Conflict when a concurrent first save won)."""
+    dynamo.put({"pk": _pk(kind), "sk": f"V#{version:06d}", **body})
+    try:
+        dynamo.put(
+            {"pk": _pk(kind), "sk": CURRENT, **body}, condition="attribute_not_exists(pk)" if first else None
+        )
+    except dynamo.ConditionFailed:
+        raise Conflict(f"the {kind} configuration was saved meanwhile; reload and retry") from None
+
+
+def forget(kind: str) -> None:
+    dynamo.delete(_pk(kind), CURRENT)
+
+
+# ----------------------------------------------------------------------------- templates
+def template(template_id: str) -> str | None:
+    item = dynamo.get(TEMPLATES, template_id)
+    return str(item["source"]) if item else None
+
+
+def templates() -> dict[str, str]:
+    return {i["sk"]: i["source"] for i in dynamo.query_all(TEMPLATES)}
+
+
+def save_template(template_id: str, source: str, *, actor: str, at: str) -> None:
+    dynamo.put({"pk": TEMPLATES, "sk": template_id, "source": source, "saved_by": actor, "saved_at": at})
+
+
+def delete_template(template_id: str) -> bool:
+    """False when there was no override."""
+    return dynamo.delete(TEMPLATES, template_id, condition="attribute_exists(pk)")

@@ -1,0 +1,78 @@
+"""The delivery ledger: one item per delivery id, claimed before sending so that a
+redelivered message is sent once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from vigil.adapters import dynamo
+from vigil.adapters.stores.keys import without_keys
+from vigil.domain.clock import iso
+
+Record = dict[str, Any]
+SK = "DELIVERY"
+INDEX = "DELIVERIES"
+KEPT_FOR = timedelta(days=30)
+
+
+def _pk(delivery_id: str) -> str:
+    return f"DELIVERY#{delivery_id}"
+
+
+def claim(delivery_id: str, fields: dict[str, Any], *, now: datetime, lease_until: datetime) -> bool:
+    """Take the delivery: only if it is new, failed, or its sender's lease has lapsed."""
+    incident_id = fields["incident_id"]
+    values = {f":{name}": value for name, value in fields.items()}
+    sets = ", ".join(f"{name} = :{name}" for name in fields)
+    try:
+        dynamo.update(
+            _pk(delivery_id),
+            SK,
+            "SET #s = :sending, lease_until = :lease, updated_at = :now, delivery_id = :id, "
+            f"{sets}, created_at = if_not_exists(created_at, :now), gsi1pk = :by_incident, "
+            "gsi1sk = if_not_exists(gsi1sk, :now), gsi2pk = :all, gsi2sk = if_not_exists(gsi2sk, :sort), "
+            "expires_at = :expires ADD attempts :one",
+            {
+                **values,
+                ":sending": "sending",
+                ":lease": iso(lease_until),
+                ":now": iso(now),
+                ":failed": "failed",
+                ":id": delivery_id,
+                ":by_incident": f"{INDEX}#{incident_id}",
+                ":all": INDEX,
+                ":sort": f"{iso(now)}#{delivery_id}",
+                ":one": 1,
+                ":expires": int((now + KEPT_FOR).timestamp()),
+            },
+            names={"#s": "status"},
+            condition="attribute_not_exists(pk) OR #s = :failed OR (#s = :sending AND lease_until < :now)",
+        )
+    except dynamo.ConditionFailed:
+        return False
+    return True
+
+
+def finish(delivery_id: str, *, sent: bool, detail: str, status_code: int | None, now: datetime) -> None:
+    dynamo.update(
+        _pk(delivery_id),
+        SK,
+        "SET #s = :s, detail = :d, last_status_code = :code, updated_at = :now",
+        {":s": "sent" if sent else "failed", ":d": detail, ":code": status_code, ":now": iso(now)},
+        names={"#s": "status"},
+    )
+
+
+def find(delivery_id: str) -> Record | None:
+    item = dynamo.get(_pk(delivery_id), SK, consistent=True)
+    return without_keys(item) if item else None
+
+
+def page(
+    incident_id: str | None, keep: Any, limit: int, cursor: str | None
+) -> tuple[list[Record], str | None]:
+    """The ledger newest first: of one incident, or of all."""
+    pk, index = (f"{INDEX}#{incident_id}", "gsi1") if incident_id else (INDEX, "gsi2")
+    items, next_cursor = dynamo.page(pk, index, keep, limit, cursor)
+    return [without_keys(i) for i in items], next_cursor

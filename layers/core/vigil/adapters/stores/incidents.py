@@ -1,0 +1,209 @@
+"""Incidents with their timeline, playbook progress and deletion audit.
+
+Every change a person makes is conditional on the incident's `version`; the ladder's state,
+alert counts and the playbook are written outside it (conditional only on the incident still
+existing), so that they never make a responder's pending edit a conflict.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from vigil.adapters import dynamo
+from vigil.adapters.stores.keys import incident_pk, without_keys
+from vigil.domain.errors import Conflict, NotFound
+
+Record = dict[str, Any]
+INDEX = "INCIDENTS"
+META = "META"
+TIMELINE = "TL#"
+
+
+def create(record: Record) -> bool:
+    """Store a new incident; False when it already exists (a retry or a race)."""
+    incident_id = record["incident_id"]
+    item = {
+        **record,
+        "pk": incident_pk(incident_id),
+        "sk": META,
+        "gsi2pk": INDEX,
+        "gsi2sk": f"{record['created_at']}#{incident_id}",
+    }
+    try:
+        dynamo.put(item, condition="attribute_not_exists(pk)")
+    except dynamo.ConditionFailed:
+        return False
+    return True
+
+
+def find(incident_id: str, *, consistent: bool = True) -> Record | None:
+    item = dynamo.get(incident_pk(incident_id), META, consistent=consistent)
+    return without_keys(item) if item else None
+
+
+def get(incident_id: str) -> Record:
+    record = find(incident_id)
+    if record is None:
+        raise NotFound(f"no incident {incident_id}")
+    return record
+
+
+def update_versioned(incident_id: str, version: int, sets: dict[str, Any]) -> Record:
+    """Set fields if the incident is still at `version`; Conflict when someone got there first."""
+    names = {f"#f{i}": name for i, name in enumerate(sets)}
+    values = {f":v{i}": value for i, value in enumerate(sets.values())}
+    expression = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(sets))) + ", version = :next"
+    try:
+        item = dynamo.update(
+            incident_pk(incident_id),
+            META,
+            expression,
+            {**values, ":next": version + 1, ":expected": version},
+            names=names,
+            condition="version = :expected",
+        )
+    except dynamo.ConditionFailed:
+        raise Conflict(f"incident {incident_id} was changed by someone else; retry") from None
+    return without_keys(item)
+
+
+def _update_if_exists(incident_id: str, expression: str, values: dict[str, Any]) -> Record | None:
+    """An unversioned update that never brings a deleted incident back; None if it is gone."""
+    try:
+        item = dynamo.update(
+            incident_pk(incident_id), META, expression, values, condition="attribute_exists(pk)"
+        )
+    except dynamo.ConditionFailed:
+        return None
+    return without_keys(item)
+
+
+def set_escalation(incident_id: str, escalation: dict[str, Any]) -> None:
+    _update_if_exists(incident_id, "SET escalation = :e", {":e": escalation})
+
+
+def set_ladder_runs(incident_id: str, runs: int) -> None:
+    _update_if_exists(incident_id, "SET ladder_runs = :r", {":r": runs})
+
+
+def count_alerts(incident_id: str, *, alerts: int = 0, firing: int = 0) -> Record | None:
+    """Add to the incident's alert and firing-alert counts; None if the incident is gone."""
+    adds = {name: n for name, n in (("alert_count", alerts), ("firing_alerts", firing)) if n}
+    expression = "ADD " + ", ".join(f"{name} :{name}" for name in adds)
+    return _update_if_exists(incident_id, expression, {f":{name}": n for name, n in adds.items()})
+
+
+# ----------------------------------------------------------------------------- playbook progress
+def attach_playbook(incident_id: str, progress: dict[str, Any], *, previous_attachment: int | None) -> None:
+    """Replace the playbook if the current one is still `previous_attachment` (None: none yet)."""
+    if previous_attachment is None:
+        condition, names = "attribute_not_exists(#pb)", {"#pb": "playbook"}
+        values: dict[str, Any] = {":pb": progress}
+    else:
+        condition, names = "#pb.#n = :previous", {"#pb": "playbook", "#n": "attachment"}
+        values = {":pb": progress, ":previous": previous_attachment}
+    try:
+        dynamo.update(
+            incident_pk(incident_id), META, "SET #pb = :pb", values, names=names, condition=condition
+        )
+    except dynamo.ConditionFailed:
+        raise Conflict(
+            f"the playbook of incident {incident_id} changed meanwhile; reload and retry"
+        ) from None
+
+
+def write_step(
+    incident_id: str,
+    attachment: int,
+    step: dict[str, Any],
+    *,
+    unless_running_since: str | None = None,
+    only_run: str | None = None,
+) -> bool:
+    """Replace one step if the playbook is still the same attachment; False if not.
+    `unless_running_since`: only if the step is not running, or its run began before then.
+    `only_run`: only if no one marked the step since that run began."""
+    path = f"#pb.#steps[{int(step['number']) - 1}]"
+    names = {"#pb": "playbook", "#steps": "steps", "#n": "attachment"}
+    values: dict[str, Any] = {":step": step, ":attachment": attachment}
+    condition = "#pb.#n = :attachment"
+    if unless_running_since is not None:
+        names |= {"#status": "status", "#started": "started_at"}
+        values |= {":running": "running", ":stale": unless_running_since}
+        condition += f" AND ({path}.#status <> :running OR {path}.#started < :stale)"
+    elif only_run is not None:
+        names |= {"#run": "run_id"}
+        values |= {":run": only_run}
+        condition += f" AND {path}.#run = :run"
+    try:
+        dynamo.update(
+            incident_pk(incident_id), META, f"SET {path} = :step", values, names=names, condition=condition
+        )
+    except dynamo.ConditionFailed:
+        return False
+    return True
+
+
+# ----------------------------------------------------------------------------- timeline
+def add_entry(incident_id: str, entry: dict[str, Any], *, entry_id: str | None = None) -> None:
+    """Append a timeline entry. With `entry_id` the write is idempotent (a retried step adds it once)."""
+    item = {
+        **entry,
+        "pk": incident_pk(incident_id),
+        # Idempotent entries are keyed by their id alone; reads order every entry by `at`.
+        "sk": f"{TIMELINE}{entry['at']}#{secrets.token_hex(4)}"
+        if entry_id is None
+        else f"{TIMELINE}E#{entry_id}",
+    }
+    if entry_id is None:
+        dynamo.put(item)
+        return
+    with contextlib.suppress(dynamo.ConditionFailed):
+        dynamo.put(item, condition="attribute_not_exists(pk)")
+
+
+def entries(incident_id: str) -> list[Record]:
+    """The stored timeline entries, oldest first."""
+    items = dynamo.query_all(incident_pk(incident_id), sk_prefix=TIMELINE)
+    return [without_keys(i) for i in sorted(items, key=lambda e: (e["at"], e["sk"]))]
+
+
+# ----------------------------------------------------------------------------- lists
+def page(
+    keep: Callable[[Record], bool], limit: int, cursor: str | None, *, created_between: tuple[str, str]
+) -> tuple[list[Record], str | None]:
+    """Newest first, the incidents `keep` accepts; the cursor is opaque to callers."""
+    items, next_cursor = dynamo.page(INDEX, "gsi2", keep, limit, cursor, sk_between=created_between)
+    return [without_keys(i) for i in items], next_cursor
+
+
+def created_between(window: tuple[str, str] | None = None) -> Iterator[Record]:
+    for item in dynamo.query_all(INDEX, index="gsi2", sk_between=window):
+        yield without_keys(item)
+
+
+# ----------------------------------------------------------------------------- deletion
+def delete_with_audit(record: Record, *, actor: str, forced: bool, at: str) -> None:
+    """Delete the incident and its timeline; an audit record of it stays."""
+    incident_id = record["incident_id"]
+    timeline_items = list(dynamo.query_all(incident_pk(incident_id), sk_prefix=TIMELINE))
+    dynamo.put(
+        {
+            "pk": f"AUDIT#{incident_id}",
+            "sk": f"DELETED#{at}",
+            "gsi1pk": "AUDIT",
+            "gsi1sk": at,
+            "action": "incident_deleted",
+            "actor": actor,
+            "at": at,
+            "forced": forced,
+            "incident": without_keys(record),
+            "timeline_entries": len(timeline_items),
+        }
+    )
+    for item in timeline_items:
+        dynamo.delete(item["pk"], item["sk"])
+    dynamo.delete(incident_pk(incident_id), META)

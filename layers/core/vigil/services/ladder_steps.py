@@ -1,0 +1,145 @@
+"""The escalation state machine's steps (statemachine/escalation.asl.json calls them through
+functions/page): advance, page, ack_expired, exhausted and failed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from vigil.adapters import ladder, stores
+from vigil.domain.clock import iso, utcnow
+from vigil.domain.errors import Throttled
+from vigil.domain.escalation import Cursor, EscalationPolicy, advance, rung_at
+from vigil.domain.incidents import PAGING_STATES, Status
+from vigil.observability import count, logger
+from vigil.services import incidents, notify
+from vigil.services.escalation import answer, load_policy
+from vigil.services.timeline import add_timeline
+
+
+class TransientError(Exception):
+    """A failure worth retrying; the state machine's Retry names this class."""
+
+
+def retryable(error: Exception) -> Exception:
+    """AWS throttling and timeouts become TransientError, which the ASL retries with backoff."""
+    return TransientError(str(error)) if isinstance(error, Throttled) else error
+
+
+def on_advance(
+    incident_id: str, cursor: dict[str, Any], reason: str | None, execution_arn: str
+) -> dict[str, Any]:
+    incident = stores.incidents.get(incident_id)
+    previous = Cursor.model_validate(cursor)
+    run = ladder.run_of(execution_arn)
+    if reason in ("timeout", "manual") and previous.rung >= 0:
+        why = "nobody acknowledged in time" if reason == "timeout" else "escalated by hand"
+        add_timeline(
+            incident_id,
+            "escalation",
+            f"rung {previous.rung} ended: {why}",
+            data={"rung": previous.rung, "round": previous.round, "reason": reason},
+            entry_id=f"esc-{run}-{previous.round}-{previous.rung}-{reason}",
+        )
+    step = advance(load_policy(), previous, incident)
+    if step.outcome == "skip":
+        add_timeline(
+            incident_id,
+            "escalation",
+            f"rung {step.rung} skipped: its condition is false",
+            data={"rung": step.rung, "round": step.round},
+            entry_id=f"skip-{run}-{step.round}-{step.rung}",
+        )
+    elif step.outcome == "stop":
+        _set_state(incident_id, "stopped", keep=incident.get("escalation") or {})
+    return step.model_dump()
+
+
+def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution_arn: str) -> dict[str, Any]:
+    incident = stores.incidents.get(incident_id)
+    step = Cursor.model_validate(cursor)
+    if Status(incident["status"]) not in PAGING_STATES:
+        # Acknowledged between Advance and Page: nobody is paged; end the wait at once.
+        ladder.answer(task_token, answer("stopped"))
+        return {"paged": 0}
+    now = utcnow()
+    stores.incidents.set_escalation(
+        incident_id,
+        {
+            "state": "waiting",
+            "execution_arn": execution_arn,
+            "task_token": task_token,
+            "rung": step.rung,
+            "round": step.round,
+            "paged_at": iso(now),
+            "next_escalation_at": iso(now + timedelta(seconds=step.wait_seconds)),
+        },
+    )
+    rung = rung_at(load_policy(), step.rung, incident, notify.channels_for(incident))
+    sent = notify.page(incident, rung, run=ladder.run_of(execution_arn), round_=step.round)
+    count("PagesSent", sent)
+    return {"paged": sent}
+
+
+def on_ack_expired(incident_id: str, answered: dict[str, Any]) -> dict[str, Any]:
+    """The ack window ended: if the same acknowledgement still stands, reopen and resume."""
+    incident = stores.incidents.get(incident_id)
+    still_acknowledged = incident["status"] == Status.ACKNOWLEDGED.value and incident.get(
+        "acknowledged_at"
+    ) == answered.get("acknowledged_at")
+    if not still_acknowledged:
+        return Cursor(outcome="stop").model_dump()
+    policy = load_policy()
+    incidents.change_status(
+        incident_id,
+        Status.OPEN,
+        actor="system",
+        reason=f"acknowledgement expired after {answered.get('ack_timeout_seconds')}s",
+    )
+    return Cursor(rung=policy.resume_from_level - 1, outcome="resume").model_dump()
+
+
+def on_exhausted(incident_id: str, cursor: dict[str, Any], execution_arn: str) -> dict[str, Any]:
+    run = ladder.run_of(execution_arn)
+    add_timeline(
+        incident_id,
+        "escalation",
+        "ladder exhausted: nobody acknowledged",
+        data=cursor,
+        entry_id=f"exhausted-{run}",
+    )
+    _set_state(incident_id, "exhausted")
+    count("LaddersExhausted")
+    return _page_fallback(incident_id, load_policy(), "exhausted", run)
+
+
+def on_failed(incident_id: str, error: dict[str, Any], execution_arn: str) -> dict[str, Any]:
+    logger.error("escalation failed", extra={"incident_id": incident_id, "error": error})
+    run = ladder.run_of(execution_arn)
+    add_timeline(
+        incident_id,
+        "escalation",
+        "the escalation ladder failed; the fallback is paged",
+        data={"error": error.get("Error"), "cause": str(error.get("Cause", ""))[:500]},
+        entry_id=f"failed-{run}",
+    )
+    _set_state(incident_id, "failed")
+    count("LaddersFailed")
+    return _page_fallback(incident_id, load_policy(), "failed", run)
+
+
+def _set_state(incident_id: str, state: str, *, keep: dict[str, Any] | None = None) -> None:
+    """The ladder ended (or stopped): no token to answer, no next escalation."""
+    stores.incidents.set_escalation(
+        incident_id, {**(keep or {}), "state": state, "task_token": None, "next_escalation_at": None}
+    )
+
+
+def _page_fallback(incident_id: str, policy: EscalationPolicy, why: str, run: str) -> dict[str, Any]:
+    if not policy.fallback_target:
+        return {"paged": 0}
+    incident = stores.incidents.get(incident_id)
+    rung = rung_at(
+        policy, 0, {**incident, "assigned_team": policy.fallback_target}, notify.channels_for(incident)
+    )
+    return {"paged": notify.page(incident, rung, run=run, round_=0, purpose=why)}

@@ -1,0 +1,264 @@
+"""In-memory stores and adapters with the interfaces of vigil.adapters.stores and friends, so
+that services can be tested without moto. Each fake counts its writes and reads."""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from vigil.adapters.http import HttpResult
+from vigil.domain.clock import iso
+from vigil.domain.errors import Conflict, NotFound
+from vigil.domain.playbooks import Playbook
+from vigil.domain.silences import Silence
+from vigil.domain.teams import Team
+
+Record = dict[str, Any]
+
+
+class FakeIncidents:
+    def __init__(self) -> None:
+        self.records: dict[str, Record] = {}
+        self.timelines: dict[str, list[Record]] = {}
+        self.calls: Counter[str] = Counter()
+
+    def create(self, record: Record) -> bool:
+        self.calls["write"] += 1
+        if record["incident_id"] in self.records:
+            return False
+        self.records[record["incident_id"]] = copy.deepcopy(record)
+        return True
+
+    def find(self, incident_id: str, *, consistent: bool = True) -> Record | None:
+        self.calls["read"] += 1
+        found = self.records.get(incident_id)
+        return copy.deepcopy(found) if found else None
+
+    def get(self, incident_id: str) -> Record:
+        found = self.find(incident_id)
+        if found is None:
+            raise NotFound(f"no incident {incident_id}")
+        return found
+
+    def update_versioned(self, incident_id: str, version: int, sets: dict[str, Any]) -> Record:
+        self.calls["write"] += 1
+        record = self.records[incident_id]
+        if record["version"] != version:
+            raise Conflict("changed")
+        record.update(copy.deepcopy(sets), version=version + 1)
+        return copy.deepcopy(record)
+
+    def set_escalation(self, incident_id: str, escalation: dict[str, Any]) -> None:
+        self.calls["write"] += 1
+        if incident_id in self.records:
+            self.records[incident_id]["escalation"] = copy.deepcopy(escalation)
+
+    def set_ladder_runs(self, incident_id: str, runs: int) -> None:
+        self.calls["write"] += 1
+        self.records[incident_id]["ladder_runs"] = runs
+
+    def count_alerts(self, incident_id: str, *, alerts: int = 0, firing: int = 0) -> Record | None:
+        self.calls["write"] += 1
+        record = self.records.get(incident_id)
+        if record is None:
+            return None
+        record["alert_count"] = record.get("alert_count", 0) + alerts
+        record["firing_alerts"] = record.get("firing_alerts", 0) + firing
+        return copy.deepcopy(record)
+
+    def add_entry(self, incident_id: str, entry: Record, *, entry_id: str | None = None) -> None:
+        self.calls["write"] += 1
+        entries = self.timelines.setdefault(incident_id, [])
+        if entry_id is None or all(e.get("entry_id") != entry_id for e in entries):
+            entries.append({**entry, "entry_id": entry_id})
+
+    def entries(self, incident_id: str) -> list[Record]:
+        return list(self.timelines.get(incident_id, []))
+
+    def created_between(self, window: tuple[str, str] | None = None) -> Iterator[Record]:
+        yield from (copy.deepcopy(r) for r in self.records.values())
+
+
+class FakeAlerts:
+    def __init__(self) -> None:
+        self.items: dict[str, Record] = {}
+        self.pointers: dict[str, str] = {}
+        self.calls: Counter[str] = Counter()
+
+    def upsert(self, alert_id: str, fields: dict[str, Any], now: datetime, *, starts_episode: bool) -> Record:
+        self.calls["write"] += 1
+        item = self.items.setdefault(alert_id, {})
+        stamp = iso(now)
+        item.update(copy.deepcopy(fields), alert_id=alert_id)
+        item["prev_seen"] = item.get("last_seen", stamp)
+        item["last_seen"] = stamp
+        item.setdefault("first_seen", stamp)
+        if starts_episode:
+            item.setdefault("episode_started", stamp)
+        item["occurrences"] = item.get("occurrences", 0) + 1
+        return copy.deepcopy(item)
+
+    def restart_episode(self, alert_id: str, stored: Record, now: datetime) -> Record:
+        self.calls["write"] += 1
+        self.items[alert_id]["episode_started"] = iso(now)
+        return copy.deepcopy(self.items[alert_id])
+
+    def link(self, alert_id: str, incident_id: str, episode: str, *, changed_at: datetime | None) -> bool:
+        self.calls["write"] += 1
+        item = self.items[alert_id]
+        if item.get("episode_started") != episode or item.get("incident_episode") == episode:
+            return False
+        item.update(incident_id=incident_id, incident_episode=episode)
+        if changed_at is not None:
+            item["changes"] = [*item.get("changes", []), iso(changed_at)]
+        return True
+
+    def resolve(self, alert_id: str, now: datetime) -> tuple[Record | None, bool]:
+        self.calls["write"] += 1
+        item = self.items.get(alert_id)
+        if item is None or item.get("status") == "resolved":
+            return None, item is not None
+        old = copy.deepcopy(item)
+        item.update(status="resolved", resolved_at=iso(now), last_seen=iso(now))
+        item["changes"] = [*item.get("changes", []), iso(now)]
+        item.pop("episode_started", None)
+        return old, True
+
+    def keep_changes(self, alert_id: str, changes: list[str]) -> None:
+        self.items[alert_id]["changes"] = changes
+
+    def find(self, alert_id: str, *, consistent: bool = False) -> Record | None:
+        self.calls["read"] += 1
+        return copy.deepcopy(self.items.get(alert_id))
+
+    def correlation_pointer(self, integration_id: str, correlation_key: str) -> str:
+        return f"CORRELATION#{integration_id}/{correlation_key}"
+
+    def claim_correlation(
+        self, pointer: str, own_id: str, *, now: datetime, until: datetime, expires_at: int
+    ) -> str:
+        self.calls["write"] += 1
+        return self.pointers.setdefault(pointer, own_id)
+
+    def release_correlation(self, pointer: str, incident_id: str) -> None:
+        if self.pointers.get(pointer) == incident_id:
+            del self.pointers[pointer]
+
+
+class FakeConfig:
+    def __init__(self) -> None:
+        self.current_records: dict[str, Record] = {}
+
+    def current(self, kind: str, *, consistent: bool = False) -> Record | None:
+        return copy.deepcopy(self.current_records.get(kind))
+
+    def save(self, kind: str, body: Record) -> None:
+        self.current_records[kind] = copy.deepcopy(body)
+
+    def save_version(self, kind: str, version: int, body: Record, *, first: bool) -> None:
+        self.save(kind, body)
+
+    def template(self, template_id: str) -> str | None:
+        return None
+
+
+class FakeTeams:
+    def __init__(self, *teams: Team) -> None:
+        self.teams = {t.name: t for t in teams}
+
+    def find(self, name: str) -> Team | None:
+        return self.teams.get(name)
+
+
+class FakeDeliveries:
+    def __init__(self) -> None:
+        self.items: dict[str, Record] = {}
+
+    def claim(
+        self, delivery_id: str, fields: dict[str, Any], *, now: datetime, lease_until: datetime
+    ) -> bool:
+        item = self.items.get(delivery_id)
+        if item and item["status"] != "failed":
+            return False
+        self.items[delivery_id] = {
+            **fields,
+            "status": "sending",
+            "attempts": (item or {}).get("attempts", 0) + 1,
+        }
+        return True
+
+    def finish(
+        self, delivery_id: str, *, sent: bool, detail: str, status_code: int | None, now: datetime
+    ) -> None:
+        self.items[delivery_id].update(status="sent" if sent else "failed", detail=detail)
+
+
+class FakePlaybooks:
+    def all_stored(self) -> list[Playbook]:
+        return []
+
+
+class FakeSilences:
+    def all_stored(self) -> list[Silence]:
+        return []
+
+
+class FakeLadder:
+    """The Step Functions adapter: remembers what was started and answered."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.answers: list[tuple[str, dict[str, Any]]] = []
+        self.escalated: list[str] = []
+
+    def start(self, incident_id: str, ladder_input: dict[str, Any], *, run: int = 0) -> str:
+        name = incident_id if run == 0 else f"{incident_id}-run{run}"
+        if name not in self.started:
+            self.started.append(name)
+        return f"arn:aws:states:us-east-1:1:execution:vigil:{name}"
+
+    def answer(self, task_token: str, output: dict[str, Any]) -> bool:
+        self.answers.append((task_token, output))
+        return True
+
+    def escalate(self, task_token: str, reason: str) -> None:
+        self.escalated.append(task_token)
+
+    def abandon(self, execution_arn: str, why: str) -> None:
+        pass
+
+    @staticmethod
+    def run_of(execution_arn: str) -> str:
+        return execution_arn.rsplit(":", 1)[-1]
+
+    @staticmethod
+    def error_name(error: BaseException) -> str:
+        return type(error).__name__
+
+
+class FakeChannels:
+    """Publishing and sending: remembers every message; HTTP posts answer `status`."""
+
+    def __init__(self, status: int | None = 200) -> None:
+        self.published: list[tuple[str, Record]] = []
+        self.posted: list[tuple[str, bytes]] = []
+        self.status = status
+
+    def publish_notification(self, message: Record, channel: str) -> None:
+        self.published.append((channel, copy.deepcopy(message)))
+
+    def post(self, url: str, body: bytes, headers: dict[str, str], *, channel: str) -> HttpResult:
+        self.posted.append((url, body))
+        error = None if self.status else "ConnectionRefusedError"
+        return HttpResult(self.status, "", error)
+
+
+class FakeEvents:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, Record]] = []
+
+    def put_event(self, detail_type: str, detail: Record) -> None:
+        self.sent.append((detail_type, detail))

@@ -1,0 +1,228 @@
+"""The ingest, escalation and delivery services on in-memory stores (tests/unit/fakes.py):
+no moto, no Step Functions, no network."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from vigil.adapters import stores
+from vigil.domain.alerts import AlertOutcome, AlertStatus, NormalizedAlert, Severity
+from vigil.domain.incidents import Status
+from vigil.domain.integrations import Integration
+from vigil.domain.teams import Team
+from vigil.services import (
+    delivery,
+    escalation,
+    incident_events,
+    incidents,
+    ingest,
+    ladder_steps,
+    notify,
+    routing,
+    silences,
+)
+
+from tests.unit.fakes import (
+    FakeAlerts,
+    FakeChannels,
+    FakeConfig,
+    FakeDeliveries,
+    FakeEvents,
+    FakeIncidents,
+    FakeLadder,
+    FakePlaybooks,
+    FakeSilences,
+    FakeTeams,
+)
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+INTEGRATION = Integration(
+    integration_id="int_fake", name="fake", kind="generic", created_at="", updated_at="", token_prefix=""
+)
+TEAM = Team(name="fake_team", webhook_url="https://hooks.example/fake", email_list=["oncall@example.com"])
+
+
+@dataclass
+class World:
+    incidents: FakeIncidents
+    alerts: FakeAlerts
+    deliveries: FakeDeliveries
+    ladder: FakeLadder
+    channels: FakeChannels
+    events: FakeEvents
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    w = World(FakeIncidents(), FakeAlerts(), FakeDeliveries(), FakeLadder(), FakeChannels(), FakeEvents())
+    for name, fake in {
+        "incidents": w.incidents,
+        "alerts": w.alerts,
+        "deliveries": w.deliveries,
+        "config": FakeConfig(),
+        "teams": FakeTeams(TEAM),
+        "playbooks": FakePlaybooks(),
+        "silences": FakeSilences(),
+    }.items():
+        monkeypatch.setattr(stores, name, fake)
+    monkeypatch.setattr(escalation, "ladder", w.ladder)
+    monkeypatch.setattr(ladder_steps, "ladder", w.ladder)
+    monkeypatch.setattr(notify, "channels", w.channels)
+    monkeypatch.setattr(delivery, "channels", w.channels)
+    monkeypatch.setattr(delivery, "signing_keys", lambda: [b"test-key"])
+    monkeypatch.setattr(incident_events, "events", w.events)
+    monkeypatch.setattr(routing, "_cached", None)
+    monkeypatch.setattr(silences, "_cached", None)
+    yield w
+
+
+def _alert(status: AlertStatus = AlertStatus.FIRING, key: str = "disk-1", **fields: Any) -> NormalizedAlert:
+    return NormalizedAlert(
+        source="generic",
+        dedup_key=key,
+        status=status,
+        title=f"disk full ({key})",
+        severity=Severity.CRITICAL,
+        **fields,
+    )
+
+
+def _ingest(alert: NormalizedAlert, at: datetime = NOW) -> AlertOutcome:
+    return ingest.record_alert(INTEGRATION, alert, at)
+
+
+# ----------------------------------------------------------------------------- ingest
+def test_a_new_alert_opens_an_incident_and_starts_its_ladder_once(world: World) -> None:
+    outcome = _ingest(_alert())
+    assert outcome.action == "opened"
+    incident = world.incidents.records[outcome.incident_id or ""]
+    assert (incident["status"], incident["alert_count"], incident["assigned_team"]) == (
+        "open",
+        1,
+        "emergency_team",
+    )
+    assert world.ladder.started == [outcome.incident_id]
+    assert world.alerts.items[outcome.alert_id]["incident_id"] == outcome.incident_id
+
+
+def test_a_duplicate_is_one_alert_write_and_reads_nothing(world: World) -> None:
+    first = _ingest(_alert())
+    before = (world.alerts.calls.copy(), world.incidents.calls.copy())
+    repeat = _ingest(_alert(), NOW + timedelta(seconds=30))
+    assert (repeat.action, repeat.incident_id) == ("duplicate", first.incident_id)
+    assert world.alerts.calls - before[0] == {"write": 1}
+    assert world.incidents.calls == before[1]
+    assert world.ladder.started == [first.incident_id]
+
+
+def test_alerts_with_one_correlation_key_join_one_incident(world: World) -> None:
+    first = _ingest(_alert(key="a", correlation_key="db-cluster"))
+    second = _ingest(_alert(key="b", correlation_key="db-cluster"))
+    assert (first.action, second.action) == ("opened", "joined")
+    assert second.incident_id == first.incident_id
+    assert world.incidents.records[first.incident_id or ""]["alert_count"] == 2
+
+
+def test_the_last_alert_resolving_resolves_the_incident_and_frees_its_window(world: World) -> None:
+    opened = _ingest(_alert(correlation_key="db-cluster"))
+    resolved = _ingest(_alert(AlertStatus.RESOLVED, correlation_key="db-cluster"), NOW + timedelta(minutes=1))
+    assert resolved.action == "resolved"
+    assert world.incidents.records[opened.incident_id or ""]["status"] == Status.RESOLVED.value
+    assert world.alerts.pointers == {}
+    assert "Vigil Incident Status Changed" in [kind for kind, _ in world.events.sent]
+
+
+def test_a_resolve_of_an_alert_never_seen_is_recorded_not_a_change(world: World) -> None:
+    outcome = _ingest(_alert(AlertStatus.RESOLVED, key="never"))
+    assert (outcome.action, outcome.reason) == ("recorded", "never seen firing")
+    assert world.incidents.records == {}
+
+
+# ----------------------------------------------------------------------------- escalation
+def _opened_incident(world: World) -> str:
+    return _ingest(_alert()).incident_id or ""
+
+
+def test_a_page_publishes_one_message_per_reachable_channel_and_waits(world: World) -> None:
+    incident_id = _opened_incident(world)
+    world.incidents.records[incident_id]["assigned_team"] = TEAM.name
+    arn = f"arn:aws:states:us-east-1:1:execution:vigil:{incident_id}"
+    cursor = {"rung": 0, "round": 0, "wait_seconds": 60, "outcome": "page"}
+    assert ladder_steps.on_page(incident_id, cursor, "token-1", arn) == {"paged": 2}
+    assert sorted(channel for channel, _ in world.channels.published) == ["email", "webhook"]
+    state = world.incidents.records[incident_id]["escalation"]
+    assert (state["state"], state["task_token"]) == ("waiting", "token-1")
+
+
+def test_an_acknowledged_incident_is_not_paged_and_its_wait_ends(world: World) -> None:
+    incident_id = _opened_incident(world)
+    world.incidents.records[incident_id]["status"] = Status.ACKNOWLEDGED.value
+    arn = f"arn:aws:states:us-east-1:1:execution:vigil:{incident_id}"
+    result = ladder_steps.on_page(incident_id, {"rung": 0, "round": 0}, "token-2", arn)
+    assert result == {"paged": 0} and world.channels.published == []
+    assert world.ladder.answers == [("token-2", escalation.answer("stopped"))]
+
+
+def test_acknowledging_answers_the_waiting_rung_with_the_ack_timeout(world: World) -> None:
+    incident_id = _opened_incident(world)
+    world.incidents.records[incident_id]["escalation"] = {"state": "waiting", "task_token": "token-3"}
+    escalation.save_policy(escalation.load_policy().model_copy(update={"ack_timeout_seconds": 600}), "test")
+    incidents.change_status(incident_id, Status.ACKNOWLEDGED, actor="ann")
+    [(token, output)] = world.ladder.answers
+    assert token == "token-3" and output["answer"] == "acknowledged"
+    assert output["ack_timeout_seconds"] == 600
+    assert world.incidents.records[incident_id]["escalation"]["task_token"] is None
+
+
+def test_reopening_a_resolved_incident_restarts_its_ladder_as_a_new_run(world: World) -> None:
+    incident_id = _opened_incident(world)
+    incidents.change_status(incident_id, Status.RESOLVED, actor="ann")
+    incidents.change_status(incident_id, Status.OPEN, actor="ann")
+    assert world.ladder.started == [incident_id, f"{incident_id}-run1"]
+
+
+# ----------------------------------------------------------------------------- delivery
+def _message(delivery_id: str = "dlv_fake1", channel: str = "webhook") -> dict[str, object]:
+    return {
+        "delivery_id": delivery_id,
+        "channel": channel,
+        "team": TEAM.name,
+        "destinations": ["https://hooks.example/fake"],
+        "rung": 0,
+        "round": 0,
+        "purpose": "page",
+        "incident": {"incident_id": "inc_fake", "title": "disk full", "severity": "high", "status": "open"},
+    }
+
+
+OPTIONS = delivery.DeliveryOptions(retry_base_seconds=5)
+
+
+def test_a_delivery_is_sent_once_however_often_it_arrives(world: World) -> None:
+    assert delivery.deliver(_message(), 1, OPTIONS) == "sent"
+    assert delivery.deliver(_message(), 2, OPTIONS) == "duplicate"
+    [(url, body)] = world.channels.posted
+    assert url == "https://hooks.example/fake" and json.loads(body)["incident"]["incident_id"] == "inc_fake"
+    assert world.deliveries.items["dlv_fake1"]["status"] == "sent"
+
+
+def test_a_transient_failure_is_retried_after_a_backoff(world: World) -> None:
+    world.channels.status = 503
+    with pytest.raises(delivery.DeliveryFailed) as failed:
+        delivery.deliver(_message(), 1, OPTIONS)
+    assert 0 <= failed.value.retry_after <= 5
+    assert world.deliveries.items["dlv_fake1"]["status"] == "failed"
+    assert world.channels.published == []  # not yet final: no fallback
+
+
+def test_a_final_failure_falls_back_to_email(world: World) -> None:
+    world.channels.status = 404
+    assert delivery.deliver(_message(), 1, OPTIONS) == "failed"
+    [(channel, fallback)] = world.channels.published
+    assert channel == "email" and fallback["destinations"] == ["oncall@example.com"]
+    assert fallback["purpose"] == "fallback-webhook"
