@@ -24,10 +24,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
+from local import iam
 from local.template import ACCOUNT, REGION, ROOT, TEMPLATE, Resolver, load_template
 
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 LOCAL_RETRY_SECONDS = 1
+# Set to 0 to run the functions without their roles (every AWS call allowed).
+IAM_SETTING = "VIGIL_LOCAL_IAM"
 LOCAL_ENVIRONMENT = {
     "VIGIL_LOCAL": "1",  # loopback and http webhook targets allowed
     "VIGIL_RETRY_BASE_SECONDS": "0.25",  # delivery backoff in quarter seconds, so demos do not wait
@@ -104,6 +107,7 @@ class LocalStack:
         self.resolver = Resolver(self.template)
         self._mock: Any = None
         self.lock = threading.RLock()
+        self.iam = iam.Enforcer({}, self._task_token_owner, enabled=os.environ.get(IAM_SETTING, "1") != "0")
 
     # ----------------------------------------------------------------- lifecycle
     def start(self) -> LocalStack:
@@ -117,6 +121,7 @@ class LocalStack:
         _install_patches(self)
         self._reset_vigil_clients()
         self._create_resources()
+        self.iam.roles = iam.function_roles(iam.translate(self.template), self.resolver)
         return self
 
     def stop(self) -> None:
@@ -169,7 +174,8 @@ class LocalStack:
                 machine = resolver.resolve(props.get("Name", name))
                 physical[name] = {"Ref": f"arn:aws:states:{arn}:stateMachine:{machine}", "Name": machine}
             else:
-                physical[name] = {"Ref": f"{name.lower()}-{stage}"}
+                generic = f"{name.lower()}-{stage}"
+                physical[name] = {"Ref": generic, "Arn": f"arn:aws:local:{arn}:{generic}"}
 
     # ----------------------------------------------------------------- creation
     def _create_resources(self) -> None:
@@ -307,6 +313,8 @@ class LocalStack:
         aws.reset_clients()
         if self._count_call not in aws.client_hooks:
             aws.client_hooks.append(self._count_call)
+        if self.iam.watch not in aws.client_hooks:
+            aws.client_hooks.append(self.iam.watch)
 
     # ----------------------------------------------------------------- dispatch
     def handler(self, logical: str) -> Callable[..., Any]:
@@ -322,7 +330,16 @@ class LocalStack:
     def invoke(self, logical: str, event: Any) -> Any:
         """Run a function's real handler in-process, as Lambda would."""
         name = self.resolver.physical[logical]["Ref"]
-        return self.handler(logical)(event, LambdaContext(name))
+        running = iam.running_function.set(logical)
+        try:
+            return self.handler(logical)(event, LambdaContext(name))
+        finally:
+            iam.running_function.reset(running)
+
+    def _task_token_owner(self, token: str) -> str:
+        """Task tokens are opaque: this stack has one state machine, which owns them all."""
+        (machine,) = self.resolver.resources("AWS::Serverless::StateMachine")
+        return self.resolver.physical[machine]["Ref"]
 
     def logical_for(self, function_name_or_arn: str) -> str:
         name = function_name_or_arn.split(":function:")[-1].split(":")[0]
