@@ -197,17 +197,29 @@ def _ses_identities(source: str) -> list[str]:
 
 
 def _transact_write(params: dict[str, Any]) -> list[tuple[str, str]]:
-    actions = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}
+    actions = {
+        "Put": "PutItem",
+        "Update": "UpdateItem",
+        "Delete": "DeleteItem",
+        "ConditionCheck": "ConditionCheckItem",
+    }
     pairs = []
     for item in params.get("TransactItems", []):
         for kind, body in item.items():
-            pairs.append((f"dynamodb:{actions[kind]}", f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{body['TableName']}"))
+            pairs.append(
+                (
+                    f"dynamodb:{actions[kind]}",
+                    f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{body['TableName']}",
+                )
+            )
     return pairs
 
 
 def _batch(action: str) -> Callable[[dict[str, Any]], list[tuple[str, str]]]:
     def pairs(params: dict[str, Any]) -> list[tuple[str, str]]:
-        return [(action, f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{t}") for t in params.get("RequestItems", {})]
+        return [
+            (action, f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{t}") for t in params.get("RequestItems", {})
+        ]
 
     return pairs
 
@@ -215,7 +227,10 @@ def _batch(action: str) -> Callable[[dict[str, Any]], list[tuple[str, str]]]:
 def _put_events(params: dict[str, Any]) -> list[tuple[str, str]]:
     buses = {entry.get("EventBusName") or "default" for entry in params.get("Entries", [])}
     return [
-        ("events:PutEvents", bus if bus.startswith("arn:") else f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{bus}")
+        (
+            "events:PutEvents",
+            bus if bus.startswith("arn:") else f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{bus}",
+        )
         for bus in sorted(buses)
     ]
 
