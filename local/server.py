@@ -162,10 +162,12 @@ def local_endpoint(stack: LocalStack, method: str, path: str, body: bytes) -> tu
         case ("POST", ["invoke", logical]) if logical in stack.template["Resources"]:
             return 200, stack.invoke(logical, payload)
         case ("POST", ["publish", logical]) if logical in stack.resolver.resources("AWS::SNS::Topic"):
-            return 200, publish(stack, logical, payload)
+            with stack.waiting_for_async():
+                return 200, publish(stack, logical, payload)
         case ("POST", ["put-events"]):
             entries = payload.get("Entries", [payload]) if isinstance(payload, dict) else payload
-            return 200, {"Entries": stack.put_events(entries)}
+            with stack.waiting_for_async():
+                return 200, {"Entries": stack.put_events(entries)}
     return 404, {
         "error": {"code": "not_found", "message": f"no local endpoint {method} {path}", "details": []}
     }

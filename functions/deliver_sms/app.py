@@ -12,4 +12,4 @@ from vigil.services.delivery_batch import handle_batch
 @metrics.log_metrics
 @tracer().capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return handle_batch(event, "sms")
+    return handle_batch(event, "sms", context.get_remaining_time_in_millis)
