@@ -62,6 +62,15 @@ def proxy_event(
     }
 
 
+def without_stage(raw_path: str, stage: str) -> str:
+    """The deployed URL carries the stage (/dev/api/...), the event's path does not; locally
+    both /dev/api/... and /api/... reach the API."""
+    prefix = f"/{stage}"
+    if raw_path == prefix or raw_path.startswith((f"{prefix}/", f"{prefix}?")):
+        return raw_path[len(prefix) :] or "/"
+    return raw_path
+
+
 class LocalHandler(BaseHTTPRequestHandler):
     stack: LocalStack
     server_version = "VigilLocal/1"
@@ -105,15 +114,16 @@ class LocalHandler(BaseHTTPRequestHandler):
             self._send_json(502, {"message": "Internal server error", "detail": type(error).__name__})
 
     def _proxy(self, body: bytes) -> None:
-        path = urlsplit(self.path).path
+        stage = self.stack.resolver.parameters().get("Stage", "dev")
+        raw_path = without_stage(self.path, stage)
+        path = urlsplit(raw_path).path
         matches = [(r, p) for r in self.stack.routes if (p := r.match(self.command, path)) is not None]
         if not matches:
             self._send_json(403, {"message": "Missing Authentication Token"})
             return
         route, params = max(matches, key=lambda m: m[0].specificity())
         headers = {k: v for k, v in self.headers.items()}
-        stage = self.stack.resolver.parameters().get("Stage", "dev")
-        event = proxy_event(self.command, self.path, headers, body, route, params, stage)
+        event = proxy_event(self.command, raw_path, headers, body, route, params, stage)
         result = self.stack.invoke(route.function, event)
         self._send_proxy_result(result)
 

@@ -89,8 +89,6 @@ class _Frozen(BaseException):
     the function. A BaseException, so that the handler's own `except Exception` cannot swallow it."""
 
 
-# The deadline of the invocation running in this context (time.monotonic() seconds).
-_deadline: ContextVar[float | None] = ContextVar("vigil_local_deadline", default=None)
 # Asynchronous invocations started in this context that the caller will wait for (see waiting_for_async).
 _awaited: ContextVar[list[threading.Thread] | None] = ContextVar("vigil_local_awaited", default=None)
 
@@ -110,6 +108,18 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+# The context of the invocation running here: its deadline stops the handler.
+_invocation: ContextVar[LambdaContext | None] = ContextVar("vigil_local_invocation", default=None)
+
+
+def _not_counting_the_wait(since: float) -> None:
+    """Waiting for the lock that serialises moto is a local artefact (each Lambda has AWS to
+    itself): it does not count against the running function's Timeout."""
+    context = _invocation.get()
+    if context is not None:
+        context.deadline += time.monotonic() - since
 
 
 @dataclass(eq=False)
@@ -358,13 +368,13 @@ class LocalStack:
         timeout = self.timeouts[logical]
         context = LambdaContext(self.resolver.physical[logical]["Ref"], timeout, self._memory(logical))
         running = iam.running_function.set(logical)
-        deadline = _deadline.set(context.deadline)
+        invocation = _invocation.set(context)
         try:
             result = self.handler(logical)(event, context)
         except _Frozen:
             result = None
         finally:
-            _deadline.reset(deadline)
+            _invocation.reset(invocation)
             iam.running_function.reset(running)
         if context.get_remaining_time_in_millis() == 0:
             raise FunctionTimedOut(f"Task timed out after {timeout:.2f} seconds")
@@ -379,8 +389,8 @@ class LocalStack:
 
     def _watch_deadline(self, client: Any) -> None:
         def stop_if_late(**_: Any) -> None:
-            deadline = _deadline.get()
-            if deadline is not None and time.monotonic() >= deadline:
+            context = _invocation.get()
+            if context is not None and context.get_remaining_time_in_millis() == 0:
                 raise _Frozen
 
         client.meta.events.register_first("before-parameter-build", stop_if_late)
@@ -736,7 +746,9 @@ def _install_patches(stack: LocalStack) -> None:
     original_call = BotocoreStubber.__call__
 
     def locked_call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        waiting_since = time.monotonic()
         with _current().lock:
+            _not_counting_the_wait(waiting_since)
             return original_call(self, *args, **kwargs)
 
     LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]

@@ -141,3 +141,10 @@ def test_batch_responses_are_read_as_lambda_reads_them(
     from local.stack import failed_items
 
     assert failed_items(result, {"FunctionResponseTypes": types}, {"a", "b"}) == failed
+
+
+# ------------------------------------------------------------------ API Gateway
+def test_the_stage_prefix_of_the_deployed_url_reaches_the_same_routes(api: Any) -> None:
+    staged = api.get("/dev/api/health")
+    assert staged.status == 200 and staged.body["status"] == api.get("/api/health").body["status"]
+    assert api.get("/dev/nope").status == 403  # API Gateway's answer to an unknown route
