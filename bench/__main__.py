@@ -1,5 +1,5 @@
 """`make bench`: every benchmark, bench/results.json and the tables of docs/benchmarks.md.
-Exits 1 when a budget of DESIGN.md section 6 is exceeded."""
+Exits 1 when a budget of docs/design.md (performance budgets) is exceeded."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """AWS calls per operation, counted on the local runtime (deterministic), with the budgets of
-DESIGN.md section 6 and the AWS bill they imply at list prices."""
+docs/design.md (performance budgets) and the AWS bill they imply at list prices."""
 
 from __future__ import annotations
 

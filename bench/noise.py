@@ -1,5 +1,5 @@
 """Noise reduction on a replayed stream: the 43-event Datadog capture and a generated storm.
-The seed claims "80%+ reduction in duplicate alerts": measured as pages sent / alerts received,
+The original spec claims "80%+ reduction in duplicate alerts": measured as pages sent / alerts received,
 with every incident that should exist accounted for."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from bench.latency import post, webhook_integration
 from bench.sink import Sink
 from local.runtime import Runtime
 
-PAYLOADS = Path(__file__).resolve().parents[2] / "shared" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "payloads"
 
 
 def _datadog_integration(runtime: Runtime) -> str:

@@ -192,7 +192,7 @@ def _noise(results: dict[str, Any]) -> list[str]:
     return [
         "## Noise reduction",
         "",
-        "The 43-event Datadog capture from ../shared/payloads plus a generated storm (12 services that",
+        "The 43-event Datadog capture from tests/fixtures/payloads plus a generated storm (12 services that",
         "each fail once, re-send while down, then recover), replayed through the local runtime.",
         "",
         "| alerts received | incidents opened | pages sent | pages per alert | reduction "
@@ -201,7 +201,7 @@ def _noise(results: dict[str, Any]) -> list[str]:
         f"| {noise['alerts_received']} | {noise['incidents_opened']} | {noise['pages_sent']} | "
         f"{noise['pages_per_alert']} | {noise['reduction']:.1%} | {noise['incidents_missed']} |",
         "",
-        'The seed\'s claim, "80%+ reduction in duplicate alerts", is measured as 1 − pages/alerts.',
+        'The original spec\'s claim, "80%+ reduction in duplicate alerts", is measured as 1 − pages/alerts.',
         "",
     ]
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import sys
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -24,13 +23,12 @@ from typing import Any
 
 from vigil.domain.slack import expected_signature
 
-from tests.helpers.client import ApiClient
-from tests.helpers.receiver import Receiver
+from local.client import ApiClient
+from local.runtime import LOCAL_ADMIN_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
-PAYLOADS = ROOT.parent / "shared" / "payloads"
+PAYLOADS = ROOT / "tests" / "fixtures" / "payloads"
 OPENAPI = ROOT / "docs" / "openapi.json"
-API_KEY = "vgk_docs_example_key"
 INC = "/api/incident_response"
 PUBLIC_URL = "https://vigil.example.com"
 TAG_ORDER = [
@@ -62,16 +60,22 @@ class TourFailed(RuntimeError):
 
 @dataclass
 class Example:
+    """One step of the tour: a recorded request and its answer, or a shell step (`script`) that
+    computes what the next requests need (a time, a token from a delivered email)."""
+
+    act: str
     route: str
     caption: str
-    path: str
-    status: int
-    response: Any
+    path: str = ""
+    status: int = 0
+    response: Any = None
     body: Any = None
     form: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     key: bool = True
     volatile: tuple[str, ...] = ()
+    saves: dict[str, str] = field(default_factory=dict)
+    script: str | None = None
 
     @property
     def method(self) -> str:
@@ -103,7 +107,26 @@ class Masker:
     """Replaces what varies between runs with placeholders; keeps what a reader needs."""
 
     literals: dict[str, str] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)  # literal -> shell VARIABLE
+    numbers: dict[str, str] = field(default_factory=dict)  # saved version numbers
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def request(self, value: str) -> str:
+        """A request's text with each saved value replaced by its shell variable."""
+        for literal in sorted(self.variables, key=len, reverse=True):
+            value = value.replace(literal, f"${{{self.variables[literal]}}}")
+        return value
+
+    def request_body(self, value: Any, key: str = "") -> Any:
+        if isinstance(value, dict):
+            return {k: self.request_body(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.request_body(v) for v in value]
+        if isinstance(value, str):
+            return self.request(value)
+        if key == "version" and str(value) in self.numbers:
+            return f"@@{self.numbers[str(value)]}@@"  # a number: unquoted in the JSON
+        return value
 
     def text(self, value: str) -> str:
         for literal, placeholder in self.literals.items():
@@ -128,6 +151,8 @@ class Masker:
             return {k: self.value(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [self.value(v) for v in value]
+        if isinstance(value, str) and key == "next_cursor":
+            return "<cursor>"
         if isinstance(value, str):
             return value[:4] + "…" if key in PREFIXES else self.text(value)
         if isinstance(value, int | float) and not isinstance(value, bool) and key in MEASURED:
@@ -151,9 +176,15 @@ def shortened(value: Any) -> Any:
 # ----------------------------------------------------------------------------- the recorder
 @dataclass
 class Recorder:
+    """Makes the tour's calls, checks each answer and keeps it as an example. Values that later
+    requests need are saved in shell variables, so that the document runs as written."""
+
     api: ApiClient
     calls: Callable[[], int]
     examples: list[Example] = field(default_factory=list)
+    variables: dict[str, str] = field(default_factory=dict)  # literal -> VARIABLE
+    numbers: dict[str, str] = field(default_factory=dict)  # a saved number -> VARIABLE
+    act: str = ""
 
     def call(
         self,
@@ -167,6 +198,7 @@ class Recorder:
         key: bool = True,
         form: str | None = None,
         headers: dict[str, str] | None = None,
+        save: dict[str, str] | None = None,
     ) -> Any:
         method, template = route.split(" ", 1)
         path = path or template
@@ -178,11 +210,22 @@ class Recorder:
                 f"request body: {json.dumps(body) if form is None else form}\n"
                 f"response: {json.dumps(reply.body, indent=2)}\n(the handler's traceback is in the log above)"
             )
-        example = Example(
-            route, caption, path, reply.status, reply.body, body, form, headers or {}, key, volatile
-        )
-        self.examples.append(example)
+        for variable, jq_path in (save or {}).items():
+            value = pick(reply.body, jq_path)
+            saved = self.variables if isinstance(value, str) else self.numbers
+            saved[str(value)] = variable
+        self.examples.append(
+            Example(
+                self.act, route, caption, path, reply.status, reply.body, body, form,
+                headers or {}, key, volatile, save or {},
+            )
+        )  # fmt: skip
         return reply.body
+
+    def shell(self, caption: str, script: str, values: dict[str, str]) -> None:
+        """A shell step: `script` sets the variables whose values the tour computed as `values`."""
+        self.variables |= {literal: variable for variable, literal in values.items()}
+        self.examples.append(Example(self.act, "", caption, script=script))
 
     def settle(self, timeout: float = 30.0) -> None:
         """Wait until the stack has stopped working in the background (ladders, deliveries):
@@ -197,11 +240,21 @@ class Recorder:
                 last, quiet_since = now, time.monotonic()
 
 
+def pick(value: Any, jq_path: str) -> Any:
+    """The value at a simple jq path such as `.items[0].delivery_id`."""
+    for part in re.findall(r"\.(\w+)|\[(\d+)\]", jq_path):
+        value = value[part[0]] if part[0] else value[int(part[1])]
+    return value
+
+
 def payload(name: str) -> Any:
     return json.loads((PAYLOADS / name).read_text())
 
 
 # ----------------------------------------------------------------------------- the tour
+AUTH = '-H "Authorization: Bearer $KEY"'
+
+
 @dataclass
 class Tour:
     """Every route in a realistic order: an integration and a team, an alert that opens an
@@ -209,21 +262,39 @@ class Tour:
 
     r: Recorder
     api: ApiClient
-    hooks: Receiver
-    flaky: Receiver
+    base: str
     masker: Masker
-    slack_secret: bytes
     ids: dict[str, str] = field(default_factory=dict)
 
     def run(self) -> None:
-        for act in self.acts():
+        for title, act in self.acts():
+            self.r.act = title
             act()
 
-    def acts(self) -> Iterator[Callable[[], None]]:
-        yield from (self.system, self.integrations, self.teams, self.ingestion, self.incident)
-        yield from (self.escalation, self.lifecycle, self.hand_opened, self.playbooks)
-        yield from (self.alerting, self.silences, self.from_alert, self.notifications)
-        yield from (self.signed_links, self.slack, self.analytics, self.keys, self.wrap_up)
+    def acts(self) -> list[tuple[str, Callable[[], None]]]:
+        return [
+            ("System", self.system),
+            ("Integrations", self.integrations),
+            ("Teams", self.teams),
+            ("Ingestion", self.ingestion),
+            ("Working an incident", self.incident),
+            ("Escalation", self.escalation),
+            ("Acknowledge and resolve", self.lifecycle),
+            ("Opening an incident by hand", self.hand_opened),
+            ("Playbooks", self.playbooks),
+            ("Alerting", self.alerting),
+            ("Silences", self.silences),
+            ("An incident from an alert", self.from_alert),
+            ("Notifications", self.notifications),
+            ("Signed links", self.signed_links),
+            ("Slack buttons", self.slack),
+            ("Analytics", self.analytics),
+            ("API keys", self.keys),
+            ("Clean-up", self.wrap_up),
+        ]
+
+    def sink(self, name: str) -> str:
+        return f"{self.base}/_local/sink/{name}"
 
     def system(self) -> None:
         self.r.call("GET /api/health", key=False)
@@ -231,7 +302,8 @@ class Tour:
 
     def integrations(self) -> None:
         body = {"name": "Prometheus Alertmanager (prod)", "kind": "alertmanager"}
-        created = self.r.call("POST /api/integrations", body=body, status=201)
+        save = {"INTEGRATION_ID": ".integration_id", "AM_TOKEN": ".token"}
+        created = self.r.call("POST /api/integrations", body=body, status=201, save=save)
         self.ids |= {"integration": created["integration_id"], "am_token": created["token"]}
         self.r.call(
             "POST /api/integrations",
@@ -241,7 +313,13 @@ class Tour:
         )
         self.r.call("GET /api/integrations")
         self.r.call("GET /api/integrations/{integration_id}", f"/api/integrations/{self.ids['integration']}")
-        pagerduty = self.api.post("/api/integrations", {"name": "Uptime checks", "kind": "pagerduty"}).body
+        pagerduty = self.r.call(
+            "POST /api/integrations",
+            body={"name": "Uptime checks", "kind": "pagerduty"},
+            status=201,
+            caption="A `pagerduty` integration, for senders of PagerDuty Events v2",
+            save={"PD_TOKEN": ".token"},
+        )
         self.ids["pd_token"] = pagerduty["token"]
 
     def teams(self) -> None:
@@ -260,13 +338,27 @@ class Tour:
         self.r.call("PUT /api/teams/{name}", "/api/teams/emergency_team", team)
         self.r.call("GET /api/teams")
         self.r.call("GET /api/teams/{name}", "/api/teams/emergency_team")
-        payments = {"webhook_url": f"{self.flaky.url}/payments"}
-        self.api.put("/api/teams/payments", payments)
+        self.r.call(
+            "PUT /_local/sink/{name}",
+            "/_local/sink/payments",
+            {"status": 410},
+            key=False,
+            caption="The payments team's webhook receiver is gone for good (locally, the runtime's "
+            "stand-in receiver `/_local/sink/{name}` is told to answer 410)",
+        )
+        payments = {"webhook_url": self.sink("payments")}
+        self.r.call(
+            "PUT /api/teams/{name}", "/api/teams/payments", payments, caption="A team paged by webhook"
+        )
 
     def ingestion(self) -> None:
         path = f"/api/hooks/{self.ids['am_token']}"
         sent = self.r.call(
-            "POST /api/hooks/{token}", path, payload("alertmanager_v4_firing_alerta.json"), key=False
+            "POST /api/hooks/{token}",
+            path,
+            payload("alertmanager_v4_firing_alerta.json"),
+            key=False,
+            save={"INCIDENT_ID": ".alerts[0].incident_id", "ALERT_ID": ".alerts[0].alert_id"},
         )
         self.ids |= {"incident": sent["alerts"][0]["incident_id"], "alert": sent["alerts"][0]["alert_id"]}
         self.r.settle()
@@ -283,7 +375,13 @@ class Tour:
         }
         self.r.call("POST /v2/enqueue", body=event, status=202, key=False)
         self.r.settle()
-        self.ids["paged"] = self.api.get(f"{INC}?limit=1").body["items"][0]["incident_id"]
+        newest = self.r.call(
+            "GET /api/incident_response",
+            f"{INC}?limit=1",
+            caption="The incident the PagerDuty event opened is the newest",
+            save={"PAGED_ID": ".items[0].incident_id"},
+        )
+        self.ids["paged"] = newest["items"][0]["incident_id"]
 
     def incident(self) -> None:
         path = f"{INC}/{self.ids['incident']}"
@@ -297,7 +395,11 @@ class Tour:
         )
         note = {"note": "Ingest stalled after the 14:05 deploy of the collector; rolling it back."}
         noted = self.r.call(
-            "POST /api/incident_response/{incident_id}/notes", f"{path}/notes", note, status=201
+            "POST /api/incident_response/{incident_id}/notes",
+            f"{path}/notes",
+            note,
+            status=201,
+            save={"VERSION": ".version"},
         )
         change = {
             "status": "investigating",
@@ -311,7 +413,7 @@ class Tour:
             path,
             stale,
             status=409,
-            caption="A stale version: 409",
+            caption="The same version again is stale: 409",
         )
         self.r.call("GET /api/incident_response/{incident_id}/timeline", f"{path}/timeline?limit=3")
 
@@ -365,6 +467,7 @@ class Tour:
             status=201,
             headers={"Idempotency-Key": "checkout-orders-db-1"},
             volatile=LADDER,
+            save={"CHECKOUT_ID": ".incident_id"},
         )
         self.ids["checkout"] = created["incident_id"]
         self.r.settle()
@@ -375,7 +478,7 @@ class Tour:
         self.r.call(
             "GET /api/incident_response/playbooks/{playbook_id}", f"{base}/database-connection-failure"
         )
-        book = playbook(f"{self.hooks.url}/diagnostics")
+        book = playbook(self.sink("diagnostics"))
         self.r.call("POST /api/incident_response/playbooks", body=book, status=201)
         changed = {k: v for k, v in book.items() if k != "playbook_id"} | {"estimated_duration_minutes": 30}
         self.r.call(
@@ -428,12 +531,18 @@ class Tour:
             stamps["starts_at"]: "2026-01-01T00:00:00Z",
             stamps["ends_at"]: "2026-01-01T02:00:00Z",
         }
+        self.r.shell(
+            "A window from five minutes ago to two hours from then (GNU date)",
+            "STARTS=$(date -u -d '-5 minutes' +%Y-%m-%dT%H:%M:%SZ)\n"
+            "ENDS=$(date -u -d '+115 minutes' +%Y-%m-%dT%H:%M:%SZ)",
+            {"STARTS": stamps["starts_at"], "ENDS": stamps["ends_at"]},
+        )
         matchers = [
             {"name": "labels.host", "value": "web-7"},
             {"name": "severity", "op": "=~", "value": "low|medium"},
         ]
         body = {"matchers": matchers, **stamps, "comment": "web-7: disk replacement"}
-        silence = self.r.call("POST /api/silences", body=body, status=201)
+        silence = self.r.call("POST /api/silences", body=body, status=201, save={"SILENCE_ID": ".silence_id"})
         self.r.call(
             "POST /api/alerting/send",
             body=disk_alert("web-7", 97),
@@ -449,9 +558,17 @@ class Tour:
             "category": "database",
             "source": "backup-cron",
         }
-        alert_id = self.api.post("/api/alerting/send", info).body["alert_id"]
+        sent = self.r.call(
+            "POST /api/alerting/send",
+            body=info,
+            caption="An informational alert opens no incident",
+            save={"INFO_ALERT_ID": ".alert_id"},
+        )
         opened = self.r.call(
-            "POST /api/incident_response/from-alert", body={"alert_id": alert_id}, volatile=LADDER
+            "POST /api/incident_response/from-alert",
+            body={"alert_id": sent["alert_id"]},
+            volatile=LADDER,
+            save={"FROM_ALERT_ID": ".incident_id"},
         )
         self.r.settle()
         path = f"{INC}/{opened['incident_id']}"
@@ -483,11 +600,31 @@ class Tour:
 
     def replay(self) -> None:
         failed = f"/api/notifications?incident_id={self.ids['checkout']}&status=failed"
-        ledger = self.r.call("GET /api/notifications", failed)["items"]
+        self.r.shell(
+            "Wait until the webhook to the payments team has failed (its receiver answers 410)",
+            f'until curl -s "$VIGIL{failed.replace(self.ids["checkout"], "${CHECKOUT_ID}")}" {AUTH} \\\n'
+            "  | jq -e '.items | length > 0' >/dev/null; do sleep 0.5; done",
+            {},
+        )
+        ledger = self.r.call("GET /api/notifications", failed, save={"DELIVERY_ID": ".items[0].delivery_id"})[
+            "items"
+        ]
         path = f"/api/notifications/{ledger[0]['delivery_id']}/replay"
-        self.flaky.status = 200
+        self.r.call(
+            "PUT /_local/sink/{name}",
+            "/_local/sink/payments",
+            {"status": 200},
+            key=False,
+            caption="The receiver is back",
+        )
         self.r.call("POST /api/notifications/{delivery_id}/replay", path)
         self.r.settle()
+        self.r.shell(
+            "Wait until the replayed delivery has succeeded",
+            f'until curl -s "$VIGIL{failed.replace(self.ids["checkout"], "${CHECKOUT_ID}")}" {AUTH} \\\n'
+            "  | jq -e '.items | length == 0' >/dev/null; do sleep 0.5; done",
+            {},
+        )
         self.r.call(
             "POST /api/notifications/{delivery_id}/replay",
             path,
@@ -497,6 +634,14 @@ class Tour:
 
     def signed_links(self) -> None:
         token = link_token(self.api.get("/_local/outbox").body["items"], self.ids["paged"])
+        self.r.shell(
+            "The acknowledge link's token, from the email that paged the PagerDuty incident "
+            "(locally, every email is in `/_local/outbox`)",
+            'TOKEN=$(curl -s "$VIGIL/_local/outbox" | jq -r --arg id "$PAGED_ID" \\\n'
+            '  \'[.items[] | select(.channel == "email" and (.body.Text | contains($id)))][0].body.Text\n'
+            '   | capture("Acknowledge: \\\\S+token=(?<t>[^&\\\\s]+)").t\')',
+            {"TOKEN": token},
+        )
         self.r.call("GET /api/actions", f"/api/actions?token={token}", key=False)
         form = urllib.parse.urlencode({"token": token})
         self.r.call("POST /api/actions", form=form, key=False, headers={"Content-Type": FORM})
@@ -511,15 +656,27 @@ class Tour:
         self.r.settle()
 
     def slack(self) -> None:
+        secret = str(self.api.get("/_local/secrets").body["slack_signing_secret"]).encode()
         press = {
             "type": "block_actions",
             "user": {"id": "U024BE7LH", "username": "ann"},
             "actions": [{"action_id": "resolve", "value": self.ids["paged"]}],
         }
-        form = urllib.parse.urlencode({"payload": json.dumps(press)})
+        form = "payload=" + urllib.parse.quote(json.dumps(press, separators=(",", ":")), safe="")
         stamp = str(int(time.time()))
-        signature = expected_signature(self.slack_secret, stamp, form.encode())
-        self.masker.literals |= {stamp: "1767225600", signature: "v0=<hmac-sha256 of v0:timestamp:body>"}
+        signature = expected_signature(secret, stamp, form.encode())
+        self.r.shell(
+            "A button press as Slack signs it (locally the Slack signing secret is in "
+            "`/_local/secrets`; deployed, it is the one you stored in the signing secret)",
+            'SLACK_SECRET=$(curl -s "$VIGIL/_local/secrets" | jq -r .slack_signing_secret)\n'
+            "TS=$(date +%s)\n"
+            'BODY="payload=$(jq -rn --arg id "$PAGED_ID" \\\n'
+            '  \'{type: "block_actions", user: {id: "U024BE7LH", username: "ann"},\n'
+            '    actions: [{action_id: "resolve", value: $id}]} | tojson | @uri\')"\n'
+            'SIG="v0=$(printf \'v0:%s:%s\' "$TS" "$BODY" | openssl dgst -sha256 -hmac "$SLACK_SECRET"'
+            " | sed 's/^.* //')\"",
+            {"TS": stamp, "SIG": signature, "BODY": form},
+        )
         headers = {"Content-Type": FORM, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
         self.r.call("POST /api/slack/actions", form=form, key=False, headers=headers)
         self.r.settle()
@@ -529,7 +686,9 @@ class Tour:
 
     def keys(self) -> None:
         self.r.call("GET /api/keys")
-        created = self.r.call("POST /api/keys", body={"name": "ci pipeline"}, status=201)
+        created = self.r.call(
+            "POST /api/keys", body={"name": "ci pipeline"}, status=201, save={"KEY_ID": ".key_id"}
+        )
         self.r.call("DELETE /api/keys/{key_id}", f"/api/keys/{created['key_id']}")
 
     def wrap_up(self) -> None:
@@ -631,15 +790,25 @@ summaries are those of [openapi.json](openapi.json).
 ## Conventions
 
 - `$VIGIL` is the base URL (`http://127.0.0.1:3000` with `make run`, the stack's `PublicUrl`
-  once deployed) and `$KEY` an API key (printed by `make run`, created by `make api-key`).
+  once deployed) and `$KEY` an API key (`make run` prints its fixed local key; deployed,
+  `make api-key` creates one).
+- Every example runs as written, in order, in a shell (bash, with `curl`, `jq` and
+  `openssl`) against a fresh `make run`; `tests/e2e/test_docs_run.py` does exactly that.
+  Values a later example needs are kept in shell variables (`$INCIDENT_ID`, `$AM_TOKEN`, ...).
+  Webhook receivers are the local runtime's stand-in, `$VIGIL/_local/sink/{name}`: use your
+  own URLs against a deployed stack.
 - Management routes need `Authorization: Bearer <api key>`. Ingestion routes are
   authenticated by the integration's token instead: in the path of `POST /api/hooks/{token}`,
   as `routing_key` of `POST /v2/enqueue`. `GET /api/health` is open; `/api/actions` (signed
   links) and `/api/slack/actions` (Slack's request signature) carry their own proof.
-- Bodies are JSON. In the examples, values that differ on every run are placeholders: ids
+- Bodies are JSON. In the answers shown, values that differ on every run are placeholders: ids
   such as `inc_…`, tokens such as `vgi_…`, times `2026-01-01T00:00:00.000Z`, measured
   durations `123.456`. Lists of more than @ITEMS@ objects (or @VALUES@ values) and strings
   longer than @CHARS@ characters are cut, saying how much was left out.
+
+```sh
+export VIGIL=http://127.0.0.1:3000 KEY=@KEY@
+```
 
 ## Errors
 
@@ -673,44 +842,79 @@ def operations(spec: dict[str, Any]) -> dict[str, tuple[str, str]]:
     }
 
 
-def intro(tags: list[str]) -> str:
-    text = INTRO.replace("@ITEMS@", str(MAX_ITEMS)).replace("@CHARS@", str(MAX_CHARS))
-    text = text.replace("@VALUES@", str(MAX_VALUES))
-    contents = "\n".join(f"- [{tag.capitalize()}](#{tag})" for tag in tags)
-    return f"{text}\n## Routes by tag\n\n{contents}\n"
+def anchor(heading: str) -> str:
+    """GitHub's anchor for a heading (before de-duplication)."""
+    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
 
 
 def render(examples: list[Example], spec: dict[str, Any], masker: Masker) -> str:
     ops = operations(spec)
-    unknown = sorted({e.route for e in examples} - set(ops))
+    unknown = sorted({e.route for e in examples if e.route and not is_local(e)} - set(ops))
     if unknown:
         raise TourFailed(f"routes not in docs/openapi.json: {', '.join(unknown)}")
-    by_route: dict[str, list[Example]] = {}
-    for example in examples:
-        by_route.setdefault(example.route, []).append(example)
-    order = list(by_route) + sorted(set(ops) - set(by_route))
-    tags = sorted({tag for tag, _ in ops.values()}, key=tag_rank)
-    sections = [
-        tag_section(tag, [(r, ops[r][1], by_route.get(r, [])) for r in order if ops[r][0] == tag], masker)
-        for tag in tags
-    ]
-    return "\n".join([intro(tags), *sections])
+    acts = list(dict.fromkeys(e.act for e in examples))
+    sections = [act_section(act, [e for e in examples if e.act == act], ops, masker) for act in acts]
+    missing = sorted(set(ops) - {e.route for e in examples})
+    if missing:
+        sections.append(
+            "## Routes without an example\n\n" + "".join(f"### {r}\n\n{NOT_YET}\n\n" for r in missing)
+        )
+    body = "\n".join(sections)
+    return "\n".join([intro(ops, body), body])
+
+
+def intro(ops: dict[str, tuple[str, str]], body: str) -> str:
+    text = INTRO.replace("@ITEMS@", str(MAX_ITEMS)).replace("@CHARS@", str(MAX_CHARS))
+    text = text.replace("@VALUES@", str(MAX_VALUES)).replace("@KEY@", LOCAL_ADMIN_KEY)
+    first_anchor = first_anchors(body)
+    by_tag: dict[str, list[str]] = {}
+    for route, (tag, _) in sorted(ops.items(), key=lambda item: (tag_rank(item[1][0]), item[0])):
+        by_tag.setdefault(tag, []).append(f"[{route}](#{first_anchor.get(route, anchor(route))})")
+    index = "\n".join(
+        f"- {tag.capitalize()}\n" + "\n".join(f"  - {link}" for link in links)
+        for tag, links in by_tag.items()
+    )
+    return f"{text}\n## Routes by tag\n\n{index}\n"
+
+
+def first_anchors(body: str) -> dict[str, str]:
+    """The anchor of each route's first heading, with GitHub's -1, -2 ... for repeats."""
+    seen: dict[str, int] = {}
+    first: dict[str, str] = {}
+    for line in body.splitlines():
+        if not line.startswith("#"):
+            continue
+        heading = line.lstrip("#").strip()
+        base = anchor(heading)
+        count = seen.get(base, 0)
+        seen[base] = count + 1
+        first.setdefault(heading, base if count == 0 else f"{base}-{count}")
+    return first
 
 
 def tag_rank(tag: str) -> tuple[int, str]:
     return (TAG_ORDER.index(tag) if tag in TAG_ORDER else len(TAG_ORDER), tag)
 
 
-def tag_section(tag: str, routes: list[tuple[str, str, list[Example]]], masker: Masker) -> str:
-    parts = [f"## {tag.capitalize()}\n"]
-    for route, summary, examples in routes:
-        parts.append(f"### {route}\n\n{summary}.\n" if summary else f"### {route}\n")
-        parts += [example_text(e, masker) for e in examples] or [f"{NOT_YET}\n"]
+def is_local(example: Example) -> bool:
+    return example.route.split(" ", 1)[-1].startswith("/_local/")
+
+
+def act_section(act: str, examples: list[Example], ops: dict[str, tuple[str, str]], masker: Masker) -> str:
+    parts, previous = [f"## {act}\n"], None
+    for example in examples:
+        if example.route and example.route != previous and not is_local(example):
+            summary = ops[example.route][1]
+            parts.append(f"### {example.route}\n\n{summary}.\n" if summary else f"### {example.route}\n")
+        previous = example.route or previous
+        parts.append(example_text(example, masker))
     return "\n".join(parts)
 
 
 def example_text(example: Example, masker: Masker) -> str:
     caption = f"{example.caption}:\n\n" if example.caption else ""
+    if example.script is not None:
+        return f"{caption}```sh\n{example.script}\n```\n"
     status = HTTPStatus(example.status)
     return (
         f"{caption}```sh\n{curl(example, masker)}\n```\n\n"
@@ -719,20 +923,37 @@ def example_text(example: Example, masker: Masker) -> str:
 
 
 def curl(example: Example, masker: Masker) -> str:
+    """The request as a curl command; values saved earlier appear as their shell variables."""
     method = "" if example.method == "GET" else f" -X {example.method}"
-    lines = [f'curl{method} "$VIGIL{masker.text(example.path)}"']
+    lines = [f'curl{method} "$VIGIL{masker.request(example.path)}"']
     if example.key:
         lines.append('-H "Authorization: Bearer $KEY"')
     shown = {k: v for k, v in example.headers.items() if k != "Content-Type"}
-    lines += [f'-H "{name}: {masker.text(value)}"' for name, value in shown.items()]
+    lines += [f'-H "{name}: {masker.request(value)}"' for name, value in shown.items()]
     if example.form is not None:
-        pairs = urllib.parse.parse_qsl(example.form)
-        lines += [f"--data-urlencode {shlex.quote(f'{k}={masker.text(v)}')}" for k, v in pairs]
+        lines += form_lines(example.form, masker)
     elif example.body is not None:
-        lines += ['-H "Content-Type: application/json"', "--data-binary @- <<'JSON'"]
-        body = json.dumps(masker.value(example.body), indent=2, ensure_ascii=False)
-        return " \\\n  ".join(lines) + f"\n{body}\nJSON"
-    return " \\\n  ".join(lines)
+        body = json.dumps(masker.request_body(example.body), indent=2, ensure_ascii=False)
+        body = re.sub(r'"@@(\w+)@@"', r"${\1}", body)
+        quoted = "JSON" if "${" in body else "'JSON'"
+        lines += ['-H "Content-Type: application/json"', f"--data-binary @- <<{quoted}"]
+        return saving(" \\\n  ".join(lines) + f"\n{body}\nJSON", example)
+    return saving(" \\\n  ".join(lines), example)
+
+
+def form_lines(form: str, masker: Masker) -> list[str]:
+    if form in masker.variables:
+        return [f'-H "Content-Type: {FORM}"', f'--data-binary "{masker.request(form)}"']
+    pairs = urllib.parse.parse_qsl(form)
+    return [f'--data-urlencode "{k}={masker.request(v)}"' for k, v in pairs]
+
+
+def saving(command: str, example: Example) -> str:
+    """A command whose answer a later example needs keeps it: shown, then picked apart."""
+    if not example.saves:
+        return command
+    picks = "\n".join(f"{var}=$(jq -r '{path}' <<<\"$REPLY\")" for var, path in example.saves.items())
+    return f'REPLY=$({command}\n)\necho "$REPLY"\n{picks}'
 
 
 def response_block(response: Any, masker: Masker) -> str:
@@ -762,10 +983,9 @@ def main() -> int:
 def build() -> str:
     from local.runtime import start_runtime
 
-    runtime = start_runtime("127.0.0.1", 0, api_key=API_KEY)
+    runtime = start_runtime("127.0.0.1", 0, api_key=LOCAL_ADMIN_KEY)
     try:
-        with Receiver() as hooks, Receiver(status=410) as flaky:
-            examples, masker = walk(runtime, hooks, flaky)
+        examples, masker = walk(runtime)
     finally:
         runtime.close()
     spec = json.loads(OPENAPI.read_text())
@@ -774,32 +994,15 @@ def build() -> str:
     return render(examples, spec, masker)
 
 
-def walk(runtime: Any, hooks: Receiver, flaky: Receiver) -> tuple[list[Example], Masker]:
+def walk(runtime: Any) -> tuple[list[Example], Masker]:
     api = ApiClient(runtime.url, runtime.api_key)
-    masker = Masker({runtime.url: PUBLIC_URL, **disguised(hooks, "hooks"), **disguised(flaky, "flaky")})
     stack = runtime.stack
-    recorder = Recorder(api, lambda: sum(stack.calls.values()))
-    secret = store_slack_secret(stack)
-    tour = Tour(recorder, api, hooks, flaky, masker, secret)
-    tour.run()
+    recorder = Recorder(api, lambda: sum(stack.calls.values()), variables={runtime.url: "VIGIL"})
+    host = runtime.url.removeprefix("http://")
+    literals = {runtime.url: PUBLIC_URL, host: PUBLIC_URL.removeprefix("https://")}
+    masker = Masker(literals, recorder.variables, recorder.numbers)
+    Tour(recorder, api, runtime.url, masker).run()
     return recorder.examples, masker
-
-
-def disguised(receiver: Receiver, name: str) -> dict[str, str]:
-    """A loopback receiver's address, and the placeholder host it is shown as."""
-    address = receiver.url.removeprefix("http://").removesuffix("/hook")
-    return {f"http://{address}": f"https://{name}.example.com", address: f"{name}.example.com"}
-
-
-def store_slack_secret(stack: Any) -> bytes:
-    """Slack's signing secret goes in the stack's signing secret, as an operator stores it."""
-    import boto3
-
-    client = boto3.client("secretsmanager", region_name="us-east-1")
-    arn = stack.resolver.physical["SigningSecret"]["Ref"]
-    value = json.loads(client.get_secret_value(SecretId=arn)["SecretString"])
-    client.put_secret_value(SecretId=arn, SecretString=json.dumps(value | {"slack_signing_secret": "docs"}))
-    return b"docs"
 
 
 if __name__ == "__main__":

@@ -9,6 +9,10 @@ from http.server import ThreadingHTTPServer
 from local.server import serve
 from local.stack import LocalStack
 
+# `make run`'s admin key unless VIGIL_API_KEY says otherwise: fixed, so that the examples in the
+# docs run as written. The server answers loopback hosts only and refuses cross-origin requests.
+LOCAL_ADMIN_KEY = "vgk_local_admin_key_for_make_run"
+
 
 @dataclass
 class Runtime:
@@ -36,12 +40,26 @@ def start_runtime(host: str = "127.0.0.1", port: int = 3000, *, api_key: str | N
 
     http.delivery_hooks.append(stack.record_http_delivery)
     _, secret = keys.create_key("local admin", secret=api_key)
+    _store_a_slack_signing_secret(stack)
     stack.calls.clear()
     server = serve(stack, host, port)
     _tell_handlers_the_url(server)
     thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
     thread.start()
     return Runtime(stack, server, thread, secret)
+
+
+def _store_a_slack_signing_secret(stack: LocalStack) -> None:
+    """Slack buttons can be tried locally: the secret holds a Slack signing secret, shown by
+    GET /_local/secrets (an operator stores Slack's own in a deployed stack)."""
+    import json
+    import secrets
+
+    client = stack.clients["secretsmanager"]
+    arn = stack.resolver.physical["SigningSecret"]["Ref"]
+    value = json.loads(client.get_secret_value(SecretId=arn)["SecretString"])
+    value["slack_signing_secret"] = secrets.token_hex(16)
+    client.put_secret_value(SecretId=arn, SecretString=json.dumps(value))
 
 
 def _tell_handlers_the_url(server: ThreadingHTTPServer) -> None:

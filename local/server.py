@@ -7,14 +7,20 @@ import base64
 import json
 import time
 import uuid
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from local.sink import Sink
 from local.stack import LocalStack, Route
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 LOCAL_PREFIX = "/_local/"
+SINK_PREFIX = "/_local/sink/"
+# A web page the user visits must not reach this server through DNS rebinding: only loopback
+# names are answered, and a browser's cross-origin request is refused.
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def proxy_event(
@@ -26,7 +32,8 @@ def proxy_event(
     path_params: dict[str, str],
     stage: str,
 ) -> dict[str, Any]:
-    """An API Gateway REST (v1) proxy event, shaped like the one in ../shared/payloads."""
+    """An API Gateway REST (v1) proxy event, shaped like the captured one in
+    tests/fixtures/payloads/apigw_rest_proxy_v1_event_powertools.json."""
     split = urlsplit(raw_path)
     query = parse_qs(split.query, keep_blank_values=True)
     try:
@@ -71,9 +78,17 @@ def without_stage(raw_path: str, stage: str) -> str:
     return raw_path
 
 
+class Refused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class LocalHandler(BaseHTTPRequestHandler):
     stack: LocalStack
+    sink: Sink
     server_version = "VigilLocal/1"
+    timeout = 5  # seconds a client may take to send its request, as API Gateway's front door
 
     def log_message(self, format: str, *args: Any) -> None:
         if getattr(self.server, "verbose", False):
@@ -98,20 +113,49 @@ class LocalHandler(BaseHTTPRequestHandler):
         self._handle()
 
     def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
-            self._send_json(413, {"message": "Request Too Long"})
+        try:
+            self._check_origin()
+            body = self._read_body()
+        except Refused as refusal:
+            self.close_connection = True
+            self._send_json(refusal.status, {"message": str(refusal)})
             return
-        body = self.rfile.read(length) if length else b""
         path = urlsplit(self.path).path
         try:
-            if path.startswith(LOCAL_PREFIX):
+            if path.startswith(SINK_PREFIX):
+                self._send_json(*self.sink.handle(self.command, path[len(SINK_PREFIX) :], body))
+            elif path.startswith(LOCAL_PREFIX):
                 status, payload = local_endpoint(self.stack, self.command, path, body)
                 self._send_json(status, payload)
             else:
                 self._proxy(body)
         except Exception as error:  # the runtime itself failed: say so, as API Gateway would
             self._send_json(502, {"message": "Internal server error", "detail": type(error).__name__})
+
+    def _check_origin(self) -> None:
+        host_header = self.headers.get("Host") or ""
+        bound_host = str(getattr(self.server, "server_address", ("",))[0])
+        allowed = LOOPBACK_HOSTS | {bound_host}
+        if urlsplit(f"//{host_header}").hostname not in allowed:
+            raise Refused(HTTPStatus.FORBIDDEN, "the local runtime answers loopback hosts only")
+        origin = self.headers.get("Origin")
+        if origin and urlsplit(origin).netloc != host_header:
+            raise Refused(HTTPStatus.FORBIDDEN, "cross-origin requests are refused")
+
+    def _read_body(self) -> bytes:
+        declared = self.headers.get("Content-Length") or "0"
+        if not declared.isdigit():
+            raise Refused(HTTPStatus.BAD_REQUEST, "Content-Length is not a number")
+        length = int(declared)
+        if length > MAX_BODY_BYTES:
+            raise Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request Too Long")
+        try:
+            body = self.rfile.read(length) if length else b""
+        except TimeoutError:
+            body = b""
+        if len(body) != length:
+            raise Refused(HTTPStatus.BAD_REQUEST, "the body is shorter than its Content-Length")
+        return body
 
     def _proxy(self, body: bytes) -> None:
         stage = self.stack.resolver.parameters().get("Stage", "dev")
@@ -164,6 +208,8 @@ def local_endpoint(stack: LocalStack, method: str, path: str, body: bytes) -> tu
         case ("POST", ["aws-calls", "reset"]):
             stack.calls.clear()
             return 200, {"calls": {}, "total": 0}
+        case ("GET", ["secrets"]):
+            return 200, local_secrets(stack)
         case ("GET", ["outbox"]):
             return 200, {"items": list(stack.outbox)}
         case ("POST", ["outbox", "reset"]):
@@ -183,6 +229,17 @@ def local_endpoint(stack: LocalStack, method: str, path: str, body: bytes) -> tu
     }
 
 
+def local_secrets(stack: LocalStack) -> dict[str, Any]:
+    """The signing secret's keys, so that a receiver's signature check and Slack's request
+    signature can be tried on this machine. A deployed stack shows them to nobody."""
+    arn = stack.resolver.physical["SigningSecret"]["Ref"]
+    value = json.loads(stack.clients["secretsmanager"].get_secret_value(SecretId=arn)["SecretString"])
+    return {
+        "webhook_signing_key": value.get("current"),
+        "slack_signing_secret": value.get("slack_signing_secret"),
+    }
+
+
 def publish(stack: LocalStack, logical: str, payload: Any) -> dict[str, Any]:
     """Publish to a topic of the stack. The body is the message (a JSON object is sent as its
     JSON text, as CloudWatch does), or {"Message": ..., "Subject": ...}."""
@@ -198,7 +255,7 @@ def publish(stack: LocalStack, logical: str, payload: Any) -> dict[str, Any]:
 
 
 def serve(stack: LocalStack, host: str, port: int) -> ThreadingHTTPServer:
-    handler = type("BoundLocalHandler", (LocalHandler,), {"stack": stack})
+    handler = type("BoundLocalHandler", (LocalHandler,), {"stack": stack, "sink": Sink()})
     server_class = type(
         "LocalServer", (ThreadingHTTPServer,), {"request_queue_size": 256, "daemon_threads": True}
     )

@@ -14,7 +14,7 @@ import pytest
 from tests.helpers.client import ApiClient
 from tests.helpers.receiver import Receiver
 
-PAYLOADS = Path(__file__).resolve().parents[2] / "shared" / "payloads"
+PAYLOADS = Path(__file__).resolve().parent / "fixtures" / "payloads"
 
 
 def payload(name: str) -> Any:

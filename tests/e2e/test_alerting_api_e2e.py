@@ -1,4 +1,4 @@
-"""The seed's alerting API and silences, over HTTP."""
+"""The original spec's alerting API and silences, over HTTP."""
 
 from __future__ import annotations
 

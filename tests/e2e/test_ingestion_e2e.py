@@ -1,4 +1,4 @@
-"""Ingestion end to end: every real payload in ../shared/payloads/ over real HTTP through the
+"""Ingestion end to end: every real payload in tests/fixtures/payloads/ over real HTTP through the
 local runtime (or through the alarm function), with the alerts, statuses, dedup keys and
 incidents that result; firing/resolved pairs; SNS envelopes and signatures; limits and bad
 input; silences, maintenance windows, flapping, correlation and mappings.

@@ -49,10 +49,11 @@ def test_webhook_page_arrives_once_with_a_valid_signature(
     assert len(receiver.requests) == 1
     request = receiver.requests[0]
     key = _secret(stack)["current"].encode()
-    assert (
-        request.headers["X-Vigil-Signature"]
-        == f"v1={hmac.new(key, request.body, hashlib.sha256).hexdigest()}"
-    )
+    header = request.headers["X-Vigil-Signature"]
+    stamp = header.split(",")[0].removeprefix("t=")
+    signed = f"{stamp}.".encode() + request.body
+    assert header == f"t={stamp},v1={hmac.new(key, signed, hashlib.sha256).hexdigest()}"
+    assert abs(int(stamp) - time.time()) < 60
     body = json.loads(request.body)
     assert body["schema"] == "vigil.incident.v1" and body["incident"]["incident_id"] == incident_id
     assert request.headers["X-Vigil-Delivery"] == body["delivery_id"]

@@ -1,61 +1,20 @@
-"""A tiny HTTP client for the local runtime (stdlib only, so tests see real HTTP)."""
+"""The API client of the local runtime, with the assertions tests share."""
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from local.client import ApiClient as BaseClient
+from local.client import Reply
 
-@dataclass
-class Reply:
-    status: int
-    body: Any
-    headers: dict[str, str]
+__all__ = ["ApiClient", "Reply", "wait_for"]
 
 
 @dataclass
-class ApiClient:
-    base: str
-    key: str | None
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        *,
-        key: str | bool | None = True,
-        raw: bytes | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Reply:
-        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        request = urllib.request.Request(self.base + path, method=method, data=data)
-        request.add_header("Content-Type", "application/json")
-        token = self.key if key is True else key
-        if token:
-            request.add_header("Authorization", f"Bearer {token}")
-        for name, value in (headers or {}).items():
-            request.add_header(name, value)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return Reply(response.status, _json(response.read()), dict(response.headers))
-        except urllib.error.HTTPError as error:
-            return Reply(error.code, _json(error.read()), dict(error.headers))
-
-    def get(self, path: str, **kw: Any) -> Reply:
-        return self.call("GET", path, **kw)
-
-    def post(self, path: str, body: Any = None, **kw: Any) -> Reply:
-        return self.call("POST", path, body, **kw)
-
-    def put(self, path: str, body: Any = None, **kw: Any) -> Reply:
-        return self.call("PUT", path, body, **kw)
-
+class ApiClient(BaseClient):
     def integration(self, kind: str, settings: dict[str, Any] | None = None) -> dict[str, Any]:
         reply = self.post(
             "/api/integrations", {"name": f"test {kind}", "kind": kind, "settings": settings or {}}
@@ -67,13 +26,6 @@ class ApiClient:
         reply = self.get(f"/api/incident_response/{incident_id}")
         assert reply.status == 200, reply.body
         return dict(reply.body)
-
-
-def _json(raw: bytes) -> Any:
-    try:
-        return json.loads(raw) if raw else None
-    except json.JSONDecodeError:
-        return raw.decode("utf-8", "replace")
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:

@@ -1,4 +1,4 @@
-"""Lifecycle table and the seed's assignment rules."""
+"""Lifecycle table and the original spec's assignment rules."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""DESIGN.md section 2: only vigil.adapters touch boto3, HTTP clients or template loading;
+"""docs/design.md, layers and rules: only vigil.adapters touch boto3, HTTP clients or template loading;
 the domain does no I/O and reads neither the environment nor the clock."""
 
 from __future__ import annotations

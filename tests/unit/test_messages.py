@@ -5,7 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from vigil.domain.messages import canonical_json, signature_header, slack_message, sms_text
+from vigil.domain.messages import (
+    canonical_json,
+    genuine_signature,
+    signature_header,
+    slack_message,
+    sms_text,
+)
 
 INCIDENT = {
     "incident_id": "inc_0123456789abcdef0123",
@@ -32,9 +38,20 @@ def test_slack_message_has_severity_summary_and_both_buttons() -> None:
     assert "CRITICAL" in message["blocks"][0]["text"]["text"]
 
 
-def test_signature_header_has_one_signature_per_key_over_the_exact_body() -> None:
+def test_signature_header_has_a_timestamp_and_one_signature_per_key_over_it_and_the_body() -> None:
     body = canonical_json({"b": 1, "a": [1, 2]})
     assert body == b'{"a":[1,2],"b":1}'
-    header = signature_header(body, [b"new", b"old"])
-    expected = [f"v1={hmac.new(k, body, hashlib.sha256).hexdigest()}" for k in (b"new", b"old")]
-    assert header.split(",") == expected
+    header = signature_header(body, [b"new", b"old"], 1_767_225_600)
+    signed = b"1767225600." + body
+    expected = [f"v1={hmac.new(k, signed, hashlib.sha256).hexdigest()}" for k in (b"new", b"old")]
+    assert header.split(",") == ["t=1767225600", *expected]
+
+
+def test_a_receiver_accepts_a_fresh_signature_and_refuses_a_replay_or_a_tampered_body() -> None:
+    body = b'{"a":1}'
+    header = signature_header(body, [b"new", b"old"], 1_000_000)
+    assert genuine_signature(header, body, b"old", now=1_000_000 + 299)
+    assert not genuine_signature(header, body, b"old", now=1_000_000 + 301)  # replayed later
+    assert not genuine_signature(header, b'{"a":2}', b"new", now=1_000_000)
+    assert not genuine_signature(header.replace("t=1000000", "t=1000100"), body, b"new", now=1_000_100)
+    assert not genuine_signature(header, body, b"stranger", now=1_000_000)

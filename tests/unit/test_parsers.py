@@ -1,4 +1,4 @@
-"""The webhook parsers against the real payloads in /work/shared/payloads (read, never copied)."""
+"""The webhook parsers against the real payloads in tests/fixtures/payloads (verbatim copies)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from vigil.domain.alerts import AlertStatus, NormalizedAlert, Severity
 from vigil.domain.errors import InvalidInput
 from vigil.domain.parsers import KINDS, parse, sns_envelope_type, validate_pagerduty_event
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
 
 
 def load(name: str) -> Any:

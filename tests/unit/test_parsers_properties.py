@@ -25,7 +25,7 @@ from vigil.domain.alerts import NormalizedAlert
 from vigil.domain.errors import InvalidInput
 from vigil.domain.parsers import KINDS, parse
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads"
 
 PROPERTY = settings(
     database=None,  # never write a .hypothesis directory into the repository

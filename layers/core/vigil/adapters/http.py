@@ -1,13 +1,15 @@
-"""Outgoing HTTP (webhooks, Slack, playbook steps) under the rules of DESIGN.md section 7:
+"""Outgoing HTTP (webhooks, Slack, playbook steps) under the rules of docs/security.md:
 https only when deployed, every resolved address global, connect to the checked address,
 no redirects, short timeouts, bounded response size."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +20,9 @@ from vigil.domain.errors import InvalidInput
 
 CONNECT_TIMEOUT_SECONDS = 3.0
 READ_TIMEOUT_SECONDS = 5.0
+# The whole exchange (connect, send, every byte of the answer): a receiver that drips its answer
+# one byte at a time cannot hold a delivery longer than this.
+TOTAL_DEADLINE_SECONDS = 8.0
 MAX_RESPONSE_BYTES = 64 * 1024
 
 # Called with a record of every delivery attempt; the local runtime keeps them in its outbox.
@@ -29,17 +34,36 @@ class HttpResult:
     status: int | None
     body: str
     error: str | None = None
+    refused: bool = False  # the target is not allowed: trying again cannot help
 
     @property
     def ok(self) -> bool:
         return self.error is None and self.status is not None and 200 <= self.status < 300
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
 def allowed_address(address: str, *, allow_loopback: bool) -> bool:
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            ip = embedded
     return ip.is_global or (allow_loopback and ip.is_loopback)
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 form carries (mapped, NAT64, 6to4, Teredo client, or the old
+    IPv4-compatible ::a.b.c.d): judged as that address, so none reaches an internal host."""
+    if ip.ipv4_mapped or ip.sixtofour:
+        return ip.ipv4_mapped or ip.sixtofour
+    if ip.teredo:
+        return ip.teredo[1]
+    if ip in NAT64 or (ip in IPV4_COMPATIBLE and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
 
 
 def check_url(url: str, *, field: str = "url") -> None:
@@ -68,7 +92,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self._address = address
 
     def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), timeout=CONNECT_TIMEOUT_SECONDS)
+        sock = _connected(self._address, self.port)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
@@ -78,7 +102,13 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
         self._address = address
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), timeout=CONNECT_TIMEOUT_SECONDS)
+        self.sock = _connected(self._address, self.port)
+
+
+def _connected(address: str, port: int) -> socket.socket:
+    sock = socket.create_connection((address, port), timeout=CONNECT_TIMEOUT_SECONDS)
+    sock.settimeout(READ_TIMEOUT_SECONDS)  # the connect timeout is not the read timeout
+    return sock
 
 
 def post_json(url: str, body: bytes, headers: dict[str, str], *, channel: str) -> HttpResult:
@@ -112,19 +142,43 @@ def _request(method: str, url: str, body: bytes | None, headers: dict[str, str])
         check_url(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
         address = _resolve_checked(parts.hostname or "", port)
-        factory = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
-        connection = factory(parts.hostname or "", address, port, READ_TIMEOUT_SECONDS)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            raw = response.read(MAX_RESPONSE_BYTES + 1)
-            if len(raw) > MAX_RESPONSE_BYTES:
-                return HttpResult(
-                    response.status, "", f"response larger than {MAX_RESPONSE_BYTES} bytes refused"
-                )
-            return HttpResult(response.status, raw.decode("utf-8", "replace"))
-        finally:
-            connection.close()
-    except (OSError, http.client.HTTPException, InvalidInput, ValueError) as error:
+    except (PermissionError, InvalidInput) as error:
+        return HttpResult(None, "", f"refused: {error}", refused=True)
+    except OSError as error:
         return HttpResult(None, "", f"{type(error).__name__}: {error}")
+    factory = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+    connection = factory(parts.hostname or "", address, port, READ_TIMEOUT_SECONDS)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    watchdog = threading.Timer(TOTAL_DEADLINE_SECONDS, _cut, args=(connection,))
+    watchdog.start()
+    try:
+        return _exchange(connection, method, path, body, headers)
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        if not watchdog.is_alive():
+            return HttpResult(None, "", f"no complete answer within {TOTAL_DEADLINE_SECONDS:g} s")
+        return HttpResult(None, "", f"{type(error).__name__}: {error}")
+    finally:
+        watchdog.cancel()
+        connection.close()
+
+
+def _exchange(
+    connection: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    body: bytes | None,
+    headers: dict[str, str],
+) -> HttpResult:
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    raw = response.read(MAX_RESPONSE_BYTES + 1)
+    if len(raw) > MAX_RESPONSE_BYTES:
+        return HttpResult(response.status, "", f"response larger than {MAX_RESPONSE_BYTES} bytes refused")
+    return HttpResult(response.status, raw.decode("utf-8", "replace"))
+
+
+def _cut(connection: http.client.HTTPConnection) -> None:
+    """The deadline passed: break the socket under whatever read is waiting on it."""
+    if connection.sock is not None:
+        with contextlib.suppress(OSError):
+            connection.sock.shutdown(socket.SHUT_RDWR)

@@ -10,13 +10,14 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, select_auto
 from jinja2.sandbox import SandboxedEnvironment
 
 from vigil.domain.errors import InvalidInput
+from vigil.domain.sandbox import check_loops, environment_class
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
 @cache
 def _environment(html: bool) -> SandboxedEnvironment:
-    return SandboxedEnvironment(
+    return environment_class()(
         loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=select_autoescape(default=html, default_for_string=html),
         undefined=StrictUndefined,
@@ -32,5 +33,10 @@ def render(source: str, context: dict[str, Any], *, html: bool = False, field: s
     """Render a template text; a template that fails is an InvalidInput naming `field`."""
     try:
         return _environment(html).from_string(source).render(**context).strip()
-    except TemplateError as error:
+    except (TemplateError, ValueError, TypeError) as error:
         raise InvalidInput(field, f"does not render: {error}") from None
+
+
+def check_structure(source: str, *, html: bool, field: str) -> None:
+    """Refuse, when saved, a template whose loops could cost more than a page may."""
+    check_loops(_environment(html), source, field)

@@ -1,4 +1,4 @@
-"""The built-in playbooks: the seed's four. They exist without being stored and are read-only."""
+"""The built-in playbooks: the original spec's four. They exist without being stored and are read-only."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ DATABASE_CONNECTION_FAILURE: dict[str, Any] = {
             "too many connections",
         ],
     },
-    # The seed's six steps, verbatim.
+    # The original spec's six steps, verbatim.
     "steps": [
         _manual(
             "Check database server status",
@@ -232,7 +232,7 @@ PERFORMANCE_DEGRADATION: dict[str, Any] = {
 
 @cache
 def built_in_playbooks() -> dict[str, Playbook]:
-    """The seed's playbooks by id, validated on first use (not at import: cold starts)."""
+    """The original spec's playbooks by id, validated on first use (not at import: cold starts)."""
     return {
         p.playbook_id: p
         for p in (

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from vigil.domain.errors import InvalidInput
+from vigil.domain.sandbox import environment_class
 
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
@@ -43,9 +44,8 @@ def _normalise(text: str) -> str:
 def sandbox(*, strict: bool = False) -> SandboxedEnvironment:
     """jinja2's sandbox, loaded on first use (it is not needed to store a duplicate alert)."""
     from jinja2 import StrictUndefined, Undefined
-    from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(undefined=StrictUndefined if strict else Undefined, autoescape=False)
+    return environment_class()(undefined=StrictUndefined if strict else Undefined, autoescape=False)
 
 
 @lru_cache(maxsize=256)

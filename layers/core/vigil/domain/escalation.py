@@ -23,7 +23,7 @@ MIN_WAIT_SECONDS = 1  # Step Functions timeouts are whole seconds above zero
 
 
 class EscalationRule(Model):
-    """The seed's rule; `escalate_after_seconds` is accepted as well as minutes."""
+    """The original spec's rule; `escalate_after_seconds` is accepted as well as minutes."""
 
     condition: str = Field(default="", max_length=500)
     escalation_level: int = Field(ge=1, le=20)
@@ -70,7 +70,7 @@ class EscalationPolicy(Model):
 
 
 def default_policy() -> EscalationPolicy:
-    """The seed's rules: emergency at once, critical 5 min, high 15 min, medium 1 hour."""
+    """The original spec's rules: emergency at once, critical 5 min, high 15 min, medium 1 hour."""
     return EscalationPolicy(
         rules=[
             EscalationRule(

@@ -13,6 +13,7 @@ from vigil.domain.alerts import AlertStatus, NormalizedAlert, Severity
 from vigil.domain.conditions import sandbox
 from vigil.domain.errors import InvalidInput
 from vigil.domain.model import Model
+from vigil.domain.sandbox import TooCostly, check_loops
 
 TRUE_WORDS = {"true", "1", "yes", "resolved", "ok"}
 
@@ -33,9 +34,14 @@ class Mapping(Model):
         from jinja2 import TemplateError
 
         try:
-            sandbox().from_string(text)
-        except TemplateError as error:
+            check_loops(sandbox(), text, "template")
+            sandbox().from_string(text).render(payload={})
+        except (InvalidInput, TemplateError) as error:
             raise ValueError(f"not a valid template: {error}") from None
+        except TooCostly as error:
+            raise ValueError(str(error)) from None
+        except (TypeError, ValueError):
+            pass  # fails on an empty payload: judged on real ones
         return text
 
 
@@ -74,14 +80,29 @@ def _one(mapping: Mapping, payload: Any, source: str) -> NormalizedAlert:
     )
 
 
+GROUPING_SAMPLE: dict[str, Any] = {
+    "title": "Disk full",
+    "severity": "high",
+    "category": "system",
+    "source": "alertmanager",
+    "labels": {"alertname": "DiskFull", "service": "api"},
+    "dedup_key": "disk-full",
+}
+
+
 def compile_grouping(text: str) -> Any:
     """A grouping key template; ValueError if it does not compile."""
     from jinja2 import TemplateError
 
     try:
-        return sandbox().from_string(text)
-    except TemplateError as error:
+        check_loops(sandbox(), text, "grouping_key")
+        compiled = sandbox().from_string(text)
+        compiled.render(**GROUPING_SAMPLE)
+    except (InvalidInput, TemplateError, TooCostly) as error:
         raise ValueError(f"not a valid template: {error}") from None
+    except (TypeError, ValueError):
+        pass  # fails on the sample alert: judged on real ones
+    return compiled
 
 
 def grouped(alerts: list[NormalizedAlert], template: str) -> list[NormalizedAlert]:
@@ -101,7 +122,8 @@ def grouped(alerts: list[NormalizedAlert], template: str) -> list[NormalizedAler
         }
         try:
             key = compiled.render(**fields).strip()
-        except (TemplateError, TypeError, ValueError) as error:
-            raise InvalidInput("settings.grouping_key", f"failed on this alert: {error}") from None
+        except (TemplateError, TypeError, ValueError):
+            result.append(alert)  # never lose an alert to its grouping: it keeps its own key
+            continue
         result.append(alert.model_copy(update={"correlation_key": key[:512] or None}))
     return result

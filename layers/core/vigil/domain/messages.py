@@ -15,9 +15,32 @@ def canonical_json(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True, default=str).encode()
 
 
-def signature_header(body: bytes, keys: list[bytes]) -> str:
-    """`v1=<hex>` per key: receivers accept any, so keys can rotate without a gap."""
-    return ",".join(f"v1={hmac.new(k, body, hashlib.sha256).hexdigest()}" for k in keys)
+def signature_header(body: bytes, keys: list[bytes], timestamp: int) -> str:
+    """`t=<unix seconds>,v1=<hex>[,v1=<hex>]`: an HMAC-SHA256 per key over `<t>.<body>`, as Stripe
+    signs. Receivers accept any v1 (keys rotate without a gap) and refuse an old `t` (a captured
+    delivery cannot be replayed later)."""
+    signed = f"{timestamp}.".encode() + body
+    return ",".join(
+        [f"t={timestamp}"] + [f"v1={hmac.new(k, signed, hashlib.sha256).hexdigest()}" for k in keys]
+    )
+
+
+SIGNATURE_TOLERANCE_SECONDS = 300
+
+
+def genuine_signature(header: str, body: bytes, key: bytes, now: int) -> bool:
+    """What a receiver checks (docs/notifications.md): a v1 that matches, and a fresh `t`."""
+    parts = [part.strip().partition("=") for part in header.split(",")]
+    stamps = [value for name, _, value in parts if name == "t"]
+    if len(stamps) != 1 or not stamps[0].isdigit() or abs(now - int(stamps[0])) > SIGNATURE_TOLERANCE_SECONDS:
+        return False
+    expected = hmac.new(key, f"{stamps[0]}.".encode() + body, hashlib.sha256).hexdigest()
+    return any(name == "v1" and hmac.compare_digest(expected, value) for name, _, value in parts)
+
+
+def email_subject(text: str) -> str:
+    """One line: CR, LF and other line breaks from alert text never reach a mail header."""
+    return " ".join(text.split())
 
 
 def sms_text(incident: dict[str, Any]) -> str:
@@ -29,15 +52,22 @@ def sms_text(incident: dict[str, Any]) -> str:
     return f"{head}{title}{tail}"
 
 
+def slack_escaped(text: str) -> str:
+    """Text from an alert as Slack shows it, never as a mention or a disguised link
+    (Slack's formatting reference: escape &, < and > in mrkdwn)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slack_message(incident: dict[str, Any], link: str | None = None) -> dict[str, Any]:
     """Block Kit: severity, summary, link, and Acknowledge / Resolve buttons."""
     emoji = {"emergency": "🚨", "critical": "🚨", "high": "🔴", "medium": "🟠"}.get(
         incident["severity"], "🔵"
     )
-    title = f"{emoji} *{incident['severity'].upper()}*: {incident['title']}"
+    severity, title_text = incident["severity"].upper(), slack_escaped(incident["title"])
+    title = f"{emoji} *{severity}*: {title_text}"
     fields = [
-        {"type": "mrkdwn", "text": f"*Incident*\n{incident['incident_id']}"},
-        {"type": "mrkdwn", "text": f"*Team*\n{incident.get('assigned_team') or '-'}"},
+        {"type": "mrkdwn", "text": f"*Incident*\n{slack_escaped(incident['incident_id'])}"},
+        {"type": "mrkdwn", "text": f"*Team*\n{slack_escaped(incident.get('assigned_team') or '-')}"},
         {"type": "mrkdwn", "text": f"*Status*\n{incident['status']}"},
         {"type": "mrkdwn", "text": f"*Opened*\n{incident['created_at']}"},
     ]
@@ -74,7 +104,7 @@ def slack_message(incident: dict[str, Any], link: str | None = None) -> dict[str
             ],
         }
     )
-    return {"text": f"{incident['severity'].upper()}: {incident['title']}", "blocks": blocks}
+    return {"text": f"{severity}: {title_text}", "blocks": blocks}
 
 
 def webhook_event(message: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
@@ -68,6 +69,17 @@ def destinations(team: Team, channel: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def redacted(url: str) -> str:
+    """A URL as logs, the ledger and the timeline show it: scheme and host only, since webhook
+    URLs (Slack's above all) carry their secret in the path."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}" if parts.netloc else "(invalid URL)"
+
+
+def shown_destinations(channel: str, found: list[str]) -> list[str]:
+    return [redacted(url) for url in found] if channel in ("slack", "webhook") else found
+
+
 Channel = Literal["email", "slack", "webhook", "sms"]
 
 
@@ -91,7 +103,7 @@ def _paging_severities() -> list[Severity]:
 
 
 class AlertingRules(Model):
-    """Which channels page for each severity (the seed: critical → email + Slack, ...)."""
+    """Which channels page for each severity (the original spec: critical → email + Slack, ...)."""
 
     channels_by_severity: dict[Severity, list[Channel]] = Field(default_factory=_channels_by_severity)
     channels_by_category: dict[str, list[Channel]] = Field(

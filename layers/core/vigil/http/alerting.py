@@ -1,4 +1,4 @@
-"""The seed's alerting API (/api/alerting) and silences (/api/silences)."""
+"""The original spec's alerting API (/api/alerting) and silences (/api/silences)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ LabelValue = Annotated[str, StringConstraints(max_length=LABEL_VALUE_LIMIT)]
 
 
 class AlertIn(Model):
-    """The seed's alert."""
+    """The original spec's alert."""
 
     title: str = Field(min_length=1, max_length=512)
     description: str = Field(default="", max_length=10_000)

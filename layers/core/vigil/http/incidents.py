@@ -1,4 +1,4 @@
-"""The seed's incident API under /api/incident_response."""
+"""The original spec's incident API under /api/incident_response."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ TeamName = Annotated[str, Path(pattern=TEAM_NAME)]
 @router.get(
     "/api/teams",
     tags=["teams"],
-    summary="List teams (the seed's teams always exist)",
+    summary="List teams (the original spec's teams always exist)",
     responses=responses_for(),
 )
 def list_teams() -> TeamList:

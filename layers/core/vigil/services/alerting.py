@@ -1,4 +1,4 @@
-"""The seed's alerting API: alerts sent straight to Vigil (one or in bulk), and alert queries."""
+"""The original spec's alerting API: alerts sent straight to Vigil (one or in bulk), and alert queries."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def builtin_integration() -> dict[str, Any]:
 
 
 def to_alert(fields: dict[str, Any]) -> NormalizedAlert:
-    """The seed's alert (already validated by the API model) as a normalized alert."""
+    """The original spec's alert (already validated by the API model) as a normalized alert."""
     labels = fields.get("labels") or {}
     identity = {"title": fields["title"], "source": fields.get("source") or "api", "labels": labels}
     dedup_key = (
@@ -44,7 +44,7 @@ def to_alert(fields: dict[str, Any]) -> NormalizedAlert:
 
 
 def correlation_result(outcome: ingest.Outcome, correlation_id: str | None) -> dict[str, Any]:
-    """The seed's answer: did this create an alert, or update/join an existing one?"""
+    """The original spec's answer: did this create an alert, or update/join an existing one?"""
     existing = outcome.action in ("duplicate", "joined", "resolved", "acknowledged")
     return {
         "action": "update_existing" if existing else "create_new",

@@ -22,8 +22,14 @@ from vigil.adapters.aws import is_transient
 from vigil.adapters.signing import signing_keys
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import InvalidTransition, NotFound
-from vigil.domain.messages import canonical_json, signature_header, slack_message, webhook_event
-from vigil.domain.teams import destinations
+from vigil.domain.messages import (
+    canonical_json,
+    email_subject,
+    signature_header,
+    slack_message,
+    webhook_event,
+)
+from vigil.domain.teams import destinations, redacted, shown_destinations
 from vigil.observability import count, logger
 from vigil.services import incidents, notify, rendering
 
@@ -107,7 +113,10 @@ def _send_email(message: dict[str, Any]) -> SendResult:
         for name in ("email_subject", "email_html", "email_text")
     }
     message_id = channels.send_email(
-        message["destinations"], parts["email_subject"], parts["email_html"], parts["email_text"]
+        message["destinations"],
+        email_subject(parts["email_subject"]),
+        parts["email_html"],
+        parts["email_text"],
     )
     return SendResult(ok=True, detail=message_id)
 
@@ -121,16 +130,18 @@ def _send_http(message: dict[str, Any]) -> SendResult:
         body = canonical_json(webhook_event(message))
         headers = {
             "X-Vigil-Delivery": message["delivery_id"],
-            "X-Vigil-Signature": signature_header(body, signing_keys()),
+            "X-Vigil-Signature": signature_header(body, signing_keys(), int(utcnow().timestamp())),
         }
     statuses = []
     for url in message["destinations"]:
         result = channels.post(url, body, headers, channel=message["channel"])
         if not result.ok:
-            transient = result.status is None or result.status >= 500 or result.status == 429
+            transient = not result.refused and (
+                result.status is None or result.status >= 500 or result.status == 429
+            )
             return SendResult(
                 ok=False,
-                detail=f"{url}: {result.error or result.status}"[:500],
+                detail=f"{redacted(url)}: {result.error or result.status}"[:500],
                 status_code=result.status,
                 transient=transient,
             )
@@ -278,6 +289,12 @@ LEDGER_FIELDS = (
 )
 
 
+def _ledger_view(item: dict[str, Any]) -> dict[str, Any]:
+    view = {f: item.get(f) for f in LEDGER_FIELDS}
+    view["destinations"] = shown_destinations(str(item.get("channel")), list(item.get("destinations") or []))
+    return view
+
+
 def list_deliveries(
     filters: dict[str, Any], limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
@@ -291,7 +308,7 @@ def list_deliveries(
     items, next_cursor = dynamo.page(
         pk, index, lambda i: all(i.get(f) == v for f, v in wanted.items()), limit, cursor
     )
-    return [{f: i.get(f) for f in LEDGER_FIELDS} for i in items], next_cursor
+    return [_ledger_view(i) for i in items], next_cursor
 
 
 def replay(delivery: str, actor: str) -> dict[str, Any]:
@@ -313,11 +330,11 @@ def replay(delivery: str, actor: str) -> dict[str, Any]:
         actor=actor,
         data={"delivery_id": delivery},
     )
-    return {f: item.get(f) for f in LEDGER_FIELDS}
+    return _ledger_view(item)
 
 
 def send_test(team_name: str, wanted: list[str], severity: str) -> list[dict[str, Any]]:
-    """The seed's test endpoint: send now, to the team's destinations, and say what happened."""
+    """The original spec's test endpoint: send now, to the team's destinations, and say what happened."""
     team = notify.load_team(team_name)
     now = iso(utcnow())
     incident = {
@@ -358,7 +375,7 @@ def send_test(team_name: str, wanted: list[str], severity: str) -> list[dict[str
         results.append(
             {
                 "channel": channel,
-                "destinations": found,
+                "destinations": shown_destinations(channel, found),
                 "ok": result.ok,
                 "detail": result.detail,
                 "status_code": result.status_code,

@@ -33,7 +33,7 @@ def retryable(error: Exception) -> Exception:
 
 
 def load_policy() -> EscalationPolicy:
-    """The saved policy; the seed's defaults if none is saved or the saved one is unreadable
+    """The saved policy; the original spec's defaults if none is saved or the saved one is unreadable
     (a broken configuration must never stop a page)."""
     item = dynamo.get("CONFIG#escalation", "CURRENT")
     if not item:

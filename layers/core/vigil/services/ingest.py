@@ -1,6 +1,6 @@
 """The front door: normalize → dedup (one UpdateItem) → open or join an incident.
 
-Write budget (DESIGN.md section 6): a duplicate is one UpdateItem and no read; a new alert that
+Write budget (docs/design.md): a duplicate is one UpdateItem and no read; a new alert that
 opens an incident is the upsert, the incident put and the link (3 writes) plus StartExecution.
 
 An alert lives through *episodes*: one starts when it fires after being resolved (or for the

@@ -331,7 +331,7 @@ def _call_webhook(
     body = canonical_json(book.step_event(record, progress, step, actor=actor))
     headers = {"X-Vigil-Delivery": step["run_id"], "X-Vigil-Event": "playbook.step"}
     try:
-        headers["X-Vigil-Signature"] = signature_header(body, signing_keys())
+        headers["X-Vigil-Signature"] = signature_header(body, signing_keys(), int(utcnow().timestamp()))
     except Exception as error:
         logger.exception("no signing key: playbook webhook not sent")
         return book.webhook_outcome(None, f"not sent: no signing key ({type(error).__name__})", target)

@@ -8,7 +8,7 @@ from typing import Any
 
 from vigil.adapters import dynamo
 from vigil.adapters.signing import signing_keys
-from vigil.adapters.templates import default_source, render
+from vigil.adapters.templates import check_structure, default_source, render
 from vigil.config import settings
 from vigil.domain import action_links
 from vigil.domain.clock import iso, utcnow
@@ -70,7 +70,9 @@ def render_template(name: str, incident: dict[str, Any], links: dict[str, str | 
 def save_template(template_id: str, text: str, actor: str) -> dict[str, Any]:
     name, _ = _split(template_id)
     context = {"incident": SAMPLE_INCIDENT, "links": SAMPLE_LINKS, "default_sms": sms_text(SAMPLE_INCIDENT)}
-    rendered = render(text, context, html=bool(TEMPLATES[name]["html"]), field="source")
+    html = bool(TEMPLATES[name]["html"])
+    check_structure(text, html=html, field="source")
+    rendered = render(text, context, html=html, field="source")
     if not rendered.strip():
         raise InvalidInput("source", "renders to nothing for the sample incident")
     dynamo.put(

@@ -1,4 +1,4 @@
-"""Teams: members with contact methods and team-level channels. The seed's teams always exist."""
+"""Teams: members with contact methods and team-level channels. The original spec's teams always exist."""
 
 from __future__ import annotations
 
