@@ -11,7 +11,7 @@ FIND_PYTHON := for v in 3.13 3.12 3.11; do \
 PYTHON ?= $(shell $(FIND_PYTHON))
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test test-full lint build deploy api-key bench openapi api-docs clean
+.PHONY: run test test-full lint build deploy api-key bench openapi api-docs clean shell-tools
 
 $(VENV)/.ok: requirements/dev.lock
 	@test -n "$(PYTHON)" || { echo "need python 3.11, 3.12 or 3.13 on PATH or in ~/.pyenv" >&2; exit 1; }
@@ -29,11 +29,21 @@ $(TOOLS)/.ok: requirements/tools.lock
 run: $(VENV)/.ok
 	$(PY) -m local
 
-test: $(VENV)/.ok
+# The docs' examples (run by the tests) use curl, jq and openssl: installed here when missing.
+SHELL_TOOLS := curl jq openssl
+shell-tools:
+	@missing=$$(for t in $(SHELL_TOOLS); do command -v $$t >/dev/null || echo $$t; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing $$missing (for the docs' examples)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; } >/dev/null \
+	    || { echo "please install: $$missing" >&2; exit 1; }; \
+	fi
+
+test: $(VENV)/.ok shell-tools
 	$(PY) -m pytest -n 2 -q
 
 # The same suites with the full fuzz and load profile (more examples, a 1,000-alert burst).
-test-full: $(VENV)/.ok
+test-full: $(VENV)/.ok shell-tools
 	VIGIL_FUZZ=full $(PY) -m pytest -n 2 -q
 
 lint: $(VENV)/.ok $(TOOLS)/.ok

@@ -195,7 +195,7 @@ def page(
     sk_between: tuple[str, str] | None = None,
 ) -> tuple[list[Item], str | None]:
     """One page of an index, newest first, of the items `keep` accepts; the cursor is opaque."""
-    start = _decode_cursor(cursor)
+    start = _decode_cursor(cursor, index, pk_value)
     found: list[Item] = []
     while len(found) < limit:
         items, start = query(
@@ -215,13 +215,22 @@ def page(
     ).decode() if more else None
 
 
-def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+def _decode_cursor(cursor: str | None, index: str, pk_value: str) -> dict[str, Any] | None:
+    """The start key a cursor of this listing carries; anything else is a 400, never a query
+    DynamoDB would refuse (a 500) or one that reads another listing."""
     if not cursor:
         return None
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except ValueError:
         key = None
-    if not isinstance(key, dict) or not all(isinstance(v, dict) for v in key.values()):
+    names = {"pk", "sk", f"{index}pk", f"{index}sk"}
+    well_formed = (
+        isinstance(key, dict)
+        and set(key) == names
+        and all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in key.values())
+        and all(0 < len(v["S"]) <= 1024 for v in key.values())
+    )
+    if not well_formed or key[f"{index}pk"]["S"] != pk_value:
         raise InvalidInput("cursor", "not a cursor this API returned")
-    return key
+    return dict(key)

@@ -94,6 +94,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     def connect(self) -> None:
         sock = _connected(self._address, self.port)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+        self.live_socket = self.sock
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
@@ -102,7 +103,7 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
         self._address = address
 
     def connect(self) -> None:
-        self.sock = _connected(self._address, self.port)
+        self.sock = self.live_socket = _connected(self._address, self.port)
 
 
 def _connected(address: str, port: int) -> socket.socket:
@@ -149,17 +150,19 @@ def _request(method: str, url: str, body: bytes | None, headers: dict[str, str])
     factory = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
     connection = factory(parts.hostname or "", address, port, READ_TIMEOUT_SECONDS)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    watchdog = threading.Timer(TOTAL_DEADLINE_SECONDS, _cut, args=(connection,))
+    deadline_passed = threading.Event()
+    watchdog = threading.Timer(TOTAL_DEADLINE_SECONDS, _cut, args=(connection, deadline_passed))
     watchdog.start()
     try:
-        return _exchange(connection, method, path, body, headers)
+        result = _exchange(connection, method, path, body, headers)
     except (OSError, http.client.HTTPException, ValueError) as error:
-        if not watchdog.is_alive():
-            return HttpResult(None, "", f"no complete answer within {TOTAL_DEADLINE_SECONDS:g} s")
-        return HttpResult(None, "", f"{type(error).__name__}: {error}")
+        result = HttpResult(None, "", f"{type(error).__name__}: {error}")
     finally:
         watchdog.cancel()
         connection.close()
+    if deadline_passed.is_set():
+        return HttpResult(None, "", f"no complete answer within {TOTAL_DEADLINE_SECONDS:g} s")
+    return result
 
 
 def _exchange(
@@ -177,8 +180,11 @@ def _exchange(
     return HttpResult(response.status, raw.decode("utf-8", "replace"))
 
 
-def _cut(connection: http.client.HTTPConnection) -> None:
-    """The deadline passed: break the socket under whatever read is waiting on it."""
-    if connection.sock is not None:
+def _cut(connection: http.client.HTTPConnection, deadline_passed: threading.Event) -> None:
+    """The deadline passed: break the socket under whatever read is waiting on it (the
+    connection's own `sock` is gone once the response owns the socket, hence `live_socket`)."""
+    deadline_passed.set()
+    live = getattr(connection, "live_socket", None)
+    if live is not None:
         with contextlib.suppress(OSError):
-            connection.sock.shutdown(socket.SHUT_RDWR)
+            live.shutdown(socket.SHUT_RDWR)

@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2 import StrictUndefined, TemplateError, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
 from vigil.domain.errors import InvalidInput
@@ -17,8 +17,8 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 @cache
 def _environment(html: bool) -> SandboxedEnvironment:
+    # No loader: a template cannot include, import or extend a file (nor learn where they are).
     return environment_class()(
-        loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=select_autoescape(default=html, default_for_string=html),
         undefined=StrictUndefined,
         keep_trailing_newline=False,

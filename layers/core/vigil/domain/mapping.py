@@ -31,17 +31,7 @@ class Mapping(Model):
     @field_validator("title", "severity", "dedup_key", "resolve_condition", "description")
     @classmethod
     def _compiles(cls, text: str) -> str:
-        from jinja2 import TemplateError
-
-        try:
-            check_loops(sandbox(), text, "template")
-            sandbox().from_string(text).render(payload={})
-        except (InvalidInput, TemplateError) as error:
-            raise ValueError(f"not a valid template: {error}") from None
-        except TooCostly as error:
-            raise ValueError(str(error)) from None
-        except (TypeError, ValueError):
-            pass  # fails on an empty payload: judged on real ones
+        _try_on_sample(_compiled(text, "template"), {"payload": {}})
         return text
 
 
@@ -50,7 +40,7 @@ def _render(text: str, payload: Any, field: str) -> str:
 
     try:
         return sandbox().from_string(text).render(payload=payload).strip()
-    except (TemplateError, TypeError, ValueError) as error:
+    except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as error:
         raise InvalidInput(f"settings.mapping.{field}", f"failed on this payload: {error}") from None
 
 
@@ -91,23 +81,37 @@ GROUPING_SAMPLE: dict[str, Any] = {
 
 
 def compile_grouping(text: str) -> Any:
-    """A grouping key template; ValueError if it does not compile."""
+    """A grouping key template; ValueError if it does not compile or costs too much."""
+    compiled = _compiled(text, "grouping_key")
+    _try_on_sample(compiled, GROUPING_SAMPLE)
+    return compiled
+
+
+def _compiled(text: str, field: str) -> Any:
     from jinja2 import TemplateError
 
     try:
-        check_loops(sandbox(), text, "grouping_key")
-        compiled = sandbox().from_string(text)
-        compiled.render(**GROUPING_SAMPLE)
-    except (InvalidInput, TemplateError, TooCostly) as error:
+        check_loops(sandbox(), text, field)
+        return sandbox().from_string(text)
+    except (InvalidInput, TemplateError) as error:
         raise ValueError(f"not a valid template: {error}") from None
-    except (TypeError, ValueError):
-        pass  # fails on the sample alert: judged on real ones
-    return compiled
+
+
+def _try_on_sample(compiled: Any, sample: dict[str, Any]) -> None:
+    """Render once on a sample: refuse what the sandbox refuses or what costs too much; any
+    other failure depends on the data and is judged on real alerts."""
+    from jinja2.sandbox import SecurityError
+
+    try:
+        compiled.render(**sample)
+    except (SecurityError, TooCostly) as error:
+        raise ValueError(str(error)) from None
+    except Exception:  # noqa: S110 (a template may legitimately fail on made-up data)
+        pass
 
 
 def grouped(alerts: list[NormalizedAlert], template: str) -> list[NormalizedAlert]:
     """Each alert with the correlation key its integration's grouping template renders."""
-    from jinja2 import TemplateError
 
     compiled = compile_grouping(template)
     result = []
@@ -122,8 +126,8 @@ def grouped(alerts: list[NormalizedAlert], template: str) -> list[NormalizedAler
         }
         try:
             key = compiled.render(**fields).strip()
-        except (TemplateError, TypeError, ValueError):
-            result.append(alert)  # never lose an alert to its grouping: it keeps its own key
+        except Exception:  # whatever a user's template does, the alert is kept, with its own key
+            result.append(alert)
             continue
         result.append(alert.model_copy(update={"correlation_key": key[:512] or None}))
     return result
