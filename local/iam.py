@@ -33,6 +33,8 @@ MANAGED_POLICIES = Path(__file__).with_name("managed_policies.json")
 DENIAL_CODES = {"sns": "AuthorizationError", "sqs": "AccessDenied", "ses": "AccessDenied"}
 DEFAULT_DENIAL_CODE = "AccessDeniedException"
 IAM_PREFIX = {"stepfunctions": "states"}
+# Operations whose IAM action has another name.
+IAM_ACTION = {("lambda", "Invoke"): "lambda:InvokeFunction"}
 
 # Properties SAM would upload to S3; the translator wants S3 URIs, their content is irrelevant here.
 _ARTIFACT_PROPERTIES = ("CodeUri", "ContentUri", "DefinitionUri")
@@ -116,15 +118,20 @@ def translate(template: dict[str, Any]) -> dict[str, Any]:
     return translated
 
 
+# Where each kind of resource names the role it runs with.
+_ROLE_PROPERTY = {"AWS::Lambda::Function": "Role", "AWS::StepFunctions::StateMachine": "RoleArn"}
+
+
 def function_roles(translated: dict[str, Any], resolver: Resolver) -> dict[str, Role]:
-    """The execution role of every function, by the function's logical id."""
+    """The role of every function (and state machine), by its logical id."""
     resources = translated["Resources"]
     managed = json.loads(MANAGED_POLICIES.read_text())
     roles = {}
     for logical, resource in resources.items():
-        if resource["Type"] != "AWS::Lambda::Function":
+        role_property = _ROLE_PROPERTY.get(resource["Type"])
+        if role_property is None:
             continue
-        role_logical = resource["Properties"]["Role"]["Fn::GetAtt"][0]
+        role_logical = resource["Properties"][role_property]["Fn::GetAtt"][0]
         role_props = resources[role_logical]["Properties"]
         roles[logical] = Role(role_logical, tuple(_role_statements(role_props, resolver, managed)))
     return roles
@@ -154,7 +161,8 @@ def requested_access(
         return special(params)
     if service == "stepfunctions" and "taskToken" in params:
         return [(f"states:{operation}", task_token_owner(params["taskToken"]))]
-    return [(f"{prefix}:{operation}", resource) for resource in _resources(service, operation, params)]
+    action = IAM_ACTION.get((service, operation), f"{prefix}:{operation}")
+    return [(action, resource) for resource in _resources(service, operation, params)]
 
 
 def _resources(service: str, operation: str, params: dict[str, Any]) -> list[str]:

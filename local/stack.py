@@ -395,6 +395,17 @@ class LocalStack:
 
         client.meta.events.register_first("before-parameter-build", stop_if_late)
 
+    def check_state_machine_may_invoke(self, function_name_or_arn: str) -> None:
+        """Only the state machine invokes through moto's Lambda API here: its role must allow it,
+        or Step Functions sees the AccessDeniedException that Lambda answers."""
+        from botocore.exceptions import ClientError
+
+        (machine,) = self.resolver.resources("AWS::Serverless::StateMachine")
+        params = {"FunctionName": function_name_or_arn}
+        if self.iam.enabled and self.iam.check(machine, "lambda", "Invoke", params) is not None:
+            error = {"Error": {"Code": "AccessDeniedException", "Message": f"{machine} may not invoke it"}}
+            raise ClientError(cast(Any, error), "Invoke")
+
     def _task_token_owner(self, token: str) -> str:
         """Task tokens are opaque: this stack has one state machine, which owns them all."""
         (machine,) = self.resolver.resources("AWS::Serverless::StateMachine")
@@ -729,6 +740,7 @@ def _install_patches(stack: LocalStack) -> None:
     def invoke(
         self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
     ) -> bytes:
+        _current().check_state_machine_may_invoke(function_name)
         payload, failed = _current().invoke_serialized(function_name, body)
         if failed:
             response_headers["x-amz-function-error"] = "Unhandled"

@@ -137,3 +137,16 @@ def test_no_function_may_scan_or_batch_the_table(stack: Any) -> None:
     for function, role in stack.iam.roles.items():
         for action in ("dynamodb:Scan", "dynamodb:BatchWriteItem", "dynamodb:BatchGetItem"):
             assert role.decide(action, table) == "implicit deny", (function, action)
+
+
+def test_the_state_machine_may_invoke_the_page_function_only(stack: Any) -> None:
+    page = stack.resolver.physical["PageFunction"]["Arn"]
+    api = stack.resolver.physical["ApiFunction"]["Arn"]
+    assert stack.iam.roles["EscalationStateMachine"].decide("lambda:InvokeFunction", page) == "allow"
+    stack.check_state_machine_may_invoke(page)
+    with pytest.raises(ClientError) as refused:
+        stack.check_state_machine_may_invoke(api)
+    assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert stack.iam.denials[-1] == iam.Denial(
+        "EscalationStateMachine", "lambda:InvokeFunction", api, "implicit deny"
+    )
