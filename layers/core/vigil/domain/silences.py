@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, time
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import re2
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator, model_validator
 
 from vigil.domain.alerts import NormalizedAlert
 from vigil.domain.model import Model
@@ -95,12 +95,31 @@ class Silence(SilenceIn):
         return self.active(now) and all(m.matches(alert) for m in self.matchers)
 
 
+WALL_CLOCK_PATTERN = r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
+
+
+def _wall_clock(value: Any) -> Any:
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
+    if isinstance(value, str) and re2.fullmatch(WALL_CLOCK_PATTERN, value):
+        return value
+    raise ValueError("must be a UTC time of day, HH:MM or HH:MM:SS")
+
+
+# A UTC wall-clock time, "HH:MM" or "HH:MM:SS", never with an offset (nor a number of seconds).
+WallClock = Annotated[
+    time,
+    BeforeValidator(_wall_clock),
+    WithJsonSchema({"type": "string", "pattern": WALL_CLOCK_PATTERN, "examples": ["02:00"]}),
+]
+
+
 class MaintenanceWindow(Model):
     """A weekly window in UTC, e.g. {"days": ["sat"], "start": "02:00", "end": "04:00"}."""
 
     days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(min_length=1)
-    start: time
-    end: time
+    start: WallClock
+    end: WallClock
     comment: str = ""
 
     def covers(self, now: datetime) -> bool:
