@@ -3,7 +3,9 @@ functions, event source mappings, EventBridge rules and the escalation state mac
 
 What moto cannot do on its own is done here, reading the wiring from moto itself so that
 nothing is defined twice: Lambda invocations (from Step Functions, SNS, EventBridge and the
-SQS pollers) are dispatched in-process to the real handlers in functions/<name>/app.py.
+SQS pollers) are dispatched in-process to the real handlers in functions/<name>/app.py, each
+within its function's Timeout and held to its IAM role (local/iam.py); SNS and EventBridge
+invoke asynchronously, with Lambda's retries and OnFailure destination.
 """
 
 from __future__ import annotations
@@ -344,12 +346,13 @@ class LocalStack:
         from vigil.adapters import aws
 
         aws.reset_clients()
-        if self._count_call not in aws.client_hooks:
-            aws.client_hooks.append(self._count_call)
-        if self.iam.watch not in aws.client_hooks:
-            aws.client_hooks.append(self.iam.watch)
-        if self._watch_deadline not in aws.client_hooks:
-            aws.client_hooks.append(self._watch_deadline)
+        # A stack started after another (bench, a second runtime) replaces the earlier one's hooks.
+        aws.client_hooks[:] = [
+            hook
+            for hook in aws.client_hooks
+            if not isinstance(getattr(hook, "__self__", None), LocalStack | iam.Enforcer)
+        ]
+        aws.client_hooks.extend([self._count_call, self.iam.watch, self._watch_deadline])
 
     # ----------------------------------------------------------------- dispatch
     def handler(self, logical: str) -> Callable[..., Any]:
