@@ -13,11 +13,12 @@ export SAM_CLI_TELEMETRY := 0
 
 .PHONY: run test test-full lint build deploy api-key bench openapi api-docs clean shell-tools
 
-$(VENV)/.ok: requirements/dev.lock
+$(VENV)/.ok: requirements/dev.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "need python 3.11, 3.12 or 3.13 on PATH or in ~/.pyenv" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q uv==0.13.9
 	$(VENV)/bin/uv pip sync -q --python $(PY) requirements/dev.lock
+	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .   # the `vigil` CLI
 	touch $@
 
 $(TOOLS)/.ok: requirements/tools.lock

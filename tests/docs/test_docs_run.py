@@ -1,5 +1,5 @@
-"""The docs run as written: every ```sh block of README.md, docs/api.md and
-docs/local-runtime.md is pasted, in order, into one bash against a fresh `make run`
+"""The docs run as written: every ```sh block of README.md, docs/api.md, docs/local-runtime.md
+and docs/cli.md is pasted, in order, into one bash against a fresh `make run`
 (`python -m local` in its own process), and each block answers with the status the doc shows.
 
 Blocks fenced as ```console (starting the stack, deploying) are for a person at a terminal and
@@ -96,7 +96,7 @@ def run_doc(name: str, url: str, tmp_path: Path) -> tuple[list[Block], list[list
     blocks = runnable_blocks((ROOT / name).read_text())
     assert blocks, f"{name} has no ```sh example"
     log = tmp_path / "statuses"
-    parts = [WRAPPER]
+    parts = ["set -e", WRAPPER]
     for index, block in enumerate(blocks):
         parts += [block.script.replace(DOCUMENTED_URL, url), f'echo "block {index}" >> "$STATUS_LOG"']
     run = subprocess.run(
@@ -156,6 +156,13 @@ def test_api_md_runs_in_order_with_the_statuses_it_shows(fresh_runtime: str, tmp
 def test_local_runtime_md_runs(fresh_runtime: str, tmp_path: Path) -> None:
     blocks, statuses, output = run_doc("docs/local-runtime.md", fresh_runtime, tmp_path)
     assert_statuses("docs/local-runtime.md", blocks, statuses, output)
+
+
+@pytest.mark.slow
+def test_cli_md_runs(fresh_runtime: str, tmp_path: Path) -> None:
+    blocks, statuses, output = run_doc("docs/cli.md", fresh_runtime, tmp_path)
+    assert_statuses("docs/cli.md", blocks, statuses, output)
+    assert "orders queue backed up" in output and "exit code 1" in output
 
 
 def test_blocks_are_found_with_their_statuses() -> None:

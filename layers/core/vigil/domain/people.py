@@ -1,0 +1,162 @@
+"""People: who they are, how to reach them, and their personal notification rules.
+
+A page to a person runs their rules for the page's urgency until the incident is acknowledged:
+each rule names a contact method (by id, or every method of a type) and how many minutes after
+the page it fires (e.g. SMS at 0, email at 0, SMS again at 5). The functions here are pure: the
+caller passes the minutes since the page and whether (and when) it was acknowledged, and sends
+the steps it has not sent yet, each step's `key` naming it once in the delivery ledger.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from vigil.domain.model import Model
+from vigil.domain.schedules import USER_ID, ZoneName
+
+ContactType = Literal["email", "sms", "slack", "webhook"]
+Urgency = Literal["high", "low"]
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
+SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+METHOD_ID = r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$"
+ADDRESS_RULES: dict[str, tuple[re.Pattern[str], str]] = {
+    "email": (EMAIL, "not an email address"),
+    "sms": (PHONE, "not an E.164 phone number such as +15551234567"),
+    "slack": (SLACK_USER, "not a Slack user id such as U024BE7LH"),
+    "webhook": (re.compile(r"^https://\S+$"), "not an https:// URL"),
+}
+
+
+class ContactMethod(Model):
+    id: str = Field(pattern=METHOD_ID)
+    type: ContactType
+    address: str = Field(min_length=1, max_length=500, description="email, E.164 phone, Slack user id or URL")
+    label: str | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _address_fits_type(self) -> ContactMethod:
+        pattern, problem = ADDRESS_RULES[self.type]
+        if not pattern.match(self.address):
+            raise ValueError(f"{self.type} contact method {self.id!r}: {problem}")
+        return self
+
+
+class NotificationRule(Model):
+    """Notify through one contact method (`contact_method_id`) or every method of a type
+    (`contact_type`), `after_minutes` after the page."""
+
+    contact_method_id: str | None = Field(default=None, pattern=METHOD_ID)
+    contact_type: ContactType | None = None
+    after_minutes: int = Field(ge=0, le=24 * 60)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> NotificationRule:
+        if (self.contact_method_id is None) == (self.contact_type is None):
+            raise ValueError("give either contact_method_id or contact_type")
+        return self
+
+
+Rules = Annotated[list[NotificationRule], Field(max_length=20)]
+
+
+class NotificationRules(Model):
+    high: Rules = Field(default_factory=list)
+    low: Rules = Field(default_factory=list)
+
+
+class Person(Model):
+    user_id: str = Field(pattern=USER_ID)
+    name: str = Field(min_length=1, max_length=100)
+    email: str = Field(max_length=320)
+    time_zone: ZoneName = "UTC"
+    contact_methods: list[ContactMethod] = Field(default_factory=list, max_length=20)
+    notification_rules: NotificationRules = Field(default_factory=NotificationRules)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not EMAIL.match(value):
+            raise ValueError("not an email address")
+        return value
+
+    @field_validator("contact_methods")
+    @classmethod
+    def _unique_ids(cls, methods: list[ContactMethod]) -> list[ContactMethod]:
+        if len({m.id for m in methods}) != len(methods):
+            raise ValueError("contact method ids must be unique")
+        return methods
+
+    @model_validator(mode="after")
+    def _rules_reach_someone(self) -> Person:
+        for urgency in ("high", "low"):
+            for index, rule in enumerate(getattr(self.notification_rules, urgency)):
+                if not _targets(self, rule):
+                    target = rule.contact_method_id or f"type {rule.contact_type}"
+                    raise ValueError(f"{urgency} rule {index} reaches no contact method ({target})")
+        return self
+
+
+class NotificationStep(Model):
+    """One notification of a page: `key` is stable ("<urgency>:<rule index>:<contact method id>"),
+    so the caller sends each step once."""
+
+    key: str
+    urgency: Urgency
+    rule_index: int
+    after_minutes: int
+    contact_method: ContactMethod
+
+
+def notification_steps(person: Person, urgency: Urgency) -> list[NotificationStep]:
+    """Every step a page of `urgency` runs if never acknowledged, in time order (rules at the same
+    minute in the order given)."""
+    steps = [
+        NotificationStep(
+            key=f"{urgency}:{index}:{method.id}",
+            urgency=urgency,
+            rule_index=index,
+            after_minutes=rule.after_minutes,
+            contact_method=method,
+        )
+        for index, rule in enumerate(getattr(person.notification_rules, urgency))
+        for method in _targets(person, rule)
+    ]
+    return sorted(steps, key=lambda step: step.after_minutes)
+
+
+def _targets(person: Person, rule: NotificationRule) -> list[ContactMethod]:
+    return [
+        method
+        for method in person.contact_methods
+        if method.id == rule.contact_method_id or method.type == rule.contact_type
+    ]
+
+
+def due_steps(
+    person: Person,
+    urgency: Urgency,
+    minutes_since_page: float,
+    acknowledged_after_minutes: float | None = None,
+) -> list[NotificationStep]:
+    """The steps due `minutes_since_page` after the page: those whose time has come, except any
+    that would have come at or after the acknowledgement (which stops the rules)."""
+    acknowledged = math.inf if acknowledged_after_minutes is None else acknowledged_after_minutes
+    return [
+        step
+        for step in notification_steps(person, urgency)
+        if step.after_minutes <= minutes_since_page and step.after_minutes < acknowledged
+    ]
+
+
+def next_step_after(person: Person, urgency: Urgency, minutes_since_page: float) -> int | None:
+    """When (minutes after the page) the next step comes after `minutes_since_page`, if any: the
+    time to wake up for it."""
+    later = [
+        s.after_minutes for s in notification_steps(person, urgency) if s.after_minutes > minutes_since_page
+    ]
+    return min(later, default=None)
