@@ -6,8 +6,8 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from vigil.adapters.assets import console_file
 from vigil.domain.errors import NotFound
+from vigil.services.console import console_file
 
 router = APIGatewayRouter()
 

@@ -19,7 +19,6 @@ from typing import Any
 from vigil.adapters import channels, stores
 from vigil.adapters.aws import is_transient
 from vigil.adapters.signing import signing_keys
-from vigil.config import settings
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.deliveries import LEDGER_FIELDS
 from vigil.domain.errors import InvalidTransition, NotFound
@@ -113,7 +112,7 @@ def _send(message: dict[str, Any], public_base_url: str) -> SendResult:
         return SendResult(
             ok=False, detail=f"{type(error).__name__}: {error}"[:500], transient=is_transient(error)
         )
-    return _send_http(message)
+    return _send_http(message, public_base_url)
 
 
 def _send_email(message: dict[str, Any], public_base_url: str) -> SendResult:
@@ -132,10 +131,10 @@ def _send_email(message: dict[str, Any], public_base_url: str) -> SendResult:
     return SendResult(ok=True, detail=message_id)
 
 
-def _send_http(message: dict[str, Any]) -> SendResult:
+def _send_http(message: dict[str, Any], public_base_url: str) -> SendResult:
     incident = message["incident"]
     if message["channel"] == "slack":
-        base = settings().public_base_url
+        base = public_base_url
         link = rendering.console_link(base, incident["incident_id"]) if base else None
         body = canonical_json(slack_message(incident, link))
         headers = {"X-Vigil-Delivery": message["delivery_id"]}

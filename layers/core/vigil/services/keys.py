@@ -42,10 +42,10 @@ def authenticate(authorization: str | None) -> dict[str, Any]:
 def by_hash(secret_hash: str) -> dict[str, Any]:
     """The unrevoked key stored under this hash (a console session names its key so), or
     Unauthorized."""
-    item = dynamo.get(_pk(secret_hash), "KEY")
-    if not item or item.get("revoked_at"):
+    record = stores.api_keys.by_secret_hash(secret_hash)
+    if not record or record.get("revoked_at"):
         raise Unauthorized("the session has ended: sign in again")
-    return _public(item)
+    return _public(record)
 
 
 def list_keys() -> list[dict[str, Any]]:
