@@ -11,7 +11,7 @@ FIND_PYTHON := for v in 3.13 3.12 3.11; do \
 PYTHON ?= $(shell $(FIND_PYTHON))
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test test-full lint build deploy api-key bench openapi api-docs clean shell-tools browser-tools
+.PHONY: run test test-full lint build deploy api-key bench openapi api-docs clean shell-tools browser-tools screenshots
 
 $(VENV)/.ok: requirements/dev.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "need python 3.11, 3.12 or 3.13 on PATH or in ~/.pyenv" >&2; exit 1; }
@@ -77,6 +77,9 @@ api-key: $(VENV)/.ok
 bench: $(VENV)/.ok
 	command -v prometheus-alertmanager >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus-alertmanager; } || echo "no Alertmanager: its comparison is skipped"
 	$(PY) -m bench
+
+screenshots: $(VENV)/.ok browser-tools
+	VIGIL_SCREENSHOTS=docs $(PY) -m pytest -q tests/browser
 
 openapi: $(VENV)/.ok
 	$(PY) -m local.openapi > docs/openapi.json

@@ -69,6 +69,15 @@ def proxy_event(
     }
 
 
+def without_stage(raw_path: str, stage: str) -> str:
+    """The deployed URL carries the stage (/dev/api/...), the event's path does not; locally
+    both /dev/api/... and /api/... reach the API."""
+    prefix = f"/{stage}"
+    if raw_path == prefix or raw_path.startswith((f"{prefix}/", f"{prefix}?")):
+        return raw_path[len(prefix) :] or "/"
+    return raw_path
+
+
 class Refused(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -149,15 +158,16 @@ class LocalHandler(BaseHTTPRequestHandler):
         return body
 
     def _proxy(self, body: bytes) -> None:
-        path = urlsplit(self.path).path
+        stage = self.stack.resolver.parameters().get("Stage", "dev")
+        raw_path = without_stage(self.path, stage)
+        path = urlsplit(raw_path).path
         matches = [(r, p) for r in self.stack.routes if (p := r.match(self.command, path)) is not None]
         if not matches:
             self._send_json(403, {"message": "Missing Authentication Token"})
             return
         route, params = max(matches, key=lambda m: m[0].specificity())
         headers = {k: v for k, v in self.headers.items()}
-        stage = self.stack.resolver.parameters().get("Stage", "dev")
-        event = proxy_event(self.command, self.path, headers, body, route, params, stage)
+        event = proxy_event(self.command, raw_path, headers, body, route, params, stage)
         result = self.stack.invoke(route.function, event)
         self._send_proxy_result(result)
 
@@ -208,10 +218,12 @@ def local_endpoint(stack: LocalStack, method: str, path: str, body: bytes) -> tu
         case ("POST", ["invoke", logical]) if logical in stack.template["Resources"]:
             return 200, stack.invoke(logical, payload)
         case ("POST", ["publish", logical]) if logical in stack.resolver.resources("AWS::SNS::Topic"):
-            return 200, publish(stack, logical, payload)
+            with stack.waiting_for_async():
+                return 200, publish(stack, logical, payload)
         case ("POST", ["put-events"]):
             entries = payload.get("Entries", [payload]) if isinstance(payload, dict) else payload
-            return 200, {"Entries": stack.put_events(entries)}
+            with stack.waiting_for_async():
+                return 200, {"Entries": stack.put_events(entries)}
     return 404, {
         "error": {"code": "not_found", "message": f"no local endpoint {method} {path}", "details": []}
     }

@@ -3,7 +3,9 @@ functions, event source mappings, EventBridge rules and the escalation state mac
 
 What moto cannot do on its own is done here, reading the wiring from moto itself so that
 nothing is defined twice: Lambda invocations (from Step Functions, SNS, EventBridge and the
-SQS pollers) are dispatched in-process to the real handlers in functions/<name>/app.py.
+SQS pollers) are dispatched in-process to the real handlers in functions/<name>/app.py, each
+within its function's Timeout and held to its IAM role (local/iam.py); SNS and EventBridge
+invoke asynchronously, with Lambda's retries and OnFailure destination.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import logging
 import os
 import secrets
 import threading
@@ -18,16 +21,22 @@ import time
 import uuid
 import zipfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
+from local import iam
 from local.template import ACCOUNT, REGION, ROOT, TEMPLATE, Resolver, load_template
 
+_log = logging.getLogger("vigil.local")
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 LOCAL_RETRY_SECONDS = 1
+# Set to 0 to run the functions without their roles (every AWS call allowed).
+IAM_SETTING = "VIGIL_LOCAL_IAM"
 LOCAL_ENVIRONMENT = {
     "VIGIL_LOCAL": "1",  # loopback and http webhook targets allowed
     "VIGIL_RETRY_BASE_SECONDS": "0.25",  # delivery backoff in quarter seconds, so demos do not wait
@@ -71,21 +80,48 @@ class Route:
         return (0 if greedy else 1, literal)
 
 
-class LambdaContext:
-    """What a handler sees as `context`, as `sam local invoke` provides it."""
+class FunctionTimedOut(Exception):
+    """An invocation outlived its function's Timeout; Step Functions sees Lambda's error name."""
 
-    def __init__(self, function_name: str, timeout_seconds: int = 15) -> None:
+    error_type = "Sandbox.Timedout"
+
+
+class _Frozen(BaseException):
+    """Raised at the first AWS call after the deadline, where Lambda would already have stopped
+    the function. A BaseException, so that the handler's own `except Exception` cannot swallow it."""
+
+
+# Asynchronous invocations started in this context that the caller will wait for (see waiting_for_async).
+_awaited: ContextVar[list[threading.Thread] | None] = ContextVar("vigil_local_awaited", default=None)
+
+
+class LambdaContext:
+    """What a handler sees as `context`, as `sam local invoke` provides it, with a real deadline."""
+
+    def __init__(self, function_name: str, timeout_seconds: float = 15, memory_mb: int = 128) -> None:
         self.function_name = function_name
         self.function_version = "$LATEST"
-        self.memory_limit_in_mb = 512
+        self.memory_limit_in_mb = memory_mb
         self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function_name}"
         self.aws_request_id = str(uuid.uuid4())
         self.log_group_name = f"/aws/lambda/{function_name}"
         self.log_stream_name = "local"
-        self._deadline = time.monotonic() + timeout_seconds
+        self.deadline = time.monotonic() + timeout_seconds
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+# The context of the invocation running here: its deadline stops the handler.
+_invocation: ContextVar[LambdaContext | None] = ContextVar("vigil_local_invocation", default=None)
+
+
+def _not_counting_the_wait(since: float) -> None:
+    """Waiting for the lock that serialises moto is a local artefact (each Lambda has AWS to
+    itself): it does not count against the running function's Timeout."""
+    context = _invocation.get()
+    if context is not None:
+        context.deadline += time.monotonic() - since
 
 
 @dataclass(eq=False)
@@ -95,6 +131,7 @@ class LocalStack:
     outbox: list[dict[str, Any]] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
     functions: dict[str, str] = field(default_factory=dict)  # physical name -> logical id
+    timeouts: dict[str, float] = field(default_factory=dict)  # logical id -> Timeout (seconds)
     _handlers: dict[str, Callable[..., Any]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -104,6 +141,7 @@ class LocalStack:
         self.resolver = Resolver(self.template)
         self._mock: Any = None
         self.lock = threading.RLock()
+        self.iam = iam.Enforcer({}, self._task_token_owner, enabled=os.environ.get(IAM_SETTING, "1") != "0")
 
     # ----------------------------------------------------------------- lifecycle
     def start(self) -> LocalStack:
@@ -117,6 +155,7 @@ class LocalStack:
         _install_patches(self)
         self._reset_vigil_clients()
         self._create_resources()
+        self.iam.roles = iam.function_roles(iam.translate(self.template), self.resolver)
         return self
 
     def stop(self) -> None:
@@ -159,6 +198,7 @@ class LocalStack:
                 function = resolver.resolve(props.get("FunctionName", name))
                 physical[name] = {"Ref": function, "Arn": f"arn:aws:lambda:{arn}:function:{function}"}
                 self.functions[function] = name
+                self.timeouts[name] = float(self._function_setting(name, "Timeout", 3))
             elif kind == "AWS::SecretsManager::Secret":
                 secret = resolver.resolve(props.get("Name", name))
                 physical[name] = {"Ref": f"arn:aws:secretsmanager:{arn}:secret:{secret}", "Name": secret}
@@ -169,7 +209,8 @@ class LocalStack:
                 machine = resolver.resolve(props.get("Name", name))
                 physical[name] = {"Ref": f"arn:aws:states:{arn}:stateMachine:{machine}", "Name": machine}
             else:
-                physical[name] = {"Ref": f"{name.lower()}-{stage}"}
+                generic = f"{name.lower()}-{stage}"
+                physical[name] = {"Ref": generic, "Arn": f"arn:aws:local:{arn}:{generic}"}
 
     # ----------------------------------------------------------------- creation
     def _create_resources(self) -> None:
@@ -305,8 +346,13 @@ class LocalStack:
         from vigil.adapters import aws
 
         aws.reset_clients()
-        if self._count_call not in aws.client_hooks:
-            aws.client_hooks.append(self._count_call)
+        # A stack started after another (bench, a second runtime) replaces the earlier one's hooks.
+        aws.client_hooks[:] = [
+            hook
+            for hook in aws.client_hooks
+            if not isinstance(getattr(hook, "__self__", None), LocalStack | iam.Enforcer)
+        ]
+        aws.client_hooks.extend([self._count_call, self.iam.watch, self._watch_deadline])
 
     # ----------------------------------------------------------------- dispatch
     def handler(self, logical: str) -> Callable[..., Any]:
@@ -320,9 +366,53 @@ class LocalStack:
         return self._handlers[logical]
 
     def invoke(self, logical: str, event: Any) -> Any:
-        """Run a function's real handler in-process, as Lambda would."""
-        name = self.resolver.physical[logical]["Ref"]
-        return self.handler(logical)(event, LambdaContext(name))
+        """Run a function's real handler in-process, as Lambda would, within its Timeout: the
+        first AWS call after the deadline stops it, and a late result is a timeout error."""
+        timeout = self.timeouts[logical]
+        context = LambdaContext(self.resolver.physical[logical]["Ref"], timeout, self._memory(logical))
+        running = iam.running_function.set(logical)
+        invocation = _invocation.set(context)
+        try:
+            result = self.handler(logical)(event, context)
+        except _Frozen:
+            result = None
+        finally:
+            _invocation.reset(invocation)
+            iam.running_function.reset(running)
+        if context.get_remaining_time_in_millis() == 0:
+            raise FunctionTimedOut(f"Task timed out after {timeout:.2f} seconds")
+        return result
+
+    def _function_setting(self, logical: str, name: str, default: Any) -> Any:
+        props = self.template["Resources"][logical].get("Properties", {})
+        return props.get(name, self.template.get("Globals", {}).get("Function", {}).get(name, default))
+
+    def _memory(self, logical: str) -> int:
+        return int(self._function_setting(logical, "MemorySize", 128))
+
+    def _watch_deadline(self, client: Any) -> None:
+        def stop_if_late(**_: Any) -> None:
+            context = _invocation.get()
+            if context is not None and context.get_remaining_time_in_millis() == 0:
+                raise _Frozen
+
+        client.meta.events.register_first("before-parameter-build", stop_if_late)
+
+    def check_state_machine_may_invoke(self, function_name_or_arn: str) -> None:
+        """Only the state machine invokes through moto's Lambda API here: its role must allow it,
+        or Step Functions sees the AccessDeniedException that Lambda answers."""
+        from botocore.exceptions import ClientError
+
+        (machine,) = self.resolver.resources("AWS::Serverless::StateMachine")
+        params = {"FunctionName": function_name_or_arn}
+        if self.iam.enabled and self.iam.check(machine, "lambda", "Invoke", params) is not None:
+            error = {"Error": {"Code": "AccessDeniedException", "Message": f"{machine} may not invoke it"}}
+            raise ClientError(cast(Any, error), "Invoke")
+
+    def _task_token_owner(self, token: str) -> str:
+        """Task tokens are opaque: this stack has one state machine, which owns them all."""
+        (machine,) = self.resolver.resources("AWS::Serverless::StateMachine")
+        return self.resolver.physical[machine]["Ref"]
 
     def logical_for(self, function_name_or_arn: str) -> str:
         name = function_name_or_arn.split(":function:")[-1].split(":")[0]
@@ -334,7 +424,8 @@ class LocalStack:
         try:
             result = self.invoke(self.logical_for(function_name_or_arn), event)
         except Exception as error:  # becomes FunctionError, as Lambda reports it
-            payload = {"errorType": type(error).__name__, "errorMessage": str(error)}
+            error_type = getattr(error, "error_type", type(error).__name__)
+            payload = {"errorType": error_type, "errorMessage": str(error)}
             return json.dumps(payload).encode(), True
         return json.dumps(result, default=str).encode(), False
 
@@ -365,7 +456,7 @@ class LocalStack:
                 "MessageAttributes": attributes or {},
             },
         }
-        self.invoke(self.logical_for(function_arn), {"Records": [record]})
+        self.invoke_async(self.logical_for(function_arn), {"Records": [record]})
 
     def put_events(self, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Deliver events to the Lambda targets of matching rules (moto cannot, see DESIGN 4)."""
@@ -379,10 +470,68 @@ class LocalStack:
             for rule in list(backend.event_buses["default"].rules.values()):
                 if rule.event_pattern and rule.event_pattern.matches_event(cast(Any, event)):
                     for target in rule.targets:
-                        self.invoke(self.logical_for(target["Arn"]), event)
+                        self.invoke_async(self.logical_for(target["Arn"]), event)
                         targets.append(target["Id"])
             results.append({"EventId": event["id"], "Targets": targets})
         return results
+
+    # ----------------------------------------------------------------- asynchronous invocations
+    def invoke_async(self, logical: str, event: Any) -> None:
+        """Lambda's asynchronous invocation (SNS, EventBridge): the caller does not wait; a failed
+        invocation is retried (EventInvokeConfig MaximumRetryAttempts, 2 by default), then the
+        event goes to the OnFailure destination, or is dropped as Lambda drops it."""
+        thread = threading.Thread(
+            target=self._run_async, args=(logical, event), daemon=True, name=f"async-{logical}"
+        )
+        awaited = _awaited.get()
+        if awaited is not None:
+            awaited.append(thread)
+        thread.start()
+
+    @contextmanager
+    def waiting_for_async(self, timeout: float = 120) -> Iterator[None]:
+        """The local trigger endpoints answer once the invocations they caused are over (retries
+        and destination included), so that a script or test can read their outcome."""
+        threads: list[threading.Thread] = []
+        token = _awaited.set(threads)
+        try:
+            yield
+        finally:
+            _awaited.reset(token)
+            for thread in threads:
+                thread.join(timeout)
+
+    def _run_async(self, logical: str, event: Any) -> None:
+        config = self.resolver.resolve(self._function_setting(logical, "EventInvokeConfig", {}))
+        attempts = 1 + int(config.get("MaximumRetryAttempts", 2))
+        for attempt in range(1, attempts + 1):
+            result, failed = self.invoke_serialized(logical, json.dumps(event))
+            if not failed:
+                return
+            if attempt < attempts:
+                self._stop.wait(LOCAL_RETRY_SECONDS)  # Lambda waits 1 then 2 minutes
+        destination = config.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        if destination is None:
+            _log.error("asynchronous invocation of %s failed %d times and is lost", logical, attempts)
+            return
+        self._send_to_destination(
+            logical, destination, _failure_record(self, logical, event, result, attempts)
+        )
+
+    def _send_to_destination(self, logical: str, destination: str, record: dict[str, Any]) -> None:
+        """Lambda sends with the function's role, so a role that may not send loses the event."""
+        service = destination.split(":")[2]
+        if service == "sqs":
+            operation, params = (
+                "SendMessage",
+                {"QueueUrl": _queue_url(destination), "MessageBody": json.dumps(record)},
+            )
+        else:
+            operation, params = "Publish", {"TopicArn": destination, "Message": json.dumps(record)}
+        if self.iam.enabled and self.iam.check(logical, service, operation, params) is not None:
+            return
+        method = "send_message" if operation == "SendMessage" else "publish"
+        getattr(self.clients[service], method)(**params)
 
     # ----------------------------------------------------------------- SQS pollers
     def _start_poller(self, mapping: dict[str, Any]) -> None:
@@ -410,9 +559,9 @@ class LocalStack:
     ) -> None:
         event = {"Records": [_sqs_record(m, mapping["EventSourceArn"]) for m in messages]}
         try:
-            result = self.invoke(self.logical_for(mapping["FunctionArn"]), event) or {}
-            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
-        except Exception:  # the whole batch failed: every message is retried
+            result = self.invoke(self.logical_for(mapping["FunctionArn"]), event)
+            failed = failed_items(result, mapping, {m.id for m in messages})
+        except Exception:  # the whole batch failed (an error or a timeout): every message is retried
             failed = {m.id for m in messages}
         for message in messages:
             if message.id not in failed:
@@ -468,6 +617,41 @@ def _outbox_entry(
             "at": _now(),
         }
     return None
+
+
+def failed_items(result: Any, mapping: dict[str, Any], batch: set[str]) -> set[str]:
+    """As Lambda reads an SQS batch response: batchItemFailures only with ReportBatchItemFailures,
+    and a response naming a message that is not in the batch fails the whole batch."""
+    if "ReportBatchItemFailures" not in mapping.get("FunctionResponseTypes", []):
+        return set()
+    failures = result.get("batchItemFailures") if isinstance(result, dict) else None
+    named = [f.get("itemIdentifier") if isinstance(f, dict) else None for f in failures or []]
+    valid = {name for name in named if isinstance(name, str) and name in batch}
+    return valid if len(valid) == len(set(named)) else batch
+
+
+def _failure_record(
+    stack: LocalStack, logical: str, event: Any, result: bytes, attempts: int
+) -> dict[str, Any]:
+    """The record Lambda sends to an OnFailure destination."""
+    return {
+        "version": "1.0",
+        "timestamp": _now(),
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"{stack.resolver.physical[logical]['Arn']}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": event,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": json.loads(result),
+    }
+
+
+def _queue_url(arn: str) -> str:
+    _, _, _, region, account, name = arn.split(":")
+    return f"https://sqs.{region}.amazonaws.com/{account}/{name}"
 
 
 def _now() -> str:
@@ -559,6 +743,7 @@ def _install_patches(stack: LocalStack) -> None:
     def invoke(
         self: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
     ) -> bytes:
+        _current().check_state_machine_may_invoke(function_name)
         payload, failed = _current().invoke_serialized(function_name, body)
         if failed:
             response_headers["x-amz-function-error"] = "Unhandled"
@@ -576,7 +761,9 @@ def _install_patches(stack: LocalStack) -> None:
     original_call = BotocoreStubber.__call__
 
     def locked_call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        waiting_since = time.monotonic()
         with _current().lock:
+            _not_counting_the_wait(waiting_since)
             return original_call(self, *args, **kwargs)
 
     LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]

@@ -81,6 +81,15 @@ class Resolver:
             return self.get_att(*value["Fn::GetAtt"])
         if set(value) == {"Fn::Sub"}:
             return self._sub(value["Fn::Sub"])
+        if set(value) == {"Fn::Split"}:
+            separator, text = value["Fn::Split"]
+            return str(self.resolve(text)).split(separator)
+        if set(value) == {"Fn::Select"}:
+            index, items = value["Fn::Select"]
+            return self.resolve(items)[int(index)]
+        if set(value) == {"Fn::Join"}:
+            separator, items = value["Fn::Join"]
+            return separator.join(str(item) for item in self.resolve(items))
         return {k: self.resolve(v) for k, v in value.items()}
 
     def _sub(self, spec: Any) -> str:
@@ -97,11 +106,27 @@ class Resolver:
         return re.sub(r"\$\{([^}!]+)\}", replace, text)
 
     def resources(self, kind: str) -> dict[str, dict[str, Any]]:
+        """The resources of a type that the stack creates (their Condition, if any, holds)."""
         return {
             name: resource.get("Properties", {})
             for name, resource in self.template["Resources"].items()
-            if resource["Type"] == kind
+            if resource["Type"] == kind and self.holds(resource.get("Condition"))
         }
+
+    def holds(self, condition: str | None) -> bool:
+        if condition is None:
+            return True
+        return bool(self._condition(self.template.get("Conditions", {})[condition]))
+
+    def _condition(self, value: Any) -> Any:
+        if isinstance(value, dict) and set(value) == {"Fn::Not"}:
+            return not self._condition(value["Fn::Not"][0])
+        if isinstance(value, dict) and set(value) == {"Fn::Equals"}:
+            left, right = (self.resolve(v) for v in value["Fn::Equals"])
+            return str(left) == str(right)
+        if isinstance(value, dict) and set(value) == {"Condition"}:
+            return self.holds(value["Condition"])
+        return value
 
     def function_environment(self) -> dict[str, str]:
         raw = self.template.get("Globals", {}).get("Function", {}).get("Environment", {})

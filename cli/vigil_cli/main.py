@@ -278,14 +278,18 @@ def integrations_rotate(
 @keys.command("list")
 def keys_list(ctx: typer.Context) -> None:
     """API keys, without their secrets."""
-    show_page(ctx, "/api/keys", ["key_id", "name", "prefix", "created_at", "revoked_at"])
+    show_page(ctx, "/api/keys", ["key_id", "name", "scope", "prefix", "created_at", "revoked_at"])
 
 
 @keys.command("create")
-def keys_create(ctx: typer.Context, name: str) -> None:
+def keys_create(
+    ctx: typer.Context,
+    name: str,
+    scope: Annotated[str, typer.Option(help="read-only, responder or admin")] = "admin",
+) -> None:
     """A new API key: its secret is shown once."""
     s = session(ctx)
-    show(s, s.api.post("/api/keys", {"name": name}), ["key_id", "name", "secret"])
+    show(s, s.api.post("/api/keys", {"name": name, "scope": scope}), ["key_id", "name", "scope", "secret"])
 
 
 @keys.command("revoke")

@@ -15,4 +15,5 @@ from vigil.services.delivery_batch import handle_batch
 @tracer().capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     config = settings()  # read once per cold start (cached)
-    return handle_batch(event, "webhook", DeliveryOptions(config.retry_base_seconds, config.public_base_url))
+    options = DeliveryOptions(config.retry_base_seconds, config.public_base_url)
+    return handle_batch(event, "webhook", options, context.get_remaining_time_in_millis)

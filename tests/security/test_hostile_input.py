@@ -270,3 +270,17 @@ def test_templates_cannot_reach_files_nor_reveal_where_they_are(api: ApiClient, 
     reply = api.put("/api/alerting/templates/email_subject", {"source": source})
     assert reply.status == 400, reply.body
     assert "/templates" not in json.dumps(reply.body) and "search path" not in json.dumps(reply.body)
+
+
+# ----------------------------------------------------------------------------- paged twice
+def test_a_retry_pages_only_the_destination_that_failed(api: ApiClient, receiver: Receiver) -> None:
+    with Receiver(fail_times=2) as flaky:
+        member = {"name": "Ann", "contact_methods": [{"type": "slack", "address": receiver.url}]}
+        api.put("/api/teams/sec_twice", {"members": [member], "slack_webhook_url": flaky.url})
+        created = api.post(BASE, {"title": "paged once", "severity": "high", "assigned_team": "sec_twice"})
+        incident_id = created.body["incident_id"]
+        wait_for(
+            lambda: [e for e in api.incident(incident_id)["timeline"] if e["kind"] == "notified"], timeout=60
+        )
+        assert len(flaky.requests) == 3
+        assert len(receiver.requests) == 1

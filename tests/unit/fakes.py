@@ -179,21 +179,31 @@ class FakeDeliveries:
 
     def claim(
         self, delivery_id: str, fields: dict[str, Any], *, now: datetime, lease_until: datetime
-    ) -> bool:
+    ) -> list[str] | None:
         item = self.items.get(delivery_id)
         if item and item["status"] != "failed":
-            return False
+            return None
         self.items[delivery_id] = {
             **fields,
             "status": "sending",
             "attempts": (item or {}).get("attempts", 0) + 1,
+            "sent_to": (item or {}).get("sent_to", []),
         }
-        return True
+        return list(self.items[delivery_id]["sent_to"])
 
     def finish(
-        self, delivery_id: str, *, sent: bool, detail: str, status_code: int | None, now: datetime
+        self,
+        delivery_id: str,
+        *,
+        sent: bool,
+        detail: str,
+        status_code: int | None,
+        now: datetime,
+        sent_to: list[str] | None = None,
     ) -> None:
-        self.items[delivery_id].update(status="sent" if sent else "failed", detail=detail)
+        item = self.items[delivery_id]
+        item.update(status="sent" if sent else "failed", detail=detail)
+        item["sent_to"] = item["sent_to"] + (sent_to or [])
 
 
 class FakePlaybooks:
@@ -246,14 +256,16 @@ class FakeChannels:
         self.published: list[tuple[str, Record]] = []
         self.posted: list[tuple[str, bytes]] = []
         self.status = status
+        self.status_by_url: dict[str, int | None] = {}
 
     def publish_notification(self, message: Record, channel: str) -> None:
         self.published.append((channel, copy.deepcopy(message)))
 
     def post(self, url: str, body: bytes, headers: dict[str, str], *, channel: str) -> HttpResult:
         self.posted.append((url, body))
-        error = None if self.status else "ConnectionRefusedError"
-        return HttpResult(self.status, "", error)
+        status = self.status_by_url.get(url, self.status)
+        error = None if status else "ConnectionRefusedError"
+        return HttpResult(status, "", error)
 
 
 class FakeEvents:

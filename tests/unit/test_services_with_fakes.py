@@ -226,3 +226,25 @@ def test_a_final_failure_falls_back_to_email(world: World) -> None:
     [(channel, fallback)] = world.channels.published
     assert channel == "email" and fallback["destinations"] == ["oncall@example.com"]
     assert fallback["purpose"] == "fallback-webhook"
+
+
+def test_a_retry_sends_only_to_the_destinations_that_failed(world: World) -> None:
+    good, flaky = "https://hooks.example/good", "https://hooks.example/flaky"
+    message = {**_message(), "destinations": [good, flaky]}
+    world.channels.status_by_url[flaky] = 500
+    for attempt in (1, 2):
+        with pytest.raises(delivery.DeliveryFailed):
+            delivery.deliver(message, attempt, OPTIONS)
+    world.channels.status_by_url[flaky] = 200
+    assert delivery.deliver(message, 3, OPTIONS) == "sent"
+    posted = [url for url, _ in world.channels.posted]
+    assert posted.count(good) == 1 and posted.count(flaky) == 3
+
+
+def test_one_bad_destination_does_not_hold_back_the_others(world: World) -> None:
+    dead, good = "https://hooks.example/dead", "https://hooks.example/good"
+    world.channels.status_by_url[dead] = 410
+    message = {**_message(), "destinations": [dead, good]}
+    assert delivery.deliver(message, 1, OPTIONS) == "failed"  # 410: final, falls back at once
+    assert [url for url, _ in world.channels.posted] == [dead, good]
+    assert world.deliveries.items["dlv_fake1"]["sent_to"] == [good]

@@ -50,7 +50,7 @@ function el(tag, attributes = {}, ...children) {
 }
 
 function show(...nodes) {
-  main.replaceChildren(...nodes);
+  main.replaceChildren(...nodes.filter((node) => node !== null && node !== undefined));
 }
 
 function when(iso) {
@@ -182,7 +182,7 @@ async function incidentPage(id) {
   }, label);
   const path = `${INC}/${encodeURIComponent(id)}`;
   show(
-    el("p", {}, el("a", { href: "#/incidents" }, "← Incidents")),
+    el("p", {}, el("a", { class: "back", href: "#/incidents" }, "← Incidents")),
     el("h1", {}, el("span", { class: `sev sev-${incident.severity}` }, incident.severity), " ", incident.title),
     el("p", { class: "meta" }, el("span", { class: "status", id: "status" }, incident.status),
       ` · ${incident.assigned_team || "unassigned"} · opened ${when(incident.created_at)} · ${incident.incident_id}`),
@@ -280,7 +280,7 @@ function timeline(entries) {
 async function alertPage(id) {
   try {
     const alert = await api("GET", `/api/alerting/${encodeURIComponent(id)}`);
-    show(el("p", {}, el("a", { href: alert.incident_id ? `#/incidents/${alert.incident_id}` : "#/incidents" }, "← Back")),
+    show(el("p", {}, el("a", { class: "back", href: alert.incident_id ? `#/incidents/${alert.incident_id}` : "#/incidents" }, "← Back")),
       el("h1", {}, alert.title),
       el("p", { class: "meta" }, `${alert.status} · ${alert.severity} · ${alert.source} · ${alert.alert_id}`),
       labels(alert.labels), links(alert),

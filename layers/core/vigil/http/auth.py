@@ -12,6 +12,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
+from vigil.domain.access import allows, required_scope
 from vigil.domain.errors import Unauthorized
 from vigil.http import console, problem
 from vigil.services import keys, sessions
@@ -29,11 +30,15 @@ def resolve_authenticated(app: APIGatewayRestResolver, event: dict[str, Any], co
     without its CSRF token (403); else resolve it with the key in context."""
     if ((event.get("path") or "").rstrip("/") or "/") not in PUBLIC_ROUTES:
         try:
-            app.append_context(api_key=_caller(event))
+            key = _caller(event)
         except Unauthorized as error:
             return _refusal(401, error.code, error.message)
         except sessions.CsrfRefused as error:
             return _refusal(403, "forbidden", str(error))
+        needed = required_scope(str(event.get("httpMethod") or "GET"), event.get("path") or "")
+        if not allows(key.get("scope"), needed):
+            return _refusal(403, "forbidden", f"this key's scope is {key.get('scope')}; this needs {needed}")
+        app.append_context(api_key=key)
     return app.resolve(event, context)
 
 

@@ -20,7 +20,7 @@ from vigil.observability import logger
 ERROR_STATUSES = {
     400: "Invalid input; `details` names each offending field",
     401: "No valid API key: `Authorization: Bearer <key>`",
-    403: "A console change without the session's X-CSRF-Token header",
+    403: "Forbidden: the key's scope does not allow this, or a console change came without its CSRF token",
     404: "No such resource",
     409: "Conflict: it changed meanwhile, already exists or is read-only; reload and retry",
     413: "The body is too large",

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
+from vigil.domain.access import Scope
 from vigil.domain.alerts import Severity
 from vigil.domain.escalation import Simulation
 from vigil.domain.incidents import Incident, Status
@@ -45,11 +46,16 @@ class Health(Model):
 
 class ApiKeyIn(Model):
     name: str = Field(min_length=1, max_length=100)
+    scope: Scope = Field(
+        default=Scope.ADMIN,
+        description="read-only (GETs), responder (also work incidents and alerts) or admin (also configure)",
+    )
 
 
 class ApiKey(Model):
     key_id: str
     name: str
+    scope: Scope = Scope.ADMIN
     created_at: str
     revoked_at: str | None = None
     prefix: str = Field(description="first characters of the key, to recognise it")

@@ -29,7 +29,7 @@ def get_health() -> Health:
     responses=responses_for(ok=201),
 )
 def create_key(body: ApiKeyIn) -> tuple[ApiKeyCreated, int]:
-    record, secret = keys.create_key(body.name)
+    record, secret = keys.create_key(body.name, scope=body.scope)
     return ApiKeyCreated(**record, secret=secret), 201
 
 
@@ -41,7 +41,10 @@ def list_keys() -> ApiKeyList:
 
 
 @router.delete(
-    "/api/keys/<key_id>", tags=["system"], summary="Revoke an API key", responses=responses_for(404)
+    "/api/keys/<key_id>",
+    tags=["system"],
+    summary="Revoke an API key (not the last admin key)",
+    responses=responses_for(404, 409),
 )
 def revoke_key(key_id: str) -> ApiKey:
     return ApiKey(**keys.revoke(key_id))

@@ -1,4 +1,4 @@
-"""The web console's static files (docs/console.md), for the routes that hand them out."""
+"""The console's files, for the routes that hand them out."""
 
 from __future__ import annotations
 
@@ -6,5 +6,5 @@ from vigil.adapters import assets
 
 
 def console_file(name: str) -> tuple[bytes, str] | None:
-    """The file's bytes and media type; None for any name that is not one of the console's."""
+    """A console file's bytes and media type; None for a name that is not one of them."""
     return assets.console_file(name)

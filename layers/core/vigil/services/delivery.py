@@ -18,6 +18,7 @@ from typing import Any
 
 from vigil.adapters import channels, stores
 from vigil.adapters.aws import is_transient
+from vigil.adapters.http import HttpResult
 from vigil.adapters.signing import signing_keys
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.deliveries import LEDGER_FIELDS
@@ -54,6 +55,7 @@ class SendResult:
     detail: str = ""
     status_code: int | None = None
     transient: bool = False
+    sent_to: tuple[str, ...] = ()  # destinations reached by this attempt: never sent to again
 
 
 @dataclass(frozen=True)
@@ -73,12 +75,19 @@ def backoff_seconds(attempt: int, base: float) -> int:
 def deliver(message: dict[str, Any], attempt: int, options: DeliveryOptions) -> str:
     """sent, duplicate or failed; raises DeliveryFailed when the queue should retry."""
     delivery = message["delivery_id"]
-    if not _claim(delivery, message):
+    already_sent = _claim(delivery, message)
+    if already_sent is None:
         count("DeliveriesDeduplicated")
         return "duplicate"
-    result = _send(message, options.public_base_url)
+    pending = {**message, "destinations": [d for d in message["destinations"] if d not in already_sent]}
+    result = _send(pending, options.public_base_url)
     stores.deliveries.finish(
-        delivery, sent=result.ok, detail=result.detail, status_code=result.status_code, now=utcnow()
+        delivery,
+        sent=result.ok,
+        detail=result.detail,
+        status_code=result.status_code,
+        now=utcnow(),
+        sent_to=list(result.sent_to),
     )
     if result.ok:
         count("DeliveriesSent")
@@ -99,20 +108,37 @@ def deliver(message: dict[str, Any], attempt: int, options: DeliveryOptions) -> 
 
 # ----------------------------------------------------------------------------- sending
 def _send(message: dict[str, Any], public_base_url: str) -> SendResult:
+    """One attempt at every destination not yet reached; each destination is tried even when
+    another fails, so that one bad address never holds back the others."""
     try:
         if message["channel"] == "email":
             return _send_email(message, public_base_url)
-        if message["channel"] == "sms":
-            ids = [
-                channels.send_sms(phone, rendering.render_template("sms_text", message["incident"], {}))
-                for phone in message["destinations"]
-            ]
-            return SendResult(ok=True, detail=", ".join(ids))
     except Exception as error:
-        return SendResult(
-            ok=False, detail=f"{type(error).__name__}: {error}"[:500], transient=is_transient(error)
-        )
+        return _failed(error)
+    if message["channel"] == "sms":
+        return _send_sms(message)
     return _send_http(message, public_base_url)
+
+
+def _failed(error: Exception, sent_to: tuple[str, ...] = ()) -> SendResult:
+    detail = f"{type(error).__name__}: {error}"[:500]
+    return SendResult(ok=False, detail=detail, transient=is_transient(error), sent_to=sent_to)
+
+
+def _send_sms(message: dict[str, Any]) -> SendResult:
+    text = rendering.render_template("sms_text", message["incident"], {})
+    sent: list[str] = []
+    ids: list[str] = []
+    failure: Exception | None = None
+    for phone in message["destinations"]:
+        try:
+            ids.append(channels.send_sms(phone, text))
+            sent.append(phone)
+        except Exception as error:
+            failure = failure or error
+    if failure is not None:
+        return _failed(failure, tuple(sent))
+    return SendResult(ok=True, detail=", ".join(ids), sent_to=tuple(sent))
 
 
 def _send_email(message: dict[str, Any], public_base_url: str) -> SendResult:
@@ -134,8 +160,8 @@ def _send_email(message: dict[str, Any], public_base_url: str) -> SendResult:
 def _send_http(message: dict[str, Any], public_base_url: str) -> SendResult:
     incident = message["incident"]
     if message["channel"] == "slack":
-        console = public_base_url and rendering.console_link(public_base_url, incident["incident_id"])
-        link = console or None
+        base = public_base_url
+        link = rendering.console_link(base, incident["incident_id"]) if base else None
         body = canonical_json(slack_message(incident, link))
         headers = {"X-Vigil-Delivery": message["delivery_id"]}
     else:
@@ -144,26 +170,35 @@ def _send_http(message: dict[str, Any], public_base_url: str) -> SendResult:
             "X-Vigil-Delivery": message["delivery_id"],
             "X-Vigil-Signature": signature_header(body, signing_keys(), int(utcnow().timestamp())),
         }
-    statuses = []
+    sent: list[str] = []
+    failures: list[tuple[str, HttpResult]] = []
     for url in message["destinations"]:
         result = channels.post(url, body, headers, channel=message["channel"])
-        if not result.ok:
-            transient = not result.refused and (
-                result.status is None or result.status >= 500 or result.status == 429
-            )
-            return SendResult(
-                ok=False,
-                detail=f"{redacted(url)}: {result.error or result.status}"[:500],
-                status_code=result.status,
-                transient=transient,
-            )
-        statuses.append(result.status)
-    return SendResult(ok=True, detail="2xx", status_code=statuses[-1] if statuses else None)
+        if result.ok:
+            sent.append(url)
+        else:
+            failures.append((url, result))
+    if not failures:
+        return SendResult(ok=True, detail="2xx", status_code=200 if sent else None, sent_to=tuple(sent))
+    url, first = failures[0]
+    return SendResult(
+        ok=False,
+        detail=f"{redacted(url)}: {first.error or first.status}"[:500],
+        status_code=first.status,
+        transient=any(_worth_retrying(result) for _, result in failures),
+        sent_to=tuple(sent),
+    )
+
+
+def _worth_retrying(result: HttpResult) -> bool:
+    """A refused target, or an answer such as 410 or 400, will not change by trying again."""
+    return not result.refused and (result.status is None or result.status >= 500 or result.status == 429)
 
 
 # ----------------------------------------------------------------------------- ledger
-def _claim(delivery: str, message: dict[str, Any]) -> bool:
-    """Take the delivery: only if it is new, failed, or its sender's lease has lapsed."""
+def _claim(delivery: str, message: dict[str, Any]) -> list[str] | None:
+    """Take the delivery (only if it is new, failed, or its sender's lease has lapsed): the
+    destinations an earlier attempt already reached, or None when it is not ours to send."""
     now = utcnow()
     fields = {
         "channel": message["channel"],

@@ -197,8 +197,8 @@ def _open_or_join(
     opened = incidents.open_incident(record)
     if opened:
         logger.info("incident opened", extra={"incident_id": own_id, "alert_id": alert_id})
-    linked = stores.alerts.link(alert_id, own_id, episode, changed_at=now)
-    if opened or linked:
+    stores.alerts.link(alert_id, own_id, episode, changed_at=now)
+    if opened:  # only the copy whose write created the incident says so: exactly one answer
         return _outcome(alert_id, alert, "firing", "opened", own_id, "new alert")
     count("AlertsDeduplicated")
     return _outcome(

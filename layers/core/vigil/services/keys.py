@@ -5,20 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from vigil.adapters import stores
+from vigil.domain.access import Scope
 from vigil.domain.clock import iso, utcnow
-from vigil.domain.errors import NotFound, Unauthorized
+from vigil.domain.errors import Conflict, NotFound, Unauthorized
 from vigil.domain.secrets import hash_secret, matches, new_id, new_secret
 
 KEY_PREFIX = "vgk"
-PUBLIC_FIELDS = ("key_id", "name", "created_at", "revoked_at", "prefix")
+PUBLIC_FIELDS = ("key_id", "name", "scope", "created_at", "revoked_at", "prefix")
 
 
-def create_key(name: str, *, secret: str | None = None) -> tuple[dict[str, Any], str]:
+def create_key(
+    name: str, *, secret: str | None = None, scope: Scope = Scope.ADMIN
+) -> tuple[dict[str, Any], str]:
     """Store a new key; returns its public record and the secret (shown once, never stored)."""
     secret = secret or new_secret(KEY_PREFIX)
     record = {
         "key_id": new_id("key"),
         "name": name,
+        "scope": scope.value,
         "created_at": iso(utcnow()),
         "revoked_at": None,
         "prefix": secret[:8],
@@ -53,11 +57,19 @@ def list_keys() -> list[dict[str, Any]]:
 
 
 def revoke(key_id: str) -> dict[str, Any]:
+    """Revoke a key at once; the last admin key is refused (nobody could manage Vigil after)."""
+    admins = [r["key_id"] for r in stores.api_keys.all_records() if _is_live_admin(r)]
+    if admins == [key_id]:
+        raise Conflict("the last admin key cannot be revoked: create another admin key first")
     revoked = stores.api_keys.revoke(key_id, iso(utcnow()))
     if revoked is None:
         raise NotFound(f"no API key {key_id}")
     return _public(revoked)
 
 
+def _is_live_admin(record: dict[str, Any]) -> bool:
+    return not record.get("revoked_at") and (record.get("scope") or Scope.ADMIN) == Scope.ADMIN
+
+
 def _public(record: dict[str, Any]) -> dict[str, Any]:
-    return {name: record.get(name) for name in PUBLIC_FIELDS}
+    return {name: record.get(name) for name in PUBLIC_FIELDS} | {"scope": record.get("scope") or Scope.ADMIN}

@@ -20,13 +20,16 @@ def _pk(delivery_id: str) -> str:
     return f"DELIVERY#{delivery_id}"
 
 
-def claim(delivery_id: str, fields: dict[str, Any], *, now: datetime, lease_until: datetime) -> bool:
-    """Take the delivery: only if it is new, failed, or its sender's lease has lapsed."""
+def claim(
+    delivery_id: str, fields: dict[str, Any], *, now: datetime, lease_until: datetime
+) -> list[str] | None:
+    """Take the delivery (only if it is new, failed, or its sender's lease has lapsed): the
+    destinations earlier attempts reached, or None when it is not ours to take."""
     incident_id = fields["incident_id"]
     values = {f":{name}": value for name, value in fields.items()}
     sets = ", ".join(f"{name} = :{name}" for name in fields)
     try:
-        dynamo.update(
+        claimed = dynamo.update(
             _pk(delivery_id),
             SK,
             "SET #s = :sending, lease_until = :lease, updated_at = :now, delivery_id = :id, "
@@ -50,16 +53,33 @@ def claim(delivery_id: str, fields: dict[str, Any], *, now: datetime, lease_unti
             condition="attribute_not_exists(pk) OR #s = :failed OR (#s = :sending AND lease_until < :now)",
         )
     except dynamo.ConditionFailed:
-        return False
-    return True
+        return None
+    return list(claimed.get("sent_to") or [])
 
 
-def finish(delivery_id: str, *, sent: bool, detail: str, status_code: int | None, now: datetime) -> None:
+def finish(
+    delivery_id: str,
+    *,
+    sent: bool,
+    detail: str,
+    status_code: int | None,
+    now: datetime,
+    sent_to: list[str] | None = None,
+) -> None:
+    """Record the attempt; `sent_to` joins the destinations reached (in the same write)."""
     dynamo.update(
         _pk(delivery_id),
         SK,
-        "SET #s = :s, detail = :d, last_status_code = :code, updated_at = :now",
-        {":s": "sent" if sent else "failed", ":d": detail, ":code": status_code, ":now": iso(now)},
+        "SET #s = :s, detail = :d, last_status_code = :code, updated_at = :now, "
+        "sent_to = list_append(if_not_exists(sent_to, :none), :reached)",
+        {
+            ":s": "sent" if sent else "failed",
+            ":d": detail,
+            ":code": status_code,
+            ":now": iso(now),
+            ":none": [],
+            ":reached": sent_to or [],
+        },
         names={"#s": "status"},
     )
 
