@@ -719,7 +719,7 @@ class Tour:
             caption="A change in a session without its CSRF token: 403",
         )
         with_csrf = {**cookie, "X-CSRF-Token": signed_in["csrf_token"]}
-        self.r.call("POST /api/sign-out", key=False, headers=with_csrf, cookies="send", status=204)
+        self.r.call("POST /api/sign-out", key=False, headers=with_csrf, cookies="send")
 
     def wrap_up(self) -> None:
         path = f"/api/integrations/{self.ids['integration']}"
