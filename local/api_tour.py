@@ -719,7 +719,7 @@ class Tour:
             caption="A change in a session without its CSRF token: 403",
         )
         with_csrf = {**cookie, "X-CSRF-Token": signed_in["csrf_token"]}
-        self.r.call("POST /api/sign-out", key=False, headers=with_csrf, cookies="send", status=204)
+        self.r.call("POST /api/sign-out", key=False, headers=with_csrf, cookies="send")
 
     def wrap_up(self) -> None:
         path = f"/api/integrations/{self.ids['integration']}"
@@ -853,7 +853,7 @@ Every error is JSON, with the status below:
 |---|---|---|
 | 400 | `invalid_input` | the body, a parameter or a header is invalid; `details` names each field |
 | 401 | `unauthorized` | no key, or an unknown or revoked key, token, link or signature |
-| 403 | `forbidden` | the key's scope does not allow it (read-only, responder, admin), or a console change without its CSRF token |
+| 403 | `forbidden` | the key's scope does not allow it, or a console change lacks its CSRF token |
 | 404 | `not_found` | no such incident, team, alert, ... (or route) |
 | 409 | `conflict` | the `version` sent is stale, the target is read-only, or `force=true` is needed |
 | 413 | `payload_too_large` | the body is larger than the route accepts |

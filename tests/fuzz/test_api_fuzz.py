@@ -39,6 +39,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from vigil.http.auth import PUBLIC_ROUTES
 
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 PROFILE = "full" if os.environ.get("VIGIL_FUZZ") == "full" else "short"
@@ -46,7 +47,7 @@ PROFILE = "full" if os.environ.get("VIGIL_FUZZ") == "full" else "short"
 EXAMPLES = {"short": (10, 2), "full": (120, 20)}[PROFILE]
 SEED = 20261127
 REFUSALS = {400, 401, 404, 409, 413, 422, 429}
-PUBLIC = {"/api/health", "/api/actions", "/api/slack/actions", "/api/hooks/{token}", "/v2/enqueue"}
+PUBLIC = {*PUBLIC_ROUTES, "/api/hooks/{token}", "/v2/enqueue"}  # the ingest routes take tokens
 UNAUTHORIZED = {
     "error": {
         "code": "unauthorized",

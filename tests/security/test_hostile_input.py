@@ -8,6 +8,7 @@ import json
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -284,3 +285,61 @@ def test_a_retry_pages_only_the_destination_that_failed(api: ApiClient, receiver
         )
         assert len(flaky.requests) == 3
         assert len(receiver.requests) == 1
+
+
+# ----------------------------------------------------------------------------- storms
+def _storm(alerts: int, group: str) -> dict[str, Any]:
+    firing = [
+        {
+            "status": "firing",
+            "labels": {"alertname": group, "instance": f"node-{n}", "severity": "critical"},
+            "annotations": {"summary": f"{group}: node-{n} down"},
+            "startsAt": "2026-12-02T03:00:00Z",
+            "fingerprint": f"{group}-{n}",
+        }
+        for n in range(alerts)
+    ]
+    return {
+        "version": "4",
+        "status": "firing",
+        "receiver": "vigil",
+        "groupKey": f'{{}}:{{alertname="{group}"}}',
+        "groupLabels": {"alertname": group},
+        "commonLabels": {"alertname": group},
+        "alerts": firing,
+    }
+
+
+@pytest.mark.slow
+def test_a_storm_beyond_the_rate_limit_is_taken_whole_and_pages_once(api: ApiClient) -> None:
+    integration = api.integration("alertmanager", {"rate_limit_per_minute": 120})
+    member = {"name": "Ann", "contact_methods": [{"type": "email", "address": "storm@example.com"}]}
+    api.put("/api/teams/emergency_team", {"members": [member]})
+    group = f"storm{uuid.uuid4().hex[:6]}"
+    reply = api.post(f"/api/hooks/{integration['token']}", _storm(121, group), key=False)
+    assert reply.status == 202 and reply.body["queued"] == 121, reply.body
+
+    def grouped() -> list[dict[str, Any]]:
+        items = api.get(f"{BASE}?limit=100").body["items"]
+        return [i for i in items if group in i["title"] and i["alert_count"] == 121]
+
+    [incident] = wait_for(grouped, timeout=240)
+    others = [i for i in api.get(f"{BASE}?limit=100").body["items"] if group in i["title"]]
+    assert len(others) == 1
+    pages = wait_for(
+        lambda: [
+            o
+            for o in api.get("/_local/outbox").body["items"]
+            if o["target"] == "storm@example.com" and incident["incident_id"] in json.dumps(o)
+        ]
+    )
+    assert len(pages) == 1
+
+
+def test_a_thousand_alert_body_is_answered_at_once_and_queued_whole(api: ApiClient, stack: Any) -> None:
+    integration = api.integration("alertmanager")
+    reply = api.post(
+        f"/api/hooks/{integration['token']}", _storm(1000, f"big{uuid.uuid4().hex[:6]}"), key=False
+    )
+    assert reply.status == 202 and reply.body["queued"] == 1000 and reply.body["received"] == 1000
+    assert "20 part(s)" in reply.body["note"]

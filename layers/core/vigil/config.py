@@ -48,6 +48,7 @@ class Settings(BaseModel):
     webhook_schemes: frozenset[str] = frozenset({"https"})
     webhook_allow_loopback: bool = False
     ssm_automation: bool = True
+    storm_queue_url: str = ""  # where the ingest function hands a storm's alerts (StormQueue)
 
     @field_validator("public_base_url")
     @classmethod
@@ -77,6 +78,7 @@ class Settings(BaseModel):
             "webhook_schemes": _words(env.get("VIGIL_WEBHOOK_SCHEMES")),
             "webhook_allow_loopback": _flag(env.get("VIGIL_WEBHOOK_ALLOW_LOOPBACK")),
             "ssm_automation": _flag(env.get("VIGIL_SSM_AUTOMATION")),
+            "storm_queue_url": env.get("VIGIL_STORM_QUEUE_URL"),
         }
         return cls.model_validate({k: v for k, v in given.items() if v is not None})
 

@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from vigil.config import settings
 from vigil.domain.alerts import AlertOutcome
 from vigil.domain.errors import InvalidInput, NotFound, PayloadTooLarge, VigilError
 from vigil.domain.model import Model
@@ -29,6 +30,7 @@ class IngestResult(Model):
     integration_id: str
     received: int
     alerts: list[AlertOutcome]
+    queued: int = 0
     sns_message_type: str | None = None
     note: str = ""
 
@@ -60,11 +62,12 @@ def _without_lone_surrogates(body: Any) -> Any:
 
 def receive(token: str, raw: str) -> IngestResult:
     integration = integrations.authenticate(token)
-    result = intake.receive(integration, _parse(raw), raw)
+    result = intake.receive(integration, _parse(raw), raw, settings().storm_queue_url)
     return IngestResult(
         integration_id=integration.integration_id,
-        received=len(result.outcomes),
+        received=len(result.outcomes) + result.queued,
         alerts=result.outcomes,
+        queued=result.queued,
         sns_message_type=result.sns_message_type,
         note=result.note,
     )
@@ -93,7 +96,8 @@ def handle(event: dict[str, Any]) -> dict[str, Any]:
             raise NotFound(f"{event.get('httpMethod')} {event.get('path')}: these routes take POST")
         raw = _body(event)
         if event.get("resource") == HOOK_ROUTE:
-            return _response(200, receive((event.get("pathParameters") or {}).get("token", ""), raw))
+            received = receive((event.get("pathParameters") or {}).get("token", ""), raw)
+            return _response(202 if received.queued else 200, received)
         if event.get("resource") == ENQUEUE_ROUTE:
             return _response(202, enqueue(raw))
         raise NotFound(f"no route {event.get('path')}")

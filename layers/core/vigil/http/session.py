@@ -20,6 +20,10 @@ class SignInIn(Model):
     api_key: str = Field(min_length=1, max_length=200)
 
 
+class SignedOut(Model):
+    signed_out: bool = True
+
+
 class SessionOut(Model):
     key_id: str
     name: str
@@ -61,11 +65,11 @@ def current() -> SessionOut:
     "/api/sign-out",
     tags=["system"],
     summary="End the console's session (the cookie is cleared)",
-    responses=responses_for(403, ok=204),
+    responses=responses_for(403),
 )
-def sign_out() -> Response[str]:
+def sign_out() -> Response[SignedOut]:
     cleared = session_rules.set_cookie("", secure=_https(), max_age=0)
-    return Response(204, content_type="application/json", body="", headers={"Set-Cookie": cleared})
+    return Response(200, content_type="application/json", body=SignedOut(), headers={"Set-Cookie": cleared})
 
 
 def _https() -> bool:

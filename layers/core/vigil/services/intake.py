@@ -14,7 +14,7 @@ from vigil.domain.mapping import grouped, map_payload
 from vigil.domain.parsers import parse
 from vigil.domain.parsers.cloudwatch import sns_envelope_type
 from vigil.observability import count, logger
-from vigil.services import ingest, rate_limit
+from vigil.services import ingest, rate_limit, storm
 
 
 @dataclass
@@ -22,9 +22,12 @@ class Intake:
     outcomes: list[AlertOutcome] = field(default_factory=list)
     sns_message_type: str | None = None
     note: str = ""
+    queued: int = 0  # a storm's alerts, taken in from StormQueue after the answer
 
 
-def receive(integration: Integration, body: Any, raw: str) -> Intake:
+def receive(integration: Integration, body: Any, raw: str, storm_queue_url: str = "") -> Intake:
+    """The alerts of one request, taken in now, or (a storm, when a queue is given) handed to
+    the storm queue. The rate limit counts requests: a storm in one body is never refused."""
     settings = integration.typed_settings()
     envelope = sns_envelope_type(body) if integration.kind == "cloudwatch" else None
     if envelope:
@@ -32,7 +35,11 @@ def receive(integration: Integration, body: Any, raw: str) -> Intake:
         if envelope != "Notification":
             return _sns_control_message(integration, envelope, body)
     alerts = _alerts(integration, settings, body)
-    rate_limit.take(integration.integration_id, settings.rate_limit_per_minute, cost=max(1, len(alerts)))
+    rate_limit.take(integration.integration_id, settings.rate_limit_per_minute)
+    if storm_queue_url and storm.is_storm(alerts):
+        parts = storm.hand_over(storm_queue_url, integration, alerts)
+        note = f"{len(alerts)} alerts queued in {parts} part(s): they are taken in within seconds"
+        return Intake(sns_message_type=envelope, note=note, queued=len(alerts))
     return Intake(outcomes=ingest.ingest(integration, alerts, raw), sns_message_type=envelope)
 
 

@@ -1,0 +1,23 @@
+"""Takes in a storm's alerts from StormQueue, one part per message (vigil.services.storm)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from vigil.observability import logger, metrics, tracer
+from vigil.services import storm
+
+
+def _take_in(record: SQSRecord) -> None:
+    outcomes = storm.take_in(record.body)
+    logger.info("storm part taken in", extra={"alerts": len(outcomes)})
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer().capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return dict(process_partial_response(event, _take_in, processor, context))
