@@ -267,7 +267,8 @@ def test_persistent_lambda_error_is_reported_and_pages_the_fallback(wired_teams:
     throttle = _throttled(4)  # the first Advance and its 3 retries
     try:
         escalation.start_ladder(incident_id)
-        wait_for(lambda: _execution_status(incident_id) == "FAILED", timeout=60)  # the ASL backs off between retries
+        # the ASL backs off between retries
+        wait_for(lambda: _execution_status(incident_id) == "FAILED", timeout=60)
     finally:
         _unthrottle(throttle)
     assert any(
