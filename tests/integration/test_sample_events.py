@@ -80,3 +80,14 @@ def test_http_deliveries_to_a_dead_port_are_reported_for_retry(stack: Any, chann
     event = sample(f"deliver_{channel}.json")
     result = stack.invoke(f"Deliver{channel.capitalize()}Function", event)
     assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+
+
+def test_storm_part_event_takes_its_alerts_in(stack: Any, api: Any) -> None:
+    integration = api.integration("alertmanager")
+    event = sample("storm_part.json")
+    body = json.loads(event["Records"][0]["body"]) | {"integration_id": integration["integration_id"]}
+    event["Records"][0]["body"] = json.dumps(body)
+    result = stack.invoke("StormFunction", event)
+    assert result == {"batchItemFailures": []}
+    alerts = api.get("/api/alerting?limit=100&source=alertmanager").body["items"]
+    assert any(a["dedup_key"] == "sample-storm-1" for a in alerts)

@@ -20,7 +20,7 @@ from vigil.domain.integrations import Integration
 from vigil.observability import count, logger
 from vigil.services import ingest
 
-INLINE_LIMIT = 20  # up to this many alerts are taken in within the request
+INLINE_LIMIT = 50  # up to this many alerts are taken in within the request (well under a second)
 PART_ALERTS = 50
 PART_BYTES = 200 * 1024  # under SQS's 256 KiB message limit, with room for the envelope
 
