@@ -208,28 +208,31 @@ def test_expired_acknowledgement_resumes_the_ladder(wired_teams: Receiver, api: 
 
 class _Throttle:
     """Makes the next `times` GetItem calls of Vigil's DynamoDB client fail as AWS throttling does,
-    in the handlers only (they run on the state machine's thread, not the test's)."""
+    in the handlers only (they run on the state machine's thread, not the test's), and only for
+    the incident under test (other tests' background work shares the client)."""
 
-    def __init__(self, times: int) -> None:
+    def __init__(self, times: int, incident_id: str = "") -> None:
         self.times = times
+        self.incident_id = incident_id
 
-    def __call__(self, model: Any, **_: Any) -> None:
+    def __call__(self, model: Any, params: dict[str, Any] | None = None, **_: Any) -> None:
         import threading
 
         from botocore.exceptions import ClientError
 
         in_handler = threading.current_thread() is not threading.main_thread()
-        if model.name == "GetItem" and self.times > 0 and in_handler:
+        ours = self.incident_id in str((params or {}).get("body", ""))  # the request body names the key
+        if model.name == "GetItem" and self.times > 0 and in_handler and ours:
             self.times -= 1
             raise ClientError(
                 {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "GetItem"
             )
 
 
-def _throttled(times: int) -> _Throttle:
+def _throttled(times: int, incident_id: str = "") -> _Throttle:
     from vigil.adapters.aws import client
 
-    throttle = _Throttle(times)
+    throttle = _Throttle(times, incident_id)
     client("dynamodb").meta.events.register_first("before-call.dynamodb.GetItem", throttle)
     return throttle
 
@@ -243,7 +246,7 @@ def _unthrottle(throttle: _Throttle) -> None:
 def test_transient_lambda_error_is_retried_and_the_ladder_goes_on(wired_teams: Receiver) -> None:
     _two_rung_policy(delay=60)
     record = incidents.create_by_hand(IncidentIn(title="throttled once", assigned_team="wf_first"), "test")
-    throttle = _throttled(1)
+    throttle = _throttled(1, record["incident_id"])
     try:
         escalation.start_ladder(record["incident_id"])
         wait_for(lambda: _pages(record["incident_id"]), timeout=8)
@@ -264,7 +267,7 @@ def test_persistent_lambda_error_is_reported_and_pages_the_fallback(wired_teams:
         IncidentIn(title="throttled for good", assigned_team="wf_first"), "test"
     )
     incident_id = record["incident_id"]
-    throttle = _throttled(4)  # the first Advance and its 3 retries
+    throttle = _throttled(4, incident_id)  # the first Advance and its 3 retries
     try:
         escalation.start_ladder(incident_id)
         # the ASL backs off between retries
