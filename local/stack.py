@@ -38,7 +38,6 @@ LOCAL_RETRY_SECONDS = 1
 # Set to 0 to run the functions without their roles (every AWS call allowed).
 IAM_SETTING = "VIGIL_LOCAL_IAM"
 LOCAL_ENVIRONMENT = {
-    "VIGIL_LOCAL": "1",  # loopback and http webhook targets allowed
     "VIGIL_RETRY_BASE_SECONDS": "0.25",  # delivery backoff in quarter seconds, so demos do not wait
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_METRICS_DISABLED": "true",
