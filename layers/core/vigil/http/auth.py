@@ -20,7 +20,8 @@ from vigil.services import keys, sessions
 PUBLIC_ROUTES = {"/api/health", "/api/slack/actions", "/api/actions", "/api/sign-in", *console.PUBLIC_PATHS}
 
 
-def _header(event: dict[str, Any], name: str) -> str | None:
+def header(event: dict[str, Any], name: str) -> str | None:
+    """A request header, whatever its case."""
     wanted = name.lower()
     return next((v for k, v in (event.get("headers") or {}).items() if k.lower() == wanted), None)
 
@@ -44,11 +45,11 @@ def resolve_authenticated(app: APIGatewayRestResolver, event: dict[str, Any], co
 
 def _caller(event: dict[str, Any]) -> dict[str, Any]:
     """A Bearer key when the request has one (scripts, the CLI), else the console's session."""
-    authorization = _header(event, "Authorization")
-    cookie = _header(event, "Cookie")
+    authorization = header(event, "Authorization")
+    cookie = header(event, "Cookie")
     if authorization is None and cookie is not None:
         method = str(event.get("httpMethod") or "GET").upper()
-        return sessions.authenticate(cookie, method, _header(event, "X-CSRF-Token"))
+        return sessions.authenticate(cookie, method, header(event, "X-CSRF-Token"))
     return keys.authenticate(authorization)
 
 

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from vigil.domain import sessions as session_rules
 from vigil.domain.model import Model
-from vigil.http.auth import actor_key
+from vigil.http.auth import actor_key, header
 from vigil.http.errors import responses_for
 from vigil.services import sessions
 
@@ -77,5 +77,4 @@ def _https() -> bool:
 
 
 def _header(name: str) -> str | None:
-    wanted = name.lower()
-    return next((v for k, v in (router.current_event.headers or {}).items() if k.lower() == wanted), None)
+    return header(router.current_event.raw_event, name)
