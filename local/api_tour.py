@@ -743,7 +743,9 @@ class Tour:
             status=202,
             caption="The console's other sign-in: a link, emailed; the answer is the same for any address",
         )
-        text = [o for o in self.api.get("/_local/outbox").body["items"] if o.get("subject") == SIGN_IN_SUBJECT][-1]["body"]["Text"]
+        text = [
+            o for o in self.api.get("/_local/outbox").body["items"] if o.get("subject") == SIGN_IN_SUBJECT
+        ][-1]["body"]["Text"]
         token = re.search(r"#/signin/link/(\S+)", text)
         if not token:
             raise TourFailed(f"no sign-in link in the email to {email}")
