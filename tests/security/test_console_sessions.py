@@ -127,3 +127,12 @@ def test_asking_for_a_link_reveals_nothing(api: ApiClient) -> None:
     assert "nobody-holds-a-key@example.com" not in str(api.get("/_local/outbox").body["items"])
     malformed = api.post("/api/sign-in/link", {"email": "not an address"}, key=False)
     assert malformed.status == 400 and malformed.body["error"]["details"][0]["field"] == "body.email"
+
+
+def test_links_cannot_flood_a_mailbox(api: ApiClient) -> None:
+    email = f"flood-{uuid.uuid4().hex[:8]}@example.com"
+    _person_key(api, email)
+    for _ in range(5):
+        assert api.post("/api/sign-in/link", {"email": email}, key=False).status == 202
+    sent = [o for o in api.get("/_local/outbox").body["items"] if o["target"] == email]
+    assert 1 <= len(sent) <= 2  # one a minute (two if the minute turned during the loop)

@@ -70,12 +70,23 @@ def send_link(email: str, base: str) -> int:
     if not base:
         raise Conflict("magic links need the stack's public URL (VIGIL_PUBLIC_URL)")
     held = keys.live_keys_of(email)
+    if held and not _first_request_this_minute(email):
+        return 0
     for key in held:
         expires = utcnow() + timedelta(seconds=sessions.LINK_LIFETIME_SECONDS)
         token = sessions.sign_link(key["key_id"], expires, signing_keys()[0], nonce=secrets.token_hex(16))
         text, html = sign_in_email(key["name"], f"{base}/#/signin/link/{token}")
         channels.send_email([email], "Sign in to Vigil", html, text)
     return len(held)
+
+
+def _first_request_this_minute(email: str) -> bool:
+    """At most one link a minute to an address, so that nobody can flood a mailbox with them."""
+    now = utcnow()
+    minute = int(now.timestamp()) // 60
+    return stores.links.spend(
+        f"signin-request:{email.lower()}:{minute}", now=now, forget_after=now + timedelta(minutes=2)
+    )
 
 
 def redeem_link(token: str) -> SignedIn:
