@@ -76,7 +76,9 @@ def live_keys_of(email: str) -> list[dict[str, Any]]:
 
 
 def list_keys() -> list[dict[str, Any]]:
-    return [_public(record) for record in stores.api_keys.all_records()]
+    """Every key, oldest first."""
+    records = sorted(stores.api_keys.all_records(), key=lambda r: (r["created_at"], r["name"]))
+    return [_public(record) for record in records]
 
 
 def revoke(key_id: str) -> dict[str, Any]:
