@@ -68,3 +68,17 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
         for v in results
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def unfit_for_a_phone(page: Any) -> list[str]:
+    """What keeps the page as it is now from fitting a phone: horizontal scrolling, and
+    controls (buttons, fields, disclosures) shorter than a 44-pixel tap target."""
+    problems = (
+        []
+        if page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+        else ["scrolls sideways"]
+    )
+    return problems + page.evaluate(
+        "() => [...document.querySelectorAll('button, input, select, summary')]"
+        ".filter(e => e.getBoundingClientRect().height < 44).map(e => e.outerHTML.slice(0, 80))"
+    )

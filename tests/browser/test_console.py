@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import PHONE, ROOT, axe_violations, sign_in
+from tests.browser.conftest import PHONE, ROOT, axe_violations, sign_in, unfit_for_a_phone
+from tests.browser.test_console_oncall import a_weekly_schedule
 from tests.helpers.client import ApiClient, wait_for
 
 # The screenshots in docs/ are refreshed by `make screenshots`; other runs keep theirs apart.
@@ -102,6 +103,7 @@ def test_every_page_is_accessible_and_fits_a_phone(
     if viewport == "phone":
         page.set_viewport_size(PHONE)
     incident_id = _open_incident(api, "accessibility: disk full on web-3", category="database")
+    schedule_id, _ = a_weekly_schedule(api)
     member = {"name": "Ann Lee", "contact_methods": [{"type": "email", "address": "ann@example.com"}]}
     assert api.call("PUT", "/api/teams/a11y-team", {"members": [member]}).status == 200
     silence = {
@@ -122,15 +124,11 @@ def test_every_page_is_accessible_and_fits_a_phone(
         ("team", "#/setup/teams/a11y-team", "#member-0-address-0"),
         ("silences", "#/setup/silences", "#silence-list button"),
         ("templates", "#/setup/templates", "#template-list li"),
+        ("on call", "#/oncall", f"#schedule-{schedule_id} .chart-final .chart-bar"),
     ):
         page.goto(f"/{hash_}")
         page.wait_for_selector(ready, state="attached")
         checked[name] = axe_violations(page)
         if viewport == "phone":
-            assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), name
-            small = page.evaluate(
-                "() => [...document.querySelectorAll('button, input, select')]"
-                ".filter(e => e.getBoundingClientRect().height < 44).map(e => e.outerHTML.slice(0, 80))"
-            )
-            assert small == [], (name, small)
+            assert unfit_for_a_phone(page) == [], name
     assert {name: found for name, found in checked.items() if found} == {}

@@ -4,6 +4,7 @@
 // API is only ever set as textContent, so nothing an alert says can become markup.
 
 import { api, el, failure, nav, session, show, when, whenSignedOut } from "./core.js";
+import { oncallPage } from "./oncall.js";
 import { integrationsPage, silencesPage, teamPage, teamsPage, templatesPage } from "./setup.js";
 
 const INC = "/api/incident_response";
@@ -297,6 +298,7 @@ async function route() {
   if (session.csrf === null && !(await restoreSession())) return signedOut();
   if (page === "incidents" && id) return incidentPage(decodeURIComponent(id));
   if (page === "alerts" && id) return alertPage(decodeURIComponent(id));
+  if (page === "oncall") return oncallPage();
   if (page === "setup" && id === "teams" && detail) return teamPage(decodeURIComponent(detail));
   if (page === "setup") return (SETUP[id] || integrationsPage)();
   return incidentsPage();
