@@ -15,18 +15,23 @@ from vigil.http.errors import responses_for
 from vigil.http.models import (
     ActionIn,
     EscalateIn,
+    EscalateIncidentIn,
     FromAlertIn,
     Incident,
     IncidentDetail,
     IncidentPage,
     IncidentUpdate,
+    MergeIn,
     NoteIn,
+    ReassignIn,
+    ResponderIn,
     SimulateIn,
     SimulationResult,
+    SnoozeIn,
     TimelineEntry,
     TimelinePage,
 )
-from vigil.services import escalation, incident_views, incidents, routing
+from vigil.services import escalation, incident_views, incidents, responders, routing
 
 router = APIGatewayRouter()
 BASE = "/api/incident_response"
@@ -87,11 +92,13 @@ def from_alert(body: FromAlertIn) -> IncidentDetail:
 @router.post(
     f"{BASE}/escalate",
     tags=["escalation"],
-    summary="Escalate to the next rung now",
+    summary="Escalate to the next rung now, or to rung escalation_level (also when acknowledged)",
     responses=responses_for(404, 422),
 )
 def escalate(body: EscalateIn) -> IncidentDetail:
-    escalation.escalate_by_hand(body.incident_id, body.reason, actor(router))
+    responders.escalate(
+        body.incident_id, level=body.escalation_level, reason=body.reason, actor=actor(router)
+    )
     return _detail(body.incident_id)
 
 
@@ -248,4 +255,59 @@ def acknowledge(incident_id: str, body: ActionIn) -> IncidentDetail:
 )
 def resolve(incident_id: str, body: ActionIn) -> IncidentDetail:
     incidents.change_status(incident_id, Status.RESOLVED, actor=actor(router), reason=body.reason)
+    return _detail(incident_id)
+
+
+@router.post(
+    f"{BASE}/<incident_id>/escalate",
+    tags=["escalation"],
+    summary="Escalate to the next rung now, or to rung escalation_level (also when acknowledged)",
+    responses=responses_for(404, 422),
+)
+def escalate_incident(incident_id: str, body: EscalateIncidentIn) -> IncidentDetail:
+    responders.escalate(incident_id, level=body.escalation_level, reason=body.reason, actor=actor(router))
+    return _detail(incident_id)
+
+
+@router.post(
+    f"{BASE}/<incident_id>/reassign",
+    tags=["escalation"],
+    summary="Hand to another team: the ladder restarts at rung 0, paging that team",
+    responses=responses_for(404, 422),
+)
+def reassign(incident_id: str, body: ReassignIn) -> IncidentDetail:
+    responders.reassign(incident_id, body.team, reason=body.reason, actor=actor(router))
+    return _detail(incident_id)
+
+
+@router.post(
+    f"{BASE}/<incident_id>/responders",
+    tags=["escalation"],
+    summary="Page one more team or person now; the ladder goes on as it was",
+    responses=responses_for(404, 422),
+)
+def add_responder(incident_id: str, body: ResponderIn) -> IncidentDetail:
+    responders.add_responder(incident_id, team=body.team, email=body.email, actor=actor(router))
+    return _detail(incident_id)
+
+
+@router.post(
+    f"{BASE}/<incident_id>/snooze",
+    tags=["escalation"],
+    summary="Acknowledge for a while; then the ladder resumes",
+    responses=responses_for(404, 422),
+)
+def snooze(incident_id: str, body: SnoozeIn) -> IncidentDetail:
+    responders.snooze(incident_id, body.total_seconds, actor=actor(router))
+    return _detail(incident_id)
+
+
+@router.post(
+    f"{BASE}/<incident_id>/merge",
+    tags=["incidents"],
+    summary="Merge into another incident: alerts and timeline move; this one closes, pointing there",
+    responses=responses_for(404, 422),
+)
+def merge(incident_id: str, body: MergeIn) -> IncidentDetail:
+    responders.merge(incident_id, body.into, actor=actor(router))
     return _detail(incident_id)
