@@ -294,6 +294,7 @@ class Tour:
             ("Notifications", self.notifications),
             ("Signed links", self.signed_links),
             ("Slack buttons", self.slack),
+            ("Responder control", self.responder_control),
             ("Analytics", self.analytics),
             ("API keys", self.keys),
             ("Console sessions", self.console_session),
@@ -600,6 +601,17 @@ class Tour:
         rules["channels_by_severity"]["medium"] = ["email", "slack", "webhook"]
         self.r.call("PUT /api/alerting/rules", body=rules)
         self.r.call(
+            "PUT /api/alerting/rules",
+            body={"channels_by_severity": {"high": ["webhook"]}},
+            status=400,
+            caption="A partial PUT would drop the rest: 400 naming what is missing",
+        )
+        self.r.call(
+            "PATCH /api/alerting/rules",
+            body={"channels_by_severity": {"medium": ["email", "webhook"]}},
+            caption="PATCH changes only what it names",
+        )
+        self.r.call(
             "POST /api/alerting/test",
             body={"team": "emergency_team", "channels": ["email", "webhook", "sms"]},
         )
@@ -686,6 +698,67 @@ class Tour:
         )
         headers = {"Content-Type": FORM, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
         self.r.call("POST /api/slack/actions", form=form, key=False, headers=headers)
+        self.r.settle()
+
+    def responder_control(self) -> None:
+        opened = {
+            "title": "Search latency above 2 s",
+            "severity": "high",
+            "category": "performance",
+            "assigned_team": "emergency_team",
+        }
+        created = self.r.call(
+            "POST /api/incident_response",
+            body=opened,
+            status=201,
+            volatile=LADDER,
+            save={"SEARCH_ID": ".incident_id"},
+        )
+        self.r.settle()
+        path = f"{INC}/{created['incident_id']}"
+        for responder in ({"team": "payments"}, {"email": "dba@example.com"}):
+            self.r.call(
+                "POST /api/incident_response/{incident_id}/responders",
+                f"{path}/responders",
+                responder,
+                volatile=LADDER,
+            )
+            self.r.settle()
+        moves: list[tuple[str, dict[str, Any]]] = [
+            ("escalate", {"escalation_level": 1, "reason": "the primary is on a flight"}),
+            ("reassign", {"team": "payments", "reason": "checkout search is theirs"}),
+            ("snooze", {"minutes": 30}),
+        ]
+        for action, body in moves:
+            self.r.call(
+                f"POST /api/incident_response/{{incident_id}}/{action}",
+                f"{path}/{action}",
+                body,
+                volatile=LADDER,
+            )
+            self.r.settle()
+        duplicate = {"title": "Search: p99 above 5 s", "severity": "high", "assigned_team": "emergency_team"}
+        other = self.r.call(
+            "POST /api/incident_response",
+            body=duplicate,
+            status=201,
+            volatile=LADDER,
+            save={"DUPLICATE_ID": ".incident_id"},
+        )
+        self.r.settle()
+        self.r.call(
+            "POST /api/incident_response/{incident_id}/merge",
+            f"{INC}/{other['incident_id']}/merge",
+            {"into": created["incident_id"]},
+            volatile=LADDER,
+        )
+        self.r.call(
+            "POST /api/incident_response/{incident_id}/merge",
+            f"{path}/merge",
+            {"into": created["incident_id"]},
+            status=400,
+            caption="Into itself: 400",
+        )
         self.r.settle()
 
     def analytics(self) -> None:

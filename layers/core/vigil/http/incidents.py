@@ -23,6 +23,7 @@ from vigil.http.models import (
     IncidentUpdate,
     MergeIn,
     NoteIn,
+    PolicySaved,
     ReassignIn,
     ResponderIn,
     SimulateIn,
@@ -135,11 +136,12 @@ def get_policy() -> EscalationPolicy:
 @router.put(
     f"{BASE}/escalation-rules",
     tags=["escalation"],
-    summary="Replace the escalation policy",
+    summary="Replace the escalation policy; the answer warns of unknown teams and rungs with no channel",
     responses=responses_for(),
 )
-def put_policy(body: EscalationPolicy) -> EscalationPolicy:
-    return escalation.save_policy(body, actor(router))
+def put_policy(body: EscalationPolicy) -> PolicySaved:
+    saved = escalation.save_policy(body, actor(router))
+    return PolicySaved.model_validate({**saved.model_dump(), "warnings": escalation.policy_warnings(saved)})
 
 
 @router.post(

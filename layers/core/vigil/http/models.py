@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from vigil.domain.access import Scope
 from vigil.domain.alerts import Severity
-from vigil.domain.escalation import Simulation
+from vigil.domain.escalation import EscalationPolicy, Simulation
 from vigil.domain.incidents import Incident, Status
 from vigil.domain.integrations import IntegrationSettings
 from vigil.domain.model import Model
@@ -252,6 +252,12 @@ class PlaybookAttachIn(Model):
 class StepUpdateIn(Model):
     status: StepRequest = Field(description="done, skipped or failed; run starts an automated step")
     note: str = Field(default="", max_length=2000)
+
+
+class PolicySaved(EscalationPolicy):
+    warnings: list[ErrorDetail] = Field(
+        default_factory=list, description="saved, but these will make pages fail (e.g. an unknown team)"
+    )
 
 
 class SimulateIn(Model):

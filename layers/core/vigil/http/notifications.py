@@ -13,7 +13,7 @@ from vigil.config import settings
 from vigil.domain.alerts import Severity
 from vigil.domain.deliveries import Delivery
 from vigil.domain.model import Model
-from vigil.domain.teams import TEAM_NAME, AlertingRules
+from vigil.domain.teams import TEAM_NAME, AlertingRules, AlertingRulesPatch, CompleteAlertingRules
 from vigil.domain.vocabulary import Channel, DeliveryStatus
 from vigil.http.auth import actor
 from vigil.http.errors import responses_for
@@ -108,11 +108,21 @@ def get_rules() -> AlertingRules:
 @router.put(
     "/api/alerting/rules",
     tags=["notifications"],
-    summary="Replace the routing rules",
+    summary="Replace the routing rules (every field, every severity; PATCH changes a part)",
     responses=responses_for(),
 )
-def put_rules(body: AlertingRules) -> AlertingRules:
-    return routing.save_alerting_rules(body, actor(router))
+def put_rules(body: CompleteAlertingRules) -> AlertingRules:
+    return routing.save_alerting_rules(AlertingRules.model_validate(body.model_dump()), actor(router))
+
+
+@router.patch(
+    "/api/alerting/rules",
+    tags=["notifications"],
+    summary="Change part of the routing rules; channel maps merge per severity and category",
+    responses=responses_for(),
+)
+def patch_rules(body: AlertingRulesPatch) -> AlertingRules:
+    return routing.patch_alerting_rules(body.model_dump(mode="json", exclude_none=True), actor(router))
 
 
 @router.post(

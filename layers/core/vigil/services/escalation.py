@@ -19,7 +19,7 @@ from vigil.domain.escalation import Cursor, EscalationPolicy, default_policy
 from vigil.domain.escalation import simulate as simulate_ladder
 from vigil.domain.incidents import PAGING_STATES, Status
 from vigil.observability import count, logger
-from vigil.services import notify, routing
+from vigil.services import notify, routing, teams
 from vigil.services.timeline import add_timeline
 
 POLICY = "escalation"
@@ -47,6 +47,28 @@ def save_policy(policy: EscalationPolicy, actor: str) -> EscalationPolicy:
     body = {"policy": saved.model_dump(mode="json"), "saved_by": actor, "saved_at": iso(utcnow())}
     stores.config.save_version(POLICY, version, body, first=current is None)
     return saved
+
+
+def policy_warnings(policy: EscalationPolicy) -> list[dict[str, str]]:
+    """What in a saved policy will make pages fail: teams nobody created, rungs with no channel."""
+    warnings = []
+    for i, rule in enumerate(policy.rules):
+        if not teams.exists(rule.escalate_to):
+            warnings.append({"field": f"body.rules[{i}].escalate_to", "message": _no_team(rule.escalate_to)})
+        if not rule.notification_channels:
+            warnings.append(
+                {
+                    "field": f"body.rules[{i}].notification_channels",
+                    "message": "no channel: this rung pages nobody",
+                }
+            )
+    if policy.fallback_target and not teams.exists(policy.fallback_target):
+        warnings.append({"field": "body.fallback_target", "message": _no_team(policy.fallback_target)})
+    return warnings
+
+
+def _no_team(name: str) -> str:
+    return f"no team named {name!r} yet: its pages fail (and go to the fallback) until it exists"
 
 
 def start_ladder(incident_id: str, *, run: int = 0, resume_from: int = 0) -> str:

@@ -40,7 +40,8 @@ def on_advance(
     run = ladder.run_of(execution_arn)
     if run != current_run(incident):
         return previous.model_copy(update={"outcome": "stop"}).model_dump()  # a person moved the ladder
-    if reason in RUNG_ENDED and previous.rung >= 0:
+    still_paging = Status(incident["status"]) in PAGING_STATES
+    if reason in RUNG_ENDED and previous.rung >= 0 and still_paging:
         why = RUNG_ENDED[reason]
         add_timeline(
             incident_id,

@@ -129,9 +129,9 @@ def merge(incident_id: str, into: str, *, actor: str) -> None:
     _active(into, "merge into it")
     for alert in stores.alerts.of_incident(incident_id):
         stores.alerts.move_to_incident(alert["alert_id"], into)
-    stores.incidents.count_alerts(
-        into, alerts=int(source.get("alert_count", 0)), firing=int(source.get("firing_alerts", 0))
-    )
+    moved = int(source.get("alert_count", 0)), int(source.get("firing_alerts", 0))
+    if any(moved):
+        stores.incidents.count_alerts(into, alerts=moved[0], firing=moved[1])
     for number, entry in enumerate(incidents.timeline(incident_id, source)):
         copied = {**entry, "message": f"[{incident_id}] {entry['message']}"}
         copied["data"] = {**(entry.get("data") or {}), "merged_from": incident_id}
