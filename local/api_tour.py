@@ -528,6 +528,12 @@ class Tour:
             body={"alerts": [disks[0], {"title": "", "severity": "huge"}, disks[1]]},
         )
         self.r.settle()
+        self.r.call(
+            "POST /api/alerting/bulk",
+            body=[disk_alert("web-5", 92)],
+            caption="The original spec's shape: the list itself",
+        )
+        self.r.settle()
         self.r.call("GET /api/alerting", "/api/alerting?severity=high&limit=3")
         self.r.call("GET /api/alerting/{alert_id}", f"/api/alerting/{self.ids['alert']}")
 
@@ -579,6 +585,13 @@ class Tour:
             save={"FROM_ALERT_ID": ".incident_id"},
         )
         self.r.settle()
+        self.r.call(
+            "POST /api/incident_response/from-alert",
+            body={"title": "Certificate for api.example.com expires in 6 days", "severity": "low"},
+            volatile=LADDER,
+            caption="The alert itself (the original spec's shape): sent, then its incident opened",
+        )
+        self.r.settle()
         path = f"{INC}/{opened['incident_id']}"
         self.r.call(
             "DELETE /api/incident_response/{incident_id}",
@@ -614,6 +627,11 @@ class Tour:
         self.r.call(
             "POST /api/alerting/test",
             body={"team": "emergency_team", "channels": ["email", "webhook", "sms"]},
+        )
+        self.r.call(
+            "POST /api/alerting/test",
+            body={},
+            caption="An empty body tests every channel of the default team",
         )
         self.replay()
 

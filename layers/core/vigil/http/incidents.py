@@ -6,17 +6,19 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from pydantic import Field, model_validator
 
 from vigil.domain.errors import InvalidInput
 from vigil.domain.escalation import EscalationPolicy
 from vigil.domain.incidents import AssignmentRules, IncidentIn, Status
+from vigil.domain.model import Model
+from vigil.http.alerting import AlertIn
 from vigil.http.auth import actor
 from vigil.http.errors import responses_for
 from vigil.http.models import (
     ActionIn,
     EscalateIn,
     EscalateIncidentIn,
-    FromAlertIn,
     Incident,
     IncidentDetail,
     IncidentPage,
@@ -32,10 +34,31 @@ from vigil.http.models import (
     TimelineEntry,
     TimelinePage,
 )
-from vigil.services import escalation, incident_views, incidents, responders, routing
+from vigil.services import alerting, escalation, incident_views, incidents, responders, routing
 
 router = APIGatewayRouter()
 BASE = "/api/incident_response"
+
+
+class FromAlertIn(Model):
+    """`{alert_id}` of a stored alert, or an alert itself (the fields of POST /api/alerting/send,
+    at the top level or under `alert`): it is sent first, then its incident opened."""
+
+    alert_id: str | None = Field(default=None, min_length=1, max_length=100)
+    alert: AlertIn | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _alert_at_top_level(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "alert_id" not in data and "alert" not in data:
+            return {"alert": data}
+        return data
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FromAlertIn:
+        if (self.alert_id is None) == (self.alert is None):
+            raise ValueError("give alert_id, or the alert itself")
+        return self
 
 
 def _detail(incident_id: str) -> IncidentDetail:
@@ -87,7 +110,10 @@ def create_incident(body: IncidentIn) -> tuple[IncidentDetail, int]:
     responses=responses_for(404),
 )
 def from_alert(body: FromAlertIn) -> IncidentDetail:
-    return _detail(incidents.open_for_alert(body.alert_id, actor(router)))
+    alert_id = (
+        body.alert_id or alerting.send(body.alert.model_dump(mode="json") if body.alert else {})["alert_id"]
+    )
+    return _detail(incidents.open_for_alert(alert_id, actor(router)))
 
 
 @router.post(

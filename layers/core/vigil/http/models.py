@@ -138,10 +138,6 @@ class ActionIn(Model):
     reason: str = Field(default="", max_length=1000)
 
 
-class FromAlertIn(Model):
-    alert_id: str = Field(min_length=1, max_length=100)
-
-
 class EscalateIn(Model):
     incident_id: str = Field(min_length=1, max_length=100)
     reason: str = Field(default="escalated by hand", min_length=1, max_length=1000)

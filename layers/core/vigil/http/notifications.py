@@ -46,9 +46,15 @@ class DeliveryPage(Model):
     next_cursor: str | None = None
 
 
+def _every_channel() -> list[Channel]:
+    return ["email", "slack", "webhook", "sms"]
+
+
 class TestIn(Model):
-    team: str = Field(pattern=TEAM_NAME)
-    channels: list[Channel] = Field(min_length=1, max_length=4)
+    """`{}` tests every channel of the default team (the assignment rules' default_team)."""
+
+    team: str | None = Field(default=None, pattern=TEAM_NAME, description="default: the default team")
+    channels: list[Channel] = Field(default_factory=_every_channel, min_length=1, max_length=4)
     severity: Severity = Severity.INFO
 
 
@@ -132,9 +138,8 @@ def patch_rules(body: AlertingRulesPatch) -> AlertingRules:
     responses=responses_for(404),
 )
 def test_send(body: TestIn) -> TestResults:
-    results = delivery.send_test(
-        body.team, list(body.channels), body.severity.value, settings().public_base_url
-    )
+    team = body.team or routing.load_assignment_rules().default_team
+    results = delivery.send_test(team, list(body.channels), body.severity.value, settings().public_base_url)
     return TestResults(results=[TestResult(**r) for r in results])
 
 
