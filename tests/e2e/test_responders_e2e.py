@@ -124,11 +124,13 @@ def test_add_responder_pages_once_without_restarting(api: ApiClient, receiver: R
     assert detail["escalation"]["execution_arn"] == arn and detail["escalation"]["state"] == "waiting"
     assert _pages(receiver, incident_id, "r_helper") == 1 and _pages(receiver, incident_id, "r_owner") == 1
     added = _entries(api, incident_id, "responder")
-    assert [e["data"]["team"] or e["data"]["email"] for e in added] == [
+    assert [e["data"].get("team") or e["data"].get("email") for e in added] == [
         "r_helper",
         "r_helper",
         "dana@example.com",
     ]
+    unknown = api.post(f"{BASE}/{incident_id}/responders", {"user_id": "nobody-here"})
+    assert unknown.status == 400 and unknown.body["error"]["details"][0]["field"] == "body.user_id"
     both = api.post(f"{BASE}/{incident_id}/responders", {"team": "r_helper", "email": "a@example.com"})
     assert both.status == 400
 

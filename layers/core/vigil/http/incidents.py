@@ -311,11 +311,11 @@ def reassign(incident_id: str, body: ReassignIn) -> IncidentDetail:
 @router.post(
     f"{BASE}/<incident_id>/responders",
     tags=["escalation"],
-    summary="Page one more team or person now; the ladder goes on as it was",
+    summary="Page one more team, person or email address now; the ladder goes on as it was",
     responses=responses_for(404, 422),
 )
 def add_responder(incident_id: str, body: ResponderIn) -> IncidentDetail:
-    responders.add_responder(incident_id, team=body.team, email=body.email, actor=actor(router))
+    responders.add_responder(incident_id, body.model_dump(exclude_none=True), actor=actor(router))
     return _detail(incident_id)
 
 

@@ -13,7 +13,7 @@ from vigil.domain.incidents import Incident, Status
 from vigil.domain.integrations import IntegrationSettings
 from vigil.domain.model import Model
 from vigil.domain.playbooks import PLAYBOOK_ID, Playbook, PlaybookProgress, StepRequest
-from vigil.domain.teams import TEAM_NAME, Team
+from vigil.domain.teams import EMAIL, TEAM_NAME, Team
 from vigil.domain.vocabulary import IntegrationKind
 
 
@@ -50,15 +50,27 @@ class ApiKeyIn(Model):
         default=Scope.ADMIN,
         description="read-only (GETs), responder (also work incidents and alerts) or admin (also configure)",
     )
+    email: str | None = Field(
+        default=None,
+        max_length=254,
+        pattern=EMAIL.pattern,
+        description="its holder's: a magic sign-in link goes there",
+    )
+    team: str | None = Field(
+        default=None, pattern=TEAM_NAME, description="its holder's team: the console's assigned to me"
+    )
 
 
 class ApiKey(Model):
     key_id: str
     name: str
     scope: Scope = Scope.ADMIN
+    user_id: str | None = Field(default=None, description="the person this key acts as, if any")
     created_at: str
     revoked_at: str | None = None
     prefix: str = Field(description="first characters of the key, to recognise it")
+    email: str | None = None
+    team: str | None = None
 
 
 class ApiKeyCreated(ApiKey):
@@ -159,15 +171,16 @@ class ReassignIn(Model):
 
 
 class ResponderIn(Model):
-    """One more team, or one person by email address, paged now."""
+    """One more team, person (user id) or email address, paged now."""
 
     team: str | None = Field(default=None, pattern=TEAM_NAME)
+    user_id: str | None = Field(default=None, min_length=1, max_length=100)
     email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
 
     @model_validator(mode="after")
     def _one_responder(self) -> ResponderIn:
-        if (self.team is None) == (self.email is None):
-            raise ValueError("give exactly one of team or email")
+        if len(self.model_dump(exclude_none=True)) != 1:
+            raise ValueError("give exactly one of team, user_id or email")
         return self
 
 
@@ -211,6 +224,7 @@ class Integration(Model):
     created_at: str
     updated_at: str
     token_prefix: str
+    service_id: str | None = Field(default=None, description="its service (/api/services); none: the default")
     warnings: list[str] = Field(default_factory=list, description="settings that weaken protection")
 
     @model_validator(mode="after")

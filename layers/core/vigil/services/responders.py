@@ -15,7 +15,7 @@ from vigil.domain.errors import Conflict, InvalidInput, InvalidTransition
 from vigil.domain.escalation import Rung
 from vigil.domain.incidents import PAGING_STATES, Status
 from vigil.domain.vocabulary import SEVERITIES
-from vigil.services import escalation, incidents, notify, teams
+from vigil.services import escalation, incidents, notify, paging, teams
 from vigil.services.routing import load_assignment_rules
 from vigil.services.timeline import add_timeline
 
@@ -52,7 +52,7 @@ def escalate(incident_id: str, *, level: int | None, reason: str, actor: str) ->
     if level is None and waiting and Status(record["status"]) in PAGING_STATES:
         escalation.escalate_by_hand(incident_id, reason, actor)
         return
-    highest = escalation.load_policy().max_level
+    highest = escalation.policy_for(record).max_level
     if level is not None and level > highest:
         raise InvalidInput("body.escalation_level", f"the escalation policy's highest level is {highest}")
     target = level if level is not None else int((record.get("escalation") or {}).get("rung") or 0) + 1
@@ -85,24 +85,28 @@ def reassign(incident_id: str, team: str, *, reason: str, actor: str) -> None:
     escalation.restart_ladder(record, from_rung=0)
 
 
-def add_responder(incident_id: str, *, team: str | None, email: str | None, actor: str) -> int:
-    """Page one more team, or one email address, now; the ladder goes on as it was.
-    The same responder added twice in one ladder run is paged once."""
+def add_responder(incident_id: str, responder: dict[str, str], *, actor: str) -> int:
+    """Page one more team, person (by user id, with their notification rules) or email address
+    now; the ladder goes on as it was. The same responder added twice in one run is paged once."""
     record = _active(incident_id, "add a responder")
     run = escalation.current_run(record)
-    if team:
-        _known_team(team, "body.team")
-        rung = Rung(level=0, targets=[team], channels=notify.channels_for(record))
-        sent = notify.page(record, rung, run=run, round_=0, purpose="responder")
+    kind, who = next(iter(responder.items()))
+    if kind == "email":
+        sent = notify.page_address(record, "email", who, run=run, purpose="responder")
     else:
-        sent = notify.page_address(record, "email", email or "", run=run, purpose="responder")
-    who = team or email
+        if kind == "team":
+            _known_team(who, "body.team")
+        elif stores.users.find(who) is None:
+            raise InvalidInput("body.user_id", f"no user {who!r}")
+        target = who if kind == "team" else f"user:{who}"
+        rung = Rung(level=0, targets=[target], channels=notify.channels_for(record))
+        sent = paging.page(record, rung, run=run, round_=0, purpose="responder")
     add_timeline(
         incident_id,
         "responder",
         f"responder added: {who} ({sent} notification{'s' if sent != 1 else ''} sent)",
         actor=actor,
-        data={"team": team, "email": email, "sent": sent},
+        data={**responder, "sent": sent},
     )
     return sent
 
