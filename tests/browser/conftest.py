@@ -45,7 +45,8 @@ def page(browser: Any, runtime: Any, request: pytest.FixtureRequest) -> Iterator
     context = browser.new_context(viewport=DESKTOP, base_url=runtime.url, bypass_csp=bypass_csp)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=runtime.url)
     opened = context.new_page()
-    opened.set_default_timeout(15_000)
+    # Generous: the local runtime shares two cores with the ladders other tests start.
+    opened.set_default_timeout(30_000)
     yield opened
     context.close()
 

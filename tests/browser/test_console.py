@@ -132,3 +132,34 @@ def test_every_page_is_accessible_and_fits_a_phone(
         if viewport == "phone":
             assert unfit_for_a_phone(page) == [], name
     assert {name: found for name, found in checked.items() if found} == {}
+
+
+def test_a_responder_reassigns_adds_a_responder_snoozes_and_escalates(
+    page: Any, runtime: Any, api: ApiClient
+) -> None:
+    incident_id = _open_incident(api, "checkout: payment provider timeouts", assigned_team="database_team")
+    extra = f"extra-{incident_id}@example.com"
+    sign_in(page, runtime.api_key)
+    page.goto(f"/#/incidents/{incident_id}")
+    page.wait_for_selector("#respond")
+    page.select_option("#responder-kind", "email")
+    page.fill("#responder", extra)
+    page.click("#responders-form button")
+    page.wait_for_selector("#notice:has-text('Add responder: done')")
+    wait_for(lambda: any(o["target"] == extra for o in api.get("/_local/outbox").body["items"]))
+    page.fill("#reassign-team", "network_team")
+    page.click("#reassign-form button")
+    page.wait_for_selector("#notice:has-text('Reassign: done')")
+    assert api.incident(incident_id)["assigned_team"] == "network_team"
+    page.select_option("#snooze-minutes", "30")
+    page.click("#snooze-form button")
+    page.wait_for_selector("#status:has-text('acknowledged')")
+    assert api.incident(incident_id)["escalation"]["state"] == "snoozed"
+    page.fill("#escalate-rung", "0")
+    page.click("#escalate-form button")
+    page.wait_for_selector("#status:has-text('open')")
+    kinds = [(e["kind"], e["actor"]) for e in api.incident(incident_id)["timeline"]]
+    assert ("responder", "key:local admin") in kinds and ("escalation", "key:local admin") in kinds
+    page.fill("#escalate-rung", "20")
+    page.click("#escalate-form button")
+    page.wait_for_selector("#notice .error:has-text('escalation_level')")
