@@ -10,6 +10,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import icalendar
+
 from tests.helpers.client import ApiClient, wait_for
 
 
@@ -285,3 +287,55 @@ def test_policies_and_services_refuse_what_they_cannot_page(api: ApiClient) -> N
     }
     assert api.get("/api/escalation-policies/default").body["policy_id"] == "default"
     assert api.call("DELETE", "/api/services/default").status == 409
+
+
+def test_calendar_feeds_are_valid_icalendar_at_a_secret_address(api: ApiClient) -> None:
+    ann, bob = _unique("ann"), _unique("bob")
+    for user in (ann, bob):
+        _person(api, user)
+    monday = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    schedule_id = api.post("/api/schedules", _weekly([ann, bob], monday)).body["schedule_id"]
+
+    created = api.post(f"/api/schedules/{schedule_id}/calendar")
+    assert created.status == 201, created.body
+    path = created.body["url"].removeprefix(api.base)
+    assert path.startswith("/api/calendars/vgc_") and path.endswith(".ics")
+    feed = api.get(path, key=None)
+    assert feed.status == 200 and feed.headers["Content-Type"].startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(feed.body)
+    events = [c for c in calendar.walk("VEVENT")]
+    assert len(events) >= 8  # weekly turns from a week ago to eight weeks ahead
+    assert {str(e["SUMMARY"]) for e in events} == {
+        f"On call: {ann.title()} (primary)",
+        f"On call: {bob.title()} (primary)",
+    }
+    starts = [e.decoded("DTSTART") for e in events]
+    assert starts == sorted(starts) and all(s.tzinfo is not None for s in starts)
+
+    mine = api.post(f"/api/users/{ann}/calendar").body["url"].removeprefix(api.base)
+    own = icalendar.Calendar.from_ical(api.get(mine, key=None).body)
+    assert {str(e["SUMMARY"]) for e in own.walk("VEVENT")} == {
+        f"On call: {ann.title()} ({ann.title()} on call)"
+    }
+
+    renewed = api.post(f"/api/schedules/{schedule_id}/calendar").body["url"].removeprefix(api.base)
+    assert api.get(renewed, key=None).status == 200
+    assert api.get(path, key=None).status == 401  # the new address ends the old one
+    assert api.get("/api/calendars/vgc_made_up.ics", key=None).status == 401
+
+
+def test_gaps_are_warnings_on_the_schedule_and_in_health(api: ApiClient) -> None:
+    ann = _unique("ann")
+    _person(api, ann)
+    office_hours = {"start": "09:00:00", "end": "17:00:00", "days": ["monday", "tuesday", "wednesday"]}
+    body = _weekly([ann], datetime.now(UTC) - timedelta(days=1), restrictions=[office_hours])
+    schedule_id = api.post("/api/schedules", body).body["schedule_id"]
+    now = datetime.now(UTC)
+    week = api.get(
+        f"/api/schedules/{schedule_id}/oncall?since={_stamp(now)}&until={_stamp(now + timedelta(days=7))}"
+    ).body
+    assert week["gaps"] and week["warnings"] == [
+        f"nobody is on call for {len(week['gaps'])} stretch(es) of this range"
+    ]
+    health = api.get("/api/health", key=None).body
+    assert any(w.startswith(f"schedule {schedule_id}: nobody on call") for w in health["warnings"])

@@ -13,6 +13,7 @@ from vigil.http import (
     actions,
     alerting,
     analytics,
+    calendars,
     console,
     errors,
     incidents,
@@ -52,6 +53,7 @@ def build_app() -> APIGatewayRestResolver:
         people,
         schedules,
         services,
+        calendars,
     ):
         app.include_router(module.router)
     return app
