@@ -171,8 +171,6 @@ def test_oncall_md_runs(fresh_runtime: str, tmp_path: Path) -> None:
     assert_statuses("docs/oncall.md", blocks, statuses, output)
     pages = [o["target"] for o in outbox(fresh_runtime) if "card payments failing" in json.dumps(o)]
     assert pages == ["bob@example.com"]  # the person on call by the override, by his first rule
-    events = re.search(r"(\d+)\s*$", output)  # the last line: `grep -c BEGIN:VEVENT` of Bob's feed
-    assert events and int(events.group(1)) >= 1, output[-500:]
 
 
 def test_blocks_are_found_with_their_statuses() -> None:

@@ -8,6 +8,7 @@ import json
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import icalendar
@@ -339,3 +340,32 @@ def test_gaps_are_warnings_on_the_schedule_and_in_health(api: ApiClient) -> None
     ]
     health = api.get("/api/health", key=None).body
     assert any(w.startswith(f"schedule {schedule_id}: nobody on call") for w in health["warnings"])
+
+
+def test_a_pagerduty_export_is_imported_and_answers_as_its_example(api: ApiClient) -> None:
+    body = json.loads(
+        (Path(__file__).resolve().parents[1] / "fixtures/oncall_import/pagerduty.json").read_text()
+    )
+    reply = api.post("/api/import/pagerduty", body)
+    assert reply.status == 201, reply.body
+    assert reply.body["users"] == ["PXPGF42"]
+    ((schedule,),) = [reply.body["schedules"]]
+    assert schedule["source_id"] == "PI7DH85"
+    assert any(
+        "PEYSGVF, who is not imported" in line for line in reply.body["unmapped"]
+    )  # the override's user
+    (entry,) = body["schedules"][0]["schedule"]["final_schedule"]["rendered_schedule_entries"]
+    day = "since=2015-11-10T05:00:00Z&until=2015-11-11T05:00:00Z"  # the entry's day in New York
+    answer = api.get(f"/api/schedules/{schedule['schedule_id']}/oncall?{day}").body
+    assert [(s["user_id"], s["start"], s["end"]) for s in answer["shifts"]] == [
+        ("PXPGF42", "2015-11-10T13:00:00Z", "2015-11-10T22:00:00Z")
+    ]
+    assert entry["start"] == "2015-11-10T08:00:00-05:00" and entry["end"] == "2015-11-10T17:00:00-05:00"
+    (policy,) = reply.body["escalation_policies"]
+    imported = api.get(f"/api/escalation-policies/{policy['policy_id']}").body
+    assert imported["targets"] == [f"schedule:{schedule['schedule_id']}"] and imported["repeat"] == 2
+    assert (
+        api.get("/api/users/PXPGF42").body["contact_methods"][0]["address"] == "grady.haylie.126@hickle.net"
+    )
+    refused = api.post("/api/import/opsgenie", {})
+    assert refused.status == 400 and refused.body["error"]["details"][0]["field"] == "vendor"

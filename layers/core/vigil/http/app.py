@@ -16,6 +16,7 @@ from vigil.http import (
     calendars,
     console,
     errors,
+    imports,
     incidents,
     ingest_docs,
     integrations,
@@ -54,6 +55,7 @@ def build_app() -> APIGatewayRestResolver:
         schedules,
         services,
         calendars,
+        imports,
     ):
         app.include_router(module.router)
     return app
