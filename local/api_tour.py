@@ -761,6 +761,12 @@ class Tour:
         source = {
             "source": "[{{ incident.severity | upper }}] {{ incident.title }} ({{ incident.assigned_team }})"
         }
+        self.r.call(
+            "POST /api/alerting/templates/{template_id}/preview",
+            "/api/alerting/templates/email_html/preview",
+            {"source": "<p>{{ incident.title }}</p>\n<p>{{ links.acknowledge }}</p>"},
+            caption="Try a template on the sample incident without saving it",
+        )
         self.r.call("PUT /api/alerting/templates/{template_id}", template, source)
         self.r.call("DELETE /api/alerting/templates/{template_id}", template)
         rules = self.r.call("GET /api/alerting/rules")
@@ -887,6 +893,41 @@ class Tour:
         )
         with_csrf = {**cookie, "X-CSRF-Token": signed_in["csrf_token"]}
         self.r.call("POST /api/sign-out", key=False, headers=with_csrf, cookies="send")
+        self.magic_link()
+
+    def magic_link(self) -> None:
+        email = "ann@example.com"
+        self.r.call(
+            "POST /api/keys",
+            body={"name": "Ann Lee", "scope": "responder", "email": email, "team": "emergency_team"},
+            status=201,
+            caption="A person's key: with their email a magic link can sign them in",
+        )
+        self.r.call(
+            "POST /api/sign-in/link",
+            body={"email": email},
+            key=False,
+            status=202,
+            caption="The console's other sign-in: a link, emailed; the answer is the same for any address",
+        )
+        text = [
+            o for o in self.api.get("/_local/outbox").body["items"] if o.get("subject") == SIGN_IN_SUBJECT
+        ][-1]["body"]["Text"]
+        token = re.search(r"#/signin/link/(\S+)", text)
+        if not token:
+            raise TourFailed(f"no sign-in link in the email to {email}")
+        self.r.shell(
+            "The link's token, from the email (locally in `/_local/outbox`)",
+            'LINK_TOKEN=$(curl -s "$VIGIL/_local/outbox" | jq -r \\\n'
+            '  \'[.items[] | select(.subject == "Sign in to Vigil")][-1].body.Text\n'
+            '   | capture("#/signin/link/(?<t>\\\\S+)").t\')',
+            {"LINK_TOKEN": token.group(1)},
+        )
+        redeem = {"token": token.group(1)}
+        self.r.call("POST /api/sign-in/redeem", body=redeem, key=False, cookies="save")
+        self.r.call(
+            "POST /api/sign-in/redeem", body=redeem, key=False, status=401, caption="A link works once: 401"
+        )
 
     def wrap_up(self) -> None:
         path = f"/api/integrations/{self.ids['integration']}"
@@ -1009,6 +1050,9 @@ def link_token(outbox: list[dict[str, Any]], incident_id: str) -> str:
     if not link:
         raise TourFailed(f"no acknowledge link in the email for {incident_id}")
     return urllib.parse.parse_qs(urllib.parse.urlsplit(link.group(1)).query)["token"][0]
+
+
+SIGN_IN_SUBJECT = "Sign in to Vigil"
 
 
 # ----------------------------------------------------------------------------- the document

@@ -13,7 +13,7 @@ from vigil.domain.incidents import Incident, Status
 from vigil.domain.integrations import IntegrationSettings
 from vigil.domain.model import Model
 from vigil.domain.playbooks import PLAYBOOK_ID, Playbook, PlaybookProgress, StepRequest
-from vigil.domain.teams import TEAM_NAME, Team
+from vigil.domain.teams import EMAIL, TEAM_NAME, Team
 from vigil.domain.vocabulary import IntegrationKind
 
 
@@ -54,6 +54,15 @@ class ApiKeyIn(Model):
         default=Scope.ADMIN,
         description="read-only (GETs), responder (also work incidents and alerts) or admin (also configure)",
     )
+    email: str | None = Field(
+        default=None,
+        max_length=254,
+        pattern=EMAIL.pattern,
+        description="its holder's: a magic sign-in link goes there",
+    )
+    team: str | None = Field(
+        default=None, pattern=TEAM_NAME, description="its holder's team: the console's assigned to me"
+    )
 
 
 class ApiKey(Model):
@@ -64,6 +73,8 @@ class ApiKey(Model):
     created_at: str
     revoked_at: str | None = None
     prefix: str = Field(description="first characters of the key, to recognise it")
+    email: str | None = None
+    team: str | None = None
 
 
 class ApiKeyCreated(ApiKey):

@@ -84,6 +84,16 @@ def put_template(template_id: str, body: TemplateIn) -> Template:
     return Template(**rendering.save_template(template_id, body.source, actor(router)))
 
 
+@router.post(
+    "/api/alerting/templates/<template_id>/preview",
+    tags=["notifications"],
+    summary="Render a template for a sample incident without saving it",
+    responses=responses_for(404),
+)
+def preview_template(template_id: str, body: TemplateIn) -> Template:
+    return Template(**rendering.preview_template(template_id, body.source))
+
+
 @router.delete(
     "/api/alerting/templates/<template_id>",
     tags=["notifications"],
