@@ -307,6 +307,7 @@ class Tour:
             ("Notifications", self.notifications),
             ("Signed links", self.signed_links),
             ("Slack buttons", self.slack),
+            ("Responder control", self.responder_control),
             ("Analytics", self.analytics),
             ("API keys", self.keys),
             ("Console sessions", self.console_session),
@@ -694,6 +695,12 @@ class Tour:
             body={"alerts": [disks[0], {"title": "", "severity": "huge"}, disks[1]]},
         )
         self.r.settle()
+        self.r.call(
+            "POST /api/alerting/bulk",
+            body=[disk_alert("web-5", 92)],
+            caption="The original spec's shape: the list itself",
+        )
+        self.r.settle()
         self.r.call("GET /api/alerting", "/api/alerting?severity=high&limit=3")
         self.r.call("GET /api/alerting/{alert_id}", f"/api/alerting/{self.ids['alert']}")
 
@@ -745,6 +752,13 @@ class Tour:
             save={"FROM_ALERT_ID": ".incident_id"},
         )
         self.r.settle()
+        self.r.call(
+            "POST /api/incident_response/from-alert",
+            body={"title": "Certificate for api.example.com expires in 6 days", "severity": "low"},
+            volatile=LADDER,
+            caption="The alert itself (the original spec's shape): sent, then its incident opened",
+        )
+        self.r.settle()
         path = f"{INC}/{opened['incident_id']}"
         self.r.call(
             "DELETE /api/incident_response/{incident_id}",
@@ -773,8 +787,24 @@ class Tour:
         rules["channels_by_severity"]["medium"] = ["email", "slack", "webhook"]
         self.r.call("PUT /api/alerting/rules", body=rules)
         self.r.call(
+            "PUT /api/alerting/rules",
+            body={"channels_by_severity": {"high": ["webhook"]}},
+            status=400,
+            caption="A partial PUT would drop the rest: 400 naming what is missing",
+        )
+        self.r.call(
+            "PATCH /api/alerting/rules",
+            body={"channels_by_severity": {"medium": ["email", "webhook"]}},
+            caption="PATCH changes only what it names",
+        )
+        self.r.call(
             "POST /api/alerting/test",
             body={"team": "emergency_team", "channels": ["email", "webhook", "sms"]},
+        )
+        self.r.call(
+            "POST /api/alerting/test",
+            body={},
+            caption="An empty body tests every channel of the default team",
         )
         self.replay()
 
@@ -859,6 +889,67 @@ class Tour:
         )
         headers = {"Content-Type": FORM, "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signature}
         self.r.call("POST /api/slack/actions", form=form, key=False, headers=headers)
+        self.r.settle()
+
+    def responder_control(self) -> None:
+        opened = {
+            "title": "Search latency above 2 s",
+            "severity": "high",
+            "category": "performance",
+            "assigned_team": "emergency_team",
+        }
+        created = self.r.call(
+            "POST /api/incident_response",
+            body=opened,
+            status=201,
+            volatile=LADDER,
+            save={"SEARCH_ID": ".incident_id"},
+        )
+        self.r.settle()
+        path = f"{INC}/{created['incident_id']}"
+        for responder in ({"team": "payments"}, {"email": "dba@example.com"}):
+            self.r.call(
+                "POST /api/incident_response/{incident_id}/responders",
+                f"{path}/responders",
+                responder,
+                volatile=LADDER,
+            )
+            self.r.settle()
+        moves: list[tuple[str, dict[str, Any]]] = [
+            ("escalate", {"escalation_level": 1, "reason": "the primary is on a flight"}),
+            ("reassign", {"team": "payments", "reason": "checkout search is theirs"}),
+            ("snooze", {"minutes": 30}),
+        ]
+        for action, body in moves:
+            self.r.call(
+                f"POST /api/incident_response/{{incident_id}}/{action}",
+                f"{path}/{action}",
+                body,
+                volatile=LADDER,
+            )
+            self.r.settle()
+        duplicate = {"title": "Search: p99 above 5 s", "severity": "high", "assigned_team": "emergency_team"}
+        other = self.r.call(
+            "POST /api/incident_response",
+            body=duplicate,
+            status=201,
+            volatile=LADDER,
+            save={"DUPLICATE_ID": ".incident_id"},
+        )
+        self.r.settle()
+        self.r.call(
+            "POST /api/incident_response/{incident_id}/merge",
+            f"{INC}/{other['incident_id']}/merge",
+            {"into": created["incident_id"]},
+            volatile=LADDER,
+        )
+        self.r.call(
+            "POST /api/incident_response/{incident_id}/merge",
+            f"{path}/merge",
+            {"into": created["incident_id"]},
+            status=400,
+            caption="Into itself: 400",
+        )
         self.r.settle()
 
     def analytics(self) -> None:

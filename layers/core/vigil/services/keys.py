@@ -71,8 +71,10 @@ def live_key(key_id: str) -> tuple[dict[str, Any], str] | None:
 
 
 def live_keys_of(email: str) -> list[dict[str, Any]]:
-    """The unrevoked keys held by the person with this email address."""
-    return [_public(r) for r in stores.api_keys.by_email(email) if not r.get("revoked_at")]
+    """The unrevoked keys held by the person with this email address, oldest first (so the
+    sign-in emails go out in a stable order)."""
+    held = sorted(stores.api_keys.by_email(email), key=lambda r: (r["created_at"], r["name"]))
+    return [_public(r) for r in held if not r.get("revoked_at")]
 
 
 def list_keys() -> list[dict[str, Any]]:
