@@ -369,3 +369,20 @@ def test_a_pagerduty_export_is_imported_and_answers_as_its_example(api: ApiClien
     )
     refused = api.post("/api/import/opsgenie", {})
     assert refused.status == 400 and refused.body["error"]["details"][0]["field"] == "vendor"
+
+
+def test_who_is_on_call_is_one_read_of_the_schedule(api: ApiClient) -> None:
+    ann, bob = _unique("ann"), _unique("bob")
+    for user in (ann, bob):
+        _person(api, user)
+    schedule_id = api.post("/api/schedules", _weekly([ann, bob], datetime(2026, 3, 2, 14, tzinfo=UTC))).body[
+        "schedule_id"
+    ]
+    override = {"user_id": bob, "start": "2026-03-04T00:00:00Z", "end": "2026-03-05T00:00:00Z"}
+    assert api.post(f"/api/schedules/{schedule_id}/overrides", override).status == 201
+    assert api.post("/_local/aws-calls/reset").status == 200
+    at = api.get(f"/api/schedules/{schedule_id}/oncall?at=2026-03-04T12:00:00Z")
+    assert at.body["shifts"][0]["user_id"] == bob
+    calls = {k: v for k, v in api.get("/_local/aws-calls").body["calls"].items() if k.startswith("dynamodb:")}
+    # The API key (unless a warm function has it cached), then the schedule with its overrides.
+    assert set(calls) == {"dynamodb:GetItem"} and calls["dynamodb:GetItem"] <= 2, calls
