@@ -42,6 +42,7 @@ TAG_ORDER = [
     "alerting",
     "silences",
     "notifications",
+    "config",
     "actions",
     "analytics",
 ]
@@ -297,6 +298,7 @@ class Tour:
             ("Analytics", self.analytics),
             ("API keys", self.keys),
             ("Console sessions", self.console_session),
+            ("Configuration as code", self.config_as_code),
             ("Clean-up", self.wrap_up),
         ]
 
@@ -720,6 +722,28 @@ class Tour:
         )
         with_csrf = {**cookie, "X-CSRF-Token": signed_in["csrf_token"]}
         self.r.call("POST /api/sign-out", key=False, headers=with_csrf, cookies="send")
+
+    def config_as_code(self) -> None:
+        live = self.r.call("GET /api/config", save={"VERSION": ".version"})
+        self.masker.literals[live["version"]] = "0123456789abcdef"
+        self.r.call("GET /api/config/schema")
+        rules = {**live["config"]["assignment_rules"]}
+        rules["by_category"] = {**rules["by_category"], "payments": "payments"}
+        proposed = {"assignment_rules": rules}
+        self.r.call(
+            "POST /api/config/plan",
+            body={"config": proposed},
+            caption="Only the sections a document has are managed: here, the assignment rules",
+        )
+        applied = self.r.call("POST /api/config/apply", body={"version": live["version"], "config": proposed})
+        self.masker.literals[applied["version"]] = "fedcba9876543210"
+        self.r.call(
+            "POST /api/config/apply",
+            body={"version": live["version"], "config": proposed},
+            status=409,
+            caption="The same apply again: the live version moved, so it is refused",
+        )
+        self.r.call("GET /api/config/changes", "/api/config/changes?limit=2")
 
     def wrap_up(self) -> None:
         path = f"/api/integrations/{self.ids['integration']}"

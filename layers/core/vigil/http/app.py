@@ -13,6 +13,7 @@ from vigil.http import (
     actions,
     alerting,
     analytics,
+    config_code,
     console,
     errors,
     incidents,
@@ -44,6 +45,7 @@ def build_app() -> APIGatewayRestResolver:
         notifications,
         alerting,
         actions,
+        config_code,
         session,
         console,
     ):

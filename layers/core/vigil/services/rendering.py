@@ -68,6 +68,13 @@ def render_template(name: str, incident: dict[str, Any], links: dict[str, str | 
 
 
 def save_template(template_id: str, text: str, actor: str) -> dict[str, Any]:
+    rendered = check_template(template_id, text)
+    stores.config.save_template(template_id, text, actor=actor, at=iso(utcnow()))
+    return {"template_id": template_id, "source": text, "custom": True, "preview": rendered}
+
+
+def check_template(template_id: str, text: str) -> str:
+    """The template rendered for the sample incident; InvalidInput if it does not render."""
     name, _ = _split(template_id)
     context = {"incident": SAMPLE_INCIDENT, "links": SAMPLE_LINKS, "default_sms": sms_text(SAMPLE_INCIDENT)}
     html = bool(TEMPLATES[name]["html"])
@@ -75,8 +82,7 @@ def save_template(template_id: str, text: str, actor: str) -> dict[str, Any]:
     rendered = render(text, context, html=html, field="source")
     if not rendered.strip():
         raise InvalidInput("source", "renders to nothing for the sample incident")
-    stores.config.save_template(template_id, text, actor=actor, at=iso(utcnow()))
-    return {"template_id": template_id, "source": text, "custom": True, "preview": rendered}
+    return rendered
 
 
 def list_templates() -> list[dict[str, Any]]:
