@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
+from vigil_cli import config_files
 from vigil_cli.client import Api, ApiRefused
 from vigil_cli.config import ConfigError, load_target
 
@@ -355,3 +356,70 @@ def _print_event(s: Session, event: dict[str, Any]) -> None:
         out.print(f"[bold]new incident[/bold] {event['incident_id']} [{event['severity']}] {event['title']}")
     else:
         out.print(f"{event.get('at')} {event['incident_id']} {event.get('kind')}: {event.get('message')}")
+
+
+# ----------------------------------------------------------------------------- configuration as code
+ConfigPath = Annotated[Path, typer.Option("-f", "--file", help="a YAML file or a folder of them")]
+CHANGE_COLUMNS = ["action", "section", "name"]
+
+
+def _config_from(path: Path) -> dict[str, Any]:
+    try:
+        return config_files.read(path)
+    except config_files.FileError as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="write one YAML file per section into this folder")
+    ] = None,
+) -> None:
+    """The live configuration as YAML (tokens are never part of it)."""
+    s = session(ctx)
+    live = s.api.get("/api/config")
+    if output is None:
+        said(s, live, config_files.dump(live["config"]).rstrip())
+        return
+    files = config_files.write(output, live["config"])
+    said(s, live, f"wrote {len(files)} files to {output} (version {live['version']})")
+
+
+@app.command("plan")
+def plan(ctx: typer.Context, file: ConfigPath) -> None:
+    """What applying the configuration in FILE would change, object by object."""
+    s = session(ctx)
+    planned = s.api.post("/api/config/plan", {"config": _config_from(file)})
+    show(s, planned, CHANGE_COLUMNS, planned["changes"])
+    if not s.as_json:
+        out.print(
+            f"{len(planned['changes'])} changes against version {planned['version']}; "
+            f"apply them with: vigil apply -f {file} --version {planned['version']}",
+            highlight=False,
+        )
+
+
+@app.command("apply")
+def apply(
+    ctx: typer.Context,
+    file: ConfigPath,
+    version: Annotated[
+        str | None, typer.Option(help="the version `vigil plan` showed; refused if the live one moved")
+    ] = None,
+) -> None:
+    """Apply the configuration in FILE, all or nothing, as a new configuration revision."""
+    s = session(ctx)
+    config = _config_from(file)
+    expected = version or s.api.get("/api/config")["version"]
+    applied = s.api.post("/api/config/apply", {"version": expected, "config": config})
+    show(s, applied, CHANGE_COLUMNS, applied["changes"])
+    if s.as_json:
+        return
+    out.print(f"revision {applied['revision']}: version {applied['version']}", highlight=False)
+    for created in applied["created"]:
+        out.print(
+            f"integration {created['integration']!r} token (shown once): {created['token']}", highlight=False
+        )

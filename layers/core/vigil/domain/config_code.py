@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from vigil.domain.escalation import EscalationPolicy
 from vigil.domain.incidents import AssignmentRules
@@ -44,6 +44,8 @@ class IntegrationConfig(Model):
 
 class ConfigDocument(Model):
     """Vigil's configuration. Each field is a section; omit a section to leave it unmanaged."""
+
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     teams: dict[TeamName, TeamIn] | None = Field(default=None, description="by team name")
     alerting_rules: AlertingRules | None = Field(default=None, description="which alerts page, and how")
