@@ -382,7 +382,10 @@ def export(
     s = session(ctx)
     live = s.api.get("/api/config")
     if output is None:
-        said(s, live, config_files.dump(live["config"]).rstrip())
+        if s.as_json:
+            out.print_json(json.dumps(live))
+        else:
+            sys.stdout.write(config_files.dump(live["config"]))
         return
     files = config_files.write(output, live["config"])
     said(s, live, f"wrote {len(files)} files to {output} (version {live['version']})")
@@ -423,3 +426,47 @@ def apply(
         out.print(
             f"integration {created['integration']!r} token (shown once): {created['token']}", highlight=False
         )
+
+
+@app.command("replay")
+def replay(
+    ctx: typer.Context,
+    file: ConfigPath,
+    since: Annotated[str, typer.Option(help="how far back: 7d, 12h, 90m or an ISO 8601 time")] = "7d",
+) -> None:
+    """Replay the stored alerts since SINCE under the configuration in FILE: who would have been
+    paged, compared with the live configuration. Nothing is sent or written."""
+    s = session(ctx)
+    report = s.api.post("/api/replay", {"config": _config_from(file), "since": since})
+    if s.as_json:
+        out.print_json(json.dumps(report))
+        return
+    out.print(f"{report['alerts']} alerts from {report['since']} to {report['until']}", highlight=False)
+    totals = Table("", "incidents", "pages", "night pages", "silenced", box=None, header_style="bold")
+    totals.add_row("actual", str(report["actual"]["incidents"]), "-", "-", "-")
+    for name in ("current", "proposed"):
+        side = report[name]
+        totals.add_row(
+            name, *(str(side[k]) for k in ("incidents", "pages", "night_pages", "silenced_arrivals"))
+        )
+    out.print(totals)
+    _people_table(report)
+    for key, label in (
+        ("incidents_not_opened", "would no longer open"),
+        ("incidents_newly_opened", "would newly open"),
+        ("alerts_no_longer_paging", "alerts that would page no one"),
+    ):
+        if report[key]:
+            out.print(f"{label}: {', '.join(report[key])}", highlight=False)
+
+
+def _people_table(report: dict[str, Any]) -> None:
+    current, proposed = report["current"]["pages_by_person"], report["proposed"]["pages_by_person"]
+    table = Table("person", "pages now", "pages proposed", "night now", "night proposed", box=None,
+                  header_style="bold")  # fmt: skip
+    for person in sorted(current.keys() | proposed.keys()):
+        now, then = current.get(person, {}), proposed.get(person, {})
+        table.add_row(
+            person, *(str(side.get(k, 0)) for k in ("pages", "night_pages") for side in (now, then))
+        )
+    out.print(table)
