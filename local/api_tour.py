@@ -35,6 +35,9 @@ TAG_ORDER = [
     "system",
     "integrations",
     "teams",
+    "people",
+    "schedules",
+    "services",
     "ingestion",
     "incidents",
     "escalation",
@@ -288,6 +291,8 @@ class Tour:
             ("System", self.system),
             ("Integrations", self.integrations),
             ("Teams", self.teams),
+            ("People and schedules", self.people_and_schedules),
+            ("Services and escalation policies", self.services),
             ("Ingestion", self.ingestion),
             ("Working an incident", self.incident),
             ("Escalation", self.escalation),
@@ -364,6 +369,132 @@ class Tour:
         self.r.call(
             "PUT /api/teams/{name}", "/api/teams/payments", payments, caption="A team paged by webhook"
         )
+
+    def people_and_schedules(self) -> None:
+        for user_id, name, phone in (("ann", "Ann Lee", "+15555550100"), ("bob", "Bob Ray", "+15555550101")):
+            self.r.call("PUT /api/users/{user_id}", f"/api/users/{user_id}", person(user_id, name, phone))
+        self.r.call("GET /api/users")
+        self.r.call("GET /api/users/{user_id}", "/api/users/ann")
+        self.r.call(
+            "PUT /api/users/{user_id}",
+            "/api/users/cy",
+            {"name": "Cy", "email": "cy@example.com", "time_zone": "Europe/Londres"},
+            status=400,
+            caption="An unknown time zone: 400 naming the field",
+        )
+        self.r.call("PUT /api/users/{user_id}", "/api/users/cy", {"name": "Cy", "email": "cy@example.com"})
+        self.r.call("DELETE /api/users/{user_id}", "/api/users/cy")
+        self.r.call(
+            "POST /api/users/{user_id}/keys",
+            "/api/users/ann/keys",
+            {"name": "Ann's laptop"},
+            status=201,
+            caption="A key that acts as Ann: the timeline names her for what it does",
+        )
+        schedule = self.r.call(
+            "POST /api/schedules", body=SCHEDULE, status=201, save={"SCHEDULE_ID": ".schedule_id"}
+        )
+        path = f"/api/schedules/{schedule['schedule_id']}"
+        self.ids["schedule"] = schedule["schedule_id"]
+        self.r.call(
+            "POST /api/schedules",
+            body={**SCHEDULE, "layers": [{**SCHEDULE["layers"][0], "participants": ["ann", "zed"]}]},
+            status=400,
+            caption="A participant who is nobody: 400 naming the field",
+        )
+        self.r.call("GET /api/schedules")
+        self.r.call("GET /api/schedules/{schedule_id}", path)
+        self.r.call("PUT /api/schedules/{schedule_id}", path, {**SCHEDULE, "name": "Payments primary"})
+        self.r.call(
+            "GET /api/schedules/{schedule_id}/oncall",
+            f"{path}/oncall?since=2026-03-02T14:00:00Z&until=2026-03-16T13:00:00Z",
+            caption="The final schedule of two weeks: the handoff stays at 09:00 New York time across DST",
+        )
+        override = {"user_id": "bob", "start": "2026-03-04T00:00:00Z", "end": "2026-03-05T00:00:00Z"}
+        created = self.r.call(
+            "POST /api/schedules/{schedule_id}/overrides",
+            f"{path}/overrides",
+            override,
+            status=201,
+            save={"OVERRIDE_ID": ".id"},
+        )
+        self.r.call(
+            "GET /api/schedules/{schedule_id}/oncall",
+            f"{path}/oncall?at=2026-03-04T12:00:00Z",
+            caption="Who is on call at a moment: the override wins",
+        )
+        self.r.call(
+            "DELETE /api/schedules/{schedule_id}/overrides/{override_id}", f"{path}/overrides/{created['id']}"
+        )
+        spare = self.r.call(
+            "POST /api/schedules",
+            body={**SCHEDULE, "name": "Spare"},
+            status=201,
+            save={"SPARE_ID": ".schedule_id"},
+        )
+        self.r.call("DELETE /api/schedules/{schedule_id}", f"/api/schedules/{spare['schedule_id']}")
+
+    def services(self) -> None:
+        schedule = f"schedule:{self.ids['schedule']}"
+        policy = {
+            "name": "Payments",
+            "targets": [schedule],
+            "rules": [
+                {"escalation_level": 1, "escalate_to": "user:bob", "escalate_after_minutes": 10},
+                {"escalation_level": 2, "escalate_to": "senior_engineers", "escalate_after_minutes": 20},
+            ],
+            "repeat": 1,
+            "fallback_target": "platform_team",
+        }
+        created = self.r.call(
+            "POST /api/escalation-policies",
+            body=policy,
+            status=201,
+            caption="Rung 0 pages whoever is on call on the schedule; then Bob; then a team",
+            save={"POLICY_ID": ".policy_id"},
+        )
+        path = f"/api/escalation-policies/{created['policy_id']}"
+        self.r.call(
+            "POST /api/escalation-policies",
+            body={**policy, "targets": ["user:zed"]},
+            status=400,
+            caption="A target who is nobody: 400 naming the field",
+        )
+        self.r.call("GET /api/escalation-policies")
+        self.r.call("GET /api/escalation-policies/{policy_id}", path)
+        self.r.call("PUT /api/escalation-policies/{policy_id}", path, {**policy, "repeat": 2})
+        probes = self.r.call(
+            "POST /api/integrations",
+            body={"name": "Checkout probes", "kind": "generic"},
+            status=201,
+            save={"PROBES_ID": ".integration_id"},
+        )
+        service = {
+            "name": "Checkout",
+            "escalation_policy_id": created["policy_id"],
+            "integrations": [probes["integration_id"]],
+        }
+        made = self.r.call(
+            "POST /api/services",
+            body=service,
+            status=201,
+            caption="The probes' alerts are now Checkout's: its policy pages them",
+            save={"SERVICE_ID": ".service_id"},
+        )
+        service_path = f"/api/services/{made['service_id']}"
+        self.r.call("GET /api/services")
+        self.r.call("GET /api/services/{service_id}", service_path)
+        self.r.call("PUT /api/services/{service_id}", service_path, {**service, "name": "Checkout (web)"})
+        spare = self.r.call(
+            "POST /api/escalation-policies",
+            body={**policy, "name": "Spare"},
+            status=201,
+            save={"SPARE_POLICY_ID": ".policy_id"},
+        )
+        self.r.call(
+            "DELETE /api/escalation-policies/{policy_id}", f"/api/escalation-policies/{spare['policy_id']}"
+        )
+        self.r.call("DELETE /api/services/{service_id}", service_path)
 
     def ingestion(self) -> None:
         path = f"/api/hooks/{self.ids['am_token']}"
@@ -776,6 +907,41 @@ class Tour:
 
 
 FORM = "application/x-www-form-urlencoded"
+SCHEDULE: dict[str, Any] = {
+    "name": "Payments",
+    "time_zone": "America/New_York",
+    "layers": [
+        {
+            "name": "weekly",
+            "participants": ["ann", "bob"],
+            "rotation": "weekly",
+            "handoff_time": "09:00:00",
+            "start": "2026-03-02T14:00:00Z",
+        }
+    ],
+}
+
+
+def person(user_id: str, name: str, phone: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "email": f"{user_id}@example.com",
+        "time_zone": "America/New_York",
+        "contact_methods": [
+            {"id": "mail", "type": "email", "address": f"{user_id}@example.com"},
+            {"id": "phone", "type": "sms", "address": phone},
+        ],
+        "notification_rules": {
+            "high": [
+                {"contact_method_id": "phone", "after_minutes": 0},
+                {"contact_method_id": "mail", "after_minutes": 0},
+                {"contact_method_id": "phone", "after_minutes": 5},
+            ],
+            "low": [{"contact_method_id": "mail", "after_minutes": 0}],
+        },
+    }
+
+
 POLICY: dict[str, Any] = {
     "rules": [
         {

@@ -20,7 +20,10 @@ from vigil.http import (
     ingest_docs,
     integrations,
     notifications,
+    people,
     playbooks,
+    schedules,
+    services,
     session,
     system,
     teams,
@@ -48,6 +51,9 @@ def build_app() -> APIGatewayRestResolver:
         config_code,
         session,
         console,
+        people,
+        schedules,
+        services,
     ):
         app.include_router(module.router)
     return app

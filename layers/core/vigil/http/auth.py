@@ -68,5 +68,8 @@ def actor_key(router: APIGatewayRouter) -> dict[str, Any]:
 
 
 def actor(router: APIGatewayRouter) -> str:
-    """Who is acting, for the timeline: the name of the API key of this request."""
-    return f"key:{actor_key(router).get('name', 'unknown')}"
+    """Who is acting, for the timeline: the person whose key this is, else the key's name."""
+    key = actor_key(router)
+    if key.get("user_id"):
+        return f"user:{key['user_id']}"
+    return f"key:{key.get('name', 'unknown')}"

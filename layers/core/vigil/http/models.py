@@ -56,6 +56,7 @@ class ApiKey(Model):
     key_id: str
     name: str
     scope: Scope = Scope.ADMIN
+    user_id: str | None = Field(default=None, description="the person this key acts as, if any")
     created_at: str
     revoked_at: str | None = None
     prefix: str = Field(description="first characters of the key, to recognise it")
@@ -165,6 +166,7 @@ class Integration(Model):
     created_at: str
     updated_at: str
     token_prefix: str
+    service_id: str | None = Field(default=None, description="its service (/api/services); none: the default")
     warnings: list[str] = Field(default_factory=list, description="settings that weaken protection")
 
     @model_validator(mode="after")

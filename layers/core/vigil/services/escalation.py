@@ -17,6 +17,7 @@ from vigil.domain.errors import InvalidTransition
 from vigil.domain.escalation import Cursor, EscalationPolicy, default_policy
 from vigil.domain.escalation import simulate as simulate_ladder
 from vigil.domain.incidents import PAGING_STATES, Status
+from vigil.domain.oncall import DEFAULT_ID, target_of
 from vigil.observability import count, logger
 from vigil.services import notify, routing
 from vigil.services.timeline import add_timeline
@@ -36,6 +37,28 @@ def load_policy() -> EscalationPolicy:
         logger.error("stored escalation policy is invalid; using the defaults")
         count("PolicyInvalid")
         return default_policy()
+
+
+def policy_for(incident: dict[str, Any]) -> EscalationPolicy:
+    """The policy of the incident's service: the service an assignment rule named
+    (`service:<id>`), else the one its integration belongs to, else the default (the global
+    policy). A named policy that is gone falls back to the default: a page is never lost."""
+    policy_id = _policy_id_of(incident)
+    if policy_id == DEFAULT_ID:
+        return load_policy()
+    named = stores.policies.find(policy_id)
+    if named is None:
+        logger.error("escalation policy missing; using the default", extra={"policy_id": policy_id})
+        count("PolicyMissing")
+        return load_policy()
+    return named
+
+
+def _policy_id_of(incident: dict[str, Any]) -> str:
+    kind, name = target_of(incident.get("assigned_team") or "")
+    service_id = name if kind == "service" else incident.get("service_id")
+    service = stores.services.find(service_id) if service_id and service_id != DEFAULT_ID else None
+    return service.escalation_policy_id if service else DEFAULT_ID
 
 
 def save_policy(policy: EscalationPolicy, actor: str) -> EscalationPolicy:
@@ -64,7 +87,7 @@ def stop_ladder(incident: dict[str, Any], why: str) -> None:
     token = (incident.get("escalation") or {}).get("task_token")
     if not token:
         return
-    timeout = load_policy().ack_timeout_seconds if why == Status.ACKNOWLEDGED.value else None
+    timeout = policy_for(incident).ack_timeout_seconds if why == Status.ACKNOWLEDGED.value else None
     try:
         ladder.answer(token, answer(why, timeout or 0, incident.get("acknowledged_at")))
     except Exception as error:
@@ -128,7 +151,7 @@ def simulate(incident: dict[str, Any]) -> dict[str, Any]:
     rules = routing.load_assignment_rules()
     incident = {"status": Status.OPEN.value, **incident}
     incident.setdefault("assigned_team", rules.assign(incident["severity"], incident.get("category")))
-    policy = load_policy()
+    policy = policy_for(incident)
     plan = simulate_ladder(policy, incident, notify.channels_for(incident))
     reachability = {
         team: notify.reachable(team, rung.channels)

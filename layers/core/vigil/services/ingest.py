@@ -194,6 +194,7 @@ def _open_or_join(
         return _join(alert_id, alert, episode, holder)
     record = incidents.record_from_alert(alert, own_id, now)
     record["firing_alerts"] = 1
+    record["service_id"] = integration.service_id  # its service's policy pages it
     if pointer:
         record["correlation_pointer"] = pointer
     opened = incidents.open_incident(record)

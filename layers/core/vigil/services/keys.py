@@ -11,18 +11,20 @@ from vigil.domain.errors import Conflict, NotFound, Unauthorized
 from vigil.domain.secrets import hash_secret, matches, new_id, new_secret
 
 KEY_PREFIX = "vgk"
-PUBLIC_FIELDS = ("key_id", "name", "scope", "created_at", "revoked_at", "prefix")
+PUBLIC_FIELDS = ("key_id", "name", "scope", "user_id", "created_at", "revoked_at", "prefix")
 
 
 def create_key(
-    name: str, *, secret: str | None = None, scope: Scope = Scope.ADMIN
+    name: str, *, secret: str | None = None, scope: Scope = Scope.ADMIN, user_id: str | None = None
 ) -> tuple[dict[str, Any], str]:
-    """Store a new key; returns its public record and the secret (shown once, never stored)."""
+    """Store a new key (of a person, with `user_id`); returns its public record and the secret
+    (shown once, never stored)."""
     secret = secret or new_secret(KEY_PREFIX)
     record = {
         "key_id": new_id("key"),
         "name": name,
         "scope": scope.value,
+        "user_id": user_id,
         "created_at": iso(utcnow()),
         "revoked_at": None,
         "prefix": secret[:8],

@@ -9,11 +9,11 @@ from typing import Any
 from vigil.adapters import ladder, stores
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import Throttled
-from vigil.domain.escalation import Cursor, EscalationPolicy, advance, rung_at
+from vigil.domain.escalation import Cursor, Rung, advance, rung_at
 from vigil.domain.incidents import PAGING_STATES, Status
 from vigil.observability import count, logger
-from vigil.services import incidents, notify
-from vigil.services.escalation import answer, load_policy
+from vigil.services import incidents, notify, paging
+from vigil.services.escalation import answer, policy_for
 from vigil.services.timeline import add_timeline
 
 
@@ -41,7 +41,7 @@ def on_advance(
             data={"rung": previous.rung, "round": previous.round, "reason": reason},
             entry_id=f"esc-{run}-{previous.round}-{previous.rung}-{reason}",
         )
-    step = advance(load_policy(), previous, incident)
+    step = advance(policy_for(incident), previous, incident)
     if step.outcome == "skip":
         add_timeline(
             incident_id,
@@ -75,8 +75,8 @@ def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution
             "next_escalation_at": iso(now + timedelta(seconds=step.wait_seconds)),
         },
     )
-    rung = rung_at(load_policy(), step.rung, incident, notify.channels_for(incident))
-    sent = notify.page(incident, rung, run=ladder.run_of(execution_arn), round_=step.round)
+    rung = rung_at(policy_for(incident), step.rung, incident, notify.channels_for(incident))
+    sent = paging.page(incident, rung, run=ladder.run_of(execution_arn), round_=step.round)
     count("PagesSent", sent)
     return {"paged": sent}
 
@@ -89,7 +89,7 @@ def on_ack_expired(incident_id: str, answered: dict[str, Any]) -> dict[str, Any]
     ) == answered.get("acknowledged_at")
     if not still_acknowledged:
         return Cursor(outcome="stop").model_dump()
-    policy = load_policy()
+    policy = policy_for(incident)
     incidents.change_status(
         incident_id,
         Status.OPEN,
@@ -110,7 +110,7 @@ def on_exhausted(incident_id: str, cursor: dict[str, Any], execution_arn: str) -
     )
     _set_state(incident_id, "exhausted")
     count("LaddersExhausted")
-    return _page_fallback(incident_id, load_policy(), "exhausted", run)
+    return _page_fallback(incident_id, "exhausted", run)
 
 
 def on_failed(incident_id: str, error: dict[str, Any], execution_arn: str) -> dict[str, Any]:
@@ -125,7 +125,7 @@ def on_failed(incident_id: str, error: dict[str, Any], execution_arn: str) -> di
     )
     _set_state(incident_id, "failed")
     count("LaddersFailed")
-    return _page_fallback(incident_id, load_policy(), "failed", run)
+    return _page_fallback(incident_id, "failed", run)
 
 
 def _set_state(incident_id: str, state: str, *, keep: dict[str, Any] | None = None) -> None:
@@ -135,11 +135,10 @@ def _set_state(incident_id: str, state: str, *, keep: dict[str, Any] | None = No
     )
 
 
-def _page_fallback(incident_id: str, policy: EscalationPolicy, why: str, run: str) -> dict[str, Any]:
+def _page_fallback(incident_id: str, why: str, run: str) -> dict[str, Any]:
+    incident = stores.incidents.get(incident_id)
+    policy = policy_for(incident)
     if not policy.fallback_target:
         return {"paged": 0}
-    incident = stores.incidents.get(incident_id)
-    rung = rung_at(
-        policy, 0, {**incident, "assigned_team": policy.fallback_target}, notify.channels_for(incident)
-    )
-    return {"paged": notify.page(incident, rung, run=run, round_=0, purpose=why)}
+    rung = Rung(level=0, targets=[policy.fallback_target], channels=notify.channels_for(incident))
+    return {"paged": paging.page(incident, rung, run=run, round_=0, purpose=why)}
