@@ -470,3 +470,26 @@ def _people_table(report: dict[str, Any]) -> None:
             person, *(str(side.get(k, 0)) for k in ("pages", "night_pages") for side in (now, then))
         )
     out.print(table)
+
+
+# ----------------------------------------------------------------------------- on call
+@app.command("oncall")
+def oncall(
+    ctx: typer.Context,
+    schedule: Annotated[
+        str | None, typer.Argument(help="a schedule's id or name; all schedules if left out")
+    ] = None,
+    at: Annotated[str | None, typer.Option(help="an ISO 8601 time (default: now)")] = None,
+) -> None:
+    """Who is on call, now or at a given time."""
+    s = session(ctx)
+    schedules = s.api.get("/api/schedules")["items"]
+    chosen = [x for x in schedules if schedule in (None, x["schedule_id"], x["name"])]
+    if not chosen:
+        raise ApiRefused(404, f"no schedule with the id or name {schedule!r}")
+    rows = []
+    for item in chosen:
+        answer = s.api.get(f"/api/schedules/{item['schedule_id']}/oncall", at=at)
+        shifts = answer["shifts"] or [{"user_id": None, "start": None, "end": None, "source": "nobody"}]
+        rows += [{"schedule": item["name"], "schedule_id": item["schedule_id"], **shift} for shift in shifts]
+    show(s, rows, ["schedule", "user_id", "start", "end", "source"])

@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vigil.domain.alerts import AlertStatus, NormalizedAlert
-from vigil.domain.escalation import EscalationPolicy, simulate
-from vigil.domain.incidents import AssignmentRules
+from vigil.domain.conditions import names_in
+from vigil.domain.escalation import EscalationPolicy, Simulation, simulate
+from vigil.domain.incidents import AssignmentRules, condition_context
 from vigil.domain.mapping import grouped
 from vigil.domain.model import Model
 from vigil.domain.silences import MaintenanceWindow, Silence, silenced_by
@@ -42,6 +43,9 @@ class Source(Model):
     page_on_unknown: bool = False
     maintenance_windows: list[MaintenanceWindow] = []
     grouping_key: str | None = None
+
+
+DEFAULT_SOURCE = Source()
 
 
 @dataclass(frozen=True)
@@ -105,13 +109,14 @@ def replay(
 ) -> Outcome:
     """Every arrival in time order; then each incident's ladder, up to when it stopped."""
     state = _State(rules, sources, stops)
-    keyed = {a.alert_id: _grouped(a, sources.get(a.integration_id, Source())) for a in alerts}
+    keyed = {a.alert_id: _grouped(a, sources.get(a.integration_id) or DEFAULT_SOURCE) for a in alerts}
     arrivals = sorted((at, a.alert_id, status) for a in alerts for at, status in a.arrivals if at <= until)
     for at, alert_id, status in arrivals:
         _arrive(state, keyed[alert_id], status, at)
     unreachable: Counter[str] = Counter()
+    ladders = _Ladders(rules)
     for incident in state.incidents.values():
-        _page(incident, rules, until, unreachable)
+        _page(incident, rules, ladders, until, unreachable)
     paging = {a for i in state.incidents.values() if i.pages for a in i.alerts}
     return Outcome(list(state.incidents.values()), state.silenced, paging, unreachable)
 
@@ -123,8 +128,8 @@ def _grouped(stored: StoredAlert, source: Source) -> StoredAlert:
 
 
 def _arrive(state: _State, stored: StoredAlert, status: AlertStatus, at: datetime) -> None:
-    source = state.sources.get(stored.integration_id, Source())
-    alert = stored.alert.model_copy(update={"status": status})
+    source = state.sources.get(stored.integration_id) or DEFAULT_SOURCE
+    alert = stored.alert  # silences match fields, never the status: no copy per arrival
     if status is AlertStatus.RESOLVED:
         _resolve(state, stored.alert_id, at)
         return
@@ -171,9 +176,28 @@ def _resolve(state: _State, alert_id: str, at: datetime) -> None:
         incident.stops_at = at
 
 
-def _page(incident: Incident, rules: Rules, until: datetime, unreachable: Counter[str]) -> None:
-    record = incident_record(incident)
-    plan = simulate(rules.policy, record, rules.alerting.channels(record["severity"], record["category"]))
+class _Ladders:
+    """Ladders differ only by what the policy's conditions read: one simulation per difference."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        self.names = sorted({n for rule in rules.policy.rules for n in names_in(rule.condition)})
+        self.known: dict[tuple[Any, ...], Simulation] = {}
+
+    def plan(self, record: dict[str, Any]) -> Simulation:
+        context = condition_context(record)
+        read = tuple(repr(context.get(name)) for name in self.names)
+        key = (record["severity"], record["category"], record["assigned_team"], *read)
+        if key not in self.known:
+            channels = self.rules.alerting.channels(record["severity"], record["category"])
+            self.known[key] = simulate(self.rules.policy, record, channels)
+        return self.known[key]
+
+
+def _page(
+    incident: Incident, rules: Rules, ladders: _Ladders, until: datetime, unreachable: Counter[str]
+) -> None:
+    plan = ladders.plan(incident_record(incident))
     end = min(incident.stops_at or until, until)
     for rung in plan.rungs:
         at = incident.opened_at + timedelta(seconds=rung.at_seconds)

@@ -92,16 +92,26 @@ def _id(key: IncidentKey) -> str:
 # ----------------------------------------------------------------------------- reading what happened
 def stored_alerts(since: datetime, now: datetime, known: dict[str, Integration]) -> list[StoredAlert]:
     """Alerts first seen in the period, each parsed again from its raw payload."""
-    found = []
+    items = []
     for item in stores.alerts.first_seen_between((iso(since), iso(now))):
-        arrivals = [_arrival(a) for a in item.get("arrivals") or []]
-        if arrivals:
-            alert = reparsed(item, known.get(item["integration_id"]))
-            found.append(StoredAlert(alert_id=item["alert_id"], integration_id=item["integration_id"],
-                                     alert=alert, arrivals=arrivals))  # fmt: skip
-        if len(found) > MAX_ALERTS:
+        items.append(item)
+        if len(items) > MAX_ALERTS:
             raise InvalidInput("since", f"more than {MAX_ALERTS} alerts in the period; choose a shorter one")
-    return found
+    return to_replay(items, known)
+
+
+def to_replay(items: list[dict[str, Any]], known: dict[str, Integration]) -> list[StoredAlert]:
+    """Stored alert items as replay takes them: parsed again, with their arrivals."""
+    return [
+        StoredAlert(
+            alert_id=item["alert_id"],
+            integration_id=item["integration_id"],
+            alert=reparsed(item, known.get(item["integration_id"])),
+            arrivals=[_arrival(a) for a in item["arrivals"]],
+        )
+        for item in items
+        if item.get("arrivals")
+    ]
 
 
 def _arrival(text: str) -> tuple[datetime, AlertStatus]:
