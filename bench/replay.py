@@ -75,28 +75,32 @@ def stored_items(count: int = ALERTS) -> list[dict[str, Any]]:
 
 def rules(silenced_service: str | None) -> Rules:
     teams = {
-        name: Team(
-            name=name,
-            members=[
-                {
-                    "name": f"{name} person",
-                    "contact_methods": [{"type": "email", "address": f"{name}@example.com"}],
-                }
-            ],
+        name: Team.model_validate(
+            {
+                "name": name,
+                "members": [
+                    {
+                        "name": f"{name} person",
+                        "contact_methods": [{"type": "email", "address": f"{name}@example.com"}],
+                    }
+                ],
+            }
         )
         for name in ("on_call_engineer", "platform_team", "senior_engineers", "emergency_team")
     }
     silences = []
     if silenced_service:
         silences = [
-            Silence(
-                matchers=[{"name": "labels.service", "value": silenced_service}],
-                starts_at=START,
-                ends_at=START + timedelta(days=8),
-                comment="bench",
-                silence_id="sil_bench",
-                created_by="bench",
-                created_at="",
+            Silence.model_validate(
+                {
+                    "matchers": [{"name": "labels.service", "value": silenced_service}],
+                    "starts_at": START,
+                    "ends_at": START + timedelta(days=8),
+                    "comment": "bench",
+                    "silence_id": "sil_bench",
+                    "created_by": "bench",
+                    "created_at": "",
+                }
             )
         ]
     return Rules(AlertingRules(), AssignmentRules(), default_policy(), silences, teams)
