@@ -13,8 +13,11 @@ from vigil.http import (
     actions,
     alerting,
     analytics,
+    calendars,
+    config_code,
     console,
     errors,
+    imports,
     incidents,
     ingest_docs,
     integrations,
@@ -47,11 +50,14 @@ def build_app() -> APIGatewayRestResolver:
         notifications,
         alerting,
         actions,
+        config_code,
         session,
         console,
         people,
         schedules,
         services,
+        calendars,
+        imports,
     ):
         app.include_router(module.router)
     return app
