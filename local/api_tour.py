@@ -158,8 +158,8 @@ class Masker:
             return {"HH": sum(value.values())}
         if key == "night_pages":
             return HOUR_DEPENDENT
-        if isinstance(value, dict):
-            return {k: self.value(v, k) for k, v in value.items()}
+        if isinstance(value, dict):  # keys too: configuration sections are keyed by object ids
+            return {self.text(k): self.value(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [self.value(v) for v in value]
         if isinstance(value, str) and key in OPAQUE:
