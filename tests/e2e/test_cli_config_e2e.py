@@ -40,8 +40,8 @@ def edit(folder: Path, section: str, change: Any) -> None:
 def test_export_writes_a_file_per_section_that_plans_to_no_change(cli: Any, exported: Path) -> None:
     names = sorted(p.name for p in exported.iterdir())
     assert names == sorted(f"{s}.yaml" for s in (
-        "teams", "alerting_rules", "assignment_rules", "escalation_policy", "templates", "silences",
-        "integrations"))  # fmt: skip
+        "users", "teams", "schedules", "escalation_policies", "alerting_rules", "assignment_rules",
+        "escalation_policy", "templates", "silences", "integrations", "services"))  # fmt: skip
     planned = ok_json(cli("--json", "plan", "-f", str(exported)))
     assert planned["changes"] == []
     table = cli("plan", "-f", str(exported))
