@@ -305,6 +305,7 @@ class Tour:
             ("Notifications", self.notifications),
             ("Signed links", self.signed_links),
             ("Slack buttons", self.slack),
+            ("Responder control", self.responder_control),
             ("Analytics", self.analytics),
             ("API keys", self.keys),
             ("Console sessions", self.console_session),
@@ -665,6 +666,12 @@ class Tour:
             body={"alerts": [disks[0], {"title": "", "severity": "huge"}, disks[1]]},
         )
         self.r.settle()
+        self.r.call(
+            "POST /api/alerting/bulk",
+            body=[disk_alert("web-5", 92)],
+            caption="The original spec's shape: the list itself",
+        )
+        self.r.settle()
         self.r.call("GET /api/alerting", "/api/alerting?severity=high&limit=3")
         self.r.call("GET /api/alerting/{alert_id}", f"/api/alerting/{self.ids['alert']}")
 
@@ -716,6 +723,13 @@ class Tour:
             save={"FROM_ALERT_ID": ".incident_id"},
         )
         self.r.settle()
+        self.r.call(
+            "POST /api/incident_response/from-alert",
+            body={"title": "Certificate for api.example.com expires in 6 days", "severity": "low"},
+            volatile=LADDER,
+            caption="The alert itself (the original spec's shape): sent, then its incident opened",
+        )
+        self.r.settle()
         path = f"{INC}/{opened['incident_id']}"
         self.r.call(
             "DELETE /api/incident_response/{incident_id}",
@@ -732,14 +746,36 @@ class Tour:
         source = {
             "source": "[{{ incident.severity | upper }}] {{ incident.title }} ({{ incident.assigned_team }})"
         }
+        self.r.call(
+            "POST /api/alerting/templates/{template_id}/preview",
+            "/api/alerting/templates/email_html/preview",
+            {"source": "<p>{{ incident.title }}</p>\n<p>{{ links.acknowledge }}</p>"},
+            caption="Try a template on the sample incident without saving it",
+        )
         self.r.call("PUT /api/alerting/templates/{template_id}", template, source)
         self.r.call("DELETE /api/alerting/templates/{template_id}", template)
         rules = self.r.call("GET /api/alerting/rules")
         rules["channels_by_severity"]["medium"] = ["email", "slack", "webhook"]
         self.r.call("PUT /api/alerting/rules", body=rules)
         self.r.call(
+            "PUT /api/alerting/rules",
+            body={"channels_by_severity": {"high": ["webhook"]}},
+            status=400,
+            caption="A partial PUT would drop the rest: 400 naming what is missing",
+        )
+        self.r.call(
+            "PATCH /api/alerting/rules",
+            body={"channels_by_severity": {"medium": ["email", "webhook"]}},
+            caption="PATCH changes only what it names",
+        )
+        self.r.call(
             "POST /api/alerting/test",
             body={"team": "emergency_team", "channels": ["email", "webhook", "sms"]},
+        )
+        self.r.call(
+            "POST /api/alerting/test",
+            body={},
+            caption="An empty body tests every channel of the default team",
         )
         self.replay()
 
@@ -826,6 +862,67 @@ class Tour:
         self.r.call("POST /api/slack/actions", form=form, key=False, headers=headers)
         self.r.settle()
 
+    def responder_control(self) -> None:
+        opened = {
+            "title": "Search latency above 2 s",
+            "severity": "high",
+            "category": "performance",
+            "assigned_team": "emergency_team",
+        }
+        created = self.r.call(
+            "POST /api/incident_response",
+            body=opened,
+            status=201,
+            volatile=LADDER,
+            save={"SEARCH_ID": ".incident_id"},
+        )
+        self.r.settle()
+        path = f"{INC}/{created['incident_id']}"
+        for responder in ({"team": "payments"}, {"email": "dba@example.com"}):
+            self.r.call(
+                "POST /api/incident_response/{incident_id}/responders",
+                f"{path}/responders",
+                responder,
+                volatile=LADDER,
+            )
+            self.r.settle()
+        moves: list[tuple[str, dict[str, Any]]] = [
+            ("escalate", {"escalation_level": 1, "reason": "the primary is on a flight"}),
+            ("reassign", {"team": "payments", "reason": "checkout search is theirs"}),
+            ("snooze", {"minutes": 30}),
+        ]
+        for action, body in moves:
+            self.r.call(
+                f"POST /api/incident_response/{{incident_id}}/{action}",
+                f"{path}/{action}",
+                body,
+                volatile=LADDER,
+            )
+            self.r.settle()
+        duplicate = {"title": "Search: p99 above 5 s", "severity": "high", "assigned_team": "emergency_team"}
+        other = self.r.call(
+            "POST /api/incident_response",
+            body=duplicate,
+            status=201,
+            volatile=LADDER,
+            save={"DUPLICATE_ID": ".incident_id"},
+        )
+        self.r.settle()
+        self.r.call(
+            "POST /api/incident_response/{incident_id}/merge",
+            f"{INC}/{other['incident_id']}/merge",
+            {"into": created["incident_id"]},
+            volatile=LADDER,
+        )
+        self.r.call(
+            "POST /api/incident_response/{incident_id}/merge",
+            f"{path}/merge",
+            {"into": created["incident_id"]},
+            status=400,
+            caption="Into itself: 400",
+        )
+        self.r.settle()
+
     def analytics(self) -> None:
         self.r.call("GET /api/analytics")
 
@@ -858,6 +955,41 @@ class Tour:
         )
         with_csrf = {**cookie, "X-CSRF-Token": signed_in["csrf_token"]}
         self.r.call("POST /api/sign-out", key=False, headers=with_csrf, cookies="send")
+        self.magic_link()
+
+    def magic_link(self) -> None:
+        email = "ann@example.com"
+        self.r.call(
+            "POST /api/keys",
+            body={"name": "Ann Lee", "scope": "responder", "email": email, "team": "emergency_team"},
+            status=201,
+            caption="A person's key: with their email a magic link can sign them in",
+        )
+        self.r.call(
+            "POST /api/sign-in/link",
+            body={"email": email},
+            key=False,
+            status=202,
+            caption="The console's other sign-in: a link, emailed; the answer is the same for any address",
+        )
+        text = [
+            o for o in self.api.get("/_local/outbox").body["items"] if o.get("subject") == SIGN_IN_SUBJECT
+        ][-1]["body"]["Text"]
+        token = re.search(r"#/signin/link/(\S+)", text)
+        if not token:
+            raise TourFailed(f"no sign-in link in the email to {email}")
+        self.r.shell(
+            "The link's token, from the email (locally in `/_local/outbox`)",
+            'LINK_TOKEN=$(curl -s "$VIGIL/_local/outbox" | jq -r \\\n'
+            '  \'[.items[] | select(.subject == "Sign in to Vigil")][-1].body.Text\n'
+            '   | capture("#/signin/link/(?<t>\\\\S+)").t\')',
+            {"LINK_TOKEN": token.group(1)},
+        )
+        redeem = {"token": token.group(1)}
+        self.r.call("POST /api/sign-in/redeem", body=redeem, key=False, cookies="save")
+        self.r.call(
+            "POST /api/sign-in/redeem", body=redeem, key=False, status=401, caption="A link works once: 401"
+        )
 
     def config_as_code(self) -> None:
         live = self.r.call("GET /api/config", save={"VERSION": ".version"})
@@ -1013,6 +1145,9 @@ def link_token(outbox: list[dict[str, Any]], incident_id: str) -> str:
     if not link:
         raise TourFailed(f"no acknowledge link in the email for {incident_id}")
     return urllib.parse.parse_qs(urllib.parse.urlsplit(link.group(1)).query)["token"][0]
+
+
+SIGN_IN_SUBJECT = "Sign in to Vigil"
 
 
 # ----------------------------------------------------------------------------- the document

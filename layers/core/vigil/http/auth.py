@@ -17,7 +17,8 @@ from vigil.domain.errors import Unauthorized
 from vigil.http import console, problem
 from vigil.services import keys, sessions
 
-PUBLIC_ROUTES = {"/api/health", "/api/slack/actions", "/api/actions", "/api/sign-in", *console.PUBLIC_PATHS}
+SIGN_IN = {"/api/sign-in", "/api/sign-in/link", "/api/sign-in/redeem"}
+PUBLIC_ROUTES = {"/api/health", "/api/slack/actions", "/api/actions", *SIGN_IN, *console.PUBLIC_PATHS}
 
 
 def header(event: dict[str, Any], name: str) -> str | None:

@@ -7,6 +7,7 @@ machine's own steps are in services/ladder_steps.py.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,7 +20,7 @@ from vigil.domain.escalation import simulate as simulate_ladder
 from vigil.domain.incidents import PAGING_STATES, Status
 from vigil.domain.oncall import DEFAULT_ID, target_of
 from vigil.observability import count, logger
-from vigil.services import notify, routing
+from vigil.services import notify, routing, teams
 from vigil.services.timeline import add_timeline
 
 POLICY = "escalation"
@@ -71,6 +72,29 @@ def save_policy(policy: EscalationPolicy, actor: str) -> EscalationPolicy:
     return saved
 
 
+def policy_warnings(policy: EscalationPolicy) -> list[dict[str, str]]:
+    """What in a saved policy will make pages fail: teams nobody created, rungs with no channel."""
+    warnings = []
+    for i, rule in enumerate(policy.rules):
+        kind, team = target_of(rule.escalate_to)
+        if kind == "team" and not teams.exists(team):
+            warnings.append({"field": f"body.rules[{i}].escalate_to", "message": _no_team(team)})
+        if not rule.notification_channels:
+            warnings.append(
+                {
+                    "field": f"body.rules[{i}].notification_channels",
+                    "message": "no channel: this rung pages nobody",
+                }
+            )
+    if policy.fallback_target and not teams.exists(policy.fallback_target):
+        warnings.append({"field": "body.fallback_target", "message": _no_team(policy.fallback_target)})
+    return warnings
+
+
+def _no_team(name: str) -> str:
+    return f"no team named {name!r} yet: its pages fail (and go to the fallback) until it exists"
+
+
 def start_ladder(incident_id: str, *, run: int = 0, resume_from: int = 0) -> str:
     """Start (idempotently) the ladder execution for an incident; returns its ARN."""
     ladder_input = {
@@ -78,6 +102,36 @@ def start_ladder(incident_id: str, *, run: int = 0, resume_from: int = 0) -> str
         "cursor": Cursor(rung=resume_from - 1).model_dump(),
         "reason": "opened" if run == 0 else "restarted",
     }
+    return ladder.start(incident_id, ladder_input, run=run)
+
+
+def current_run(incident: dict[str, Any]) -> str:
+    """The execution name of the incident's current ladder run; an older run's steps stop."""
+    return ladder.execution_name(incident["incident_id"], int(incident.get("ladder_runs", 0)))
+
+
+def restart_ladder(incident: dict[str, Any], *, from_rung: int, snooze_seconds: int = 0) -> str:
+    """Move the ladder for a person: the waiting run ends and the next run starts at `from_rung`
+    (or, snoozed, waits `snooze_seconds` acknowledged, then resumes). The old run's later steps
+    see they are no longer the current run and stop, so nobody is paged twice by it."""
+    incident_id = incident["incident_id"]
+    run = int(incident.get("ladder_runs", 0)) + 1
+    stores.incidents.set_ladder_runs(incident_id, run)
+    old_token = (incident.get("escalation") or {}).get("task_token")
+    state = {"state": "snoozed" if snooze_seconds else "restarting", "task_token": None, "rung": from_rung}
+    if snooze_seconds:
+        state["next_escalation_at"] = iso(utcnow() + timedelta(seconds=snooze_seconds))
+    state["execution_arn"] = ladder.execution_arn(incident_id, run)
+    stores.incidents.set_escalation(incident_id, state)
+    if old_token:
+        ladder.answer(old_token, answer("moved"))
+    ladder_input: dict[str, Any] = {
+        "incident_id": incident_id,
+        "cursor": Cursor(rung=from_rung - 1).model_dump(),
+        "reason": "snoozed" if snooze_seconds else "moved",
+    }
+    if snooze_seconds:
+        ladder_input["answer"] = answer("snoozed", snooze_seconds, incident.get("acknowledged_at"))
     return ladder.start(incident_id, ladder_input, run=run)
 
 

@@ -50,5 +50,5 @@ def require_users(user_ids: list[tuple[str, str]]) -> None:
 
 def create_user_key(user_id: str, name: str, scope: Scope) -> tuple[dict[str, Any], str]:
     """An API key that acts as this person: the timeline names them for what it does."""
-    get_user(user_id)
-    return keys.create_key(name, scope=scope, user_id=user_id)
+    user = get_user(user_id)
+    return keys.create_key(name, scope=scope, user_id=user_id, email=user.email)

@@ -67,10 +67,21 @@ def render_template(name: str, incident: dict[str, Any], links: dict[str, str | 
     return render(source(name, incident["severity"]), context, html=bool(TEMPLATES[name]["html"]))
 
 
+def preview_template(template_id: str, text: str) -> dict[str, Any]:
+    """The template rendered (in the sandbox) for the sample incident, without saving it; a
+    template that does not render is refused as it would be when saved."""
+    return {
+        "template_id": template_id,
+        "source": text,
+        "custom": False,
+        "preview": check_template(template_id, text),
+    }
+
+
 def save_template(template_id: str, text: str, actor: str) -> dict[str, Any]:
-    rendered = check_template(template_id, text)
+    previewed = preview_template(template_id, text)
     stores.config.save_template(template_id, text, actor=actor, at=iso(utcnow()))
-    return {"template_id": template_id, "source": text, "custom": True, "preview": rendered}
+    return previewed | {"custom": True}
 
 
 def check_template(template_id: str, text: str) -> str:
