@@ -225,7 +225,7 @@ class FakeLadder:
         self.escalated: list[str] = []
 
     def start(self, incident_id: str, ladder_input: dict[str, Any], *, run: int = 0) -> str:
-        name = incident_id if run == 0 else f"{incident_id}-run{run}"
+        name = self.execution_name(incident_id, run)
         if name not in self.started:
             self.started.append(name)
         return f"arn:aws:states:us-east-1:1:execution:vigil:{name}"
@@ -239,6 +239,10 @@ class FakeLadder:
 
     def abandon(self, execution_arn: str, why: str) -> None:
         pass
+
+    @staticmethod
+    def execution_name(incident_id: str, run: int) -> str:
+        return incident_id if run == 0 else f"{incident_id}-run{run}"
 
     @staticmethod
     def run_of(execution_arn: str) -> str:

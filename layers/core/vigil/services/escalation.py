@@ -48,10 +48,12 @@ def save_policy(policy: EscalationPolicy, actor: str) -> EscalationPolicy:
     return saved
 
 
-def start_ladder(incident_id: str, *, run: int = 0, resume_from: int = 0) -> str:
-    """Start (idempotently) the ladder execution for an incident; returns its ARN."""
+def start_ladder(incident_id: str, *, run: int = 0, resume_from: int = 0, hold_seconds: int = 0) -> str:
+    """Start (idempotently) the ladder execution for an incident, its first rung after
+    `hold_seconds`; returns its ARN."""
     ladder_input = {
         "incident_id": incident_id,
+        "hold_seconds": hold_seconds,
         "cursor": Cursor(rung=resume_from - 1).model_dump(),
         "reason": "opened" if run == 0 else "restarted",
     }

@@ -41,6 +41,8 @@ def on_advance(
             data={"rung": previous.rung, "round": previous.round, "reason": reason},
             entry_id=f"esc-{run}-{previous.round}-{previous.rung}-{reason}",
         )
+    if not _current_run(incident, execution_arn):
+        return previous.model_copy(update={"outcome": "stop"}).model_dump()
     step = advance(load_policy(), previous, incident)
     if step.outcome == "skip":
         add_timeline(
@@ -58,8 +60,8 @@ def on_advance(
 def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution_arn: str) -> dict[str, Any]:
     incident = stores.incidents.get(incident_id)
     step = Cursor.model_validate(cursor)
-    if Status(incident["status"]) not in PAGING_STATES:
-        # Acknowledged between Advance and Page: nobody is paged; end the wait at once.
+    if Status(incident["status"]) not in PAGING_STATES or _all_alerts_resolved(incident):
+        # Acknowledged or resolved between Advance and Page: nobody is paged; end the wait at once.
         ladder.answer(task_token, answer("stopped"))
         return {"paged": 0}
     now = utcnow()
@@ -128,10 +130,25 @@ def on_failed(incident_id: str, error: dict[str, Any], execution_arn: str) -> di
     return _page_fallback(incident_id, load_policy(), "failed", run)
 
 
+def _current_run(incident: dict[str, Any], execution_arn: str) -> bool:
+    """A ladder that an incident's reopening replaced (it was still holding) stops paging."""
+    current = ladder.execution_name(incident["incident_id"], int(incident.get("ladder_runs", 0)))
+    return ladder.run_of(execution_arn) == current
+
+
+def _all_alerts_resolved(incident: dict[str, Any]) -> bool:
+    """Opened by alerts that have all resolved at their source: a page would call people to a
+    problem that is gone (incidents opened by hand have no firing count)."""
+    return "firing_alerts" in incident and int(incident["firing_alerts"]) <= 0
+
+
 def _set_state(incident_id: str, state: str, *, keep: dict[str, Any] | None = None) -> None:
-    """The ladder ended (or stopped): no token to answer, no next escalation."""
+    """The ladder ended (or stopped): no token to answer, no next escalation; the execution's
+    ARN stays, it is how a person finds the run in the console."""
+    if keep is None:
+        keep = stores.incidents.get(incident_id).get("escalation") or {}
     stores.incidents.set_escalation(
-        incident_id, {**(keep or {}), "state": state, "task_token": None, "next_escalation_at": None}
+        incident_id, {**keep, "state": state, "task_token": None, "next_escalation_at": None}
     )
 
 
@@ -139,6 +156,8 @@ def _page_fallback(incident_id: str, policy: EscalationPolicy, why: str, run: st
     if not policy.fallback_target:
         return {"paged": 0}
     incident = stores.incidents.get(incident_id)
+    if _all_alerts_resolved(incident):
+        return {"paged": 0}
     rung = rung_at(
         policy, 0, {**incident, "assigned_team": policy.fallback_target}, notify.channels_for(incident)
     )
