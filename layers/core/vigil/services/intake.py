@@ -54,7 +54,13 @@ def _alerts(integration: Integration, settings: IntegrationSettings, body: Any) 
 def _check_sns_signature(settings: IntegrationSettings, body: dict[str, Any]) -> None:
     if not settings.verify_sns_signature:
         return
-    if not sns_signature.genuine(body):
+    try:
+        genuine = sns_signature.genuine(body)
+    except UpstreamUnavailable as unreachable:
+        logger.warning("SNS signing certificate unreachable", extra={"error": str(unreachable)})
+        count("SnsCertificateUnreachable")
+        raise
+    if not genuine:
         count("SnsSignatureRejected")
         raise Unauthorized("the SNS signature does not verify against SNS's certificate")
 
