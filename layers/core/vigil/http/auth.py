@@ -15,15 +15,10 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from vigil.domain.access import allows, required_scope
 from vigil.domain.errors import Unauthorized
 from vigil.http import console, problem
+from vigil.http.headers import header
 from vigil.services import keys, sessions
 
 PUBLIC_ROUTES = {"/api/health", "/api/slack/actions", "/api/actions", "/api/sign-in", *console.PUBLIC_PATHS}
-
-
-def header(event: dict[str, Any], name: str) -> str | None:
-    """A request header, whatever its case."""
-    wanted = name.lower()
-    return next((v for k, v in (event.get("headers") or {}).items() if k.lower() == wanted), None)
 
 
 def resolve_authenticated(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:

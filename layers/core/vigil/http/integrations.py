@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from vigil.config import settings
@@ -20,12 +22,25 @@ router = APIGatewayRouter()
 BASE = "/api/integrations"
 
 
-def _url(token: str) -> str:
+def _base_url() -> str:
     event = router.current_event
     # The public URL when the stack has one (the local runtime always does), else API Gateway's own.
     host = event.get_header_value("Host", case_sensitive=False) or "localhost"
-    base = settings().public_base_url or f"https://{host}/{event.request_context.stage}"
-    return f"{base}/api/hooks/{token}"
+    return settings().public_base_url or f"https://{host}/{event.request_context.stage}"
+
+
+def _created(record: dict[str, Any], token: str) -> IntegrationCreated:
+    """Where the sender posts: a PagerDuty client takes the Events API URL and the token as its
+    routing key; any other sender the hooks URL, with the token as a Bearer header (preferred)
+    or in the path."""
+    base = _base_url()
+    created = IntegrationCreated(
+        **record, token=token, url=f"{base}/api/hooks/{token}", bearer_url=f"{base}/api/hooks"
+    )
+    if record["kind"] == "pagerduty":
+        created.url, created.routing_key = f"{base}/v2/enqueue", token
+        created.change_url = f"{base}/v2/change/enqueue"
+    return created
 
 
 @router.post(
@@ -36,7 +51,7 @@ def _url(token: str) -> str:
 )
 def create(body: IntegrationIn) -> tuple[IntegrationCreated, int]:
     record, token = integrations.create(body.name, body.kind, body.settings.model_dump(mode="json"))
-    return IntegrationCreated(**record, token=token, url=_url(token)), 201
+    return _created(record, token), 201
 
 
 @router.get(BASE, tags=["integrations"], summary="List integrations", responses=responses_for())
@@ -70,7 +85,7 @@ def update(integration_id: str, body: IntegrationPatch) -> Integration:
 )
 def rotate(integration_id: str, body: RotateIn) -> IntegrationCreated:
     record, token = integrations.rotate(integration_id, body.grace_seconds)
-    return IntegrationCreated(**record, token=token, url=_url(token))
+    return _created(record, token)
 
 
 @router.delete(

@@ -192,6 +192,7 @@ def _open_or_join(
         return _join(alert_id, alert, episode, holder)
     record = incidents.record_from_alert(alert, own_id, now)
     record["firing_alerts"] = 1
+    record["integration_id"] = integration.integration_id
     if pointer:
         record["correlation_pointer"] = pointer
     opened = incidents.open_incident(record)
