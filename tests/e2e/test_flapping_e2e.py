@@ -92,6 +92,7 @@ def test_flapping_alert_never_pages_after_its_last_resolve(
     assert second["action"] == "opened" and second["incident_id"] != first["incident_id"]
     incident_id = second["incident_id"]
     wait_for(lambda: _pages(api, incident_id))
+    _assert_no_stale_records(api, first["incident_id"], incident_id, second["alert_id"])
 
     assert send("resolved")["action"] == "resolved"  # the 4th change: flapping, and resolved all the same
     assert api.incident(incident_id)["status"] == "resolved"
@@ -133,3 +134,16 @@ def test_a_flapping_refire_reopens_its_incident_and_a_resolve_within_the_hold_pa
     wait_for(lambda: len(_pages(api, incident_id)) > len(paged))
     messages = [e["message"] for e in api.incident(incident_id)["timeline"]]
     assert any(f"restarts in {HOLD_SECONDS}s" in m for m in messages), messages
+
+
+def _assert_no_stale_records(api: ApiClient, first_id: str, second_id: str, alert_id: str) -> None:
+    """The alert fired into a second incident: the first still lists it, as it was there."""
+    first = api.incident(first_id)
+    assert first["alert_count"] == 1
+    [kept] = first["alerts"]
+    assert (kept["alert_id"], kept["status"]) == (alert_id, "resolved")
+    [current] = api.incident(second_id)["alerts"]
+    assert (current["alert_id"], current["status"]) == (alert_id, "firing")
+    assert current["last_seen"] > kept["last_seen"]
+    alert = api.get(f"/api/alerting/{alert_id}").body
+    assert alert["status"] == "firing" and alert.get("resolved_at") is None  # the old resolve is history

@@ -185,6 +185,8 @@ def _open_or_join(
     flapping = stored.get("incident_id") and is_flapping(stored.get("changes", []), now)
     if flapping and _still_or_again_open(stored["incident_id"], alert, _hold_of(integration)):
         return _rejoin_flapping(alert_id, alert, episode, stored, now)
+    if stored.get("incident_id") and stored.get("incident_episode") != episode:
+        stores.alerts.keep_in_past_incident(stored)
     own_id = incidents.incident_id_for(alert_id, episode)
     pointer = _correlation_pointer(integration, alert)
     holder = _claim_correlation(integration, pointer, own_id, now) if pointer else None
