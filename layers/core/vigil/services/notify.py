@@ -9,12 +9,13 @@ from typing import Any
 from vigil.adapters import channels, stores
 from vigil.domain.escalation import Rung
 from vigil.domain.incidents import PAGE_FIELDS
+from vigil.domain.page_context import page_context
 from vigil.domain.teams import Team, destinations
 from vigil.observability import count
 from vigil.services.routing import channels_for
 from vigil.services.timeline import add_timeline
 
-__all__ = ["channels_for", "delivery_id", "load_team", "page", "reachable", "snapshot"]
+__all__ = ["channels_for", "context_of", "delivery_id", "load_team", "page", "reachable", "snapshot"]
 
 
 def load_team(name: str) -> Team | None:
@@ -33,15 +34,23 @@ def delivery_id(run: str, round_: int, rung: int, team: str, channel: str, purpo
     return f"dlv_{hashlib.sha256(raw.encode()).hexdigest()[:24]}"
 
 
-def snapshot(incident: dict[str, Any]) -> dict[str, Any]:
-    """What a page carries of its incident."""
-    return {f: incident.get(f) for f in PAGE_FIELDS}
+def snapshot(incident: dict[str, Any], context: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a page carries of its incident, with the context of its alerts."""
+    fields = {f: incident.get(f) for f in PAGE_FIELDS}
+    return fields | {"context": context or page_context([], int(incident.get("alert_count") or 0))}
+
+
+def context_of(incident: dict[str, Any]) -> dict[str, Any]:
+    """Alert count, labels and links of the incident's alerts (one query)."""
+    alerts = sorted(stores.alerts.of_incident(incident["incident_id"]), key=lambda a: a.get("first_seen", ""))
+    return page_context(alerts, int(incident.get("alert_count") or 0))
 
 
 def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose: str = "page") -> int:
     """Publish the deliveries of one rung; a team nobody can be reached at is a failed page."""
     published = 0
     incident_id = incident["incident_id"]
+    context = context_of(incident)
     for team_name in rung.targets:
         found = {c: d for c, d in reachable(team_name, rung.channels).items() if d}
         if not found:
@@ -56,7 +65,7 @@ def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose
                 "rung": rung.level,
                 "round": round_,
                 "purpose": purpose,
-                "incident": snapshot(incident),
+                "incident": snapshot(incident, context),
             }
             channels.publish_notification(message, channel)
             published += 1
