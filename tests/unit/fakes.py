@@ -129,6 +129,10 @@ class FakeAlerts:
         item.pop("episode_started", None)
         return old, True
 
+    def of_incident(self, incident_id: str) -> list[Record]:
+        self.calls["read"] += 1
+        return [copy.deepcopy(a) for a in self.items.values() if a.get("incident_id") == incident_id]
+
     def keep_in_past_incident(self, alert: Record) -> None:
         self.calls["write"] += 1
         self.past.append(copy.deepcopy(alert))

@@ -50,8 +50,10 @@ def sms_text(incident: dict[str, Any]) -> str:
     acknowledge, and the first link if it fits whole."""
     context = incident.get("context") or {}
     count = int(context.get("alert_count") or 0)
-    head = f"[{incident['severity'].upper()}] {incident['incident_id']}: "
-    tail = (f" ({count} alerts)" if count > 1 else "") + " Ack: reply in Vigil or use the email link."
+    resolved = incident.get("status") == "resolved"
+    head = f"[{'RESOLVED' if resolved else incident['severity'].upper()}] {incident['incident_id']}: "
+    how = " Resolved at its source." if resolved else " Ack: reply in Vigil or use the email link."
+    tail = (f" ({count} alerts)" if count > 1 else "") + how
     room = SMS_LIMIT - len(head) - len(tail)
     title = incident["title"] if len(incident["title"]) <= room else incident["title"][: room - 1] + "…"
     text = f"{head}{title}{tail}"
@@ -71,7 +73,8 @@ def slack_message(incident: dict[str, Any], link: str | None = None) -> dict[str
         incident["severity"], "🔵"
     )
     severity, title_text = incident["severity"].upper(), slack_escaped(incident["title"])
-    title = f"{emoji} *{severity}*: {title_text}"
+    resolved = incident.get("status") == "resolved"
+    title = f"✅ *RESOLVED*: {title_text}" if resolved else f"{emoji} *{severity}*: {title_text}"
     fields = [
         {"type": "mrkdwn", "text": f"*Incident*\n{slack_escaped(incident['incident_id'])}"},
         {"type": "mrkdwn", "text": f"*Team*\n{slack_escaped(incident.get('assigned_team') or '-')}"},
@@ -94,6 +97,8 @@ def slack_message(incident: dict[str, Any], link: str | None = None) -> dict[str
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{link}|Open in Vigil>"}]}
         )
+    if resolved:
+        return {"text": f"RESOLVED: {title_text}", "blocks": blocks}
     blocks.append(
         {
             "type": "actions",

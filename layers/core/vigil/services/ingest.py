@@ -27,7 +27,7 @@ from vigil.domain.incidents import PAGING_STATES, Status
 from vigil.domain.integrations import Integration
 from vigil.domain.silences import MaintenanceWindow, silenced_by
 from vigil.observability import count, logger
-from vigil.services import incidents, routing, silences
+from vigil.services import incidents, notify, routing, silences
 from vigil.services.timeline import add_timeline
 
 DEFAULT_WINDOW = timedelta(minutes=10)
@@ -309,15 +309,20 @@ def _alert_resolved(incident_id: str, alert: NormalizedAlert, *, flapping: bool)
         f"alert resolved at source: {alert.title}{note}",
         data={"dedup_key": alert.dedup_key, "still_firing": remaining, "flapping": flapping},
     )
-    if remaining > 0 or not routing.load_alerting_rules().resolve_incidents_with_alerts:
+    rules = routing.load_alerting_rules()
+    if remaining > 0 or not rules.resolve_incidents_with_alerts:
         return
-    with contextlib.suppress(InvalidTransition):  # already resolved or closed by a person
-        incidents.change_status(
+    try:
+        resolved = incidents.change_status(
             incident_id,
             Status.RESOLVED,
             actor=f"alert:{alert.source}",
             reason="every alert resolved at its source",
         )
+    except InvalidTransition:  # already resolved or closed by a person
+        return
+    if resolved["severity"] in rules.notify_resolved_for:
+        notify.announce_resolved(resolved)
 
 
 def _acknowledge(alert_id: str, alert: NormalizedAlert) -> AlertOutcome:

@@ -15,7 +15,16 @@ from vigil.observability import count
 from vigil.services.routing import channels_for
 from vigil.services.timeline import add_timeline
 
-__all__ = ["channels_for", "context_of", "delivery_id", "load_team", "page", "reachable", "snapshot"]
+__all__ = [
+    "announce_resolved",
+    "channels_for",
+    "context_of",
+    "delivery_id",
+    "load_team",
+    "page",
+    "reachable",
+    "snapshot",
+]
 
 
 def load_team(name: str) -> Team | None:
@@ -57,17 +66,11 @@ def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose
             _record_unreachable(incident_id, team_name, rung, f"{run}-{purpose}-{round_}")
             continue
         for channel, targets in found.items():
-            message = {
-                "delivery_id": delivery_id(run, round_, rung.level, team_name, channel, purpose),
-                "channel": channel,
-                "team": team_name,
-                "destinations": targets,
-                "rung": rung.level,
-                "round": round_,
-                "purpose": purpose,
-                "incident": snapshot(incident, context),
-            }
-            channels.publish_notification(message, channel)
+            ids = {"delivery_id": delivery_id(run, round_, rung.level, team_name, channel, purpose)}
+            channels.publish_notification(
+                ids | _message(incident, context, channel, team_name, targets, purpose, rung.level, round_),
+                channel,
+            )
             published += 1
         add_timeline(
             incident_id,
@@ -75,6 +78,55 @@ def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose
             f"paged {team_name} by {', '.join(found)} (rung {rung.level})",
             data={"team": team_name, "channels": list(found), "rung": rung.level, "round": round_},
             entry_id=f"page-{run}-{purpose}-{round_}-{rung.level}-{team_name}",
+        )
+    return published
+
+
+def _message(
+    incident: dict[str, Any],
+    context: dict[str, Any],
+    channel: str,
+    team: str,
+    targets: list[str],
+    purpose: str,
+    rung: int,
+    round_: int,
+) -> dict[str, Any]:
+    return {
+        "channel": channel,
+        "team": team,
+        "destinations": targets,
+        "rung": rung,
+        "round": round_,
+        "purpose": purpose,
+        "incident": snapshot(incident, context),
+    }
+
+
+def announce_resolved(incident: dict[str, Any]) -> int:
+    """The incident resolved by itself: tell each team that was paged for it, on the channels
+    it was paged by (once per resolve, whatever the retries)."""
+    paged: dict[str, set[str]] = {}
+    for entry in stores.incidents.entries(incident["incident_id"]):
+        if entry.get("kind") == "page" and entry.get("data", {}).get("team"):
+            paged.setdefault(entry["data"]["team"], set()).update(entry["data"].get("channels") or [])
+    context = context_of(incident) if paged else {}
+    run = f"{incident['incident_id']}-resolved-{incident.get('resolved_at')}"
+    published = 0
+    for team_name, used in sorted(paged.items()):
+        for channel, targets in reachable(team_name, sorted(used)).items():
+            if targets:
+                ids = {"delivery_id": delivery_id(run, 0, -1, team_name, channel, "resolved")}
+                message = _message(incident, context, channel, team_name, targets, "resolved", -1, 0)
+                channels.publish_notification(ids | message, channel)
+                published += 1
+    if paged:
+        add_timeline(
+            incident["incident_id"],
+            "notification",
+            f"told {', '.join(sorted(paged))} that the incident resolved at its source",
+            data={"teams": sorted(paged)},
+            entry_id=f"resolved-notice-{incident.get('resolved_at')}",
         )
     return published
 
