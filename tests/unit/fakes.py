@@ -238,13 +238,13 @@ class FakeLadder:
         name = self.execution_name(incident_id, run)
         if name not in self.started:
             self.started.append(name)
-        return f"arn:aws:states:us-east-1:1:execution:vigil:{name}"
+        return self.execution_arn(incident_id, run)
 
     def answer(self, task_token: str, output: dict[str, Any]) -> bool:
         self.answers.append((task_token, output))
         return True
 
-    def escalate(self, task_token: str, reason: str) -> None:
+    def escalate(self, task_token: str, reason: str, *, error: str = "ManualEscalation") -> None:
         self.escalated.append(task_token)
 
     def abandon(self, execution_arn: str, why: str) -> None:
@@ -253,6 +253,10 @@ class FakeLadder:
     @staticmethod
     def execution_name(incident_id: str, run: int) -> str:
         return incident_id if run == 0 else f"{incident_id}-run{run}"
+
+    @staticmethod
+    def execution_arn(incident_id: str, run: int) -> str:
+        return f"arn:aws:states:us-east-1:1:execution:vigil:{FakeLadder.execution_name(incident_id, run)}"
 
     @staticmethod
     def run_of(execution_arn: str) -> str:

@@ -19,7 +19,10 @@ from vigil.http import (
     ingest_docs,
     integrations,
     notifications,
+    people,
     playbooks,
+    schedules,
+    services,
     session,
     system,
     teams,
@@ -46,6 +49,9 @@ def build_app() -> APIGatewayRestResolver:
         actions,
         session,
         console,
+        people,
+        schedules,
+        services,
     ):
         app.include_router(module.router)
     return app

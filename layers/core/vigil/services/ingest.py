@@ -27,7 +27,7 @@ from vigil.domain.incidents import PAGING_STATES, Status
 from vigil.domain.integrations import Integration
 from vigil.domain.silences import MaintenanceWindow, silenced_by
 from vigil.observability import count, logger
-from vigil.services import incidents, notify, routing, silences
+from vigil.services import incidents, notify, responders, routing, silences
 from vigil.services.timeline import add_timeline
 
 DEFAULT_WINDOW = timedelta(minutes=10)
@@ -195,6 +195,7 @@ def _open_or_join(
     record = incidents.record_from_alert(alert, own_id, now)
     record["firing_alerts"] = 1
     record["integration_id"] = integration.integration_id
+    record["service_id"] = integration.service_id  # its service's policy pages it
     if pointer:
         record["correlation_pointer"] = pointer
     opened = incidents.open_incident(record)
@@ -273,6 +274,7 @@ def _join(alert_id: str, alert: NormalizedAlert, episode: str, incident_id: str)
             data={"alert_id": alert_id, "dedup_key": alert.dedup_key},
             entry_id=f"joined-{alert_id}-{episode}",
         )
+        responders.raise_severity(incident_id, alert.severity.value, actor=f"alert:{alert.source}")
     return _outcome(
         alert_id, alert, "firing", "joined", incident_id, f"correlated by {alert.correlation_key}"
     )

@@ -22,8 +22,10 @@ __all__ = [
     "delivery_id",
     "load_team",
     "page",
+    "page_address",
     "reachable",
     "snapshot",
+    "with_context",
 ]
 
 
@@ -43,10 +45,15 @@ def delivery_id(run: str, round_: int, rung: int, team: str, channel: str, purpo
     return f"dlv_{hashlib.sha256(raw.encode()).hexdigest()[:24]}"
 
 
-def snapshot(incident: dict[str, Any], context: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What a page carries of its incident, with the context of its alerts."""
-    fields = {f: incident.get(f) for f in PAGE_FIELDS}
-    return fields | {"context": context or page_context([], int(incident.get("alert_count") or 0))}
+def snapshot(incident: dict[str, Any]) -> dict[str, Any]:
+    """What a page carries of its incident, with the context of its alerts (see with_context)."""
+    context = incident.get("context") or page_context([], int(incident.get("alert_count") or 0))
+    return {f: incident.get(f) for f in PAGE_FIELDS} | {"context": context}
+
+
+def with_context(incident: dict[str, Any]) -> dict[str, Any]:
+    """The incident with its alerts' context (count, labels, links) for the pages about to go."""
+    return incident if "context" in incident else {**incident, "context": context_of(incident)}
 
 
 def context_of(incident: dict[str, Any]) -> dict[str, Any]:
@@ -59,17 +66,22 @@ def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose
     """Publish the deliveries of one rung; a team nobody can be reached at is a failed page."""
     published = 0
     incident_id = incident["incident_id"]
-    context = context_of(incident)
+    incident = with_context(incident)
     for team_name in rung.targets:
         found = {c: d for c, d in reachable(team_name, rung.channels).items() if d}
         if not found:
             _record_unreachable(incident_id, team_name, rung, f"{run}-{purpose}-{round_}")
             continue
         for channel, targets in found.items():
-            ids = {"delivery_id": delivery_id(run, round_, rung.level, team_name, channel, purpose)}
-            channels.publish_notification(
-                ids | _message(incident, context, channel, team_name, targets, purpose, rung.level, round_),
+            _publish(
+                incident,
                 channel,
+                targets,
+                team=team_name,
+                level=rung.level,
+                run=run,
+                round_=round_,
+                purpose=purpose,
             )
             published += 1
         add_timeline(
@@ -82,25 +94,19 @@ def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose
     return published
 
 
-def _message(
-    incident: dict[str, Any],
-    context: dict[str, Any],
-    channel: str,
-    team: str,
-    targets: list[str],
-    purpose: str,
-    rung: int,
-    round_: int,
-) -> dict[str, Any]:
-    return {
-        "channel": channel,
-        "team": team,
-        "destinations": targets,
-        "rung": rung,
-        "round": round_,
-        "purpose": purpose,
-        "incident": snapshot(incident, context),
-    }
+def page_address(incident: dict[str, Any], channel: str, address: str, *, run: str, purpose: str) -> int:
+    """Page one address (a person added as a responder) on one channel, once per ladder run."""
+    _publish(
+        with_context(incident), channel, [address], team=address, level=0, run=run, round_=0, purpose=purpose
+    )
+    add_timeline(
+        incident["incident_id"],
+        "page",
+        f"paged {address} by {channel}",
+        data={"address": address, "channels": [channel]},
+        entry_id=f"page-{run}-{purpose}-{address}",
+    )
+    return 1
 
 
 def announce_resolved(incident: dict[str, Any]) -> int:
@@ -110,25 +116,57 @@ def announce_resolved(incident: dict[str, Any]) -> int:
     for entry in stores.incidents.entries(incident["incident_id"]):
         if entry.get("kind") == "page" and entry.get("data", {}).get("team"):
             paged.setdefault(entry["data"]["team"], set()).update(entry["data"].get("channels") or [])
-    context = context_of(incident) if paged else {}
+    if not paged:
+        return 0
+    incident = with_context(incident)
     run = f"{incident['incident_id']}-resolved-{incident.get('resolved_at')}"
     published = 0
     for team_name, used in sorted(paged.items()):
         for channel, targets in reachable(team_name, sorted(used)).items():
             if targets:
-                ids = {"delivery_id": delivery_id(run, 0, -1, team_name, channel, "resolved")}
-                message = _message(incident, context, channel, team_name, targets, "resolved", -1, 0)
-                channels.publish_notification(ids | message, channel)
+                _publish(
+                    incident,
+                    channel,
+                    targets,
+                    team=team_name,
+                    level=-1,
+                    run=run,
+                    round_=0,
+                    purpose="resolved",
+                )
                 published += 1
-    if paged:
-        add_timeline(
-            incident["incident_id"],
-            "notification",
-            f"told {', '.join(sorted(paged))} that the incident resolved at its source",
-            data={"teams": sorted(paged)},
-            entry_id=f"resolved-notice-{incident.get('resolved_at')}",
-        )
+    add_timeline(
+        incident["incident_id"],
+        "notification",
+        f"told {', '.join(sorted(paged))} that the incident resolved at its source",
+        data={"teams": sorted(paged)},
+        entry_id=f"resolved-notice-{incident.get('resolved_at')}",
+    )
     return published
+
+
+def _publish(
+    incident: dict[str, Any],
+    channel: str,
+    targets: list[str],
+    *,
+    team: str,
+    level: int,
+    run: str,
+    round_: int,
+    purpose: str,
+) -> None:
+    message = {
+        "delivery_id": delivery_id(run, round_, level, team, channel, purpose),
+        "channel": channel,
+        "team": team,
+        "destinations": targets,
+        "rung": level,
+        "round": round_,
+        "purpose": purpose,
+        "incident": snapshot(incident),
+    }
+    channels.publish_notification(message, channel)
 
 
 def _record_unreachable(incident_id: str, team: str, rung: Rung, step: str) -> None:

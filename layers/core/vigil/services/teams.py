@@ -31,6 +31,10 @@ def get_team(name: str) -> Team:
     raise NotFound(f"no team {name}")
 
 
+def exists(name: str) -> bool:
+    return name in DEFAULT_TEAMS or stores.teams.find(name) is not None
+
+
 def list_teams() -> list[Team]:
     stored = {team.name: team for team in stores.teams.all_stored()}
     defaults = {name: Team(name=name) for name in DEFAULT_TEAMS if name not in stored}

@@ -134,6 +134,16 @@ def list_under_incident(alert_id: str, incident_id: str, episode: str) -> None:
     )
 
 
+def move_to_incident(alert_id: str, incident_id: str) -> None:
+    """The alert now belongs to another incident (a merge): its link and its listing move."""
+    dynamo.update(
+        _pk(alert_id),
+        SK,
+        "SET incident_id = :incident, gsi1pk = :pk",
+        {":incident": incident_id, ":pk": incident_pk(incident_id)},
+    )
+
+
 def resolve(alert_id: str, now: datetime) -> tuple[Record | None, bool]:
     """(the alert before it resolved, True) on a state change; (None, seen before) when the
     alert was never stored or is resolved already."""
