@@ -100,7 +100,11 @@ class FakeAlerts:
         if starts_episode:
             item.setdefault("episode_started", stamp)
         item["occurrences"] = item.get("occurrences", 0) + 1
+        item["arrivals"] = [*item.get("arrivals", []), f"{stamp}|{fields.get('status', 'firing')}"]
         return copy.deepcopy(item)
+
+    def keep_arrivals_of(self, alert_id: str, stored: Record) -> None:
+        """The real store trims only once 400 arrivals are kept: no write here."""
 
     def restart_episode(self, alert_id: str, stored: Record, now: datetime) -> Record:
         self.calls["write"] += 1
@@ -126,6 +130,7 @@ class FakeAlerts:
         old = copy.deepcopy(item)
         item.update(status="resolved", resolved_at=iso(now), last_seen=iso(now))
         item["changes"] = [*item.get("changes", []), iso(now)]
+        item["arrivals"] = [*item.get("arrivals", []), f"{iso(now)}|resolved"]
         item.pop("episode_started", None)
         return old, True
 

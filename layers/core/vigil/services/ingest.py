@@ -155,7 +155,9 @@ def _upsert(
         "correlation_key": alert.correlation_key,
         "details": _bounded_details(alert.details),
     }
-    return stores.alerts.upsert(alert_id, fields, now, starts_episode=firing)
+    stored = stores.alerts.upsert(alert_id, fields, now, starts_episode=firing)
+    stores.alerts.keep_arrivals_of(alert_id, stored)
+    return stored
 
 
 def _bounded_details(details: dict[str, Any]) -> dict[str, Any]:

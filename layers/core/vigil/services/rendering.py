@@ -86,19 +86,29 @@ def _context(incident: dict[str, Any], links: dict[str, str | None]) -> dict[str
 def preview_template(template_id: str, text: str) -> dict[str, Any]:
     """The template rendered (in the sandbox) for the sample incident, without saving it; a
     template that does not render is refused as it would be when saved."""
-    name, _ = _split(template_id)
-    html = bool(TEMPLATES[name]["html"])
-    check_structure(text, html=html, field="source")
-    rendered = render(text, _context(SAMPLE_INCIDENT, SAMPLE_LINKS), html=html, field="source")
-    if not rendered.strip():
-        raise InvalidInput("source", "renders to nothing for the sample incident")
-    return {"template_id": template_id, "source": text, "custom": False, "preview": rendered}
+    return {
+        "template_id": template_id,
+        "source": text,
+        "custom": False,
+        "preview": check_template(template_id, text),
+    }
 
 
 def save_template(template_id: str, text: str, actor: str) -> dict[str, Any]:
     previewed = preview_template(template_id, text)
     stores.config.save_template(template_id, text, actor=actor, at=iso(utcnow()))
     return previewed | {"custom": True}
+
+
+def check_template(template_id: str, text: str) -> str:
+    """The template rendered for the sample incident; InvalidInput if it does not render."""
+    name, _ = _split(template_id)
+    html = bool(TEMPLATES[name]["html"])
+    check_structure(text, html=html, field="source")
+    rendered = render(text, _context(SAMPLE_INCIDENT, SAMPLE_LINKS), html=html, field="source")
+    if not rendered.strip():
+        raise InvalidInput("source", "renders to nothing for the sample incident")
+    return rendered
 
 
 def list_templates() -> list[dict[str, Any]]:
