@@ -6,7 +6,6 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from vigil.config import settings
 from vigil.http.errors import responses_for
 from vigil.http.models import (
     Integration,
@@ -16,30 +15,27 @@ from vigil.http.models import (
     IntegrationPatch,
     RotateIn,
 )
+from vigil.http.urls import public_url
 from vigil.services import integrations
 
 router = APIGatewayRouter()
 BASE = "/api/integrations"
 
 
-def _base_url() -> str:
-    event = router.current_event
-    # The public URL when the stack has one (the local runtime always does), else API Gateway's own.
-    host = event.get_header_value("Host", case_sensitive=False) or "localhost"
-    return settings().public_base_url or f"https://{host}/{event.request_context.stage}"
-
-
 def _created(record: dict[str, Any], token: str) -> IntegrationCreated:
     """Where the sender posts: a PagerDuty client takes the Events API URL and the token as its
     routing key; any other sender the hooks URL, with the token as a Bearer header (preferred)
     or in the path."""
-    base = _base_url()
+    event = router.current_event
     created = IntegrationCreated(
-        **record, token=token, url=f"{base}/api/hooks/{token}", bearer_url=f"{base}/api/hooks"
+        **record,
+        token=token,
+        url=public_url(event, f"/api/hooks/{token}"),
+        bearer_url=public_url(event, "/api/hooks"),
     )
     if record["kind"] == "pagerduty":
-        created.url, created.routing_key = f"{base}/v2/enqueue", token
-        created.change_url = f"{base}/v2/change/enqueue"
+        created.url, created.routing_key = public_url(event, "/v2/enqueue"), token
+        created.change_url = public_url(event, "/v2/change/enqueue")
     return created
 
 

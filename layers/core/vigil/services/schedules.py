@@ -59,6 +59,12 @@ def add_override(schedule_id: str, data: OverrideIn) -> Override:
     return override
 
 
+def put_overrides(schedule_id: str, overrides: list[Override]) -> None:
+    """Add overrides as they are (an import keeps their ids)."""
+    current = get_schedule(schedule_id)
+    _save_overrides(current, [*current.overrides, *overrides])
+
+
 def remove_override(schedule_id: str, override_id: str) -> Override:
     current = get_schedule(schedule_id)
     found = next((o for o in current.overrides if o.id == override_id), None)
