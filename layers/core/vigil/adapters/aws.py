@@ -3,6 +3,7 @@ Every AWS call goes through `call`, which turns throttling and timeouts into Thr
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -17,10 +18,18 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeou
 
 # Called with every new client; the local runtime uses it to count AWS calls per operation.
 client_hooks: list[Callable[[Any], None]] = []
+# boto3's default session is not safe to build clients from in several threads at once (the
+# deliver functions send a batch's records side by side).
+_creating = threading.Lock()
+
+
+def client(service: str) -> Any:
+    with _creating:
+        return _client(service)
 
 
 @cache
-def client(service: str) -> Any:
+def _client(service: str) -> Any:
     import boto3  # deferred: keeps handler import time low
 
     factory: Any = boto3.client
@@ -38,7 +47,7 @@ def call(service: str, operation: str, **params: Any) -> Any:
 
 def reset_clients() -> None:
     """Forget cached clients (tests and the local runtime start new moto backends)."""
-    client.cache_clear()
+    _client.cache_clear()
     settings.cache_clear()
 
 
