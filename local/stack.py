@@ -113,6 +113,8 @@ class LambdaContext:
 
 # The context of the invocation running here: its deadline stops the handler.
 _invocation: ContextVar[LambdaContext | None] = ContextVar("vigil_local_invocation", default=None)
+# The AWS calls of the invocation running here (not of the work it starts elsewhere: ladders, deliveries).
+_invocation_calls: ContextVar[Counter[str] | None] = ContextVar("vigil_local_invocation_calls", default=None)
 
 
 def _not_counting_the_wait(since: float) -> None:
@@ -131,6 +133,7 @@ class LocalStack:
     routes: list[Route] = field(default_factory=list)
     functions: dict[str, str] = field(default_factory=dict)  # physical name -> logical id
     timeouts: dict[str, float] = field(default_factory=dict)  # logical id -> Timeout (seconds)
+    last_calls: dict[str, Counter[str]] = field(default_factory=dict)  # logical id -> its last calls
     _handlers: dict[str, Callable[..., Any]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -371,11 +374,14 @@ class LocalStack:
         context = LambdaContext(self.resolver.physical[logical]["Ref"], timeout, self._memory(logical))
         running = iam.running_function.set(logical)
         invocation = _invocation.set(context)
+        calls = _invocation_calls.set(Counter())
         try:
             result = self.handler(logical)(event, context)
         except _Frozen:
             result = None
         finally:
+            self.last_calls[logical] = _invocation_calls.get() or Counter()
+            _invocation_calls.reset(calls)
             _invocation.reset(invocation)
             iam.running_function.reset(running)
         if context.get_remaining_time_in_millis() == 0:
@@ -572,6 +578,9 @@ class LocalStack:
 
         def count(model: Any, **_: Any) -> None:
             self.calls[f"{service}:{model.name}"] += 1
+            invocation = _invocation_calls.get()
+            if invocation is not None:
+                invocation[f"{service}:{model.name}"] += 1
 
         def remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
             context["vigil_params"] = dict(params)
