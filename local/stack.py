@@ -768,12 +768,43 @@ def _install_patches(stack: LocalStack) -> None:
 
     original_call = BotocoreStubber.__call__
 
-    def locked_call(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def locked_call(self: Any, event_name: str, *args: Any, **kwargs: Any) -> Any:
+        if event_name.endswith(".lambda.Invoke"):
+            # A whole Lambda invocation (a ladder step): its own AWS calls take the lock one by
+            # one, so that the step never holds up an HTTP answer in the meantime.
+            return original_call(self, event_name, *args, **kwargs)
         waiting_since = time.monotonic()
         with _current().lock:
             _not_counting_the_wait(waiting_since)
-            return original_call(self, *args, **kwargs)
+            return original_call(self, event_name, *args, **kwargs)
 
     LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]
     Subscription.publish = publish  # type: ignore[method-assign]
     BotocoreStubber.__call__ = locked_call  # type: ignore[method-assign]
+    _parse_each_definition_once()
+
+
+def _parse_each_definition_once() -> None:
+    """moto's Step Functions parses the definition with ANTLR for every execution and builds a
+    boto3 client for every Lambda task; here the parse tree (read only) and the client are made
+    once, and each execution still gets its own evaluation components."""
+    from functools import cache
+
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    parse_tree = cache(lambda definition: AmazonStateLanguageParser.parse(definition)[1])
+
+    def entrypoint(self: Any) -> Any:
+        return Preprocessor().visit(parse_tree(self._evaluation_details.state_machine_details.definition))
+
+    original_client = lambda_eval_utils.boto_client_for
+    client = cache(lambda region, service: original_client(region=region, service=service))
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        return client(region, service)  # moto's clients use fixed test credentials anyway
+
+    ExecutionWorker._get_evaluation_entrypoint = entrypoint  # type: ignore[method-assign]
+    lambda_eval_utils.boto_client_for = boto_client_for
