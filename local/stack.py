@@ -94,6 +94,40 @@ class _Frozen(BaseException):
 _awaited: ContextVar[list[threading.Thread] | None] = ContextVar("vigil_local_awaited", default=None)
 
 
+class _BusyClock:
+    """Wall time during which at least one background invocation (a ladder step, a delivery,
+    an asynchronous event) was running in this process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self._since = 0.0
+        self._total = 0.0
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        with self._lock:
+            if self._running == 0:
+                self._since = time.monotonic()
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                if self._running == 0:
+                    self._total += time.monotonic() - self._since
+
+    def total(self) -> float:
+        with self._lock:
+            return self._total + (time.monotonic() - self._since if self._running else 0.0)
+
+
+# On AWS each of those runs in its own Lambda environment; here they share the interpreter with
+# the HTTP request being answered, so their time does not count against its Timeout.
+_background = _BusyClock()
+
+
 class LambdaContext:
     """What a handler sees as `context`, as `sam local invoke` provides it, with a real deadline."""
 
@@ -106,9 +140,14 @@ class LambdaContext:
         self.log_group_name = f"/aws/lambda/{function_name}"
         self.log_stream_name = "local"
         self.deadline = time.monotonic() + timeout_seconds
+        self._background_at_start: float | None = None
+
+    def not_counting_background_work(self) -> None:
+        self._background_at_start = _background.total()
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
+        shared = 0.0 if self._background_at_start is None else _background.total() - self._background_at_start
+        return max(0, int((self.deadline + shared - time.monotonic()) * 1000))
 
 
 # The context of the invocation running here: its deadline stops the handler.
@@ -367,11 +406,19 @@ class LocalStack:
             self._handlers[logical] = getattr(module, function)
         return self._handlers[logical]
 
-    def invoke(self, logical: str, event: Any) -> Any:
+    def invoke(self, logical: str, event: Any, *, answering_http: bool = False) -> Any:
         """Run a function's real handler in-process, as Lambda would, within its Timeout: the
         first AWS call after the deadline stops it, and a late result is a timeout error."""
+        if not answering_http:
+            with _background.running():
+                return self._invoke(logical, event, answering_http=False)
+        return self._invoke(logical, event, answering_http=True)
+
+    def _invoke(self, logical: str, event: Any, *, answering_http: bool) -> Any:
         timeout = self.timeouts[logical]
         context = LambdaContext(self.resolver.physical[logical]["Ref"], timeout, self._memory(logical))
+        if answering_http:
+            context.not_counting_background_work()
         running = iam.running_function.set(logical)
         invocation = _invocation.set(context)
         calls = _invocation_calls.set(Counter())
