@@ -11,7 +11,7 @@ FIND_PYTHON := for v in 3.13 3.12 3.11; do \
 PYTHON ?= $(shell $(FIND_PYTHON))
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test test-full lint build deploy api-key bench openapi api-docs clean shell-tools browser-tools screenshots
+.PHONY: run test test-full lint build deploy api-key bench openapi config-schema api-docs clean shell-tools browser-tools screenshots
 
 $(VENV)/.ok: requirements/dev.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "need python 3.11, 3.12 or 3.13 on PATH or in ~/.pyenv" >&2; exit 1; }
@@ -83,6 +83,9 @@ screenshots: $(VENV)/.ok browser-tools
 
 openapi: $(VENV)/.ok
 	$(PY) -m local.openapi > docs/openapi.json
+
+config-schema: $(VENV)/.ok
+	$(PY) -m local.config_schema > docs/config.schema.json
 
 api-docs: $(VENV)/.ok
 	$(PY) -m local.api_tour > docs/api.md

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import local  # noqa: F401  (puts the core layer on the path)
-from bench import alertmanager, calls, cold_start, latency, noise, report, transitions
+from bench import alertmanager, calls, cold_start, latency, noise, replay, report, transitions
 from local.runtime import start_runtime
 from local.settings import apply_local_settings
 from local.stack import LocalStack
@@ -31,6 +31,7 @@ def main() -> int:
     }
     load_at_start = _load()
     results["cold_start"] = cold_start.measure()
+    results["replay"] = replay.measure()
     apply_local_settings()
     with LocalStack() as stack:
         results["aws_calls"] = calls.measure(stack)
@@ -46,7 +47,11 @@ def main() -> int:
     results["load"] = f"{load_at_start} at the start, {_load()} at the end"
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     report.write(results, ROOT / "docs" / "benchmarks.md")
-    ok = results["aws_calls"]["within_budgets"] and results["cold_start"]["ingest_within_budget"]
+    ok = (
+        results["aws_calls"]["within_budgets"]
+        and results["cold_start"]["ingest_within_budget"]
+        and results["replay"]["within_budget"]
+    )
     print(f"bench done in {results['seconds']} s; budgets {'held' if ok else 'EXCEEDED'}", file=sys.stderr)
     return 0 if ok else 1
 

@@ -35,6 +35,9 @@ TAG_ORDER = [
     "system",
     "integrations",
     "teams",
+    "people",
+    "schedules",
+    "services",
     "ingestion",
     "incidents",
     "escalation",
@@ -42,6 +45,7 @@ TAG_ORDER = [
     "alerting",
     "silences",
     "notifications",
+    "config",
     "actions",
     "analytics",
 ]
@@ -102,6 +106,7 @@ DURATION_PLACEHOLDER = 123.456
 MEASURED = {"mtta_seconds", "mttr_seconds", "elapsed_minutes"}
 PREFIXES = {"prefix", "token_prefix"}
 OPAQUE = {"next_cursor": "<cursor>", "csrf_token": "<csrf-token>"}
+HOUR_DEPENDENT = "<depends on the hour the tour ran>"  # a replay's night pages
 
 
 @dataclass
@@ -149,6 +154,10 @@ class Masker:
         return TIME_PLACEHOLDER if abs(moment - self.now) < RECENT else match.group(0)
 
     def value(self, value: Any, key: str = "") -> Any:
+        if key == "by_hour" and isinstance(value, dict):
+            return {"HH": sum(value.values())}
+        if key == "night_pages":
+            return HOUR_DEPENDENT
         if isinstance(value, dict):
             return {k: self.value(v, k) for k, v in value.items()}
         if isinstance(value, list):
@@ -282,6 +291,8 @@ class Tour:
             ("System", self.system),
             ("Integrations", self.integrations),
             ("Teams", self.teams),
+            ("People and schedules", self.people_and_schedules),
+            ("Services and escalation policies", self.services),
             ("Ingestion", self.ingestion),
             ("Working an incident", self.incident),
             ("Escalation", self.escalation),
@@ -294,9 +305,11 @@ class Tour:
             ("Notifications", self.notifications),
             ("Signed links", self.signed_links),
             ("Slack buttons", self.slack),
+            ("Responder control", self.responder_control),
             ("Analytics", self.analytics),
             ("API keys", self.keys),
             ("Console sessions", self.console_session),
+            ("Configuration as code", self.config_as_code),
             ("Clean-up", self.wrap_up),
         ]
 
@@ -357,6 +370,132 @@ class Tour:
         self.r.call(
             "PUT /api/teams/{name}", "/api/teams/payments", payments, caption="A team paged by webhook"
         )
+
+    def people_and_schedules(self) -> None:
+        for user_id, name, phone in (("ann", "Ann Lee", "+15555550100"), ("bob", "Bob Ray", "+15555550101")):
+            self.r.call("PUT /api/users/{user_id}", f"/api/users/{user_id}", person(user_id, name, phone))
+        self.r.call("GET /api/users")
+        self.r.call("GET /api/users/{user_id}", "/api/users/ann")
+        self.r.call(
+            "PUT /api/users/{user_id}",
+            "/api/users/cy",
+            {"name": "Cy", "email": "cy@example.com", "time_zone": "Europe/Londres"},
+            status=400,
+            caption="An unknown time zone: 400 naming the field",
+        )
+        self.r.call("PUT /api/users/{user_id}", "/api/users/cy", {"name": "Cy", "email": "cy@example.com"})
+        self.r.call("DELETE /api/users/{user_id}", "/api/users/cy")
+        self.r.call(
+            "POST /api/users/{user_id}/keys",
+            "/api/users/ann/keys",
+            {"name": "Ann's laptop"},
+            status=201,
+            caption="A key that acts as Ann: the timeline names her for what it does",
+        )
+        schedule = self.r.call(
+            "POST /api/schedules", body=SCHEDULE, status=201, save={"SCHEDULE_ID": ".schedule_id"}
+        )
+        path = f"/api/schedules/{schedule['schedule_id']}"
+        self.ids["schedule"] = schedule["schedule_id"]
+        self.r.call(
+            "POST /api/schedules",
+            body={**SCHEDULE, "layers": [{**SCHEDULE["layers"][0], "participants": ["ann", "zed"]}]},
+            status=400,
+            caption="A participant who is nobody: 400 naming the field",
+        )
+        self.r.call("GET /api/schedules")
+        self.r.call("GET /api/schedules/{schedule_id}", path)
+        self.r.call("PUT /api/schedules/{schedule_id}", path, {**SCHEDULE, "name": "Payments primary"})
+        self.r.call(
+            "GET /api/schedules/{schedule_id}/oncall",
+            f"{path}/oncall?since=2026-03-02T14:00:00Z&until=2026-03-16T13:00:00Z",
+            caption="The final schedule of two weeks: the handoff stays at 09:00 New York time across DST",
+        )
+        override = {"user_id": "bob", "start": "2026-03-04T00:00:00Z", "end": "2026-03-05T00:00:00Z"}
+        created = self.r.call(
+            "POST /api/schedules/{schedule_id}/overrides",
+            f"{path}/overrides",
+            override,
+            status=201,
+            save={"OVERRIDE_ID": ".id"},
+        )
+        self.r.call(
+            "GET /api/schedules/{schedule_id}/oncall",
+            f"{path}/oncall?at=2026-03-04T12:00:00Z",
+            caption="Who is on call at a moment: the override wins",
+        )
+        self.r.call(
+            "DELETE /api/schedules/{schedule_id}/overrides/{override_id}", f"{path}/overrides/{created['id']}"
+        )
+        spare = self.r.call(
+            "POST /api/schedules",
+            body={**SCHEDULE, "name": "Spare"},
+            status=201,
+            save={"SPARE_ID": ".schedule_id"},
+        )
+        self.r.call("DELETE /api/schedules/{schedule_id}", f"/api/schedules/{spare['schedule_id']}")
+
+    def services(self) -> None:
+        schedule = f"schedule:{self.ids['schedule']}"
+        policy = {
+            "name": "Payments",
+            "targets": [schedule],
+            "rules": [
+                {"escalation_level": 1, "escalate_to": "user:bob", "escalate_after_minutes": 10},
+                {"escalation_level": 2, "escalate_to": "senior_engineers", "escalate_after_minutes": 20},
+            ],
+            "repeat": 1,
+            "fallback_target": "platform_team",
+        }
+        created = self.r.call(
+            "POST /api/escalation-policies",
+            body=policy,
+            status=201,
+            caption="Rung 0 pages whoever is on call on the schedule; then Bob; then a team",
+            save={"POLICY_ID": ".policy_id"},
+        )
+        path = f"/api/escalation-policies/{created['policy_id']}"
+        self.r.call(
+            "POST /api/escalation-policies",
+            body={**policy, "targets": ["user:zed"]},
+            status=400,
+            caption="A target who is nobody: 400 naming the field",
+        )
+        self.r.call("GET /api/escalation-policies")
+        self.r.call("GET /api/escalation-policies/{policy_id}", path)
+        self.r.call("PUT /api/escalation-policies/{policy_id}", path, {**policy, "repeat": 2})
+        probes = self.r.call(
+            "POST /api/integrations",
+            body={"name": "Checkout probes", "kind": "generic"},
+            status=201,
+            save={"PROBES_ID": ".integration_id"},
+        )
+        service = {
+            "name": "Checkout",
+            "escalation_policy_id": created["policy_id"],
+            "integrations": [probes["integration_id"]],
+        }
+        made = self.r.call(
+            "POST /api/services",
+            body=service,
+            status=201,
+            caption="The probes' alerts are now Checkout's: its policy pages them",
+            save={"SERVICE_ID": ".service_id"},
+        )
+        service_path = f"/api/services/{made['service_id']}"
+        self.r.call("GET /api/services")
+        self.r.call("GET /api/services/{service_id}", service_path)
+        self.r.call("PUT /api/services/{service_id}", service_path, {**service, "name": "Checkout (web)"})
+        spare = self.r.call(
+            "POST /api/escalation-policies",
+            body={**policy, "name": "Spare"},
+            status=201,
+            save={"SPARE_POLICY_ID": ".policy_id"},
+        )
+        self.r.call(
+            "DELETE /api/escalation-policies/{policy_id}", f"/api/escalation-policies/{spare['policy_id']}"
+        )
+        self.r.call("DELETE /api/services/{service_id}", service_path)
 
     def ingestion(self) -> None:
         path = f"/api/hooks/{self.ids['am_token']}"
@@ -527,6 +666,12 @@ class Tour:
             body={"alerts": [disks[0], {"title": "", "severity": "huge"}, disks[1]]},
         )
         self.r.settle()
+        self.r.call(
+            "POST /api/alerting/bulk",
+            body=[disk_alert("web-5", 92)],
+            caption="The original spec's shape: the list itself",
+        )
+        self.r.settle()
         self.r.call("GET /api/alerting", "/api/alerting?severity=high&limit=3")
         self.r.call("GET /api/alerting/{alert_id}", f"/api/alerting/{self.ids['alert']}")
 
@@ -578,6 +723,13 @@ class Tour:
             save={"FROM_ALERT_ID": ".incident_id"},
         )
         self.r.settle()
+        self.r.call(
+            "POST /api/incident_response/from-alert",
+            body={"title": "Certificate for api.example.com expires in 6 days", "severity": "low"},
+            volatile=LADDER,
+            caption="The alert itself (the original spec's shape): sent, then its incident opened",
+        )
+        self.r.settle()
         path = f"{INC}/{opened['incident_id']}"
         self.r.call(
             "DELETE /api/incident_response/{incident_id}",
@@ -594,14 +746,36 @@ class Tour:
         source = {
             "source": "[{{ incident.severity | upper }}] {{ incident.title }} ({{ incident.assigned_team }})"
         }
+        self.r.call(
+            "POST /api/alerting/templates/{template_id}/preview",
+            "/api/alerting/templates/email_html/preview",
+            {"source": "<p>{{ incident.title }}</p>\n<p>{{ links.acknowledge }}</p>"},
+            caption="Try a template on the sample incident without saving it",
+        )
         self.r.call("PUT /api/alerting/templates/{template_id}", template, source)
         self.r.call("DELETE /api/alerting/templates/{template_id}", template)
         rules = self.r.call("GET /api/alerting/rules")
         rules["channels_by_severity"]["medium"] = ["email", "slack", "webhook"]
         self.r.call("PUT /api/alerting/rules", body=rules)
         self.r.call(
+            "PUT /api/alerting/rules",
+            body={"channels_by_severity": {"high": ["webhook"]}},
+            status=400,
+            caption="A partial PUT would drop the rest: 400 naming what is missing",
+        )
+        self.r.call(
+            "PATCH /api/alerting/rules",
+            body={"channels_by_severity": {"medium": ["email", "webhook"]}},
+            caption="PATCH changes only what it names",
+        )
+        self.r.call(
             "POST /api/alerting/test",
             body={"team": "emergency_team", "channels": ["email", "webhook", "sms"]},
+        )
+        self.r.call(
+            "POST /api/alerting/test",
+            body={},
+            caption="An empty body tests every channel of the default team",
         )
         self.replay()
 
@@ -688,6 +862,67 @@ class Tour:
         self.r.call("POST /api/slack/actions", form=form, key=False, headers=headers)
         self.r.settle()
 
+    def responder_control(self) -> None:
+        opened = {
+            "title": "Search latency above 2 s",
+            "severity": "high",
+            "category": "performance",
+            "assigned_team": "emergency_team",
+        }
+        created = self.r.call(
+            "POST /api/incident_response",
+            body=opened,
+            status=201,
+            volatile=LADDER,
+            save={"SEARCH_ID": ".incident_id"},
+        )
+        self.r.settle()
+        path = f"{INC}/{created['incident_id']}"
+        for responder in ({"team": "payments"}, {"email": "dba@example.com"}):
+            self.r.call(
+                "POST /api/incident_response/{incident_id}/responders",
+                f"{path}/responders",
+                responder,
+                volatile=LADDER,
+            )
+            self.r.settle()
+        moves: list[tuple[str, dict[str, Any]]] = [
+            ("escalate", {"escalation_level": 1, "reason": "the primary is on a flight"}),
+            ("reassign", {"team": "payments", "reason": "checkout search is theirs"}),
+            ("snooze", {"minutes": 30}),
+        ]
+        for action, body in moves:
+            self.r.call(
+                f"POST /api/incident_response/{{incident_id}}/{action}",
+                f"{path}/{action}",
+                body,
+                volatile=LADDER,
+            )
+            self.r.settle()
+        duplicate = {"title": "Search: p99 above 5 s", "severity": "high", "assigned_team": "emergency_team"}
+        other = self.r.call(
+            "POST /api/incident_response",
+            body=duplicate,
+            status=201,
+            volatile=LADDER,
+            save={"DUPLICATE_ID": ".incident_id"},
+        )
+        self.r.settle()
+        self.r.call(
+            "POST /api/incident_response/{incident_id}/merge",
+            f"{INC}/{other['incident_id']}/merge",
+            {"into": created["incident_id"]},
+            volatile=LADDER,
+        )
+        self.r.call(
+            "POST /api/incident_response/{incident_id}/merge",
+            f"{path}/merge",
+            {"into": created["incident_id"]},
+            status=400,
+            caption="Into itself: 400",
+        )
+        self.r.settle()
+
     def analytics(self) -> None:
         self.r.call("GET /api/analytics")
 
@@ -720,6 +955,74 @@ class Tour:
         )
         with_csrf = {**cookie, "X-CSRF-Token": signed_in["csrf_token"]}
         self.r.call("POST /api/sign-out", key=False, headers=with_csrf, cookies="send")
+        self.magic_link()
+
+    def magic_link(self) -> None:
+        email = "ann@example.com"
+        self.r.call(
+            "POST /api/keys",
+            body={"name": "Ann Lee", "scope": "responder", "email": email, "team": "emergency_team"},
+            status=201,
+            caption="A person's key: with their email a magic link can sign them in",
+        )
+        self.r.call(
+            "POST /api/sign-in/link",
+            body={"email": email},
+            key=False,
+            status=202,
+            caption="The console's other sign-in: a link, emailed; the answer is the same for any address",
+        )
+        text = [
+            o for o in self.api.get("/_local/outbox").body["items"] if o.get("subject") == SIGN_IN_SUBJECT
+        ][-1]["body"]["Text"]
+        token = re.search(r"#/signin/link/(\S+)", text)
+        if not token:
+            raise TourFailed(f"no sign-in link in the email to {email}")
+        self.r.shell(
+            "The link's token, from the email (locally in `/_local/outbox`)",
+            'LINK_TOKEN=$(curl -s "$VIGIL/_local/outbox" | jq -r \\\n'
+            '  \'[.items[] | select(.subject == "Sign in to Vigil")][-1].body.Text\n'
+            '   | capture("#/signin/link/(?<t>\\\\S+)").t\')',
+            {"LINK_TOKEN": token.group(1)},
+        )
+        redeem = {"token": token.group(1)}
+        self.r.call("POST /api/sign-in/redeem", body=redeem, key=False, cookies="save")
+        self.r.call(
+            "POST /api/sign-in/redeem", body=redeem, key=False, status=401, caption="A link works once: 401"
+        )
+
+    def config_as_code(self) -> None:
+        live = self.r.call("GET /api/config", save={"VERSION": ".version"})
+        self.masker.literals[live["version"]] = "0123456789abcdef"
+        self.r.call("GET /api/config/schema")
+        rules = {**live["config"]["assignment_rules"]}
+        rules["by_category"] = {**rules["by_category"], "payments": "payments"}
+        proposed = {"assignment_rules": rules}
+        self.r.call(
+            "POST /api/config/plan",
+            body={"config": proposed},
+            caption="Only the sections a document has are managed: here, the assignment rules",
+        )
+        applied = self.r.call("POST /api/config/apply", body={"version": live["version"], "config": proposed})
+        self.masker.literals[applied["version"]] = "fedcba9876543210"
+        self.r.call(
+            "POST /api/config/apply",
+            body={"version": live["version"], "config": proposed},
+            status=409,
+            caption="The same apply again: the live version moved, so it is refused",
+        )
+        self.r.call("GET /api/config/changes", "/api/config/changes?limit=2")
+        silence = {
+            "matchers": [{"name": "labels.host", "value": "web-3"}],
+            "starts_at": "2026-01-01T00:00:00Z",
+            "ends_at": "2099-01-01T00:00:00Z",
+            "comment": "web-3 is being rebuilt",
+        }
+        self.r.call(
+            "POST /api/replay",
+            body={"config": {"silences": [silence]}, "since": "1h"},
+            caption="The last hour's alerts again, with web-3 silenced: nothing is sent or written",
+        )
 
     def wrap_up(self) -> None:
         path = f"/api/integrations/{self.ids['integration']}"
@@ -736,6 +1039,41 @@ class Tour:
 
 
 FORM = "application/x-www-form-urlencoded"
+SCHEDULE: dict[str, Any] = {
+    "name": "Payments",
+    "time_zone": "America/New_York",
+    "layers": [
+        {
+            "name": "weekly",
+            "participants": ["ann", "bob"],
+            "rotation": "weekly",
+            "handoff_time": "09:00:00",
+            "start": "2026-03-02T14:00:00Z",
+        }
+    ],
+}
+
+
+def person(user_id: str, name: str, phone: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "email": f"{user_id}@example.com",
+        "time_zone": "America/New_York",
+        "contact_methods": [
+            {"id": "mail", "type": "email", "address": f"{user_id}@example.com"},
+            {"id": "phone", "type": "sms", "address": phone},
+        ],
+        "notification_rules": {
+            "high": [
+                {"contact_method_id": "phone", "after_minutes": 0},
+                {"contact_method_id": "mail", "after_minutes": 0},
+                {"contact_method_id": "phone", "after_minutes": 5},
+            ],
+            "low": [{"contact_method_id": "mail", "after_minutes": 0}],
+        },
+    }
+
+
 POLICY: dict[str, Any] = {
     "rules": [
         {
@@ -807,6 +1145,9 @@ def link_token(outbox: list[dict[str, Any]], incident_id: str) -> str:
     if not link:
         raise TourFailed(f"no acknowledge link in the email for {incident_id}")
     return urllib.parse.parse_qs(urllib.parse.urlsplit(link.group(1)).query)["token"][0]
+
+
+SIGN_IN_SUBJECT = "Sign in to Vigil"
 
 
 # ----------------------------------------------------------------------------- the document

@@ -54,6 +54,9 @@ class ApiClient:
     def put(self, path: str, body: Any = None, **kw: Any) -> Reply:
         return self.call("PUT", path, body, **kw)
 
+    def patch(self, path: str, body: Any = None, **kw: Any) -> Reply:
+        return self.call("PATCH", path, body, **kw)
+
 
 def _json(raw: bytes) -> Any:
     try:

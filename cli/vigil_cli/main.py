@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
+from vigil_cli import config_files
 from vigil_cli.client import Api, ApiRefused
 from vigil_cli.config import ConfigError, load_target
 
@@ -355,3 +356,140 @@ def _print_event(s: Session, event: dict[str, Any]) -> None:
         out.print(f"[bold]new incident[/bold] {event['incident_id']} [{event['severity']}] {event['title']}")
     else:
         out.print(f"{event.get('at')} {event['incident_id']} {event.get('kind')}: {event.get('message')}")
+
+
+# ----------------------------------------------------------------------------- configuration as code
+ConfigPath = Annotated[Path, typer.Option("-f", "--file", help="a YAML file or a folder of them")]
+CHANGE_COLUMNS = ["action", "section", "name"]
+
+
+def _config_from(path: Path) -> dict[str, Any]:
+    try:
+        return config_files.read(path)
+    except config_files.FileError as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="write one YAML file per section into this folder")
+    ] = None,
+) -> None:
+    """The live configuration as YAML (tokens are never part of it)."""
+    s = session(ctx)
+    live = s.api.get("/api/config")
+    if output is None:
+        if s.as_json:
+            out.print_json(json.dumps(live))
+        else:
+            sys.stdout.write(config_files.dump(live["config"]))
+        return
+    files = config_files.write(output, live["config"])
+    said(s, live, f"wrote {len(files)} files to {output} (version {live['version']})")
+
+
+@app.command("plan")
+def plan(ctx: typer.Context, file: ConfigPath) -> None:
+    """What applying the configuration in FILE would change, object by object."""
+    s = session(ctx)
+    planned = s.api.post("/api/config/plan", {"config": _config_from(file)})
+    show(s, planned, CHANGE_COLUMNS, planned["changes"])
+    if not s.as_json:
+        out.print(
+            f"{len(planned['changes'])} changes against version {planned['version']}; "
+            f"apply them with: vigil apply -f {file} --version {planned['version']}",
+            highlight=False,
+        )
+
+
+@app.command("apply")
+def apply(
+    ctx: typer.Context,
+    file: ConfigPath,
+    version: Annotated[
+        str | None, typer.Option(help="the version `vigil plan` showed; refused if the live one moved")
+    ] = None,
+) -> None:
+    """Apply the configuration in FILE, all or nothing, as a new configuration revision."""
+    s = session(ctx)
+    config = _config_from(file)
+    expected = version or s.api.get("/api/config")["version"]
+    applied = s.api.post("/api/config/apply", {"version": expected, "config": config})
+    show(s, applied, CHANGE_COLUMNS, applied["changes"])
+    if s.as_json:
+        return
+    out.print(f"revision {applied['revision']}: version {applied['version']}", highlight=False)
+    for created in applied["created"]:
+        out.print(
+            f"integration {created['integration']!r} token (shown once): {created['token']}", highlight=False
+        )
+
+
+@app.command("replay")
+def replay(
+    ctx: typer.Context,
+    file: ConfigPath,
+    since: Annotated[str, typer.Option(help="how far back: 7d, 12h, 90m or an ISO 8601 time")] = "7d",
+) -> None:
+    """Replay the stored alerts since SINCE under the configuration in FILE: who would have been
+    paged, compared with the live configuration. Nothing is sent or written."""
+    s = session(ctx)
+    report = s.api.post("/api/replay", {"config": _config_from(file), "since": since})
+    if s.as_json:
+        out.print_json(json.dumps(report))
+        return
+    out.print(f"{report['alerts']} alerts from {report['since']} to {report['until']}", highlight=False)
+    totals = Table("", "incidents", "pages", "night pages", "silenced", box=None, header_style="bold")
+    totals.add_row("actual", str(report["actual"]["incidents"]), "-", "-", "-")
+    for name in ("current", "proposed"):
+        side = report[name]
+        totals.add_row(
+            name, *(str(side[k]) for k in ("incidents", "pages", "night_pages", "silenced_arrivals"))
+        )
+    out.print(totals)
+    _people_table(report)
+    for key, label in (
+        ("incidents_not_opened", "would no longer open"),
+        ("incidents_newly_opened", "would newly open"),
+        ("alerts_no_longer_paging", "alerts that would page no one"),
+    ):
+        if report[key]:
+            out.print(f"{label}: {', '.join(report[key])}", highlight=False)
+
+
+def _people_table(report: dict[str, Any]) -> None:
+    current, proposed = report["current"]["pages_by_person"], report["proposed"]["pages_by_person"]
+    table = Table("person", "pages now", "pages proposed", "night now", "night proposed", box=None,
+                  header_style="bold")  # fmt: skip
+    for person in sorted(current.keys() | proposed.keys()):
+        now, then = current.get(person, {}), proposed.get(person, {})
+        table.add_row(
+            person, *(str(side.get(k, 0)) for k in ("pages", "night_pages") for side in (now, then))
+        )
+    out.print(table)
+
+
+# ----------------------------------------------------------------------------- on call
+@app.command("oncall")
+def oncall(
+    ctx: typer.Context,
+    schedule: Annotated[
+        str | None, typer.Argument(help="a schedule's id or name; all schedules if left out")
+    ] = None,
+    at: Annotated[str | None, typer.Option(help="an ISO 8601 time (default: now)")] = None,
+) -> None:
+    """Who is on call, now or at a given time."""
+    s = session(ctx)
+    schedules = s.api.get("/api/schedules")["items"]
+    chosen = [x for x in schedules if schedule in (None, x["schedule_id"], x["name"])]
+    if not chosen:
+        raise ApiRefused(404, f"no schedule with the id or name {schedule!r}")
+    rows = []
+    for item in chosen:
+        answer = s.api.get(f"/api/schedules/{item['schedule_id']}/oncall", at=at)
+        shifts = answer["shifts"] or [{"user_id": None, "start": None, "end": None, "source": "nobody"}]
+        rows += [{"schedule": item["name"], "schedule_id": item["schedule_id"], **shift} for shift in shifts]
+    show(s, rows, ["schedule", "user_id", "start", "end", "source"])

@@ -27,7 +27,7 @@ def _step(event: dict[str, Any]) -> dict[str, Any]:
     if action == "page":
         return ladder_steps.on_page(incident_id, event["cursor"], event["task_token"], event["execution_arn"])
     if action == "ack_expired":
-        return ladder_steps.on_ack_expired(incident_id, event.get("answer") or {})
+        return ladder_steps.on_ack_expired(incident_id, event.get("answer") or {}, event.get("execution_arn"))
     if action == "exhausted":
         return ladder_steps.on_exhausted(incident_id, event["cursor"], event["execution_arn"])
     if action == "failed":

@@ -110,6 +110,10 @@ def test_every_page_is_accessible_and_fits_a_phone(
     for name, hash_, ready in (
         ("incident", f"#/incidents/{incident_id}", "#timeline"),
         ("integrations", "#/setup/integrations", "#integration-list"),
+        ("teams", "#/setup/teams", "#team-list li"),
+        ("team", "#/setup/teams/database_team", "#team-form"),
+        ("silences", "#/setup/silences", "#window-list li"),
+        ("templates", "#/setup/templates", "#template-list li"),
     ):
         page.goto(f"/{hash_}")
         page.wait_for_selector(ready, state="attached")

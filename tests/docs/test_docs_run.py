@@ -1,5 +1,5 @@
-"""The docs run as written: every ```sh block of README.md, docs/api.md, docs/local-runtime.md
-and docs/cli.md is pasted, in order, into one bash against a fresh `make run`
+"""The docs run as written: every ```sh block of README.md, docs/api.md, docs/local-runtime.md,
+docs/cli.md and docs/config-as-code.md is pasted, in order, into one bash against a fresh `make run`
 (`python -m local` in its own process), and each block answers with the status the doc shows.
 
 Blocks fenced as ```console (starting the stack, deploying) are for a person at a terminal and
@@ -168,3 +168,11 @@ def test_cli_md_runs(fresh_runtime: str, tmp_path: Path) -> None:
 def test_blocks_are_found_with_their_statuses() -> None:
     markdown = "x\n```sh\ncurl a\n```\n\n`201 Created`\n\n```console\nmake run\n```\n```sh\nB=1\n```\n"
     assert runnable_blocks(markdown) == [Block("curl a\n", 201), Block("B=1\n", None)]
+
+
+@pytest.mark.slow
+def test_config_as_code_md_runs(fresh_runtime: str, tmp_path: Path) -> None:
+    blocks, statuses, output = run_doc("docs/config-as-code.md", fresh_runtime, tmp_path)
+    assert_statuses("docs/config-as-code.md", blocks, statuses, output)
+    assert output.count("exit code 1") == 2, output[-3000:]
+    assert "payments" in output and "alerts that would page no one" in output, output[-3000:]

@@ -29,9 +29,9 @@ def no_denial(stack: Any) -> Iterator[None]:
 
 @pytest.fixture
 def webhook_only_rules(api: ApiClient) -> Iterator[None]:
-    api.put("/api/alerting/rules", {"channels_by_severity": {"high": ["webhook"]}})
+    api.patch("/api/alerting/rules", {"channels_by_severity": {"high": ["webhook"]}})
     yield
-    api.put("/api/alerting/rules", {})
+    api.reset_alerting_rules()
 
 
 def _deliveries(api: ApiClient, incident_id: str) -> list[dict[str, Any]]:

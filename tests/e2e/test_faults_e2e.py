@@ -119,7 +119,7 @@ def test_ses_rejecting_an_email_falls_back_to_sms(api: ApiClient) -> None:
             ]
         },
     )
-    api.put("/api/alerting/rules", {"channels_by_severity": {"high": ["email"]}})
+    api.patch("/api/alerting/rules", {"channels_by_severity": {"high": ["email"]}})
     try:
         with failing("ses", "SendEmail", "MessageRejected"):
             incident_id = api.post(
@@ -129,7 +129,7 @@ def test_ses_rejecting_an_email_falls_back_to_sms(api: ApiClient) -> None:
                 lambda: [e for e in api.incident(incident_id)["timeline"] if e["kind"] == "delivery_failed"]
             )
     finally:
-        api.put("/api/alerting/rules", {})
+        api.reset_alerting_rules()
     assert "MessageRejected" in failed[0]["message"] and "1 attempt(s)" in failed[0]["message"]
     sms = wait_for(
         lambda: [

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from vigil.domain.teams import AlertingRules
+
 from local.client import ApiClient as BaseClient
 from local.client import Reply
 
@@ -21,6 +23,11 @@ class ApiClient(BaseClient):
         )
         assert reply.status == 201, reply.body
         return dict(reply.body)
+
+    def reset_alerting_rules(self) -> None:
+        """Back to the default routing rules (PUT replaces them whole)."""
+        reply = self.put("/api/alerting/rules", AlertingRules().model_dump(mode="json"))
+        assert reply.status == 200, reply.body
 
     def incident(self, incident_id: str) -> dict[str, Any]:
         reply = self.get(f"/api/incident_response/{incident_id}")

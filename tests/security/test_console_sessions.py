@@ -3,6 +3,8 @@ CSRF token, and a session ends with its key, its expiry or sign-out."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -68,3 +70,69 @@ def test_sign_out_clears_the_cookie(api: ApiClient, runtime: Any) -> None:
     cookie, csrf = _sign_in(api, runtime.api_key)
     reply = api.post("/api/sign-out", key=False, headers={"Cookie": cookie, "X-CSRF-Token": csrf})
     assert reply.status == 200 and "Max-Age=0" in reply.headers["Set-Cookie"]
+
+
+def _link_token(api: ApiClient, email: str) -> str:
+    """Ask for a magic link and read its token out of the email the stack sent."""
+    reply = api.post("/api/sign-in/link", {"email": email}, key=False)
+    assert reply.status == 202, reply.body
+    emails = [o for o in api.get("/_local/outbox").body["items"] if o["target"] == email]
+    assert emails and emails[-1]["subject"] == "Sign in to Vigil"
+    found = re.search(r"#/signin/link/(\S+)", emails[-1]["body"]["Text"])
+    assert found, emails[-1]
+    return found.group(1)
+
+
+def _person_key(api: ApiClient, email: str) -> dict[str, Any]:
+    reply = api.post("/api/keys", {"name": f"key of {email}", "scope": "responder", "email": email})
+    assert reply.status == 201, reply.body
+    return dict(reply.body)
+
+
+def test_a_magic_link_signs_in_once(api: ApiClient) -> None:
+    email = f"link-{uuid.uuid4().hex[:8]}@example.com"
+    key = _person_key(api, email)
+    token = _link_token(api, email)
+    first = api.post("/api/sign-in/redeem", {"token": token}, key=False)
+    assert first.status == 200 and first.body["key_id"] == key["key_id"]
+    cookie = first.headers["Set-Cookie"].split(";", 1)[0]
+    session = api.get("/api/session", key=False, headers={"Cookie": cookie})
+    assert session.status == 200 and session.body["name"] == f"key of {email}"
+    reused = api.post("/api/sign-in/redeem", {"token": token}, key=False)
+    assert reused.status == 401 and "Set-Cookie" not in reused.headers
+
+
+def test_tampered_expired_and_revoked_links_sign_nobody_in(api: ApiClient) -> None:
+    email = f"bad-{uuid.uuid4().hex[:8]}@example.com"
+    key = _person_key(api, email)
+    token = _link_token(api, email)
+    payload, _, mac = token.partition(".")
+    current = str(api.get("/_local/secrets").body["webhook_signing_key"]).encode()
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    expired = sessions.sign_link(key["key_id"], past, current, nonce="expired-nonce")
+    someone_else = sessions.sign_link(
+        "key_of_someone_else", datetime.now(UTC) + timedelta(minutes=5), current, "n"
+    )
+    for bad in (f"{payload}.{'0' * 64}", f"{payload}x.{mac}", "not-a-token", "é.é", expired, someone_else):
+        reply = api.post("/api/sign-in/redeem", {"token": bad}, key=False)
+        assert reply.status == 401 and "Set-Cookie" not in reply.headers, bad
+    assert api.call("DELETE", f"/api/keys/{key['key_id']}").status == 200
+    revoked = api.post("/api/sign-in/redeem", {"token": token}, key=False)
+    assert revoked.status == 401 and "Set-Cookie" not in revoked.headers
+
+
+def test_asking_for_a_link_reveals_nothing(api: ApiClient) -> None:
+    nobody = api.post("/api/sign-in/link", {"email": "nobody-holds-a-key@example.com"}, key=False)
+    assert nobody.status == 202
+    assert "nobody-holds-a-key@example.com" not in str(api.get("/_local/outbox").body["items"])
+    malformed = api.post("/api/sign-in/link", {"email": "not an address"}, key=False)
+    assert malformed.status == 400 and malformed.body["error"]["details"][0]["field"] == "body.email"
+
+
+def test_links_cannot_flood_a_mailbox(api: ApiClient) -> None:
+    email = f"flood-{uuid.uuid4().hex[:8]}@example.com"
+    _person_key(api, email)
+    for _ in range(5):
+        assert api.post("/api/sign-in/link", {"email": email}, key=False).status == 202
+    sent = [o for o in api.get("/_local/outbox").body["items"] if o["target"] == email]
+    assert 1 <= len(sent) <= 2  # one a minute (two if the minute turned during the loop)

@@ -28,9 +28,9 @@ def _fields(reply: Any) -> list[str]:
 
 @pytest.fixture
 def webhook_only_for_high(api: ApiClient) -> Iterator[None]:
-    api.put("/api/alerting/rules", {"channels_by_severity": {"high": ["webhook"]}})
+    api.patch("/api/alerting/rules", {"channels_by_severity": {"high": ["webhook"]}})
     yield
-    api.put("/api/alerting/rules", {})
+    api.reset_alerting_rules()
 
 
 # ----------------------------------------------------------------------------- unbounded work

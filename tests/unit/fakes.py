@@ -99,7 +99,11 @@ class FakeAlerts:
         if starts_episode:
             item.setdefault("episode_started", stamp)
         item["occurrences"] = item.get("occurrences", 0) + 1
+        item["arrivals"] = [*item.get("arrivals", []), f"{stamp}|{fields.get('status', 'firing')}"]
         return copy.deepcopy(item)
+
+    def keep_arrivals_of(self, alert_id: str, stored: Record) -> None:
+        """The real store trims only once 400 arrivals are kept: no write here."""
 
     def restart_episode(self, alert_id: str, stored: Record, now: datetime) -> Record:
         self.calls["write"] += 1
@@ -124,6 +128,7 @@ class FakeAlerts:
         old = copy.deepcopy(item)
         item.update(status="resolved", resolved_at=iso(now), last_seen=iso(now))
         item["changes"] = [*item.get("changes", []), iso(now)]
+        item["arrivals"] = [*item.get("arrivals", []), f"{iso(now)}|resolved"]
         item.pop("episode_started", None)
         return old, True
 
@@ -225,20 +230,28 @@ class FakeLadder:
         self.escalated: list[str] = []
 
     def start(self, incident_id: str, ladder_input: dict[str, Any], *, run: int = 0) -> str:
-        name = incident_id if run == 0 else f"{incident_id}-run{run}"
+        name = self.execution_name(incident_id, run)
         if name not in self.started:
             self.started.append(name)
-        return f"arn:aws:states:us-east-1:1:execution:vigil:{name}"
+        return self.execution_arn(incident_id, run)
 
     def answer(self, task_token: str, output: dict[str, Any]) -> bool:
         self.answers.append((task_token, output))
         return True
 
-    def escalate(self, task_token: str, reason: str) -> None:
+    def escalate(self, task_token: str, reason: str, *, error: str = "ManualEscalation") -> None:
         self.escalated.append(task_token)
 
     def abandon(self, execution_arn: str, why: str) -> None:
         pass
+
+    @staticmethod
+    def execution_name(incident_id: str, run: int) -> str:
+        return incident_id if run == 0 else f"{incident_id}-run{run}"
+
+    @staticmethod
+    def execution_arn(incident_id: str, run: int) -> str:
+        return f"arn:aws:states:us-east-1:1:execution:vigil:{FakeLadder.execution_name(incident_id, run)}"
 
     @staticmethod
     def run_of(execution_arn: str) -> str:

@@ -44,7 +44,7 @@ def test_committed_api_md_is_a_fresh_run_of_the_tour() -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=600,
         check=False,
     )
     assert run.returncode == 0, run.stderr[-4000:]

@@ -6,7 +6,13 @@ from functools import cache
 from pathlib import Path
 
 CONSOLE_DIR = Path(__file__).resolve().parent.parent / "console"
-CONSOLE_FILES = {"index.html": "text/html", "app.js": "text/javascript", "app.css": "text/css"}
+CONSOLE_FILES = {
+    "index.html": "text/html",
+    "app.js": "text/javascript",
+    "core.js": "text/javascript",
+    "setup.js": "text/javascript",
+    "app.css": "text/css",
+}
 
 
 @cache

@@ -132,11 +132,15 @@ def get(pk: str, sk: str, *, consistent: bool = False) -> Item | None:
     return deserialize(raw) if raw else None
 
 
-def put(item: Mapping[str, Any], *, condition: str | None = None) -> None:
+def put(
+    item: Mapping[str, Any], *, condition: str | None = None, values: Mapping[str, Any] | None = None
+) -> None:
     """Raises ConditionFailed when the condition does not hold."""
     params: dict[str, Any] = {"Item": serialize(item)}
     if condition:
         params["ConditionExpression"] = condition
+    if values:
+        params["ExpressionAttributeValues"] = serialize(values)
     _dynamodb("put_item", **params)
 
 

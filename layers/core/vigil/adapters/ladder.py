@@ -25,16 +25,19 @@ def run_of(execution_arn: str) -> str:
 
 def start(incident_id: str, ladder_input: dict[str, Any], *, run: int = 0) -> str:
     """Start the execution, once whatever the retries; returns its ARN."""
-    state_machine = settings().state_machine_arn
-    name = execution_name(incident_id, run)
     _call_unless(
         {"ExecutionAlreadyExists"},
         "start_execution",
-        stateMachineArn=state_machine,
-        name=name,
+        stateMachineArn=settings().state_machine_arn,
+        name=execution_name(incident_id, run),
         input=json.dumps(ladder_input),
     )
-    return f"{state_machine.replace(':stateMachine:', ':execution:')}:{name}"
+    return execution_arn(incident_id, run)
+
+
+def execution_arn(incident_id: str, run: int) -> str:
+    state_machine = settings().state_machine_arn
+    return f"{state_machine.replace(':stateMachine:', ':execution:')}:{execution_name(incident_id, run)}"
 
 
 def answer(task_token: str, output: dict[str, Any]) -> bool:
@@ -42,13 +45,14 @@ def answer(task_token: str, output: dict[str, Any]) -> bool:
     return _call_unless(GONE, "send_task_success", taskToken=task_token, output=json.dumps(output))
 
 
-def escalate(task_token: str, reason: str) -> None:
-    """Fail the waiting rung with ManualEscalation: the ladder moves on at once."""
+def escalate(task_token: str, reason: str, *, error: str = "ManualEscalation") -> None:
+    """Fail the waiting rung with a named error (ManualEscalation, RungUnreachable): the
+    state machine's Catch moves the ladder on at once."""
     _call_unless(
         {"TaskTimedOut", "TaskDoesNotExist"},
         "send_task_failure",
         taskToken=task_token,
-        error="ManualEscalation",
+        error=error,
         cause=reason[:256],
     )
 

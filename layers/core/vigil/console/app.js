@@ -3,63 +3,12 @@
 // change carries the CSRF token the API gave at sign-in (kept in memory only). Text from the
 // API is only ever set as textContent, so nothing an alert says can become markup.
 
-const main = document.getElementById("main");
-const nav = document.getElementById("nav");
+import { api, el, failure, nav, session, show, when, whenSignedOut } from "./core.js";
+import { integrationsPage, silencesPage, teamPage, teamsPage, templatesPage } from "./setup.js";
+
 const INC = "/api/incident_response";
 const REFRESH_MS = 5000;
-let csrf = null;
 let refresh = null;
-
-class ApiError extends Error {
-  constructor(status, body) {
-    const error = body && body.error;
-    super(error ? `${error.message}` : `HTTP ${status}`);
-    this.status = status;
-  }
-}
-
-async function api(method, path, body) {
-  const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
-  const response = await fetch(path, {
-    method, headers, credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const data = await response.json().catch(() => null);
-  if (response.status === 401 && path !== "/api/sign-in") {
-    signedOut();
-  }
-  if (!response.ok) throw new ApiError(response.status, data);
-  return data;
-}
-
-// ----------------------------------------------------------------------------- building pages
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-    else if (value === true) node.setAttribute(name, "");
-    else if (value !== false && value !== null && value !== undefined) node.setAttribute(name, value);
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
-function show(...nodes) {
-  main.replaceChildren(...nodes.filter((node) => node !== null && node !== undefined));
-}
-
-function when(iso) {
-  return iso ? new Date(iso).toLocaleString() : "-";
-}
-
-function failure(error) {
-  return el("p", { class: "error", role: "alert" }, error.message || String(error));
-}
 
 function stopRefreshing() {
   if (refresh) clearInterval(refresh);
@@ -68,35 +17,38 @@ function stopRefreshing() {
 
 // ----------------------------------------------------------------------------- session
 function signedOut() {
-  csrf = null;
+  session.csrf = null;
+  session.me = null;
   nav.hidden = true;
   stopRefreshing();
-  if (location.hash !== "#/signin") location.hash = "#/signin";
+  if (!location.hash.startsWith("#/signin")) location.hash = "#/signin";
+}
+
+function signedIn(current) {
+  session.csrf = current.csrf_token;
+  session.me = current;
+  nav.hidden = false;
 }
 
 async function restoreSession() {
   try {
-    const session = await api("GET", "/api/session");
-    csrf = session.csrf_token;
-    nav.hidden = false;
+    signedIn(await api("GET", "/api/session"));
     return true;
   } catch {
     return false;
   }
 }
 
-function signInPage() {
+function signInPage(problemText = "") {
   nav.hidden = true;
   const key = el("input", { id: "api-key", type: "password", name: "api_key", autocomplete: "off", required: true });
-  const problem = el("p", { class: "error", role: "alert" });
+  const problem = el("p", { class: "error", role: "alert" }, problemText);
   const form = el("form", {
     onsubmit: async (event) => {
       event.preventDefault();
       try {
-        const session = await api("POST", "/api/sign-in", { api_key: key.value });
-        csrf = session.csrf_token;
+        signedIn(await api("POST", "/api/sign-in", { api_key: key.value }));
         key.value = "";
-        nav.hidden = false;
         location.hash = "#/incidents";
       } catch (error) {
         problem.textContent = error.status === 401 ? "That key is not valid." : error.message;
@@ -105,7 +57,35 @@ function signInPage() {
   },
     el("label", { for: "api-key" }, "API key"), key,
     el("p", {}, el("button", { class: "primary", type: "submit" }, "Sign in")), problem);
-  show(el("h1", {}, "Sign in to Vigil"), form);
+  show(el("h1", {}, "Sign in to Vigil"), form, linkForm());
+}
+
+function linkForm() {
+  const email = el("input", { id: "link-email", type: "email", name: "email", autocomplete: "email", required: true });
+  const sent = el("p", { class: "notice", role: "status", id: "link-sent" });
+  return el("form", { id: "link-form", onsubmit: async (event) => {
+    event.preventDefault();
+    try {
+      const reply = await api("POST", "/api/sign-in/link", { email: email.value.trim() });
+      sent.textContent = `Check your email: ${reply.message}.`;
+    } catch (error) {
+      sent.replaceChildren(failure(error));
+    }
+  } }, el("h2", {}, "Or sign in with an emailed link"),
+  el("label", { for: "link-email" }, "Your email"), email,
+  el("p", {}, el("button", { type: "submit" }, "Email me a link")), sent);
+}
+
+// A magic link opens #/signin/link/<token>: the token never reaches a server in a URL (mail
+// scanners that fetch links get the page, not a session), and leaves the address bar at once.
+async function followLink(token) {
+  history.replaceState(null, "", "#/signin");
+  try {
+    signedIn(await api("POST", "/api/sign-in/redeem", { token }));
+    location.hash = "#/incidents";
+  } catch {
+    signInPage("That sign-in link is not valid any more (used, expired or altered): ask for a new one.");
+  }
 }
 
 async function signOut() {
@@ -113,28 +93,35 @@ async function signOut() {
 }
 
 // ----------------------------------------------------------------------------- incidents
-const filters = { status: "", severity: "", assigned_team: "", q: "" };
+const filters = { status: "", severity: "", assigned_team: "", text: "", mine: false };
 
 function incidentsPage() {
   const list = el("ul", { class: "cards", id: "incident-list" });
   const counts = el("p", { class: "meta", id: "counts" });
-  const choose = (name, options) => el("label", {}, name.replace("_", " "),
-    el("select", { name, onchange: (e) => { filters[name] = e.target.value; load(); } },
+  const choose = (name, options) => el("label", {}, name,
+    el("select", { name, id: `filter-${name}`, onchange: (e) => { filters[name] = e.target.value; load(); } },
       ["", ...options].map((o) => el("option", { value: o, selected: filters[name] === o }, o || "any"))));
   const search = el("label", {}, "title",
-    el("input", { type: "search", name: "q", value: filters.q, oninput: (e) => { filters.q = e.target.value; load(); } }));
+    el("input", { type: "search", name: "text", id: "filter-text", value: filters.text,
+      oninput: (e) => { filters.text = e.target.value.trim(); load(); } }));
   const team = el("label", {}, "team",
-    el("input", { name: "assigned_team", value: filters.assigned_team,
+    el("input", { name: "assigned_team", id: "filter-team", value: filters.assigned_team, disabled: filters.mine,
       onchange: (e) => { filters.assigned_team = e.target.value.trim(); load(); } }));
+  const myTeam = session.me && session.me.team;
+  const mine = myTeam ? el("label", { class: "check" },
+    el("input", { type: "checkbox", id: "filter-mine", checked: filters.mine, onchange: (e) => {
+      filters.mine = e.target.checked;
+      team.querySelector("input").disabled = filters.mine;
+      load();
+    } }), `assigned to me (${myTeam})`) : null;
   async function load() {
     try {
       const query = new URLSearchParams({ limit: "50" });
-      for (const name of ["status", "severity", "assigned_team"]) if (filters[name]) query.set(name, filters[name]);
+      for (const name of ["status", "severity", "assigned_team", "text"]) if (filters[name]) query.set(name, filters[name]);
+      if (filters.mine && myTeam) query.set("assigned_team", myTeam);
       const page = await api("GET", `${INC}?${query}`);
-      const wanted = filters.q.toLowerCase();
-      const items = page.items.filter((i) => !wanted || i.title.toLowerCase().includes(wanted));
-      list.replaceChildren(...ordered(items).map(incidentCard));
-      if (!items.length) list.append(el("li", {}, el("p", { class: "meta" }, "No incidents match.")));
+      list.replaceChildren(...ordered(page.items).map(incidentCard));
+      if (!page.items.length) list.append(el("li", {}, el("p", { class: "meta" }, "No incidents match.")));
       counts.textContent = Object.entries(page.counts || {}).map(([k, v]) => `${v} ${k}`).join(" · ");
     } catch (error) {
       list.replaceChildren(el("li", {}, failure(error)));
@@ -143,7 +130,7 @@ function incidentsPage() {
   show(el("h1", {}, "Incidents"),
     el("div", { class: "filters" },
       choose("status", ["open", "investigating", "acknowledged", "resolved", "closed"]),
-      choose("severity", ["emergency", "critical", "high", "medium", "low", "info"]), team, search),
+      choose("severity", ["emergency", "critical", "high", "medium", "low", "info"]), team, mine, search),
     counts, list);
   load();
   refresh = setInterval(load, REFRESH_MS);
@@ -298,64 +285,24 @@ function links(alert) {
     el("ul", {}, urls.map((u) => el("li", {}, el("a", { href: u, rel: "noopener noreferrer", target: "_blank" }, u)))));
 }
 
-// ----------------------------------------------------------------------------- setup
-const SNIPPETS = {
-  alertmanager: (url) => `receivers:\n  - name: vigil\n    webhook_configs:\n      - url: ${url}\n        send_resolved: true`,
-  grafana: (url) => `Contact point → Webhook → URL: ${url}`,
-  pagerduty: (url) => `Events API v2 endpoint: ${url}`,
-};
-
-async function integrationsPage() {
-  const list = el("ul", { class: "cards", id: "integration-list" });
-  const created = el("section", { id: "created", "aria-live": "polite" });
-  const name = el("input", { id: "integration-name", name: "name", required: true });
-  const kind = el("select", { id: "integration-kind", name: "kind" },
-    ["alertmanager", "grafana", "cloudwatch", "datadog", "pagerduty", "generic"].map((k) => el("option", { value: k }, k)));
-  async function load() {
-    try {
-      const page = await api("GET", "/api/integrations");
-      list.replaceChildren(...page.items.map((i) => el("li", {}, el("div", {},
-        el("strong", {}, i.name), el("div", { class: "meta" }, `${i.kind} · ${i.token_prefix}… · ${i.integration_id}`),
-        el("button", { type: "button", onclick: async () => reveal(await api("POST", `/api/integrations/${i.integration_id}/rotate`, {})) },
-          "Rotate token")))));
-    } catch (error) {
-      list.replaceChildren(el("li", {}, failure(error)));
-    }
-  }
-  function reveal(integration) {
-    const snippet = (SNIPPETS[integration.kind] || ((u) => u))(integration.url);
-    const copy = el("button", { type: "button", id: "copy-url", onclick: async () => {
-      try { await navigator.clipboard.writeText(integration.url); copy.textContent = "Copied"; }
-      catch { copy.textContent = "Select the URL and copy it"; }
-    } }, "Copy URL");
-    created.replaceChildren(el("h2", {}, `${integration.name}: shown once`),
-      el("p", {}, "URL: ", el("code", { id: "integration-url" }, integration.url)), copy,
-      el("h2", {}, "Setup"), el("pre", {}, snippet));
-    load();
-  }
-  const form = el("form", { class: "inline", onsubmit: async (event) => {
-    event.preventDefault();
-    try { reveal(await api("POST", "/api/integrations", { name: name.value, kind: kind.value })); name.value = ""; }
-    catch (error) { created.replaceChildren(failure(error)); }
-  } }, el("label", { for: "integration-name" }, "Name"), name,
-  el("label", { for: "integration-kind" }, "Kind"), kind, el("button", { class: "primary", type: "submit" }, "Create"));
-  show(el("h1", {}, "Integrations"), form, created, list);
-  load();
-}
-
 // ----------------------------------------------------------------------------- routing
+const SETUP = { integrations: integrationsPage, teams: teamsPage, silences: silencesPage, templates: templatesPage };
+
 async function route() {
   stopRefreshing();
   const hash = location.hash || "#/incidents";
-  if (hash === "#/signin") return signInPage();
-  if (csrf === null && !(await restoreSession())) return signedOut();
-  const [, page, id] = hash.split("/");
+  const [, page, id, detail] = hash.split("/");
+  if (page === "signin" && id === "link" && detail) return followLink(decodeURIComponent(detail));
+  if (page === "signin") return signInPage();
+  if (session.csrf === null && !(await restoreSession())) return signedOut();
   if (page === "incidents" && id) return incidentPage(decodeURIComponent(id));
   if (page === "alerts" && id) return alertPage(decodeURIComponent(id));
-  if (page === "setup") return integrationsPage();
+  if (page === "setup" && id === "teams" && detail) return teamPage(decodeURIComponent(detail));
+  if (page === "setup") return (SETUP[id] || integrationsPage)();
   return incidentsPage();
 }
 
+whenSignedOut(signedOut);
 document.getElementById("signout").addEventListener("click", signOut);
 window.addEventListener("hashchange", route);
 route();

@@ -22,9 +22,10 @@ class Scope(StrEnum):
 RANK = {Scope.READ_ONLY: 0, Scope.RESPONDER: 1, Scope.ADMIN: 2}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Asking "what would happen" changes nothing.
-READ_ONLY_POSTS = re.compile(r"^/api/incident_response/escalation-rules/simulate$")
+READ_ONLY_POSTS = re.compile(r"^/api/(incident_response/escalation-rules/simulate|config/plan|replay)$")
 ADMIN_PATHS = re.compile(
-    r"^/api/(keys|integrations|teams|alerting/rules|alerting/templates|alerting/test"
+    r"^/api/(keys|integrations|teams|users|schedules|escalation-policies|services|import|config"
+    r"|alerting/rules|alerting/templates|alerting/test"
     r"|incident_response/(assignment-rules|escalation-rules|playbooks))(/|$)"
 )
 INCIDENT = re.compile(r"^/api/incident_response/inc_[^/]+$")

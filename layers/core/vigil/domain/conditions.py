@@ -53,6 +53,19 @@ def compile_condition(text: str) -> Callable[..., Any]:
     return sandbox(strict=True).compile_expression(_normalise(text), undefined_to_none=False)
 
 
+@lru_cache(maxsize=256)
+def names_in(text: str) -> frozenset[str]:
+    """The context names a condition reads (all of them if it does not parse)."""
+    if not text.strip():
+        return frozenset()
+    from jinja2 import TemplateError, meta
+
+    try:
+        return frozenset(meta.find_undeclared_variables(sandbox().parse("{{ " + _normalise(text) + " }}")))
+    except TemplateError:
+        return frozenset(SAMPLE_CONTEXT)
+
+
 def validate_condition(text: str, *, field: str = "condition") -> str:
     """Return the condition unchanged if it compiles and evaluates on a sample; else 400."""
     if not text.strip():

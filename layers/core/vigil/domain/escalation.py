@@ -61,6 +61,12 @@ class EscalationPolicy(Model):
     )
     resume_from_level: int = Field(default=0, ge=0, le=20)
     fallback_target: str | None = Field(default="platform_team", max_length=100)
+    targets: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="who rung 0 pages at once (user:<id>, schedule:<id>, team:<name>); "
+        "empty: the incident's assigned team",
+    )
     version: int = 0
 
     @property
@@ -127,7 +133,7 @@ def rung_at(
 ) -> Rung:
     if level == 0:
         team = incident.get("assigned_team") or policy.fallback_target or "platform_team"
-        return Rung(level=0, targets=[team], channels=default_channels)
+        return Rung(level=0, targets=policy.targets or [team], channels=default_channels)
     rules = matching_rules(policy, level, incident)
     channels: list[str] = sorted({c for r in rules for c in r.notification_channels}, key=CHANNELS.index)
     return Rung(level=level, targets=list(dict.fromkeys(r.escalate_to for r in rules)), channels=channels)

@@ -52,6 +52,9 @@ class Integration(Model):
     updated_at: str
     token_prefix: str
     token_hash: str = ""
+    service_id: str | None = Field(
+        default=None, description="the service its alerts are for (none: the default)"
+    )
 
     def typed_settings(self) -> IntegrationSettings:
         return IntegrationSettings.model_validate(self.settings)

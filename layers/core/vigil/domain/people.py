@@ -49,17 +49,26 @@ class ContactMethod(Model):
 
 class NotificationRule(Model):
     """Notify through one contact method (`contact_method_id`) or every method of a type
-    (`contact_type`), `after_minutes` after the page."""
+    (`contact_type`), `after_minutes` (or `after_seconds`) after the page."""
 
     contact_method_id: str | None = Field(default=None, pattern=METHOD_ID)
     contact_type: ContactType | None = None
-    after_minutes: int = Field(ge=0, le=24 * 60)
+    after_minutes: int | None = Field(default=None, ge=0, le=24 * 60)
+    after_seconds: int | None = Field(default=None, ge=0, le=24 * 3600)
 
     @model_validator(mode="after")
     def _one_target(self) -> NotificationRule:
         if (self.contact_method_id is None) == (self.contact_type is None):
             raise ValueError("give either contact_method_id or contact_type")
+        if self.after_minutes is not None and self.after_seconds is not None:
+            raise ValueError("give after_minutes or after_seconds, not both")
         return self
+
+    @property
+    def delay_minutes(self) -> float:
+        if self.after_seconds is not None:
+            return self.after_seconds / 60
+        return float(self.after_minutes or 0)
 
 
 Rules = Annotated[list[NotificationRule], Field(max_length=20)]
@@ -70,8 +79,9 @@ class NotificationRules(Model):
     low: Rules = Field(default_factory=list)
 
 
-class Person(Model):
-    user_id: str = Field(pattern=USER_ID)
+class PersonIn(Model):
+    """A person as written (`PUT /api/users/{user_id}` names them in the path)."""
+
     name: str = Field(min_length=1, max_length=100)
     email: str = Field(max_length=320)
     time_zone: ZoneName = "UTC"
@@ -93,13 +103,17 @@ class Person(Model):
         return methods
 
     @model_validator(mode="after")
-    def _rules_reach_someone(self) -> Person:
+    def _rules_reach_someone(self) -> PersonIn:
         for urgency in ("high", "low"):
             for index, rule in enumerate(getattr(self.notification_rules, urgency)):
                 if not _targets(self, rule):
                     target = rule.contact_method_id or f"type {rule.contact_type}"
                     raise ValueError(f"{urgency} rule {index} reaches no contact method ({target})")
         return self
+
+
+class Person(PersonIn):
+    user_id: str = Field(pattern=USER_ID)
 
 
 class NotificationStep(Model):
@@ -109,7 +123,7 @@ class NotificationStep(Model):
     key: str
     urgency: Urgency
     rule_index: int
-    after_minutes: int
+    after_minutes: float
     contact_method: ContactMethod
 
 
@@ -121,7 +135,7 @@ def notification_steps(person: Person, urgency: Urgency) -> list[NotificationSte
             key=f"{urgency}:{index}:{method.id}",
             urgency=urgency,
             rule_index=index,
-            after_minutes=rule.after_minutes,
+            after_minutes=rule.delay_minutes,
             contact_method=method,
         )
         for index, rule in enumerate(getattr(person.notification_rules, urgency))
@@ -130,7 +144,7 @@ def notification_steps(person: Person, urgency: Urgency) -> list[NotificationSte
     return sorted(steps, key=lambda step: step.after_minutes)
 
 
-def _targets(person: Person, rule: NotificationRule) -> list[ContactMethod]:
+def _targets(person: PersonIn, rule: NotificationRule) -> list[ContactMethod]:
     return [
         method
         for method in person.contact_methods
@@ -154,7 +168,7 @@ def due_steps(
     ]
 
 
-def next_step_after(person: Person, urgency: Urgency, minutes_since_page: float) -> int | None:
+def next_step_after(person: Person, urgency: Urgency, minutes_since_page: float) -> float | None:
     """When (minutes after the page) the next step comes after `minutes_since_page`, if any: the
     time to wake up for it."""
     later = [

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 from datetime import datetime
+from typing import Any
 
 COOKIE = "vigil_session"
 LIFETIME_SECONDS = 12 * 3600
@@ -26,20 +27,8 @@ def issue(key_hash: str, expires: datetime, signing_key: bytes, nonce: str = "")
 
 def verified_key_hash(token: str, signing_keys: list[bytes], now: datetime) -> str | None:
     """The key hash a genuine, unexpired token names; None for anything else."""
-    payload, _, mac = token.partition(".")
-    if not any(hmac.compare_digest(mac, _mac(k, "session", payload)) for k in signing_keys):
-        return None
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except ValueError:
-        return None
-    if (
-        not isinstance(claims, dict)
-        or not isinstance(claims.get("exp"), int)
-        or claims["exp"] <= now.timestamp()
-    ):
-        return None
-    key_hash = claims.get("h")
+    claims = _verified_claims(token, "session", signing_keys, now)
+    key_hash = claims.get("h") if claims else None
     return key_hash if isinstance(key_hash, str) else None
 
 
@@ -72,3 +61,43 @@ def _mac(key: bytes, purpose: str, value: str) -> str:
 
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+LINK_LIFETIME_SECONDS = 15 * 60
+
+
+def sign_link(key_id: str, expires: datetime, signing_key: bytes, nonce: str) -> str:
+    """A magic sign-in link's token: names the key it signs in as, expires soon, and its nonce
+    is spent when it is redeemed."""
+    claims = {"k": key_id, "exp": int(expires.timestamp()), "n": nonce}
+    payload = _b64(json.dumps(claims).encode())
+    return f"{payload}.{_mac(signing_key, 'link', payload)}"
+
+
+def verified_link(token: str, signing_keys: list[bytes], now: datetime) -> tuple[str, str] | None:
+    """(key id, nonce) of a genuine, unexpired link token; None for anything else."""
+    claims = _verified_claims(token, "link", signing_keys, now)
+    if claims is None or not isinstance(claims.get("k"), str) or not isinstance(claims.get("n"), str):
+        return None
+    return claims["k"], claims["n"]
+
+
+def _verified_claims(
+    token: str, purpose: str, signing_keys: list[bytes], now: datetime
+) -> dict[str, Any] | None:
+    payload, _, mac = token.partition(".")
+    if not token.isascii() or not any(
+        hmac.compare_digest(mac, _mac(k, purpose, payload)) for k in signing_keys
+    ):
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except ValueError:
+        return None
+    if (
+        not isinstance(claims, dict)
+        or not isinstance(claims.get("exp"), int)
+        or claims["exp"] <= now.timestamp()
+    ):
+        return None
+    return claims

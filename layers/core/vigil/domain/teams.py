@@ -126,3 +126,30 @@ class AlertingRules(Model):
             if chosen and channel not in chosen:
                 chosen.append(channel)
         return chosen
+
+
+class CompleteAlertingRules(AlertingRules):
+    """A replacement of the routing rules: every field, and a channel list for every severity
+    (a partial body would silently drop the rest; PATCH changes a part)."""
+
+    channels_by_severity: dict[Severity, list[Channel]]
+    channels_by_category: dict[str, list[Channel]]
+    open_incident_for: list[Severity]
+    resolve_incidents_with_alerts: bool
+
+    @field_validator("channels_by_severity")
+    @classmethod
+    def _every_severity(cls, value: dict[Severity, list[Channel]]) -> dict[Severity, list[Channel]]:
+        missing = [s.value for s in Severity if s not in value]
+        if missing:
+            raise ValueError(f"missing severities {', '.join(missing)} (PATCH changes only some)")
+        return value
+
+
+class AlertingRulesPatch(Model):
+    """The fields to change; channel maps are merged per severity and per category."""
+
+    channels_by_severity: dict[Severity, list[Channel]] | None = None
+    channels_by_category: dict[str, list[Channel]] | None = None
+    open_incident_for: list[Severity] | None = None
+    resolve_incidents_with_alerts: bool | None = None

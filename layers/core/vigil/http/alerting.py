@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import Field, StringConstraints, ValidationError
 
 from vigil.domain.alerts import Alert, AlertOutcome, Severity
+from vigil.domain.errors import InvalidInput
 from vigil.domain.model import Model
 from vigil.domain.silences import Silence, SilenceIn
 from vigil.domain.vocabulary import Category
@@ -54,6 +55,8 @@ class SendResult(AlertOutcome):
 
 
 class BulkIn(Model):
+    """`{"alerts": [...]}`; the route also takes the list itself (the original spec's shape)."""
+
     alerts: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BULK, description="each one an AlertIn")
 
 
@@ -100,10 +103,18 @@ def send(body: AlertIn) -> SendResult:
     summary="Send up to 1,000 alerts; each is judged alone",
     responses=responses_for(),
 )
-def bulk(body: BulkIn) -> BulkResult:
-    items = [_one(index, raw) for index, raw in enumerate(body.alerts)]
+def bulk(body: BulkIn | list[dict[str, Any]]) -> BulkResult:
+    # A bare list is the original spec's shape; it gets BulkIn's limits.
+    alerts = body.alerts if isinstance(body, BulkIn) else _bounded(body)
+    items = [_one(index, raw) for index, raw in enumerate(alerts)]
     accepted = sum(1 for i in items if i.ok)
     return BulkResult(accepted=accepted, rejected=len(items) - accepted, items=items)
+
+
+def _bounded(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not 1 <= len(alerts) <= MAX_BULK:
+        raise InvalidInput("body", f"from 1 to {MAX_BULK} alerts")
+    return alerts
 
 
 def _one(index: int, raw: dict[str, Any]) -> BulkItem:

@@ -17,7 +17,8 @@ from vigil.domain.errors import Unauthorized
 from vigil.http import console, problem
 from vigil.services import keys, sessions
 
-PUBLIC_ROUTES = {"/api/health", "/api/slack/actions", "/api/actions", "/api/sign-in", *console.PUBLIC_PATHS}
+SIGN_IN = {"/api/sign-in", "/api/sign-in/link", "/api/sign-in/redeem"}
+PUBLIC_ROUTES = {"/api/health", "/api/slack/actions", "/api/actions", *SIGN_IN, *console.PUBLIC_PATHS}
 
 
 def header(event: dict[str, Any], name: str) -> str | None:
@@ -68,5 +69,8 @@ def actor_key(router: APIGatewayRouter) -> dict[str, Any]:
 
 
 def actor(router: APIGatewayRouter) -> str:
-    """Who is acting, for the timeline: the name of the API key of this request."""
-    return f"key:{actor_key(router).get('name', 'unknown')}"
+    """Who is acting, for the timeline: the person whose key this is, else the key's name."""
+    key = actor_key(router)
+    if key.get("user_id"):
+        return f"user:{key['user_id']}"
+    return f"key:{key.get('name', 'unknown')}"

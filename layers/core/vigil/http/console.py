@@ -19,7 +19,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
-PUBLIC_PATHS = {"/", "/console/index.html", "/console/app.js", "/console/app.css"}
+FILES = ("index.html", "app.js", "core.js", "setup.js", "app.css")
+PUBLIC_PATHS = {"/", *(f"/console/{name}" for name in FILES)}
 
 
 @router.get("/", include_in_schema=False)

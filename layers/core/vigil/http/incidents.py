@@ -6,30 +6,59 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from pydantic import Field, model_validator
 
 from vigil.domain.errors import InvalidInput
 from vigil.domain.escalation import EscalationPolicy
 from vigil.domain.incidents import AssignmentRules, IncidentIn, Status
+from vigil.domain.model import Model
+from vigil.http.alerting import AlertIn
 from vigil.http.auth import actor
 from vigil.http.errors import responses_for
 from vigil.http.models import (
     ActionIn,
     EscalateIn,
-    FromAlertIn,
+    EscalateIncidentIn,
     Incident,
     IncidentDetail,
     IncidentPage,
     IncidentUpdate,
+    MergeIn,
     NoteIn,
+    PolicySaved,
+    ReassignIn,
+    ResponderIn,
     SimulateIn,
     SimulationResult,
+    SnoozeIn,
     TimelineEntry,
     TimelinePage,
 )
-from vigil.services import escalation, incident_views, incidents, routing
+from vigil.services import alerting, escalation, incident_views, incidents, responders, routing
 
 router = APIGatewayRouter()
 BASE = "/api/incident_response"
+
+
+class FromAlertIn(Model):
+    """`{alert_id}` of a stored alert, or an alert itself (the fields of POST /api/alerting/send,
+    at the top level or under `alert`): it is sent first, then its incident opened."""
+
+    alert_id: str | None = Field(default=None, min_length=1, max_length=100)
+    alert: AlertIn | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _alert_at_top_level(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "alert_id" not in data and "alert" not in data:
+            return {"alert": data}
+        return data
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FromAlertIn:
+        if (self.alert_id is None) == (self.alert is None):
+            raise ValueError("give alert_id, or the alert itself")
+        return self
 
 
 def _detail(incident_id: str) -> IncidentDetail:
@@ -81,17 +110,22 @@ def create_incident(body: IncidentIn) -> tuple[IncidentDetail, int]:
     responses=responses_for(404),
 )
 def from_alert(body: FromAlertIn) -> IncidentDetail:
-    return _detail(incidents.open_for_alert(body.alert_id, actor(router)))
+    alert_id = (
+        body.alert_id or alerting.send(body.alert.model_dump(mode="json") if body.alert else {})["alert_id"]
+    )
+    return _detail(incidents.open_for_alert(alert_id, actor(router)))
 
 
 @router.post(
     f"{BASE}/escalate",
     tags=["escalation"],
-    summary="Escalate to the next rung now",
+    summary="Escalate to the next rung now, or to rung escalation_level (also when acknowledged)",
     responses=responses_for(404, 422),
 )
 def escalate(body: EscalateIn) -> IncidentDetail:
-    escalation.escalate_by_hand(body.incident_id, body.reason, actor(router))
+    responders.escalate(
+        body.incident_id, level=body.escalation_level, reason=body.reason, actor=actor(router)
+    )
     return _detail(body.incident_id)
 
 
@@ -128,11 +162,12 @@ def get_policy() -> EscalationPolicy:
 @router.put(
     f"{BASE}/escalation-rules",
     tags=["escalation"],
-    summary="Replace the escalation policy",
+    summary="Replace the escalation policy; the answer warns of unknown teams and rungs with no channel",
     responses=responses_for(),
 )
-def put_policy(body: EscalationPolicy) -> EscalationPolicy:
-    return escalation.save_policy(body, actor(router))
+def put_policy(body: EscalationPolicy) -> PolicySaved:
+    saved = escalation.save_policy(body, actor(router))
+    return PolicySaved.model_validate({**saved.model_dump(), "warnings": escalation.policy_warnings(saved)})
 
 
 @router.post(
@@ -248,4 +283,59 @@ def acknowledge(incident_id: str, body: ActionIn) -> IncidentDetail:
 )
 def resolve(incident_id: str, body: ActionIn) -> IncidentDetail:
     incidents.change_status(incident_id, Status.RESOLVED, actor=actor(router), reason=body.reason)
+    return _detail(incident_id)
+
+
+@router.post(
+    f"{BASE}/<incident_id>/escalate",
+    tags=["escalation"],
+    summary="Escalate to the next rung now, or to rung escalation_level (also when acknowledged)",
+    responses=responses_for(404, 422),
+)
+def escalate_incident(incident_id: str, body: EscalateIncidentIn) -> IncidentDetail:
+    responders.escalate(incident_id, level=body.escalation_level, reason=body.reason, actor=actor(router))
+    return _detail(incident_id)
+
+
+@router.post(
+    f"{BASE}/<incident_id>/reassign",
+    tags=["escalation"],
+    summary="Hand to another team: the ladder restarts at rung 0, paging that team",
+    responses=responses_for(404, 422),
+)
+def reassign(incident_id: str, body: ReassignIn) -> IncidentDetail:
+    responders.reassign(incident_id, body.team, reason=body.reason, actor=actor(router))
+    return _detail(incident_id)
+
+
+@router.post(
+    f"{BASE}/<incident_id>/responders",
+    tags=["escalation"],
+    summary="Page one more team, person or email address now; the ladder goes on as it was",
+    responses=responses_for(404, 422),
+)
+def add_responder(incident_id: str, body: ResponderIn) -> IncidentDetail:
+    responders.add_responder(incident_id, body.model_dump(exclude_none=True), actor=actor(router))
+    return _detail(incident_id)
+
+
+@router.post(
+    f"{BASE}/<incident_id>/snooze",
+    tags=["escalation"],
+    summary="Acknowledge for a while; then the ladder resumes",
+    responses=responses_for(404, 422),
+)
+def snooze(incident_id: str, body: SnoozeIn) -> IncidentDetail:
+    responders.snooze(incident_id, body.total_seconds, actor=actor(router))
+    return _detail(incident_id)
+
+
+@router.post(
+    f"{BASE}/<incident_id>/merge",
+    tags=["incidents"],
+    summary="Merge into another incident: alerts and timeline move; this one closes, pointing there",
+    responses=responses_for(404, 422),
+)
+def merge(incident_id: str, body: MergeIn) -> IncidentDetail:
+    responders.merge(incident_id, body.into, actor=actor(router))
     return _detail(incident_id)

@@ -8,12 +8,12 @@ from pydantic import Field, model_validator
 
 from vigil.domain.access import Scope
 from vigil.domain.alerts import Severity
-from vigil.domain.escalation import Simulation
+from vigil.domain.escalation import EscalationPolicy, Simulation
 from vigil.domain.incidents import Incident, Status
 from vigil.domain.integrations import IntegrationSettings
 from vigil.domain.model import Model
 from vigil.domain.playbooks import PLAYBOOK_ID, Playbook, PlaybookProgress, StepRequest
-from vigil.domain.teams import TEAM_NAME, Team
+from vigil.domain.teams import EMAIL, TEAM_NAME, Team
 from vigil.domain.vocabulary import IntegrationKind
 
 
@@ -50,15 +50,27 @@ class ApiKeyIn(Model):
         default=Scope.ADMIN,
         description="read-only (GETs), responder (also work incidents and alerts) or admin (also configure)",
     )
+    email: str | None = Field(
+        default=None,
+        max_length=254,
+        pattern=EMAIL.pattern,
+        description="its holder's: a magic sign-in link goes there",
+    )
+    team: str | None = Field(
+        default=None, pattern=TEAM_NAME, description="its holder's team: the console's assigned to me"
+    )
 
 
 class ApiKey(Model):
     key_id: str
     name: str
     scope: Scope = Scope.ADMIN
+    user_id: str | None = Field(default=None, description="the person this key acts as, if any")
     created_at: str
     revoked_at: str | None = None
     prefix: str = Field(description="first characters of the key, to recognise it")
+    email: str | None = None
+    team: str | None = None
 
 
 class ApiKeyCreated(ApiKey):
@@ -99,6 +111,7 @@ class AlertSummary(Model):
 
 
 class IncidentDetail(Incident):
+    merged_into: str | None = Field(default=None, description="the incident this one was merged into")
     alerts: list[AlertSummary] = []
     timeline: list[TimelineEntry] = []
     escalation: Escalation = Escalation()
@@ -137,13 +150,59 @@ class ActionIn(Model):
     reason: str = Field(default="", max_length=1000)
 
 
-class FromAlertIn(Model):
-    alert_id: str = Field(min_length=1, max_length=100)
-
-
 class EscalateIn(Model):
     incident_id: str = Field(min_length=1, max_length=100)
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: str = Field(default="escalated by hand", min_length=1, max_length=1000)
+    escalation_level: int | None = Field(
+        default=None, ge=0, le=20, description="the rung to go to; default: the next one"
+    )
+
+
+class EscalateIncidentIn(Model):
+    reason: str = Field(default="escalated by hand", min_length=1, max_length=1000)
+    escalation_level: int | None = Field(
+        default=None, ge=0, le=20, description="the rung to go to; default: the next one"
+    )
+
+
+class ReassignIn(Model):
+    team: str = Field(pattern=TEAM_NAME)
+    reason: str = Field(default="", max_length=1000)
+
+
+class ResponderIn(Model):
+    """One more team, person (user id) or email address, paged now."""
+
+    team: str | None = Field(default=None, pattern=TEAM_NAME)
+    user_id: str | None = Field(default=None, min_length=1, max_length=100)
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
+
+    @model_validator(mode="after")
+    def _one_responder(self) -> ResponderIn:
+        if len(self.model_dump(exclude_none=True)) != 1:
+            raise ValueError("give exactly one of team, user_id or email")
+        return self
+
+
+class SnoozeIn(Model):
+    """How long to stay acknowledged before the ladder resumes: minutes, or seconds."""
+
+    minutes: float | None = Field(default=None, gt=0, le=7 * 24 * 60)
+    seconds: int | None = Field(default=None, ge=1, le=7 * 24 * 3600)
+
+    @model_validator(mode="after")
+    def _one_duration(self) -> SnoozeIn:
+        if (self.minutes is None) == (self.seconds is None):
+            raise ValueError("give exactly one of minutes or seconds")
+        return self
+
+    @property
+    def total_seconds(self) -> int:
+        return self.seconds if self.seconds is not None else max(1, round((self.minutes or 0) * 60))
+
+
+class MergeIn(Model):
+    into: str = Field(min_length=1, max_length=100, description="the surviving incident")
 
 
 class IntegrationIn(Model):
@@ -165,6 +224,7 @@ class Integration(Model):
     created_at: str
     updated_at: str
     token_prefix: str
+    service_id: str | None = Field(default=None, description="its service (/api/services); none: the default")
     warnings: list[str] = Field(default_factory=list, description="settings that weaken protection")
 
     @model_validator(mode="after")
@@ -202,6 +262,12 @@ class PlaybookAttachIn(Model):
 class StepUpdateIn(Model):
     status: StepRequest = Field(description="done, skipped or failed; run starts an automated step")
     note: str = Field(default="", max_length=2000)
+
+
+class PolicySaved(EscalationPolicy):
+    warnings: list[ErrorDetail] = Field(
+        default_factory=list, description="saved, but these will make pages fail (e.g. an unknown team)"
+    )
 
 
 class SimulateIn(Model):

@@ -13,7 +13,7 @@ from vigil.config import settings
 from vigil.domain.alerts import Severity
 from vigil.domain.deliveries import Delivery
 from vigil.domain.model import Model
-from vigil.domain.teams import TEAM_NAME, AlertingRules
+from vigil.domain.teams import TEAM_NAME, AlertingRules, AlertingRulesPatch, CompleteAlertingRules
 from vigil.domain.vocabulary import Channel, DeliveryStatus
 from vigil.http.auth import actor
 from vigil.http.errors import responses_for
@@ -46,9 +46,15 @@ class DeliveryPage(Model):
     next_cursor: str | None = None
 
 
+def _every_channel() -> list[Channel]:
+    return ["email", "slack", "webhook", "sms"]
+
+
 class TestIn(Model):
-    team: str = Field(pattern=TEAM_NAME)
-    channels: list[Channel] = Field(min_length=1, max_length=4)
+    """`{}` tests every channel of the default team (the assignment rules' default_team)."""
+
+    team: str | None = Field(default=None, pattern=TEAM_NAME, description="default: the default team")
+    channels: list[Channel] = Field(default_factory=_every_channel, min_length=1, max_length=4)
     severity: Severity = Severity.INFO
 
 
@@ -84,6 +90,16 @@ def put_template(template_id: str, body: TemplateIn) -> Template:
     return Template(**rendering.save_template(template_id, body.source, actor(router)))
 
 
+@router.post(
+    "/api/alerting/templates/<template_id>/preview",
+    tags=["notifications"],
+    summary="Render a template for a sample incident without saving it",
+    responses=responses_for(404),
+)
+def preview_template(template_id: str, body: TemplateIn) -> Template:
+    return Template(**rendering.preview_template(template_id, body.source))
+
+
 @router.delete(
     "/api/alerting/templates/<template_id>",
     tags=["notifications"],
@@ -108,11 +124,21 @@ def get_rules() -> AlertingRules:
 @router.put(
     "/api/alerting/rules",
     tags=["notifications"],
-    summary="Replace the routing rules",
+    summary="Replace the routing rules (every field, every severity; PATCH changes a part)",
     responses=responses_for(),
 )
-def put_rules(body: AlertingRules) -> AlertingRules:
-    return routing.save_alerting_rules(body, actor(router))
+def put_rules(body: CompleteAlertingRules) -> AlertingRules:
+    return routing.save_alerting_rules(AlertingRules.model_validate(body.model_dump()), actor(router))
+
+
+@router.patch(
+    "/api/alerting/rules",
+    tags=["notifications"],
+    summary="Change part of the routing rules; channel maps merge per severity and category",
+    responses=responses_for(),
+)
+def patch_rules(body: AlertingRulesPatch) -> AlertingRules:
+    return routing.patch_alerting_rules(body.model_dump(mode="json", exclude_none=True), actor(router))
 
 
 @router.post(
@@ -122,9 +148,8 @@ def put_rules(body: AlertingRules) -> AlertingRules:
     responses=responses_for(404),
 )
 def test_send(body: TestIn) -> TestResults:
-    results = delivery.send_test(
-        body.team, list(body.channels), body.severity.value, settings().public_base_url
-    )
+    team = body.team or routing.load_assignment_rules().default_team
+    results = delivery.send_test(team, list(body.channels), body.severity.value, settings().public_base_url)
     return TestResults(results=[TestResult(**r) for r in results])
 
 

@@ -29,7 +29,7 @@ def get_health() -> Health:
     responses=responses_for(ok=201),
 )
 def create_key(body: ApiKeyIn) -> tuple[ApiKeyCreated, int]:
-    record, secret = keys.create_key(body.name, scope=body.scope)
+    record, secret = keys.create_key(body.name, scope=body.scope, email=body.email, team=body.team)
     return ApiKeyCreated(**record, secret=secret), 201
 
 

@@ -20,9 +20,10 @@ from vigil.adapters import channels, stores
 from vigil.adapters.aws import is_transient
 from vigil.adapters.http import HttpResult
 from vigil.adapters.signing import signing_keys
-from vigil.domain.clock import iso, utcnow
+from vigil.domain.clock import iso, parse_iso, utcnow
 from vigil.domain.deliveries import LEDGER_FIELDS
 from vigil.domain.errors import InvalidTransition, NotFound
+from vigil.domain.incidents import PAGING_STATES, Status
 from vigil.domain.messages import (
     canonical_json,
     email_subject,
@@ -38,6 +39,7 @@ from vigil.services.timeline import add_timeline
 MAX_ATTEMPTS = 5  # the queues' maxReceiveCount: the last try before the dead-letter queue
 LEASE_SECONDS = 60
 MAX_BACKOFF_SECONDS = 900
+MAX_VISIBILITY_SECONDS = 12 * 3600  # SQS's longest; a step due later waits again
 FALLBACK_CHANNEL = {"slack": "email", "webhook": "email", "email": "sms", "sms": "email"}
 
 
@@ -73,8 +75,15 @@ def backoff_seconds(attempt: int, base: float) -> int:
 
 
 def deliver(message: dict[str, Any], attempt: int, options: DeliveryOptions) -> str:
-    """sent, duplicate or failed; raises DeliveryFailed when the queue should retry."""
+    """sent, duplicate, stopped or failed; raises DeliveryFailed when the queue should retry
+    (or hold a person's later notification step until it is due)."""
     delivery = message["delivery_id"]
+    wait = _seconds_until_due(message)
+    if wait > 0:
+        raise DeliveryFailed("not due yet", min(wait, MAX_VISIBILITY_SECONDS))
+    if message.get("until_acknowledged") and not _still_paging(message["incident"]["incident_id"]):
+        count("NotificationStepsStopped")
+        return "stopped"
     already_sent = _claim(delivery, message)
     if already_sent is None:
         count("DeliveriesDeduplicated")
@@ -104,6 +113,18 @@ def deliver(message: dict[str, Any], attempt: int, options: DeliveryOptions) -> 
     if result.transient:  # let the queue move it to the dead-letter queue, for a replay
         raise DeliveryFailed(result.detail, 0)
     return "failed"
+
+
+def _seconds_until_due(message: dict[str, Any]) -> int:
+    if not message.get("not_before"):
+        return 0
+    return math.ceil((parse_iso(message["not_before"]) - utcnow()).total_seconds())
+
+
+def _still_paging(incident_id: str) -> bool:
+    """A person's later step is sent only while nobody has acknowledged or resolved."""
+    incident = stores.incidents.find(incident_id)
+    return incident is not None and Status(incident["status"]) in PAGING_STATES
 
 
 # ----------------------------------------------------------------------------- sending

@@ -7,6 +7,7 @@ machine's own steps are in services/ladder_steps.py.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,8 +18,9 @@ from vigil.domain.errors import InvalidTransition
 from vigil.domain.escalation import Cursor, EscalationPolicy, default_policy
 from vigil.domain.escalation import simulate as simulate_ladder
 from vigil.domain.incidents import PAGING_STATES, Status
+from vigil.domain.oncall import DEFAULT_ID, target_of
 from vigil.observability import count, logger
-from vigil.services import notify, routing
+from vigil.services import notify, routing, teams
 from vigil.services.timeline import add_timeline
 
 POLICY = "escalation"
@@ -38,6 +40,28 @@ def load_policy() -> EscalationPolicy:
         return default_policy()
 
 
+def policy_for(incident: dict[str, Any]) -> EscalationPolicy:
+    """The policy of the incident's service: the service an assignment rule named
+    (`service:<id>`), else the one its integration belongs to, else the default (the global
+    policy). A named policy that is gone falls back to the default: a page is never lost."""
+    policy_id = _policy_id_of(incident)
+    if policy_id == DEFAULT_ID:
+        return load_policy()
+    named = stores.policies.find(policy_id)
+    if named is None:
+        logger.error("escalation policy missing; using the default", extra={"policy_id": policy_id})
+        count("PolicyMissing")
+        return load_policy()
+    return named
+
+
+def _policy_id_of(incident: dict[str, Any]) -> str:
+    kind, name = target_of(incident.get("assigned_team") or "")
+    service_id = name if kind == "service" else incident.get("service_id")
+    service = stores.services.find(service_id) if service_id and service_id != DEFAULT_ID else None
+    return service.escalation_policy_id if service else DEFAULT_ID
+
+
 def save_policy(policy: EscalationPolicy, actor: str) -> EscalationPolicy:
     """Replace the policy; each save is a new version, the previous ones are kept."""
     current = stores.config.current(POLICY, consistent=True)
@@ -46,6 +70,29 @@ def save_policy(policy: EscalationPolicy, actor: str) -> EscalationPolicy:
     body = {"policy": saved.model_dump(mode="json"), "saved_by": actor, "saved_at": iso(utcnow())}
     stores.config.save_version(POLICY, version, body, first=current is None)
     return saved
+
+
+def policy_warnings(policy: EscalationPolicy) -> list[dict[str, str]]:
+    """What in a saved policy will make pages fail: teams nobody created, rungs with no channel."""
+    warnings = []
+    for i, rule in enumerate(policy.rules):
+        kind, team = target_of(rule.escalate_to)
+        if kind == "team" and not teams.exists(team):
+            warnings.append({"field": f"body.rules[{i}].escalate_to", "message": _no_team(team)})
+        if not rule.notification_channels:
+            warnings.append(
+                {
+                    "field": f"body.rules[{i}].notification_channels",
+                    "message": "no channel: this rung pages nobody",
+                }
+            )
+    if policy.fallback_target and not teams.exists(policy.fallback_target):
+        warnings.append({"field": "body.fallback_target", "message": _no_team(policy.fallback_target)})
+    return warnings
+
+
+def _no_team(name: str) -> str:
+    return f"no team named {name!r} yet: its pages fail (and go to the fallback) until it exists"
 
 
 def start_ladder(incident_id: str, *, run: int = 0, resume_from: int = 0) -> str:
@@ -58,13 +105,43 @@ def start_ladder(incident_id: str, *, run: int = 0, resume_from: int = 0) -> str
     return ladder.start(incident_id, ladder_input, run=run)
 
 
+def current_run(incident: dict[str, Any]) -> str:
+    """The execution name of the incident's current ladder run; an older run's steps stop."""
+    return ladder.execution_name(incident["incident_id"], int(incident.get("ladder_runs", 0)))
+
+
+def restart_ladder(incident: dict[str, Any], *, from_rung: int, snooze_seconds: int = 0) -> str:
+    """Move the ladder for a person: the waiting run ends and the next run starts at `from_rung`
+    (or, snoozed, waits `snooze_seconds` acknowledged, then resumes). The old run's later steps
+    see they are no longer the current run and stop, so nobody is paged twice by it."""
+    incident_id = incident["incident_id"]
+    run = int(incident.get("ladder_runs", 0)) + 1
+    stores.incidents.set_ladder_runs(incident_id, run)
+    old_token = (incident.get("escalation") or {}).get("task_token")
+    state = {"state": "snoozed" if snooze_seconds else "restarting", "task_token": None, "rung": from_rung}
+    if snooze_seconds:
+        state["next_escalation_at"] = iso(utcnow() + timedelta(seconds=snooze_seconds))
+    state["execution_arn"] = ladder.execution_arn(incident_id, run)
+    stores.incidents.set_escalation(incident_id, state)
+    if old_token:
+        ladder.answer(old_token, answer("moved"))
+    ladder_input: dict[str, Any] = {
+        "incident_id": incident_id,
+        "cursor": Cursor(rung=from_rung - 1).model_dump(),
+        "reason": "snoozed" if snooze_seconds else "moved",
+    }
+    if snooze_seconds:
+        ladder_input["answer"] = answer("snoozed", snooze_seconds, incident.get("acknowledged_at"))
+    return ladder.start(incident_id, ladder_input, run=run)
+
+
 def stop_ladder(incident: dict[str, Any], why: str) -> None:
     """Acknowledged or resolved: end the wait with one SendTaskSuccess, no polling.
     An acknowledgement carries the policy's ack timeout, after which the ladder resumes."""
     token = (incident.get("escalation") or {}).get("task_token")
     if not token:
         return
-    timeout = load_policy().ack_timeout_seconds if why == Status.ACKNOWLEDGED.value else None
+    timeout = policy_for(incident).ack_timeout_seconds if why == Status.ACKNOWLEDGED.value else None
     try:
         ladder.answer(token, answer(why, timeout or 0, incident.get("acknowledged_at")))
     except Exception as error:
@@ -128,7 +205,7 @@ def simulate(incident: dict[str, Any]) -> dict[str, Any]:
     rules = routing.load_assignment_rules()
     incident = {"status": Status.OPEN.value, **incident}
     incident.setdefault("assigned_team", rules.assign(incident["severity"], incident.get("category")))
-    policy = load_policy()
+    policy = policy_for(incident)
     plan = simulate_ladder(policy, incident, notify.channels_for(incident))
     reachability = {
         team: notify.reachable(team, rung.channels)

@@ -152,7 +152,10 @@ def open_for_alert(alert_id: str, actor: str) -> str:
     episode = alert.get("episode_started") or alert["first_seen"]
     incident_id = incident_id_for(alert_id, episode)
     normalized = NormalizedAlert.model_validate({**alert, "status": "firing"})
-    if _store_new(record_from_alert(normalized, incident_id, utcnow(), actor=actor)):
+    record = record_from_alert(normalized, incident_id, utcnow(), actor=actor)
+    integration = stores.integrations.find(alert.get("integration_id") or "")
+    record["service_id"] = integration.service_id if integration else None
+    if _store_new(record):
         escalation.start_ladder(incident_id)
     stores.alerts.list_under_incident(alert_id, incident_id, episode)
     return incident_id

@@ -27,7 +27,7 @@ from vigil.domain.incidents import PAGING_STATES, Status
 from vigil.domain.integrations import Integration
 from vigil.domain.silences import MaintenanceWindow, silenced_by
 from vigil.observability import count, logger
-from vigil.services import incidents, routing, silences
+from vigil.services import incidents, responders, routing, silences
 from vigil.services.timeline import add_timeline
 
 DEFAULT_WINDOW = timedelta(minutes=10)
@@ -155,7 +155,9 @@ def _upsert(
         "correlation_key": alert.correlation_key,
         "details": _bounded_details(alert.details),
     }
-    return stores.alerts.upsert(alert_id, fields, now, starts_episode=firing)
+    stored = stores.alerts.upsert(alert_id, fields, now, starts_episode=firing)
+    stores.alerts.keep_arrivals_of(alert_id, stored)
+    return stored
 
 
 def _bounded_details(details: dict[str, Any]) -> dict[str, Any]:
@@ -192,6 +194,7 @@ def _open_or_join(
         return _join(alert_id, alert, episode, holder)
     record = incidents.record_from_alert(alert, own_id, now)
     record["firing_alerts"] = 1
+    record["service_id"] = integration.service_id  # its service's policy pages it
     if pointer:
         record["correlation_pointer"] = pointer
     opened = incidents.open_incident(record)
@@ -261,6 +264,7 @@ def _join(alert_id: str, alert: NormalizedAlert, episode: str, incident_id: str)
             data={"alert_id": alert_id, "dedup_key": alert.dedup_key},
             entry_id=f"joined-{alert_id}-{episode}",
         )
+        responders.raise_severity(incident_id, alert.severity.value, actor=f"alert:{alert.source}")
     return _outcome(
         alert_id, alert, "firing", "joined", incident_id, f"correlated by {alert.correlation_key}"
     )

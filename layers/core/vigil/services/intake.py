@@ -44,11 +44,15 @@ def receive(integration: Integration, body: Any, raw: str, storm_queue_url: str 
 
 
 def _alerts(integration: Integration, settings: IntegrationSettings, body: Any) -> list[NormalizedAlert]:
-    if settings.mapping is not None:
-        alerts = map_payload(settings.mapping, body, source=integration.kind)
-    else:
-        alerts = parse(integration.kind, body)
+    alerts = parsed(integration.kind, settings, body)
     return grouped(alerts, settings.grouping_key) if settings.grouping_key else alerts
+
+
+def parsed(kind: str, settings: IntegrationSettings, body: Any) -> list[NormalizedAlert]:
+    """The alerts in a body, by the integration's own mapping or the parser of its kind."""
+    if settings.mapping is not None:
+        return map_payload(settings.mapping, body, source=kind)
+    return parse(kind, body)
 
 
 def _check_sns_signature(settings: IntegrationSettings, body: dict[str, Any]) -> None:

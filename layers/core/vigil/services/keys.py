@@ -18,21 +18,31 @@ CACHE_SECONDS = 30
 _live: Remembered[str, dict[str, Any]] = Remembered(
     lambda secret_hash: _unrevoked(stores.api_keys.by_secret_hash(secret_hash)), CACHE_SECONDS
 )
-PUBLIC_FIELDS = ("key_id", "name", "scope", "created_at", "revoked_at", "prefix")
+PUBLIC_FIELDS = ("key_id", "name", "scope", "user_id", "created_at", "revoked_at", "prefix", "email", "team")
 
 
 def create_key(
-    name: str, *, secret: str | None = None, scope: Scope = Scope.ADMIN
+    name: str,
+    *,
+    secret: str | None = None,
+    scope: Scope = Scope.ADMIN,
+    user_id: str | None = None,
+    email: str | None = None,
+    team: str | None = None,
 ) -> tuple[dict[str, Any], str]:
-    """Store a new key; returns its public record and the secret (shown once, never stored)."""
+    """Store a new key (of a person, with `user_id`); returns its public record and the secret
+    (shown once, never stored)."""
     secret = secret or new_secret(KEY_PREFIX)
     record = {
         "key_id": new_id("key"),
         "name": name,
         "scope": scope.value,
+        "user_id": user_id,
         "created_at": iso(utcnow()),
         "revoked_at": None,
         "prefix": secret[:8],
+        "email": email,
+        "team": team,
     }
     stores.api_keys.put(record, hash_secret(secret))
     return record, secret
@@ -59,8 +69,25 @@ def by_hash(secret_hash: str) -> dict[str, Any]:
     return _public(record)
 
 
+def live_key(key_id: str) -> tuple[dict[str, Any], str] | None:
+    """An unrevoked key's public record and the hash a session names it by; None otherwise."""
+    record = stores.api_keys.by_key_id(key_id)
+    if not record or record.get("revoked_at"):
+        return None
+    return _public(record), record["secret_hash"]
+
+
+def live_keys_of(email: str) -> list[dict[str, Any]]:
+    """The unrevoked keys held by the person with this email address, oldest first (so the
+    sign-in emails go out in a stable order)."""
+    held = sorted(stores.api_keys.by_email(email), key=lambda r: (r["created_at"], r["name"]))
+    return [_public(r) for r in held if not r.get("revoked_at")]
+
+
 def list_keys() -> list[dict[str, Any]]:
-    return [_public(record) for record in stores.api_keys.all_records()]
+    """Every key, oldest first."""
+    records = sorted(stores.api_keys.all_records(), key=lambda r: (r["created_at"], r["name"]))
+    return [_public(record) for record in records]
 
 
 def revoke(key_id: str) -> dict[str, Any]:

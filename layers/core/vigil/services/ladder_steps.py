@@ -9,12 +9,18 @@ from typing import Any
 from vigil.adapters import ladder, stores
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import Throttled
-from vigil.domain.escalation import Cursor, EscalationPolicy, advance, rung_at
+from vigil.domain.escalation import Cursor, Rung, advance, rung_at
 from vigil.domain.incidents import PAGING_STATES, Status
 from vigil.observability import count, logger
-from vigil.services import incidents, notify
-from vigil.services.escalation import answer, load_policy
+from vigil.services import incidents, notify, paging
+from vigil.services.escalation import answer, current_run, policy_for
 from vigil.services.timeline import add_timeline
+
+RUNG_ENDED = {
+    "timeout": "nobody acknowledged in time",
+    "manual": "escalated by hand",
+    "unreachable": "nobody on it could be reached",
+}
 
 
 class TransientError(Exception):
@@ -32,8 +38,11 @@ def on_advance(
     incident = stores.incidents.get(incident_id)
     previous = Cursor.model_validate(cursor)
     run = ladder.run_of(execution_arn)
-    if reason in ("timeout", "manual") and previous.rung >= 0:
-        why = "nobody acknowledged in time" if reason == "timeout" else "escalated by hand"
+    if run != current_run(incident):
+        return previous.model_copy(update={"outcome": "stop"}).model_dump()  # a person moved the ladder
+    still_paging = Status(incident["status"]) in PAGING_STATES
+    if reason in RUNG_ENDED and previous.rung >= 0 and still_paging:
+        why = RUNG_ENDED[reason]
         add_timeline(
             incident_id,
             "escalation",
@@ -41,7 +50,7 @@ def on_advance(
             data={"rung": previous.rung, "round": previous.round, "reason": reason},
             entry_id=f"esc-{run}-{previous.round}-{previous.rung}-{reason}",
         )
-    step = advance(load_policy(), previous, incident)
+    step = advance(policy_for(incident), previous, incident)
     if step.outcome == "skip":
         add_timeline(
             incident_id,
@@ -58,8 +67,9 @@ def on_advance(
 def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution_arn: str) -> dict[str, Any]:
     incident = stores.incidents.get(incident_id)
     step = Cursor.model_validate(cursor)
-    if Status(incident["status"]) not in PAGING_STATES:
-        # Acknowledged between Advance and Page: nobody is paged; end the wait at once.
+    stale = ladder.run_of(execution_arn) != current_run(incident)
+    if stale or Status(incident["status"]) not in PAGING_STATES:
+        # Acknowledged (or the ladder moved) between Advance and Page: nobody is paged.
         ladder.answer(task_token, answer("stopped"))
         return {"paged": 0}
     now = utcnow()
@@ -75,26 +85,40 @@ def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution
             "next_escalation_at": iso(now + timedelta(seconds=step.wait_seconds)),
         },
     )
-    rung = rung_at(load_policy(), step.rung, incident, notify.channels_for(incident))
-    sent = notify.page(incident, rung, run=ladder.run_of(execution_arn), round_=step.round)
+    rung = rung_at(policy_for(incident), step.rung, incident, notify.channels_for(incident))
+    run = ladder.run_of(execution_arn)
+    sent = paging.page(incident, rung, run=run, round_=step.round)
     count("PagesSent", sent)
+    if not sent and rung.targets:
+        _move_on_unreachable(incident_id, run, task_token)
     return {"paged": sent}
 
 
-def on_ack_expired(incident_id: str, answered: dict[str, Any]) -> dict[str, Any]:
-    """The ack window ended: if the same acknowledgement still stands, reopen and resume."""
+def _move_on_unreachable(incident_id: str, run: str, task_token: str) -> None:
+    """Nobody on this rung can be reached: page the fallback now and end the rung at once
+    (RungUnreachable) instead of waiting out its delay."""
+    _page_fallback(incident_id, "unreachable", run)
+    ladder.escalate(task_token, "nobody on this rung can be reached", error="RungUnreachable")
+
+
+def on_ack_expired(
+    incident_id: str, answered: dict[str, Any], execution_arn: str | None = None
+) -> dict[str, Any]:
+    """The ack window (or a snooze) ended: if the same acknowledgement still stands, reopen and resume."""
     incident = stores.incidents.get(incident_id)
     still_acknowledged = incident["status"] == Status.ACKNOWLEDGED.value and incident.get(
         "acknowledged_at"
     ) == answered.get("acknowledged_at")
-    if not still_acknowledged:
+    current = execution_arn is None or ladder.run_of(execution_arn) == current_run(incident)
+    if not (still_acknowledged and current):
         return Cursor(outcome="stop").model_dump()
-    policy = load_policy()
+    policy = policy_for(incident)
+    what = "snooze ended" if answered.get("answer") == "snoozed" else "acknowledgement expired"
     incidents.change_status(
         incident_id,
         Status.OPEN,
         actor="system",
-        reason=f"acknowledgement expired after {answered.get('ack_timeout_seconds')}s",
+        reason=f"{what} after {answered.get('ack_timeout_seconds')}s",
     )
     return Cursor(rung=policy.resume_from_level - 1, outcome="resume").model_dump()
 
@@ -110,7 +134,7 @@ def on_exhausted(incident_id: str, cursor: dict[str, Any], execution_arn: str) -
     )
     _set_state(incident_id, "exhausted")
     count("LaddersExhausted")
-    return _page_fallback(incident_id, load_policy(), "exhausted", run)
+    return _page_fallback(incident_id, "exhausted", run)
 
 
 def on_failed(incident_id: str, error: dict[str, Any], execution_arn: str) -> dict[str, Any]:
@@ -125,7 +149,7 @@ def on_failed(incident_id: str, error: dict[str, Any], execution_arn: str) -> di
     )
     _set_state(incident_id, "failed")
     count("LaddersFailed")
-    return _page_fallback(incident_id, load_policy(), "failed", run)
+    return _page_fallback(incident_id, "failed", run)
 
 
 def _set_state(incident_id: str, state: str, *, keep: dict[str, Any] | None = None) -> None:
@@ -135,11 +159,10 @@ def _set_state(incident_id: str, state: str, *, keep: dict[str, Any] | None = No
     )
 
 
-def _page_fallback(incident_id: str, policy: EscalationPolicy, why: str, run: str) -> dict[str, Any]:
+def _page_fallback(incident_id: str, why: str, run: str) -> dict[str, Any]:
+    incident = stores.incidents.get(incident_id)
+    policy = policy_for(incident)
     if not policy.fallback_target:
         return {"paged": 0}
-    incident = stores.incidents.get(incident_id)
-    rung = rung_at(
-        policy, 0, {**incident, "assigned_team": policy.fallback_target}, notify.channels_for(incident)
-    )
-    return {"paged": notify.page(incident, rung, run=run, round_=0, purpose=why)}
+    rung = Rung(level=0, targets=[policy.fallback_target], channels=notify.channels_for(incident))
+    return {"paged": paging.page(incident, rung, run=run, round_=0, purpose=why)}

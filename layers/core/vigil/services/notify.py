@@ -14,7 +14,7 @@ from vigil.observability import count
 from vigil.services.routing import channels_for
 from vigil.services.timeline import add_timeline
 
-__all__ = ["channels_for", "delivery_id", "load_team", "page", "reachable", "snapshot"]
+__all__ = ["channels_for", "delivery_id", "load_team", "page", "page_address", "reachable", "snapshot"]
 
 
 def load_team(name: str) -> Team | None:
@@ -48,17 +48,16 @@ def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose
             _record_unreachable(incident_id, team_name, rung, f"{run}-{purpose}-{round_}")
             continue
         for channel, targets in found.items():
-            message = {
-                "delivery_id": delivery_id(run, round_, rung.level, team_name, channel, purpose),
-                "channel": channel,
-                "team": team_name,
-                "destinations": targets,
-                "rung": rung.level,
-                "round": round_,
-                "purpose": purpose,
-                "incident": snapshot(incident),
-            }
-            channels.publish_notification(message, channel)
+            _publish(
+                incident,
+                channel,
+                targets,
+                team=team_name,
+                level=rung.level,
+                run=run,
+                round_=round_,
+                purpose=purpose,
+            )
             published += 1
         add_timeline(
             incident_id,
@@ -68,6 +67,43 @@ def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose
             entry_id=f"page-{run}-{purpose}-{round_}-{rung.level}-{team_name}",
         )
     return published
+
+
+def page_address(incident: dict[str, Any], channel: str, address: str, *, run: str, purpose: str) -> int:
+    """Page one address (a person added as a responder) on one channel, once per ladder run."""
+    _publish(incident, channel, [address], team=address, level=0, run=run, round_=0, purpose=purpose)
+    add_timeline(
+        incident["incident_id"],
+        "page",
+        f"paged {address} by {channel}",
+        data={"address": address, "channels": [channel]},
+        entry_id=f"page-{run}-{purpose}-{address}",
+    )
+    return 1
+
+
+def _publish(
+    incident: dict[str, Any],
+    channel: str,
+    targets: list[str],
+    *,
+    team: str,
+    level: int,
+    run: str,
+    round_: int,
+    purpose: str,
+) -> None:
+    message = {
+        "delivery_id": delivery_id(run, round_, level, team, channel, purpose),
+        "channel": channel,
+        "team": team,
+        "destinations": targets,
+        "rung": level,
+        "round": round_,
+        "purpose": purpose,
+        "incident": snapshot(incident),
+    }
+    channels.publish_notification(message, channel)
 
 
 def _record_unreachable(incident_id: str, team: str, rung: Rung, step: str) -> None:

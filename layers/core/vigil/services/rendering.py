@@ -67,7 +67,25 @@ def render_template(name: str, incident: dict[str, Any], links: dict[str, str | 
     return render(source(name, incident["severity"]), context, html=bool(TEMPLATES[name]["html"]))
 
 
+def preview_template(template_id: str, text: str) -> dict[str, Any]:
+    """The template rendered (in the sandbox) for the sample incident, without saving it; a
+    template that does not render is refused as it would be when saved."""
+    return {
+        "template_id": template_id,
+        "source": text,
+        "custom": False,
+        "preview": check_template(template_id, text),
+    }
+
+
 def save_template(template_id: str, text: str, actor: str) -> dict[str, Any]:
+    previewed = preview_template(template_id, text)
+    stores.config.save_template(template_id, text, actor=actor, at=iso(utcnow()))
+    return previewed | {"custom": True}
+
+
+def check_template(template_id: str, text: str) -> str:
+    """The template rendered for the sample incident; InvalidInput if it does not render."""
     name, _ = _split(template_id)
     context = {"incident": SAMPLE_INCIDENT, "links": SAMPLE_LINKS, "default_sms": sms_text(SAMPLE_INCIDENT)}
     html = bool(TEMPLATES[name]["html"])
@@ -75,8 +93,7 @@ def save_template(template_id: str, text: str, actor: str) -> dict[str, Any]:
     rendered = render(text, context, html=html, field="source")
     if not rendered.strip():
         raise InvalidInput("source", "renders to nothing for the sample incident")
-    stores.config.save_template(template_id, text, actor=actor, at=iso(utcnow()))
-    return {"template_id": template_id, "source": text, "custom": True, "preview": rendered}
+    return rendered
 
 
 def list_templates() -> list[dict[str, Any]]:

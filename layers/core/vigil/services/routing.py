@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from vigil.adapters import stores
 from vigil.domain.clock import iso, utcnow
+from vigil.domain.errors import InvalidInput
 from vigil.domain.incidents import AssignmentRules
 from vigil.domain.teams import AlertingRules
 from vigil.observability import logger
@@ -36,8 +37,27 @@ def load_alerting_rules() -> AlertingRules:
 
 
 def save_alerting_rules(rules: AlertingRules, actor: str) -> AlertingRules:
+    """Replace the rules; refused if a severity that opens incidents would page through no channel."""
+    for severity in rules.open_incident_for:
+        if not rules.channels_by_severity.get(severity):
+            raise InvalidInput(
+                f"body.channels_by_severity.{severity.value}",
+                "opens incidents but pages through no channel: give it a channel, "
+                "or leave it out of open_incident_for",
+            )
     _save("alerting", rules.model_dump(mode="json"), actor)
     return rules
+
+
+def patch_alerting_rules(changes: dict[str, Any], actor: str) -> AlertingRules:
+    """Change only what `changes` names: per severity and per category for the channel maps
+    (the others keep theirs), whole for the other fields."""
+    saved = stores.config.current("alerting", consistent=True)
+    current = AlertingRules.model_validate(saved["rules"]) if saved else AlertingRules()
+    merged = current.model_dump(mode="json")
+    for field, value in changes.items():
+        merged[field] = {**merged[field], **value} if isinstance(value, dict) else value
+    return save_alerting_rules(AlertingRules.model_validate(merged), actor)
 
 
 def load_assignment_rules() -> AssignmentRules:

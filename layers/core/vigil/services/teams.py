@@ -10,6 +10,13 @@ from vigil.domain.teams import Team, TeamIn
 
 
 def put_team(name: str, data: TeamIn) -> Team:
+    team = checked_team(name, data)
+    stores.teams.put(team)
+    return team
+
+
+def checked_team(name: str, data: TeamIn) -> Team:
+    """The team, once its URLs are ones Vigil may send to (InvalidInput names the field)."""
     team = Team(name=name, **data.model_dump())
     for field, url in (("slack_webhook_url", team.slack_webhook_url), ("webhook_url", team.webhook_url)):
         if url:
@@ -18,7 +25,6 @@ def put_team(name: str, data: TeamIn) -> Team:
         for j, method in enumerate(member.contact_methods):
             if method.type in ("slack", "webhook"):
                 check_url(method.address, field=f"members[{i}].contact_methods[{j}].address")
-    stores.teams.put(team)
     return team
 
 
@@ -29,6 +35,10 @@ def get_team(name: str) -> Team:
     if name in DEFAULT_TEAMS:
         return Team(name=name)
     raise NotFound(f"no team {name}")
+
+
+def exists(name: str) -> bool:
+    return name in DEFAULT_TEAMS or stores.teams.find(name) is not None
 
 
 def list_teams() -> list[Team]:

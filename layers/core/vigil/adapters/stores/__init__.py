@@ -13,8 +13,12 @@ from vigil.adapters.stores import (
     integrations,
     links,
     playbooks,
+    policies,
+    schedules,
+    services,
     silences,
     teams,
+    users,
 )
 
 __all__ = [
@@ -26,6 +30,10 @@ __all__ = [
     "integrations",
     "links",
     "playbooks",
+    "policies",
+    "schedules",
+    "services",
     "silences",
     "teams",
+    "users",
 ]

@@ -21,6 +21,9 @@ INDEX = "ALERTS"
 SK = "ALERT"
 # The stored fields an upsert sets from the alert as it arrived (names DynamoDB reserves get a #).
 RESERVED = frozenset({"source", "status"})
+# Each arrival is kept as "<time>|<status>" for replays; trimmed to the newest KEEP_ARRIVALS once
+# twice as many are kept (one write in KEEP_ARRIVALS), so that an item stays small.
+KEEP_ARRIVALS = 200
 
 
 def _pk(alert_id: str) -> str:
@@ -55,7 +58,9 @@ def upsert(alert_id: str, fields: dict[str, Any], now: datetime, *, starts_episo
         "first_seen = if_not_exists(first_seen, :now)",
         "gsi2pk = :index",
         "gsi2sk = if_not_exists(gsi2sk, :sort)",
+        "arrivals = list_append(if_not_exists(arrivals, :empty), :arrival)",
     ]
+    values |= {":empty": [], ":arrival": [arrival(now, str(fields.get("status", "firing")))]}
     if starts_episode:
         sets.append("episode_started = if_not_exists(episode_started, :now)")
     expression = "SET " + ", ".join(sets) + " ADD occurrences :one"
@@ -115,6 +120,16 @@ def list_under_incident(alert_id: str, incident_id: str, episode: str) -> None:
     )
 
 
+def move_to_incident(alert_id: str, incident_id: str) -> None:
+    """The alert now belongs to another incident (a merge): its link and its listing move."""
+    dynamo.update(
+        _pk(alert_id),
+        SK,
+        "SET incident_id = :incident, gsi1pk = :pk",
+        {":incident": incident_id, ":pk": incident_pk(incident_id)},
+    )
+
+
 def resolve(alert_id: str, now: datetime) -> tuple[Record | None, bool]:
     """(the alert before it resolved, True) on a state change; (None, seen before) when the
     alert was never stored or is resolved already."""
@@ -123,8 +138,15 @@ def resolve(alert_id: str, now: datetime) -> tuple[Record | None, bool]:
             _pk(alert_id),
             SK,
             "SET #status = :resolved, resolved_at = :now, last_seen = :now, "
-            "changes = list_append(if_not_exists(changes, :empty), :change) REMOVE episode_started",
-            {":resolved": "resolved", ":now": iso(now), ":empty": [], ":change": [iso(now)]},
+            "changes = list_append(if_not_exists(changes, :empty), :change), "
+            "arrivals = list_append(if_not_exists(arrivals, :empty), :arrival) REMOVE episode_started",
+            {
+                ":resolved": "resolved",
+                ":now": iso(now),
+                ":empty": [],
+                ":change": [iso(now)],
+                ":arrival": [arrival(now, "resolved")],
+            },
             names={"#status": "status"},
             condition="attribute_exists(pk) AND #status <> :resolved",
             returns="ALL_OLD",
@@ -136,6 +158,17 @@ def resolve(alert_id: str, now: datetime) -> tuple[Record | None, bool]:
 
 def keep_changes(alert_id: str, changes: list[str]) -> None:
     dynamo.update(_pk(alert_id), SK, "SET changes = :kept", {":kept": changes})
+
+
+def arrival(at: datetime, status: str) -> str:
+    return f"{iso(at)}|{status}"
+
+
+def keep_arrivals_of(alert_id: str, stored: Record) -> None:
+    """Trim the arrivals list to the newest KEEP_ARRIVALS once it holds twice as many."""
+    arrivals = stored.get("arrivals") or []
+    if len(arrivals) >= 2 * KEEP_ARRIVALS:
+        dynamo.update(_pk(alert_id), SK, "SET arrivals = :kept", {":kept": arrivals[-KEEP_ARRIVALS:]})
 
 
 def of_incident(incident_id: str) -> list[Record]:

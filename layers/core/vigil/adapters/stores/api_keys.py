@@ -21,7 +21,25 @@ def put(record: Record, secret_hash: str) -> None:
 
 def by_secret_hash(secret_hash: str) -> Record | None:
     item = dynamo.get(_pk(secret_hash), "KEY")
-    return {**without_keys(item), "secret_hash": item["pk"].split("#", 1)[1]} if item else None
+    return _with_hash(item) if item else None
+
+
+def by_key_id(key_id: str) -> Record | None:
+    return next((_with_hash(i) for i in dynamo.query_all(INDEX, index="gsi1") if i["key_id"] == key_id), None)
+
+
+def by_email(email: str) -> list[Record]:
+    """The keys held by the person with this email address (compared without case)."""
+    wanted = email.strip().lower()
+    return [
+        _with_hash(i)
+        for i in dynamo.query_all(INDEX, index="gsi1")
+        if (i.get("email") or "").lower() == wanted
+    ]
+
+
+def _with_hash(item: dict[str, Any]) -> Record:
+    return {**without_keys(item), "secret_hash": item["pk"].split("#", 1)[1]}
 
 
 def all_records() -> list[Record]:

@@ -60,3 +60,43 @@ def save_template(template_id: str, source: str, *, actor: str, at: str) -> None
 def delete_template(template_id: str) -> bool:
     """False when there was no override."""
     return dynamo.delete(TEMPLATES, template_id, condition="attribute_exists(pk)")
+
+
+# ----------------------------------------------------------------------------- configuration as code
+def claim_revision(kind: str, revision: int, body: Record) -> None:
+    """Make `revision` current if revision - 1 still is (raises Conflict when another apply won)."""
+    values = {f":{name}": value for name, value in body.items()} | {":next": revision, ":prev": revision - 1}
+    sets = ", ".join(f"#{name} = :{name}" for name in body)
+    try:
+        dynamo.update(
+            _pk(kind),
+            CURRENT,
+            f"SET revision = :next, {sets}",
+            values,
+            names={f"#{name}": name for name in body},
+            condition="attribute_not_exists(pk) OR revision = :prev",
+        )
+    except dynamo.ConditionFailed:
+        raise Conflict("another configuration was applied meanwhile; plan again") from None
+
+
+def mark_revision(kind: str, fields: Record) -> None:
+    """Change the current revision's record (its state, its version) without a condition."""
+    values = {f":{name}": value for name, value in fields.items()}
+    dynamo.update(
+        _pk(kind),
+        CURRENT,
+        "SET " + ", ".join(f"#{n} = :{n}" for n in fields),
+        values,
+        names={f"#{n}": n for n in fields},
+    )
+
+
+def record_revision(kind: str, revision: int, body: Record) -> None:
+    dynamo.put({"pk": _pk(kind), "sk": f"V#{revision:06d}", "revision": revision, **body})
+
+
+def revisions(kind: str, limit: int) -> list[Record]:
+    """The newest `limit` saved revisions, newest first."""
+    items, _ = dynamo.query(_pk(kind), sk_prefix="V#", newest_first=True, limit=limit)
+    return [{k: v for k, v in item.items() if k not in ("pk", "sk")} for item in items]

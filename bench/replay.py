@@ -1,0 +1,151 @@
+"""Replay of 10,000 stored alerts beside parsing their raw payloads alone (issue 19's budget:
+under 10x). Both run in-process on the same items as the alert store returns them, so the
+ratio is the cost of replay's own work (parse again, dedup, grouping, silences, routing, the
+ladder of every incident, twice: live and proposed), not of reading the table."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from statistics import median
+from typing import Any
+
+from vigil.domain.clock import iso
+from vigil.domain.escalation import default_policy
+from vigil.domain.incidents import AssignmentRules
+from vigil.domain.integrations import Integration, IntegrationSettings
+from vigil.domain.replay import Rules, Source, replay, summary
+from vigil.domain.silences import Silence
+from vigil.domain.teams import AlertingRules, Team
+from vigil.services import intake
+from vigil.services import replay as replay_service
+
+ALERTS = 10_000
+SERVICES = 40
+START = datetime(2026, 3, 2, tzinfo=UTC)
+INTEGRATION = Integration(
+    integration_id="int_bench",
+    name="bench",
+    kind="alertmanager",
+    created_at="",
+    updated_at="",
+    token_prefix="",
+)
+
+
+def stored_items(count: int = ALERTS) -> list[dict[str, Any]]:
+    """A week of Alertmanager alerts: each fires, repeats once, and resolves an hour later."""
+    items = []
+    for n in range(count):
+        at = START + timedelta(seconds=n * 7 * 24 * 3600 // count)
+        labels = {"alertname": f"Check{n % 97}", "service": f"svc-{n % SERVICES}", "instance": f"host-{n}"}
+        alert = {
+            "status": "firing",
+            "labels": labels,
+            "annotations": {"summary": f"check {n} failing"},
+            "startsAt": iso(at),
+            "fingerprint": f"{n:016x}",
+        }
+        body = {
+            "version": "4",
+            "status": "firing",
+            "receiver": "vigil",
+            "groupKey": f"{{}}:{labels['service']}",
+            "alerts": [alert],
+            "commonLabels": labels,
+        }
+        parsed = intake.parsed("alertmanager", IntegrationSettings(), body)[0]
+        arrivals = [
+            f"{iso(at)}|firing",
+            f"{iso(at + timedelta(minutes=5))}|firing",
+            f"{iso(at + timedelta(hours=1))}|resolved",
+        ]
+        items.append(
+            {
+                **parsed.model_dump(mode="json"),
+                "alert_id": f"alr_{n:024x}",
+                "integration_id": "int_bench",
+                "raw_payload": json.dumps(body),
+                "arrivals": arrivals,
+            }
+        )
+    return items
+
+
+def rules(silenced_service: str | None) -> Rules:
+    teams = {
+        name: Team.model_validate(
+            {
+                "name": name,
+                "members": [
+                    {
+                        "name": f"{name} person",
+                        "contact_methods": [{"type": "email", "address": f"{name}@example.com"}],
+                    }
+                ],
+            }
+        )
+        for name in ("on_call_engineer", "platform_team", "senior_engineers", "emergency_team")
+    }
+    silences = []
+    if silenced_service:
+        silences = [
+            Silence.model_validate(
+                {
+                    "matchers": [{"name": "labels.service", "value": silenced_service}],
+                    "starts_at": START,
+                    "ends_at": START + timedelta(days=8),
+                    "comment": "bench",
+                    "silence_id": "sil_bench",
+                    "created_by": "bench",
+                    "created_at": "",
+                }
+            )
+        ]
+    return Rules(AlertingRules(), AssignmentRules(), default_policy(), silences, teams)
+
+
+def parse_alone(items: list[dict[str, Any]]) -> int:
+    settings = INTEGRATION.typed_settings()
+    return sum(len(intake.parsed("alertmanager", settings, json.loads(i["raw_payload"]))) for i in items)
+
+
+def replay_all(items: list[dict[str, Any]]) -> dict[str, Any]:
+    alerts = replay_service.to_replay(items, {"int_bench": INTEGRATION})
+    until = START + timedelta(days=8)
+    sources = {"int_bench": Source()}
+    current = replay(alerts, rules(None), sources, lambda key: None, until)
+    proposed = replay(alerts, rules("svc-3"), sources, lambda key: None, until)
+    return {"current": summary(current), "proposed": summary(proposed)}
+
+
+def _seconds(run: Any, items: list[dict[str, Any]], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run(items)
+        times.append(time.perf_counter() - started)
+    return median(times)
+
+
+def measure(count: int = ALERTS, repeat: int = 3) -> dict[str, Any]:
+    items = stored_items(count)
+    report = replay_all(items)
+    parse = _seconds(parse_alone, items, repeat)
+    replayed = _seconds(replay_all, items, repeat)
+    return {
+        "alerts": count,
+        "arrivals": sum(len(i["arrivals"]) for i in items),
+        "parse_seconds": round(parse, 3),
+        "replay_seconds": round(replayed, 3),
+        "ratio": round(replayed / parse, 2),
+        "within_budget": replayed / parse < 10,
+        "incidents": report["current"]["incidents"],
+        "pages_current": report["current"]["pages"],
+        "pages_proposed": report["proposed"]["pages"],
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(), indent=2))

@@ -1,0 +1,131 @@
+"""Configuration as code: the document that describes Vigil's configuration, its version and
+the difference between two documents, object by object. Pure: the service exports, checks and
+applies each section (vigil.services.config_code).
+
+A section left out of a document is not managed by it; a section present is managed whole:
+its objects missing from the document are deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, StringConstraints
+
+from vigil.domain.escalation import EscalationPolicy
+from vigil.domain.incidents import AssignmentRules
+from vigil.domain.integrations import IntegrationSettings
+from vigil.domain.model import Model
+from vigil.domain.silences import SilenceIn
+from vigil.domain.teams import TEAM_NAME, AlertingRules, TeamIn
+from vigil.domain.vocabulary import IntegrationKind
+
+TEMPLATE_ID = r"^(email_subject|email_html|email_text|sms_text)(:(emergency|critical|high|medium|low|info))?$"
+TeamName = Annotated[str, StringConstraints(pattern=TEAM_NAME)]
+TemplateId = Annotated[str, StringConstraints(pattern=TEMPLATE_ID)]
+TemplateSource = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+IntegrationName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class EscalationPolicyIn(EscalationPolicy):
+    """The escalation policy; its `version` is the server's (each save is a new one)."""
+
+    version: int = Field(default=0, exclude=True)
+
+
+class IntegrationConfig(Model):
+    """An integration by name; its token is never part of the configuration."""
+
+    kind: IntegrationKind
+    settings: IntegrationSettings = Field(default_factory=IntegrationSettings)
+
+
+class ConfigDocument(Model):
+    """Vigil's configuration. Each field is a section; omit a section to leave it unmanaged."""
+
+    model_config = ConfigDict(defer_build=True, extra="forbid")
+
+    teams: dict[TeamName, TeamIn] | None = Field(default=None, description="by team name")
+    alerting_rules: AlertingRules | None = Field(default=None, description="which alerts page, and how")
+    assignment_rules: AssignmentRules | None = Field(default=None, description="which team gets an incident")
+    escalation_policy: EscalationPolicyIn | None = None
+    templates: dict[TemplateId, TemplateSource] | None = Field(
+        default=None, description="overridden notification templates by id (email_subject[:severity], ...)"
+    )
+    silences: list[SilenceIn] | None = Field(
+        default=None, max_length=500, description="silences that have not ended"
+    )
+    integrations: dict[IntegrationName, IntegrationConfig] | None = Field(
+        default=None, description="by name, with their settings (maintenance windows included)"
+    )
+
+
+Action = Literal["create", "update", "delete"]
+
+
+class Change(Model):
+    section: str
+    name: str
+    action: Action
+    before: Any = None
+    after: Any = None
+
+
+def sections() -> list[str]:
+    return list(ConfigDocument.model_fields)
+
+
+def section_items(document: ConfigDocument, section: str) -> dict[str, Any] | None:
+    """A section's objects by name, as JSON values; None if the document leaves it out.
+    Singletons are one object named `default`; silences are named by their comment and content."""
+    value = getattr(document, section)
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return {silence_name(item): item.model_dump(mode="json") for item in value}
+    if isinstance(value, dict):
+        return {name: _json(item) for name, item in value.items()}
+    return {"default": value.model_dump(mode="json")}
+
+
+def _json(value: Any) -> Any:
+    return value.model_dump(mode="json") if isinstance(value, Model) else value
+
+
+def silence_name(silence: SilenceIn) -> str:
+    return f"{silence.comment[:60]} [{fingerprint(silence.model_dump(mode='json'))[:8]}]"
+
+
+def plan(live: ConfigDocument, proposed: ConfigDocument) -> list[Change]:
+    """What applying `proposed` to `live` changes, section by section, object by object."""
+    changes: list[Change] = []
+    for section in sections():
+        wanted = section_items(proposed, section)
+        if wanted is None:
+            continue
+        current = section_items(live, section) or {}
+        for name in sorted(current.keys() | wanted.keys()):
+            change = _change(section, name, current.get(name), wanted.get(name))
+            if change:
+                changes.append(change)
+    return changes
+
+
+def _change(section: str, name: str, before: Any, after: Any) -> Change | None:
+    if before == after:
+        return None
+    action: Action = "create" if before is None else "delete" if after is None else "update"
+    return Change(section=section, name=name, action=action, before=before, after=after)
+
+
+def fingerprint(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def version_of(document: ConfigDocument) -> str:
+    """The live configuration's version: a digest of its content, so that any change, by this
+    API or by a single-object route, moves it."""
+    return fingerprint(document.model_dump(mode="json", exclude_none=True))[:16]

@@ -1,0 +1,271 @@
+"""Replay: stored alerts run again through the domain under a configuration, with the clock set
+to each arrival. Pure: what would have opened, who would have been paged and when.
+
+The same decisions as ingestion and the ladder: a firing alert pages if its severity opens
+incidents and no silence or maintenance window covers it at that moment; a repeat of a firing
+alert is a duplicate; alerts of one correlation key join the incident holding the key's window;
+an incident is assigned by the assignment rules and paged rung by rung as its ladder would,
+until it was acknowledged or resolved in reality (`stops`), or until its alerts all resolved.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from vigil.domain.alerts import AlertStatus, NormalizedAlert
+from vigil.domain.conditions import names_in
+from vigil.domain.escalation import EscalationPolicy, Simulation, simulate
+from vigil.domain.incidents import AssignmentRules, condition_context
+from vigil.domain.mapping import grouped
+from vigil.domain.model import Model
+from vigil.domain.silences import MaintenanceWindow, Silence, silenced_by
+from vigil.domain.teams import AlertingRules, Team, destinations
+
+NIGHT_HOURS = frozenset({22, 23, 0, 1, 2, 3, 4, 5, 6})
+IncidentKey = tuple[str, datetime]  # (the alert that opened it, the moment its episode started)
+
+
+class StoredAlert(Model):
+    alert_id: str
+    integration_id: str
+    alert: NormalizedAlert
+    arrivals: list[tuple[datetime, AlertStatus]]
+
+
+class Source(Model):
+    """What replay needs of an integration's settings."""
+
+    correlation_window_seconds: int = 600
+    page_on_unknown: bool = False
+    maintenance_windows: list[MaintenanceWindow] = []
+    grouping_key: str | None = None
+
+
+DEFAULT_SOURCE = Source()
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A configuration, as replay uses it."""
+
+    alerting: AlertingRules
+    assignment: AssignmentRules
+    policy: EscalationPolicy
+    silences: list[Silence]
+    teams: dict[str, Team]
+
+
+@dataclass(frozen=True)
+class Page:
+    at: datetime
+    team: str
+    person: str  # a member's name, or "team:<name>" for a team-level destination
+
+
+@dataclass
+class Incident:
+    key: IncidentKey
+    alert: NormalizedAlert
+    team: str
+    opened_at: datetime
+    stops_at: datetime | None
+    firing: int = 1
+    alerts: set[str] = field(default_factory=set)
+    pages: list[Page] = field(default_factory=list)
+
+    def active(self, at: datetime) -> bool:
+        return self.stops_at is None or at < self.stops_at
+
+
+@dataclass
+class Outcome:
+    incidents: list[Incident]
+    silenced: int
+    paging_alerts: set[str]
+    unreachable: Counter[str]
+
+
+@dataclass
+class _State:
+    rules: Rules
+    sources: dict[str, Source]
+    stops: Callable[[IncidentKey], datetime | None]
+    incidents: dict[IncidentKey, Incident] = field(default_factory=dict)
+    firing: dict[str, tuple[Incident, datetime]] = field(default_factory=dict)  # alert -> incident, last seen
+    windows: dict[tuple[str, str], tuple[Incident, datetime]] = field(default_factory=dict)
+    silenced: int = 0
+
+
+def replay(
+    alerts: list[StoredAlert],
+    rules: Rules,
+    sources: dict[str, Source],
+    stops: Callable[[IncidentKey], datetime | None],
+    until: datetime,
+) -> Outcome:
+    """Every arrival in time order; then each incident's ladder, up to when it stopped."""
+    state = _State(rules, sources, stops)
+    keyed = {a.alert_id: _grouped(a, sources.get(a.integration_id) or DEFAULT_SOURCE) for a in alerts}
+    arrivals = sorted((at, a.alert_id, status) for a in alerts for at, status in a.arrivals if at <= until)
+    for at, alert_id, status in arrivals:
+        _arrive(state, keyed[alert_id], status, at)
+    unreachable: Counter[str] = Counter()
+    ladders = _Ladders(rules)
+    for incident in state.incidents.values():
+        _page(incident, rules, ladders, until, unreachable)
+    paging = {a for i in state.incidents.values() if i.pages for a in i.alerts}
+    return Outcome(list(state.incidents.values()), state.silenced, paging, unreachable)
+
+
+def _grouped(stored: StoredAlert, source: Source) -> StoredAlert:
+    if not source.grouping_key:
+        return stored
+    return stored.model_copy(update={"alert": grouped([stored.alert], source.grouping_key)[0]})
+
+
+def _arrive(state: _State, stored: StoredAlert, status: AlertStatus, at: datetime) -> None:
+    source = state.sources.get(stored.integration_id) or DEFAULT_SOURCE
+    alert = stored.alert  # silences match fields, never the status: no copy per arrival
+    if status is AlertStatus.RESOLVED:
+        _resolve(state, stored.alert_id, at)
+        return
+    firing = status is AlertStatus.FIRING or (status is AlertStatus.UNKNOWN and source.page_on_unknown)
+    if not firing or alert.suppressed or not state.rules.alerting.opens_incident(alert.severity):
+        return
+    if silenced_by(alert, state.rules.silences, source.maintenance_windows, at):
+        state.silenced += 1
+        return
+    window = timedelta(seconds=source.correlation_window_seconds)
+    current = state.firing.get(stored.alert_id)
+    if current and (at - current[1] <= window or current[0].active(at)):
+        state.firing[stored.alert_id] = (current[0], at)
+        return
+    incident = _join_or_open(state, stored, alert, at, window)
+    incident.alerts.add(stored.alert_id)
+    state.firing[stored.alert_id] = (incident, at)
+
+
+def _join_or_open(
+    state: _State, stored: StoredAlert, alert: NormalizedAlert, at: datetime, window: timedelta
+) -> Incident:
+    pointer = (stored.integration_id, alert.correlation_key) if alert.correlation_key else None
+    held = state.windows.get(pointer) if pointer else None
+    if held and at <= held[1] and held[0].active(at):
+        held[0].firing += 1
+        return held[0]
+    key = (stored.alert_id, at)
+    team = state.rules.assignment.assign(alert.severity.value, alert.category)
+    incident = Incident(key, alert, team, at, state.stops(key))
+    state.incidents[key] = incident
+    if pointer:
+        state.windows[pointer] = (incident, at + window)
+    return incident
+
+
+def _resolve(state: _State, alert_id: str, at: datetime) -> None:
+    current = state.firing.pop(alert_id, None)
+    if current is None:
+        return
+    incident = current[0]
+    incident.firing -= 1
+    if incident.firing <= 0 and state.rules.alerting.resolve_incidents_with_alerts and incident.active(at):
+        incident.stops_at = at
+
+
+class _Ladders:
+    """Ladders differ only by what the policy's conditions read: one simulation per difference."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        self.names = sorted({n for rule in rules.policy.rules for n in names_in(rule.condition)})
+        self.known: dict[tuple[Any, ...], Simulation] = {}
+
+    def plan(self, record: dict[str, Any]) -> Simulation:
+        context = condition_context(record)
+        read = tuple(repr(context.get(name)) for name in self.names)
+        key = (record["severity"], record["category"], record["assigned_team"], *read)
+        if key not in self.known:
+            channels = self.rules.alerting.channels(record["severity"], record["category"])
+            self.known[key] = simulate(self.rules.policy, record, channels)
+        return self.known[key]
+
+
+def _page(
+    incident: Incident, rules: Rules, ladders: _Ladders, until: datetime, unreachable: Counter[str]
+) -> None:
+    plan = ladders.plan(incident_record(incident))
+    end = min(incident.stops_at or until, until)
+    for rung in plan.rungs:
+        at = incident.opened_at + timedelta(seconds=rung.at_seconds)
+        if rung.skipped or (rung.at_seconds > 0 and at >= end):
+            continue
+        for team in rung.targets:
+            found = pages_to(rules.teams.get(team) or Team(name=team), rung.channels, at)
+            incident.pages += found
+            if not found:
+                unreachable[team] += 1
+
+
+def incident_record(incident: Incident) -> dict[str, Any]:
+    alert = incident.alert
+    return {
+        "title": alert.title,
+        "severity": alert.severity.value,
+        "category": alert.category,
+        "status": "open",
+        "assigned_team": incident.team,
+        "source": alert.source,
+        "labels": alert.labels,
+    }
+
+
+def pages_to(team: Team, channels: list[str], at: datetime) -> list[Page]:
+    """One page per member reachable on the rung's channels, one per team-level destination."""
+    people = [
+        Page(at, team.name, member.name)
+        for member in team.members
+        if any(method.type in channels for method in member.contact_methods)
+    ]
+    shared = {d for channel in channels for d in _team_level(team, channel)}
+    return people + [Page(at, team.name, f"team:{team.name}")] * (1 if shared else 0)
+
+
+def _team_level(team: Team, channel: str) -> list[str]:
+    members = {m.address for member in team.members for m in member.contact_methods}
+    return [d for d in destinations(team, channel) if d not in members]
+
+
+def is_night(at: datetime) -> bool:
+    """Between 22:00 and 07:00 (UTC until people have their own time zone)."""
+    return at.hour in NIGHT_HOURS
+
+
+def summary(outcome: Outcome) -> dict[str, Any]:
+    """Counts a person can read: incidents, pages per team and per person by hour, nights."""
+    pages = [page for incident in outcome.incidents for page in incident.pages]
+    people: dict[str, dict[str, Any]] = {}
+    for page in pages:
+        person = people.setdefault(page.person, {"pages": 0, "night_pages": 0, "by_hour": Counter()})
+        person["pages"] += 1
+        person["night_pages"] += is_night(page.at)
+        person["by_hour"][f"{page.at.hour:02d}"] += 1
+    return {
+        "incidents": len(outcome.incidents),
+        "pages": len(pages),
+        "night_pages": sum(is_night(p.at) for p in pages),
+        "silenced_arrivals": outcome.silenced,
+        "pages_by_team": dict(Counter(p.team for p in pages)),
+        "pages_by_person": {
+            name: {**v, "by_hour": dict(sorted(v["by_hour"].items()))} for name, v in people.items()
+        },
+        "unreachable_rungs": dict(outcome.unreachable),
+    }
+
+
+def first_page_after(incident: Incident) -> float | None:
+    """Seconds from opening to the first page; None if nobody was reachable."""
+    return min(((p.at - incident.opened_at).total_seconds() for p in incident.pages), default=None)
