@@ -91,7 +91,7 @@ def _built_layer(target: Path, *, bytecode: bool) -> Path:
     )
     if bytecode:
         mode = py_compile.PycInvalidationMode.UNCHECKED_HASH
-        compileall.compile_dir(python, quiet=1, workers=0, invalidation_mode=mode)
+        compileall.compile_dir(python, quiet=1, invalidation_mode=mode)
     return python
 
 
@@ -110,7 +110,7 @@ def _layer_seconds(layer: Path, module: str) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def bytecode(rounds: int = 5) -> dict[str, Any]:
+def bytecode(rounds: int = 3) -> dict[str, Any]:
     """`import boto3` and the ingest function from the built layer, with and without bytecode,
     alternating."""
     import tempfile

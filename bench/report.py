@@ -294,6 +294,7 @@ def write(results: dict[str, Any], path: Path) -> None:
         f"{results.get('seconds', '?')} s in all, {results['alerts']} alerts per latency run; load average "
         f"{results.get('load', '?')} (other work shared the machine). Counts are deterministic; times are",
         "compared with a baseline measured side by side in the same run, never asserted in tests.",
+        *([results["partial"]] if "partial" in results else []),
         "",
         *_calls(results),
         *_transitions(results),
