@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from local.stack import LocalStack
+from local.stack import LocalStack, _invocation_calls
 
 # us-east-1 list prices, November 2026 (on demand; arm64 Lambda).
 PRICES = {
@@ -89,10 +89,17 @@ def _measure(
     if fresh:
         warm.forget_everything()  # as a new instance: nothing remembered
     stack.calls.clear()
-    operation()
-    if settle:
+    if settle:  # the rung's own steps and delivery run elsewhere: count everything
+        operation()
         _settle(stack)
-    return summarize(Counter(stack.calls))
+        return summarize(Counter(stack.calls))
+    own: Counter[str] = Counter()
+    counting = _invocation_calls.set(own)  # this call's own, not the ladders still running
+    try:
+        operation()
+    finally:
+        _invocation_calls.reset(counting)
+    return summarize(own)
 
 
 def measure(stack: LocalStack) -> dict[str, Any]:

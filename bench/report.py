@@ -184,9 +184,14 @@ def _storm(lat: dict[str, Any]) -> list[str]:
         return []
     return [
         f"A storm: one Alertmanager body of {storm['alerts']} alerts was answered in "
-        f"**{storm['answered_seconds']} s** (goal ≤ 1 s; {storm['queued']} queued), and every alert was "
-        f"stored, grouped into one incident, {storm['all_stored_seconds']} s after it was sent "
-        "(the storm function takes the parts from SQS).",
+        f"**{storm['answered_seconds']} s** (goal ≤ 1 s; {storm['queued']} queued); "
+        + (
+            f"every alert was stored, grouped into one incident, {storm['all_stored_seconds']} s after it "
+            "was sent (the storm function takes the parts from SQS)."
+            if storm["all_stored_seconds"]
+            else "the bench did not see all of them counted on one incident within its 600 s wait "
+            "(`tests/security/test_hostile_input.py` checks that a 1,000-alert body is queued whole)."
+        ),
         "",
     ]
 
