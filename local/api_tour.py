@@ -95,12 +95,14 @@ class Example:
 
 # ----------------------------------------------------------------------------- masking
 ID = re.compile(r"\b([a-z]{2,5})_[0-9a-f]{12,32}\b")
-SECRET = re.compile(r"\b(vg[ik])_[A-Za-z0-9_\-]{30,}")
+SECRET = re.compile(r"\b(vg[ikc])_[A-Za-z0-9_\-]{30,}")
 LINK_TOKEN = re.compile(r"[A-Za-z0-9_\-]{20,}\.[0-9a-f]{64}")
 SES_MESSAGE_ID = re.compile(r"\b[a-z]{16}-[a-z]{8}-[a-z]{4}-[a-z]{4}-[a-z]{4}-[a-z]{12}-[a-z]{6}\b")
 UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?")
 TIME_PLACEHOLDER = "2026-01-01T00:00:00.000Z"
+ICS_STAMP = re.compile(r"\b\d{8}T\d{6}Z\b")
+ICS_UID = re.compile(r"^UID:[0-9a-f]{32}@", re.MULTILINE)
 RECENT = timedelta(days=90)
 DURATION_PLACEHOLDER = 123.456
 MEASURED = {"mtta_seconds", "mttr_seconds", "elapsed_minutes"}
@@ -139,6 +141,8 @@ class Masker:
         for literal, placeholder in self.literals.items():
             value = value.replace(literal, placeholder)
         value = TIMESTAMP.sub(self._timestamp, value)
+        value = ICS_STAMP.sub(self._ics_stamp, value)
+        value = ICS_UID.sub("UID:<hash of the shift>@", value)
         value = SECRET.sub(r"\1_…", value)
         value = LINK_TOKEN.sub("<signed-token>", value)
         value = SES_MESSAGE_ID.sub("<ses-message-id>", value)
@@ -153,13 +157,17 @@ class Masker:
         moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         return TIME_PLACEHOLDER if abs(moment - self.now) < RECENT else match.group(0)
 
+    def _ics_stamp(self, match: re.Match[str]) -> str:
+        moment = datetime.strptime(match.group(0), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        return "20260101T000000Z" if abs(moment - self.now) < RECENT else match.group(0)
+
     def value(self, value: Any, key: str = "") -> Any:
         if key == "by_hour" and isinstance(value, dict):
             return {"HH": sum(value.values())}
         if key == "night_pages":
             return HOUR_DEPENDENT
-        if isinstance(value, dict):
-            return {k: self.value(v, k) for k, v in value.items()}
+        if isinstance(value, dict):  # keys too: configuration sections are keyed by object ids
+            return {self.text(k): self.value(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [self.value(v) for v in value]
         if isinstance(value, str) and key in OPAQUE:
@@ -434,6 +442,27 @@ class Tour:
             save={"SPARE_ID": ".schedule_id"},
         )
         self.r.call("DELETE /api/schedules/{schedule_id}", f"/api/schedules/{spare['schedule_id']}")
+        self.calendars(path)
+
+    def calendars(self, schedule_path: str) -> None:
+        feed = self.r.call(
+            "POST /api/schedules/{schedule_id}/calendar",
+            f"{schedule_path}/calendar",
+            status=201,
+            caption="The address is the secret: calendar apps subscribe to it without a key",
+            save={"FEED_URL": ".url"},
+        )
+        feed_path = feed["url"].removeprefix(self.base)
+        self.r.shell(
+            "The feed's path, for the next request", 'FEED=${FEED_URL#"$VIGIL"}', {"FEED": feed_path}
+        )
+        self.r.call(
+            "GET /api/calendars/{feed}",
+            feed_path,
+            key=False,
+            caption="The shifts of a week ago to eight weeks ahead (the first shown)",
+        )
+        self.r.call("POST /api/users/{user_id}/calendar", "/api/users/ann/calendar", status=201)
 
     def services(self) -> None:
         schedule = f"schedule:{self.ids['schedule']}"
@@ -496,6 +525,13 @@ class Tour:
             "DELETE /api/escalation-policies/{policy_id}", f"/api/escalation-policies/{spare['policy_id']}"
         )
         self.r.call("DELETE /api/services/{service_id}", service_path)
+        self.r.call(
+            "POST /api/import/{vendor}",
+            "/api/import/pagerduty",
+            json.loads((ROOT / "tests" / "fixtures" / "oncall_import" / "pagerduty.json").read_text()),
+            status=201,
+            caption="PagerDuty's own API examples, imported: what could not be mapped is said",
+        )
 
     def ingestion(self) -> None:
         path = f"/api/hooks/{self.ids['am_token']}"
@@ -754,6 +790,20 @@ class Tour:
         )
         self.r.call("PUT /api/alerting/templates/{template_id}", template, source)
         self.r.call("DELETE /api/alerting/templates/{template_id}", template)
+        pair = "/api/alerting/templates/email:low/pair"
+        self.r.call("GET /api/alerting/templates/{template_id}/pair", pair)
+        written = {
+            "subject_template": "[low] {{ incident.title }}",
+            "body_template": "{{ incident.title }}: {{ incident.description }}\nAcknowledge: {{ links.acknowledge }}",
+        }
+        self.r.call(
+            "PUT /api/alerting/templates/{template_id}/pair",
+            pair,
+            written,
+            caption="The original spec's shape: subject and body of the email (here for low severity)",
+        )
+        for part in ("email_subject:low", "email_text:low"):
+            self.r.call("DELETE /api/alerting/templates/{template_id}", f"/api/alerting/templates/{part}")
         rules = self.r.call("GET /api/alerting/rules")
         rules["channels_by_severity"]["medium"] = ["email", "slack", "webhook"]
         self.r.call("PUT /api/alerting/rules", body=rules)
@@ -1331,6 +1381,9 @@ def saving(command: str, example: Example) -> str:
 
 
 def response_block(response: Any, masker: Masker) -> str:
+    if isinstance(response, str) and response.startswith("BEGIN:VCALENDAR"):
+        first_event = response.split("END:VEVENT", 1)[0] + "END:VEVENT\r\n…"
+        return f"```text\n{masker.text(first_event).replace(chr(13), '').strip()}\n```"
     if isinstance(response, str):
         return f"```html\n{masker.text(response).strip()}\n```"
     if response is None:

@@ -45,7 +45,8 @@ def page(browser: Any, runtime: Any, request: pytest.FixtureRequest) -> Iterator
     context = browser.new_context(viewport=DESKTOP, base_url=runtime.url, bypass_csp=bypass_csp)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=runtime.url)
     opened = context.new_page()
-    opened.set_default_timeout(15_000)
+    # Generous: the local runtime shares two cores with the ladders other tests start.
+    opened.set_default_timeout(30_000)
     yield opened
     context.close()
 
@@ -68,3 +69,17 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
         for v in results
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def unfit_for_a_phone(page: Any) -> list[str]:
+    """What keeps the page as it is now from fitting a phone: horizontal scrolling, and
+    controls (buttons, fields, disclosures) shorter than a 44-pixel tap target."""
+    problems = (
+        []
+        if page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+        else ["scrolls sideways"]
+    )
+    return problems + page.evaluate(
+        "() => [...document.querySelectorAll('button, input, select, summary')]"
+        ".filter(e => e.getBoundingClientRect().height < 44).map(e => e.outerHTML.slice(0, 80))"
+    )

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import PHONE, ROOT, axe_violations, sign_in
+from tests.browser.conftest import PHONE, ROOT, axe_violations, sign_in, unfit_for_a_phone
+from tests.browser.test_console_oncall import a_weekly_schedule
 from tests.helpers.client import ApiClient, wait_for
 
 # The screenshots in docs/ are refreshed by `make screenshots`; other runs keep theirs apart.
@@ -102,6 +103,15 @@ def test_every_page_is_accessible_and_fits_a_phone(
     if viewport == "phone":
         page.set_viewport_size(PHONE)
     incident_id = _open_incident(api, "accessibility: disk full on web-3", category="database")
+    schedule_id, _ = a_weekly_schedule(api)
+    member = {"name": "Ann Lee", "contact_methods": [{"type": "email", "address": "ann@example.com"}]}
+    assert api.call("PUT", "/api/teams/a11y-team", {"members": [member]}).status == 200
+    silence = {
+        "matchers": [{"name": "labels.host", "value": "a11y-no-such-host"}],
+        "comment": "a11y: disk swap",
+    }
+    silence |= {"starts_at": "2026-01-01T00:00:00Z", "ends_at": "2099-01-01T00:00:00Z"}
+    assert api.post("/api/silences", silence).status == 201
     page.goto("/#/signin")
     page.wait_for_selector("#api-key")
     checked = {"sign-in": axe_violations(page)}
@@ -111,18 +121,45 @@ def test_every_page_is_accessible_and_fits_a_phone(
         ("incident", f"#/incidents/{incident_id}", "#timeline"),
         ("integrations", "#/setup/integrations", "#integration-list"),
         ("teams", "#/setup/teams", "#team-list li"),
-        ("team", "#/setup/teams/database_team", "#team-form"),
-        ("silences", "#/setup/silences", "#window-list li"),
+        ("team", "#/setup/teams/a11y-team", "#member-0-address-0"),
+        ("silences", "#/setup/silences", "#silence-list button"),
         ("templates", "#/setup/templates", "#template-list li"),
+        ("on call", "#/oncall", f"#schedule-{schedule_id} .chart-final .chart-bar"),
     ):
         page.goto(f"/{hash_}")
         page.wait_for_selector(ready, state="attached")
         checked[name] = axe_violations(page)
         if viewport == "phone":
-            assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), name
-            small = page.evaluate(
-                "() => [...document.querySelectorAll('button, input, select')]"
-                ".filter(e => e.getBoundingClientRect().height < 44).map(e => e.outerHTML.slice(0, 80))"
-            )
-            assert small == [], (name, small)
+            assert unfit_for_a_phone(page) == [], name
     assert {name: found for name, found in checked.items() if found} == {}
+
+
+def test_a_responder_reassigns_adds_a_responder_snoozes_and_escalates(
+    page: Any, runtime: Any, api: ApiClient
+) -> None:
+    incident_id = _open_incident(api, "checkout: payment provider timeouts", assigned_team="database_team")
+    extra = f"extra-{incident_id}@example.com"
+    sign_in(page, runtime.api_key)
+    page.goto(f"/#/incidents/{incident_id}")
+    page.wait_for_selector("#respond")
+    page.select_option("#responder-kind", "email")
+    page.fill("#responder", extra)
+    page.click("#responders-form button")
+    page.wait_for_selector("#notice:has-text('Add responder: done')")
+    wait_for(lambda: any(o["target"] == extra for o in api.get("/_local/outbox").body["items"]))
+    page.fill("#reassign-team", "network_team")
+    page.click("#reassign-form button")
+    page.wait_for_selector("#notice:has-text('Reassign: done')")
+    assert api.incident(incident_id)["assigned_team"] == "network_team"
+    page.select_option("#snooze-minutes", "30")
+    page.click("#snooze-form button")
+    page.wait_for_selector("#status:has-text('acknowledged')")
+    assert api.incident(incident_id)["escalation"]["state"] == "snoozed"
+    page.fill("#escalate-rung", "0")
+    page.click("#escalate-form button")
+    page.wait_for_selector("#status:has-text('open')")
+    kinds = [(e["kind"], e["actor"]) for e in api.incident(incident_id)["timeline"]]
+    assert ("responder", "key:local admin") in kinds and ("escalation", "key:local admin") in kinds
+    page.fill("#escalate-rung", "20")
+    page.click("#escalate-form button")
+    page.wait_for_selector("#notice .error:has-text('escalation_level')")

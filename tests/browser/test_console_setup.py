@@ -76,13 +76,15 @@ def test_a_silence_is_created_and_expired(page: Any, runtime: Any, api: ApiClien
     sign_in(page, runtime.api_key)
     page.click("nav a:has-text('Silences')")
     page.fill("#matcher-name-0", "labels.host")
-    page.fill("#matcher-value-0", "web-9")
+    page.fill("#matcher-value-0", "browser-no-such-host")
     page.select_option("#silence-hours", "2")
     page.fill("#silence-comment", comment)
     page.click("button:has-text('Silence')")
     page.wait_for_selector(f"#silence-list :text('{comment}')")
     ours = [s for s in api.get("/api/silences").body["items"] if s["comment"] == comment]
-    assert len(ours) == 1 and ours[0]["matchers"] == [{"name": "labels.host", "op": "=", "value": "web-9"}]
+    assert len(ours) == 1 and ours[0]["matchers"] == [
+        {"name": "labels.host", "op": "=", "value": "browser-no-such-host"}
+    ]
     page.click(f"button:has-text('Expire “{comment}” now')")
     page.wait_for_selector(f"#silence-list :text('{comment}')", state="detached")
     assert not [s for s in api.get("/api/silences").body["items"] if s["comment"] == comment]

@@ -1,6 +1,7 @@
 """The docs run as written: every ```sh block of README.md, docs/api.md, docs/local-runtime.md,
-docs/cli.md and docs/config-as-code.md is pasted, in order, into one bash against a fresh `make run`
-(`python -m local` in its own process), and each block answers with the status the doc shows.
+docs/cli.md, docs/config-as-code.md and docs/oncall.md is pasted, in order, into one bash against
+a fresh `make run` (`python -m local` in its own process), and each block answers with the status
+the doc shows.
 
 Blocks fenced as ```console (starting the stack, deploying) are for a person at a terminal and
 are not run. The docs address the runtime as http://127.0.0.1:3000; the test's runtime listens
@@ -61,7 +62,10 @@ def free_port() -> int:
 @pytest.fixture
 def fresh_runtime() -> Iterator[str]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "VIGIL_API_KEY"} | {"VIGIL_PORT": str(port)}
+    env = {k: v for k, v in os.environ.items() if k != "VIGIL_API_KEY"} | {
+        "VIGIL_PORT": str(port),
+        "VIGIL_HTTPS_PORT": "0",
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "local"],
         cwd=ROOT,
@@ -163,6 +167,14 @@ def test_cli_md_runs(fresh_runtime: str, tmp_path: Path) -> None:
     blocks, statuses, output = run_doc("docs/cli.md", fresh_runtime, tmp_path)
     assert_statuses("docs/cli.md", blocks, statuses, output)
     assert "orders queue backed up" in output and "exit code 1" in output
+
+
+@pytest.mark.slow
+def test_oncall_md_runs(fresh_runtime: str, tmp_path: Path) -> None:
+    blocks, statuses, output = run_doc("docs/oncall.md", fresh_runtime, tmp_path)
+    assert_statuses("docs/oncall.md", blocks, statuses, output)
+    pages = [o["target"] for o in outbox(fresh_runtime) if "card payments failing" in json.dumps(o)]
+    assert pages == ["bob@example.com"]  # the person on call by the override, by his first rule
 
 
 def test_blocks_are_found_with_their_statuses() -> None:

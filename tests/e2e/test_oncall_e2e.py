@@ -8,7 +8,10 @@ import json
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+import icalendar
 
 from tests.helpers.client import ApiClient, wait_for
 
@@ -285,3 +288,101 @@ def test_policies_and_services_refuse_what_they_cannot_page(api: ApiClient) -> N
     }
     assert api.get("/api/escalation-policies/default").body["policy_id"] == "default"
     assert api.call("DELETE", "/api/services/default").status == 409
+
+
+def test_calendar_feeds_are_valid_icalendar_at_a_secret_address(api: ApiClient) -> None:
+    ann, bob = _unique("ann"), _unique("bob")
+    for user in (ann, bob):
+        _person(api, user)
+    monday = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    schedule_id = api.post("/api/schedules", _weekly([ann, bob], monday)).body["schedule_id"]
+
+    created = api.post(f"/api/schedules/{schedule_id}/calendar")
+    assert created.status == 201, created.body
+    path = created.body["url"].removeprefix(api.base)
+    assert path.startswith("/api/calendars/vgc_") and path.endswith(".ics")
+    feed = api.get(path, key=None)
+    assert feed.status == 200 and feed.headers["Content-Type"].startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(feed.body)
+    events = [c for c in calendar.walk("VEVENT")]
+    assert len(events) >= 8  # weekly turns from a week ago to eight weeks ahead
+    assert {str(e["SUMMARY"]) for e in events} == {
+        f"On call: {ann.title()} (primary)",
+        f"On call: {bob.title()} (primary)",
+    }
+    starts = [e.decoded("DTSTART") for e in events]
+    assert starts == sorted(starts) and all(s.tzinfo is not None for s in starts)
+
+    mine = api.post(f"/api/users/{ann}/calendar").body["url"].removeprefix(api.base)
+    own = icalendar.Calendar.from_ical(api.get(mine, key=None).body)
+    assert {str(e["SUMMARY"]) for e in own.walk("VEVENT")} == {
+        f"On call: {ann.title()} ({ann.title()} on call)"
+    }
+
+    renewed = api.post(f"/api/schedules/{schedule_id}/calendar").body["url"].removeprefix(api.base)
+    assert api.get(renewed, key=None).status == 200
+    assert api.get(path, key=None).status == 401  # the new address ends the old one
+    assert api.get("/api/calendars/vgc_made_up.ics", key=None).status == 401
+
+
+def test_gaps_are_warnings_on_the_schedule_and_in_health(api: ApiClient) -> None:
+    ann = _unique("ann")
+    _person(api, ann)
+    office_hours = {"start": "09:00:00", "end": "17:00:00", "days": ["monday", "tuesday", "wednesday"]}
+    body = _weekly([ann], datetime.now(UTC) - timedelta(days=1), restrictions=[office_hours])
+    schedule_id = api.post("/api/schedules", body).body["schedule_id"]
+    now = datetime.now(UTC)
+    week = api.get(
+        f"/api/schedules/{schedule_id}/oncall?since={_stamp(now)}&until={_stamp(now + timedelta(days=7))}"
+    ).body
+    assert week["gaps"] and week["warnings"] == [
+        f"nobody is on call for {len(week['gaps'])} stretch(es) of this range"
+    ]
+    health = api.get("/api/health", key=None).body
+    assert any(w.startswith(f"schedule {schedule_id}: nobody on call") for w in health["warnings"])
+
+
+def test_a_pagerduty_export_is_imported_and_answers_as_its_example(api: ApiClient) -> None:
+    body = json.loads(
+        (Path(__file__).resolve().parents[1] / "fixtures/oncall_import/pagerduty.json").read_text()
+    )
+    reply = api.post("/api/import/pagerduty", body)
+    assert reply.status == 201, reply.body
+    assert reply.body["users"] == ["PXPGF42"]
+    ((schedule,),) = [reply.body["schedules"]]
+    assert schedule["source_id"] == "PI7DH85"
+    assert any(
+        "PEYSGVF, who is not imported" in line for line in reply.body["unmapped"]
+    )  # the override's user
+    (entry,) = body["schedules"][0]["schedule"]["final_schedule"]["rendered_schedule_entries"]
+    day = "since=2015-11-10T05:00:00Z&until=2015-11-11T05:00:00Z"  # the entry's day in New York
+    answer = api.get(f"/api/schedules/{schedule['schedule_id']}/oncall?{day}").body
+    assert [(s["user_id"], s["start"], s["end"]) for s in answer["shifts"]] == [
+        ("PXPGF42", "2015-11-10T13:00:00Z", "2015-11-10T22:00:00Z")
+    ]
+    assert entry["start"] == "2015-11-10T08:00:00-05:00" and entry["end"] == "2015-11-10T17:00:00-05:00"
+    (policy,) = reply.body["escalation_policies"]
+    imported = api.get(f"/api/escalation-policies/{policy['policy_id']}").body
+    assert imported["targets"] == [f"schedule:{schedule['schedule_id']}"] and imported["repeat"] == 2
+    assert (
+        api.get("/api/users/PXPGF42").body["contact_methods"][0]["address"] == "grady.haylie.126@hickle.net"
+    )
+    refused = api.post("/api/import/opsgenie", {})
+    assert refused.status == 400 and refused.body["error"]["details"][0]["field"] == "vendor"
+
+
+def test_who_is_on_call_is_one_read_of_the_schedule(api: ApiClient) -> None:
+    ann, bob = _unique("ann"), _unique("bob")
+    for user in (ann, bob):
+        _person(api, user)
+    schedule_id = api.post("/api/schedules", _weekly([ann, bob], datetime(2026, 3, 2, 14, tzinfo=UTC))).body[
+        "schedule_id"
+    ]
+    override = {"user_id": bob, "start": "2026-03-04T00:00:00Z", "end": "2026-03-05T00:00:00Z"}
+    assert api.post(f"/api/schedules/{schedule_id}/overrides", override).status == 201
+    assert api.post("/_local/aws-calls/reset").status == 200
+    at = api.get(f"/api/schedules/{schedule_id}/oncall?at=2026-03-04T12:00:00Z")
+    assert at.body["shifts"][0]["user_id"] == bob
+    calls = {k: v for k, v in api.get("/_local/aws-calls").body["calls"].items() if k.startswith("dynamodb:")}
+    # The API key (unless a warm function has it cached), then the schedule with its overrides.
+    assert set(calls) == {"dynamodb:GetItem"} and calls["dynamodb:GetItem"] <= 2, calls

@@ -136,3 +136,13 @@ def test_links_cannot_flood_a_mailbox(api: ApiClient) -> None:
         assert api.post("/api/sign-in/link", {"email": email}, key=False).status == 202
     sent = [o for o in api.get("/_local/outbox").body["items"] if o["target"] == email]
     assert 1 <= len(sent) <= 2  # one a minute (two if the minute turned during the loop)
+
+
+def test_a_persons_keys_get_links_at_the_persons_address(api: ApiClient) -> None:
+    user_id = f"link{uuid.uuid4().hex[:6]}"
+    email = f"{user_id}@example.com"
+    person = {"name": "Link Person", "email": email}
+    assert api.put(f"/api/users/{user_id}", person).status == 200
+    key = api.post(f"/api/users/{user_id}/keys", {"name": "phone"}).body
+    redeemed = api.post("/api/sign-in/redeem", {"token": _link_token(api, email)}, key=False)
+    assert redeemed.status == 200 and redeemed.body["key_id"] == key["key_id"]

@@ -11,6 +11,7 @@ CONSOLE_FILES = {
     "app.js": "text/javascript",
     "core.js": "text/javascript",
     "setup.js": "text/javascript",
+    "oncall.js": "text/javascript",
     "app.css": "text/css",
 }
 

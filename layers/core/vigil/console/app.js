@@ -4,6 +4,7 @@
 // API is only ever set as textContent, so nothing an alert says can become markup.
 
 import { api, el, failure, nav, session, show, when, whenSignedOut } from "./core.js";
+import { oncallPage } from "./oncall.js";
 import { integrationsPage, silencesPage, teamPage, teamsPage, templatesPage } from "./setup.js";
 
 const INC = "/api/incident_response";
@@ -151,7 +152,8 @@ function incidentCard(incident) {
       `${incident.alert_count} alert(s) · opened ${when(incident.created_at)}`)));
 }
 
-async function incidentPage(id) {
+// `done` is the last action's outcome: it stays on the page that shows its effect.
+async function incidentPage(id, done = "") {
   let incident;
   try {
     incident = await api("GET", `${INC}/${encodeURIComponent(id)}`);
@@ -159,11 +161,11 @@ async function incidentPage(id) {
     show(el("h1", {}, "Incident"), failure(error));
     return;
   }
-  const notice = el("p", { class: "notice", role: "status", id: "notice" });
+  const notice = el("p", { class: "notice", role: "status", id: "notice" }, done);
   const act = (label, run, primary = false) => el("button", {
     type: "button", class: primary ? "primary" : null,
     onclick: async () => {
-      try { await run(); notice.textContent = `${label}: done`; await incidentPage(id); }
+      try { await run(); await incidentPage(id, `${label}: done`); }
       catch (error) { notice.replaceChildren(failure(error)); }
     },
   }, label);
@@ -178,9 +180,9 @@ async function incidentPage(id) {
       act("Acknowledge", () => api("POST", `${path}/acknowledge`, {}), true),
       act("Resolve", () => api("POST", `${path}/resolve`, {})),
       act("Close", () => api("PUT", path, { status: "closed" })),
-      act("Escalate", () => api("POST", `${INC}/escalate`, { incident_id: id }))),
+      act("Escalate", () => api("POST", `${path}/escalate`, {}))),
     notice,
-    reassignForm(path, notice, id),
+    responderForms(path, notice, id),
     ladder(incident.escalation),
     labels(incident.labels),
     playbook(incident, path, notice, id),
@@ -190,13 +192,29 @@ async function incidentPage(id) {
   );
 }
 
-function reassignForm(path, notice, id) {
+// Responder control: each a small form whose one field shapes the request.
+function responderForms(path, notice, id) {
+  const form = (name, label, control, button, request) => el("form", { class: "inline", id: `${name}-form`,
+    onsubmit: async (event) => {
+      event.preventDefault();
+      try {
+        await api("POST", `${path}/${name}`, request(control.value.trim()));
+        await incidentPage(id, `${button}: done`);
+      } catch (error) { notice.replaceChildren(failure(error)); }
+    } }, el("label", { for: control.id }, label), control, el("button", { type: "submit" }, button));
+  const rung = el("input", { id: "escalate-rung", type: "number", min: "0", max: "20", required: true, inputmode: "numeric" });
+  const minutes = el("select", { id: "snooze-minutes" }, [15, 30, 60, 120, 240, 480].map((m) => el("option", { value: m }, `${m} min`)));
   const team = el("input", { id: "reassign-team", name: "team", required: true });
-  return el("form", { class: "inline", onsubmit: async (event) => {
-    event.preventDefault();
-    try { await api("PUT", path, { assigned_team: team.value.trim() }); await incidentPage(id); }
-    catch (error) { notice.replaceChildren(failure(error)); }
-  } }, el("label", { for: "reassign-team" }, "Reassign to team"), team, el("button", { type: "submit" }, "Reassign"));
+  const kind = el("select", { id: "responder-kind", "aria-label": "Responder is a" },
+    [["team", "team"], ["user_id", "person (user id)"], ["email", "email address"]].map(([v, t]) => el("option", { value: v }, t)));
+  const who = el("input", { id: "responder", required: true });
+  const responder = form("responders", "Add a responder", who, "Add responder", (value) => ({ [kind.value]: value }));
+  responder.insertBefore(kind, who);
+  return el("section", { id: "respond" },
+    form("escalate", "Escalate to rung", rung, "Escalate to rung", (value) => ({ escalation_level: Number(value) })),
+    form("snooze", "Snooze for", minutes, "Snooze", (value) => ({ minutes: Number(value) })),
+    form("reassign", "Reassign to team", team, "Reassign", (value) => ({ team: value })),
+    responder);
 }
 
 function noteForm(path, notice, id) {
@@ -297,6 +315,7 @@ async function route() {
   if (session.csrf === null && !(await restoreSession())) return signedOut();
   if (page === "incidents" && id) return incidentPage(decodeURIComponent(id));
   if (page === "alerts" && id) return alertPage(decodeURIComponent(id));
+  if (page === "oncall") return oncallPage();
   if (page === "setup" && id === "teams" && detail) return teamPage(decodeURIComponent(detail));
   if (page === "setup") return (SETUP[id] || integrationsPage)();
   return incidentsPage();

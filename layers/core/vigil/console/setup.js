@@ -152,14 +152,16 @@ export async function silencesPage() {
   const out = notice();
   const list = el("ul", { class: "cards", id: "silence-list" });
   const windows = el("ul", { class: "cards", id: "window-list" });
+  const windowArea = el("div", {});
   show(el("h1", {}, "Silences"),
     el("p", { class: "meta" }, "Alerts a silence matches are stored and shown as silenced, and page no one."),
     silenceForm(out, () => loadSilences(list, out)), out, el("h2", {}, "Active and coming"), list,
     el("h2", {}, "Maintenance windows"),
     el("p", { class: "meta" }, "Weekly, in UTC, per integration: its alerts page no one during the window."),
-    await windowForm(out, () => loadWindows(windows, out)), windows);
+    windowArea, windows);
   loadSilences(list, out);
   loadWindows(windows, out);
+  windowArea.replaceChildren(await windowForm(out, () => loadWindows(windows, out)));
 }
 
 function silenceForm(out, reload) {

@@ -13,9 +13,11 @@ from vigil.http import (
     actions,
     alerting,
     analytics,
+    calendars,
     config_code,
     console,
     errors,
+    imports,
     incidents,
     ingest_docs,
     integrations,
@@ -54,6 +56,8 @@ def build_app() -> APIGatewayRestResolver:
         people,
         schedules,
         services,
+        calendars,
+        imports,
     ):
         app.include_router(module.router)
     return app

@@ -14,11 +14,12 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from vigil.domain.access import allows, required_scope
 from vigil.domain.errors import Unauthorized
-from vigil.http import console, problem
+from vigil.http import calendars, console, problem
 from vigil.services import keys, sessions
 
 SIGN_IN = {"/api/sign-in", "/api/sign-in/link", "/api/sign-in/redeem"}
 PUBLIC_ROUTES = {"/api/health", "/api/slack/actions", "/api/actions", *SIGN_IN, *console.PUBLIC_PATHS}
+PUBLIC_PREFIXES = (calendars.FEEDS,)  # a feed's address is its token, checked by its route
 
 
 def header(event: dict[str, Any], name: str) -> str | None:
@@ -30,7 +31,7 @@ def header(event: dict[str, Any], name: str) -> str | None:
 def resolve_authenticated(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Refuse a request without a valid key or console session (401), or a console change
     without its CSRF token (403); else resolve it with the key in context."""
-    if ((event.get("path") or "").rstrip("/") or "/") not in PUBLIC_ROUTES:
+    if not is_public(event.get("path") or ""):
         try:
             key = _caller(event)
         except Unauthorized as error:
@@ -42,6 +43,10 @@ def resolve_authenticated(app: APIGatewayRestResolver, event: dict[str, Any], co
             return _refusal(403, "forbidden", f"this key's scope is {key.get('scope')}; this needs {needed}")
         app.append_context(api_key=key)
     return app.resolve(event, context)
+
+
+def is_public(path: str) -> bool:
+    return (path.rstrip("/") or "/") in PUBLIC_ROUTES or path.startswith(PUBLIC_PREFIXES)
 
 
 def _caller(event: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from vigil.config import settings
 from vigil.http.errors import responses_for
 from vigil.http.models import (
     Integration,
@@ -14,6 +13,7 @@ from vigil.http.models import (
     IntegrationPatch,
     RotateIn,
 )
+from vigil.http.urls import public_url
 from vigil.services import integrations
 
 router = APIGatewayRouter()
@@ -21,11 +21,7 @@ BASE = "/api/integrations"
 
 
 def _url(token: str) -> str:
-    event = router.current_event
-    # The public URL when the stack has one (the local runtime always does), else API Gateway's own.
-    host = event.get_header_value("Host", case_sensitive=False) or "localhost"
-    base = settings().public_base_url or f"https://{host}/{event.request_context.stage}"
-    return f"{base}/api/hooks/{token}"
+    return public_url(router.current_event, f"/api/hooks/{token}")
 
 
 @router.post(

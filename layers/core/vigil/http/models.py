@@ -42,6 +42,10 @@ class Health(Model):
     status: str = Field(description="ok, or degraded when a component is down")
     version: str
     components: list[ComponentHealth]
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="configuration checks: e.g. a schedule with nobody on call next week",
+    )
 
 
 class ApiKeyIn(Model):

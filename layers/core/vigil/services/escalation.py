@@ -212,6 +212,7 @@ def simulate(incident: dict[str, Any]) -> dict[str, Any]:
         for rung in plan.rungs
         if not rung.skipped
         for team in rung.targets
+        if target_of(team)[0] == "team"  # people are reached by their own rules
     }
     return {
         **plan.model_dump(),

@@ -78,10 +78,16 @@ def live_key(key_id: str) -> tuple[dict[str, Any], str] | None:
 
 
 def live_keys_of(email: str) -> list[dict[str, Any]]:
-    """The unrevoked keys held by the person with this email address, oldest first (so the
-    sign-in emails go out in a stable order)."""
-    held = sorted(stores.api_keys.by_email(email), key=lambda r: (r["created_at"], r["name"]))
-    return [_public(r) for r in held if not r.get("revoked_at")]
+    """The unrevoked keys of the holder of this email address: keys that name it, and the keys
+    of the person whose address it is (compared without case); oldest first."""
+    wanted = email.strip().lower()
+    people = {p.user_id for p in stores.users.all_stored() if p.email.lower() == wanted}
+    return [
+        _public(r)
+        for r in sorted(stores.api_keys.all_records(), key=lambda r: (r["created_at"], r["name"]))
+        if not r.get("revoked_at")
+        and ((r.get("email") or "").lower() == wanted or r.get("user_id") in people)
+    ]
 
 
 def list_keys() -> list[dict[str, Any]]:

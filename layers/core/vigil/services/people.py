@@ -13,7 +13,7 @@ from vigil.services import keys
 
 
 def put_user(user_id: str, data: PersonIn) -> Person:
-    person = Person(user_id=user_id, **data.model_dump())
+    person = Person(user_id=user_id, **data.model_dump(exclude={"user_id"}))
     for index, method in enumerate(person.contact_methods):
         if method.type == "webhook":
             check_url(method.address, field=f"body.contact_methods[{index}].address")

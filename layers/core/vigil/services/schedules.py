@@ -16,9 +16,10 @@ from vigil.services.people import require_users
 MAX_RANGE = timedelta(days=93)
 
 
-def create_schedule(data: ScheduleIn) -> StoredSchedule:
+def create_schedule(data: ScheduleIn, schedule_id: str | None = None) -> StoredSchedule:
+    """A new schedule, with a new id unless one is given (configuration as code names its own)."""
     _require_participants(data)
-    schedule = StoredSchedule(schedule_id=new_id("sch"), **data.model_dump())
+    schedule = StoredSchedule(schedule_id=schedule_id or new_id("sch"), **data.model_dump())
     stores.schedules.put(schedule, previous_version=None)
     return schedule
 
@@ -57,6 +58,12 @@ def add_override(schedule_id: str, data: OverrideIn) -> Override:
     override = Override(id=new_id("ovr"), **data.model_dump())
     _save_overrides(current, [*current.overrides, override])
     return override
+
+
+def put_overrides(schedule_id: str, overrides: list[Override]) -> None:
+    """Add overrides as they are (an import keeps their ids)."""
+    current = get_schedule(schedule_id)
+    _save_overrides(current, [*current.overrides, *overrides])
 
 
 def remove_override(schedule_id: str, override_id: str) -> Override:

@@ -7,6 +7,7 @@ Services use them as `stores.incidents.get(...)`, so a unit test can swap in a f
 from vigil.adapters.stores import (
     alerts,
     api_keys,
+    calendars,
     config,
     deliveries,
     incidents,
@@ -24,6 +25,7 @@ from vigil.adapters.stores import (
 __all__ = [
     "alerts",
     "api_keys",
+    "calendars",
     "config",
     "deliveries",
     "incidents",

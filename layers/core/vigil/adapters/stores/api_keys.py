@@ -28,16 +28,6 @@ def by_key_id(key_id: str) -> Record | None:
     return next((_with_hash(i) for i in dynamo.query_all(INDEX, index="gsi1") if i["key_id"] == key_id), None)
 
 
-def by_email(email: str) -> list[Record]:
-    """The keys held by the person with this email address (compared without case)."""
-    wanted = email.strip().lower()
-    return [
-        _with_hash(i)
-        for i in dynamo.query_all(INDEX, index="gsi1")
-        if (i.get("email") or "").lower() == wanted
-    ]
-
-
 def _with_hash(item: dict[str, Any]) -> Record:
     return {**without_keys(item), "secret_hash": item["pk"].split("#", 1)[1]}
 
