@@ -532,6 +532,13 @@ class Tour:
             status=201,
             caption="PagerDuty's own API examples, imported: what could not be mapped is said",
         )
+        self.r.call(
+            "POST /api/import/{vendor}",
+            "/api/import/grafana-oncall",
+            json.loads((ROOT / "tests" / "fixtures" / "oncall_import" / "grafana-oncall.json").read_text()),
+            status=201,
+            caption="Grafana OnCall's own API examples, imported: an every-other-week shift is unmapped",
+        )
 
     def ingestion(self) -> None:
         path = f"/api/hooks/{self.ids['am_token']}"
