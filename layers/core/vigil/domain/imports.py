@@ -121,18 +121,19 @@ def _pd_person(user: Json, body: Json, plan: ImportPlan) -> None:
             plan.unmapped.append(
                 f"user {user_id}: notification rule {rule.get('id')} reaches no imported contact method"
             )
-    person = {
-        "user_id": user_id,
-        "name": user.get("name") or user_id,
-        "email": user.get("email"),
-        "time_zone": user.get("time_zone") or "UTC",
-        "contact_methods": contact_methods,
-        "notification_rules": rules,
-    }
+    person = {"user_id": user_id, "name": user.get("name") or user_id, "email": user.get("email")}
+    person |= {"time_zone": user.get("time_zone") or "UTC", "contact_methods": contact_methods}
+    add_person(plan, {**person, "notification_rules": rules})
+
+
+def add_person(plan: ImportPlan, person: Json) -> bool:
+    """Adds `person` to the plan if it is a valid Person, else says why not."""
     try:
         plan.people.append(Person.model_validate(person))
     except ValidationError as error:
-        plan.unmapped.append(f"user {user_id}: {first_error(error)}")
+        plan.unmapped.append(f"user {person['user_id']}: {first_error(error)}")
+        return False
+    return True
 
 
 def _pd_schedule(schedule: Json, overrides: list[Json], plan: ImportPlan) -> None:

@@ -23,11 +23,10 @@ from vigil.domain.imports import (
     ImportedSchedule,
     ImportPlan,
     Json,
+    add_person,
     after,
-    first_error,
     weekly_windows,
 )
-from vigil.domain.people import Person
 from vigil.domain.schedules import WEEKDAYS, Layer, Override, Restriction, local_to_utc, time_zone
 
 ICAL_DAYS = {"MO": "monday", "TU": "tuesday", "WE": "wednesday", "TH": "thursday", "FR": "friday"}
@@ -68,17 +67,10 @@ def _person(user: Json, plan: ImportPlan) -> None:
         for index, slack in enumerate(user.get("slack") or [])
         if slack.get("user_id")
     ]
-    person = {
-        "user_id": user_id,
-        "name": user.get("username") or user_id,
-        "email": user.get("email"),
-        "time_zone": user.get("timezone") or "UTC",
-        "contact_methods": methods,
-    }
-    try:
-        plan.people.append(Person.model_validate(person))
-    except ValidationError as error:
-        plan.unmapped.append(f"user {user_id}: {first_error(error)}")
+    person = {"user_id": user_id, "name": user.get("username") or user_id, "email": user.get("email")}
+    if not add_person(
+        plan, {**person, "time_zone": user.get("timezone") or "UTC", "contact_methods": methods}
+    ):
         return
     plan.unmapped.append(
         f"user {user_id}: personal notification rules are not in the users API; "
