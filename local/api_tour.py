@@ -166,8 +166,8 @@ class Masker:
             return {"HH": sum(value.values())}
         if key == "night_pages":
             return HOUR_DEPENDENT
-        if isinstance(value, dict):
-            return {k: self.value(v, k) for k, v in value.items()}
+        if isinstance(value, dict):  # keys too: configuration sections are keyed by object ids
+            return {self.text(k): self.value(v, k) for k, v in value.items()}
         if isinstance(value, list):
             return [self.value(v) for v in value]
         if isinstance(value, str) and key in OPAQUE:
@@ -797,6 +797,20 @@ class Tour:
         )
         self.r.call("PUT /api/alerting/templates/{template_id}", template, source)
         self.r.call("DELETE /api/alerting/templates/{template_id}", template)
+        pair = "/api/alerting/templates/email:low/pair"
+        self.r.call("GET /api/alerting/templates/{template_id}/pair", pair)
+        written = {
+            "subject_template": "[low] {{ incident.title }}",
+            "body_template": "{{ incident.title }}: {{ incident.description }}\nAcknowledge: {{ links.acknowledge }}",
+        }
+        self.r.call(
+            "PUT /api/alerting/templates/{template_id}/pair",
+            pair,
+            written,
+            caption="The original spec's shape: subject and body of the email (here for low severity)",
+        )
+        for part in ("email_subject:low", "email_text:low"):
+            self.r.call("DELETE /api/alerting/templates/{template_id}", f"/api/alerting/templates/{part}")
         rules = self.r.call("GET /api/alerting/rules")
         rules["channels_by_severity"]["medium"] = ["email", "slack", "webhook"]
         self.r.call("PUT /api/alerting/rules", body=rules)

@@ -9,6 +9,7 @@ from http.server import ThreadingHTTPServer
 from local.server import serve
 from local.settings import apply_local_settings
 from local.stack import LocalStack
+from local.tls import serve_https
 
 # `make run`'s admin key unless VIGIL_API_KEY says otherwise: fixed, so that the examples in the
 # docs run as written. The server answers loopback hosts only and refuses cross-origin requests.
@@ -21,15 +22,34 @@ class Runtime:
     server: ThreadingHTTPServer
     thread: threading.Thread
     api_key: str
+    https: ThreadingHTTPServer | None = None
+    certificate: str | None = None  # the PEM file of the self-signed certificate of `https`
 
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
         return f"http://{host!s}:{port}"
 
+    @property
+    def https_url(self) -> str | None:
+        if self.https is None:
+            return None
+        host, port = self.https.server_address[:2]
+        return f"https://{host!s}:{port}"
+
+    def serve_https(self, port: int) -> str:
+        """Serve the same API over TLS on `port` (0: any free port); returns its URL."""
+        host = str(self.server.server_address[0])
+        self.https, certificate = serve_https(self.server, host, port)
+        self.certificate = str(certificate)
+        self.stack.https = {"url": self.https_url, "certificate": self.certificate}
+        threading.Thread(target=self.https.serve_forever, name="https", daemon=True).start()
+        return str(self.https_url)
+
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        for server in filter(None, (self.server, self.https)):
+            server.shutdown()
+            server.server_close()
         self.thread.join(timeout=5)
         self.stack.stop()
 

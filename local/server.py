@@ -234,9 +234,12 @@ def local_secrets(stack: LocalStack) -> dict[str, Any]:
     signature can be tried on this machine. A deployed stack shows them to nobody."""
     arn = stack.resolver.physical["SigningSecret"]["Ref"]
     value = json.loads(stack.clients["secretsmanager"].get_secret_value(SecretId=arn)["SecretString"])
+    https = stack.https
     return {
         "webhook_signing_key": value.get("current"),
         "slack_signing_secret": value.get("slack_signing_secret"),
+        "https_url": https.get("url"),
+        "https_certificate": https.get("certificate"),
     }
 
 

@@ -130,6 +130,7 @@ class LocalStack:
     outbox: list[dict[str, Any]] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
     functions: dict[str, str] = field(default_factory=dict)  # physical name -> logical id
+    https: dict[str, str | None] = field(default_factory=dict)  # the HTTPS port's url and certificate
     timeouts: dict[str, float] = field(default_factory=dict)  # logical id -> Timeout (seconds)
     _handlers: dict[str, Callable[..., Any]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)

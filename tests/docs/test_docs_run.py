@@ -62,7 +62,10 @@ def free_port() -> int:
 @pytest.fixture
 def fresh_runtime() -> Iterator[str]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "VIGIL_API_KEY"} | {"VIGIL_PORT": str(port)}
+    env = {k: v for k, v in os.environ.items() if k != "VIGIL_API_KEY"} | {
+        "VIGIL_PORT": str(port),
+        "VIGIL_HTTPS_PORT": "0",
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "local"],
         cwd=ROOT,

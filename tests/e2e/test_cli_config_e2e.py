@@ -40,8 +40,8 @@ def edit(folder: Path, section: str, change: Any) -> None:
 def test_export_writes_a_file_per_section_that_plans_to_no_change(cli: Any, exported: Path) -> None:
     names = sorted(p.name for p in exported.iterdir())
     assert names == sorted(f"{s}.yaml" for s in (
-        "teams", "alerting_rules", "assignment_rules", "escalation_policy", "templates", "silences",
-        "integrations"))  # fmt: skip
+        "users", "teams", "schedules", "escalation_policies", "alerting_rules", "assignment_rules",
+        "escalation_policy", "templates", "silences", "integrations", "services"))  # fmt: skip
     planned = ok_json(cli("--json", "plan", "-f", str(exported)))
     assert planned["changes"] == []
     table = cli("plan", "-f", str(exported))
@@ -129,3 +129,35 @@ def test_replay_prints_a_table_and_json(cli: Any, api: ApiClient, exported: Path
     table = cli("replay", "-f", str(exported), "--since", "10m")
     assert table.returncode == 0, table.stderr
     assert "proposed" in table.stdout and "alerts that would page no one" in table.stdout
+
+
+def test_oncall_names_who_is_on_call_at_a_moment(cli: Any, api: ApiClient) -> None:
+    for user_id in ("oc_ann", "oc_bob"):
+        assert (
+            api.put(f"/api/users/{user_id}", {"name": user_id, "email": f"{user_id}@example.com"}).status
+            == 200
+        )
+    schedule = {
+        "name": "cli oncall",
+        "time_zone": "UTC",
+        "layers": [
+            {
+                "participants": ["oc_ann", "oc_bob"],
+                "rotation": "daily",
+                "handoff_time": "09:00",
+                "start": "2026-03-02T09:00:00Z",
+            }
+        ],
+    }
+    created = api.post("/api/schedules", schedule)
+    assert created.status == 201, created.body
+    first = ok_json(cli("--json", "oncall", "cli oncall", "--at", "2026-03-02T12:00:00Z"))
+    assert [row["user_id"] for row in first] == ["oc_ann"]
+    by_id = ok_json(cli("--json", "oncall", created.body["schedule_id"], "--at", "2026-03-03T12:00:00Z"))
+    assert [row["user_id"] for row in by_id] == ["oc_bob"]
+    table = cli("oncall", "--at", "2026-03-03T12:00:00Z")
+    assert table.returncode == 0 and "cli oncall" in table.stdout and "oc_bob" in table.stdout
+    missing = cli("oncall", "no such schedule")
+    assert missing.returncode == 1 and "no schedule" in missing.stderr
+    bad_time = cli("oncall", "cli oncall", "--at", "tomorrow-ish")
+    assert bad_time.returncode == 1 and "400" in bad_time.stderr

@@ -49,6 +49,32 @@ def proposed_change(config: dict[str, Any]) -> dict[str, Any]:
     return changed
 
 
+def with_people_and_on_call(config: dict[str, Any]) -> dict[str, Any]:
+    """A person, a schedule of that person, a policy paging the schedule and a service using it:
+    each refers to the one before, in one document."""
+    changed = proposed_change(config)
+    changed["users"]["cfg_ann"] = {"name": "Ann", "email": "ann@example.com", "time_zone": "Europe/Paris"}
+    changed["schedules"]["cfg_primary"] = {
+        "name": "cfg primary",
+        "time_zone": "Europe/Paris",
+        "layers": [
+            {
+                "participants": ["cfg_ann"],
+                "rotation": "weekly",
+                "handoff_time": "09:00",
+                "start": "2026-01-05T08:00:00Z",
+            }
+        ],
+    }
+    changed["escalation_policies"]["cfg_payments"] = {
+        "name": "cfg payments",
+        "targets": ["schedule:cfg_primary"],
+        "rules": [{"escalation_level": 1, "escalate_to": "user:cfg_ann", "escalate_after_seconds": 300}],
+    }
+    changed["services"]["cfg_checkout"] = {"name": "cfg checkout", "escalation_policy_id": "cfg_payments"}
+    return changed
+
+
 def test_export_apply_export_is_identical(api: ApiClient, restored: dict[str, Any]) -> None:
     unchanged = api.post("/api/config/apply", {"version": restored["version"], "config": restored["config"]})
     assert unchanged.status == 200, unchanged.body
@@ -69,6 +95,37 @@ def test_export_apply_export_is_identical(api: ApiClient, restored: dict[str, An
     assert exported["config"]["teams"]["cfg_payments"]["email_list"] == ["payments@example.com"]
     assert exported["config"]["templates"]["sms_text:critical"] == "CRIT {{ incident.title }}"
     assert "cfg prometheus" in exported["config"]["integrations"]
+
+
+def test_people_schedules_policies_and_services_round_trip(api: ApiClient, restored: dict[str, Any]) -> None:
+    proposed = with_people_and_on_call(restored["config"])
+    applied = api.post("/api/config/apply", {"version": restored["version"], "config": proposed})
+    assert applied.status == 200, applied.body
+    created = {(c["section"], c["name"]) for c in applied.body["changes"] if c["action"] == "create"}
+    assert {("users", "cfg_ann"), ("schedules", "cfg_primary"), ("escalation_policies", "cfg_payments"),
+            ("services", "cfg_checkout")} <= created  # fmt: skip
+    assert api.get("/api/services/cfg_checkout").body["escalation_policy_id"] == "cfg_payments"
+    exported = api.get("/api/config").body
+    again = api.post("/api/config/apply", {"version": exported["version"], "config": exported["config"]})
+    assert again.status == 200 and again.body["changes"] == [], again.body
+    assert exported["config"]["schedules"]["cfg_primary"]["layers"][0]["participants"] == ["cfg_ann"]
+    removed = {**exported["config"], "users": {}, "schedules": {}, "escalation_policies": {}, "services": {}}
+    gone = api.post("/api/config/apply", {"version": exported["version"], "config": removed})
+    assert gone.status == 200, gone.body
+    order = [(c["section"], c["action"]) for c in gone.body["changes"]]
+    assert order == [("services", "delete"), ("escalation_policies", "delete"), ("schedules", "delete"),
+                     ("users", "delete")]  # fmt: skip
+
+
+def test_a_write_that_fails_is_undone(api: ApiClient, restored: dict[str, Any]) -> None:
+    """A policy paging a person the document does not have passes its model; its write is
+    refused, and the objects written before it are undone."""
+    proposed = with_people_and_on_call(restored["config"])
+    proposed["escalation_policies"]["cfg_payments"]["rules"][0]["escalate_to"] = "user:cfg_nobody"
+    reply = api.post("/api/config/apply", {"version": restored["version"], "config": proposed})
+    assert reply.status == 400, reply.body
+    assert api.get("/api/config").body == restored
+    assert api.get("/api/users/cfg_ann").status == 404
 
 
 def test_plan_lists_each_object_and_changes_nothing(api: ApiClient, restored: dict[str, Any]) -> None:

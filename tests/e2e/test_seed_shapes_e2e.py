@@ -51,3 +51,29 @@ def test_an_empty_test_request_tests_every_channel_of_the_default_team(
     assert results["webhook"]["ok"] and results["email"]["ok"]
     assert not results["sms"]["ok"] and "no sms destination" in results["sms"]["detail"]
     assert any(r.path.endswith("/default") for r in receiver.requests)
+
+
+def test_email_templates_read_and_write_as_subject_and_body(api: ApiClient) -> None:
+    pair = "/api/alerting/templates/email:medium/pair"
+    default = api.get(pair)
+    assert default.status == 200 and not default.body["custom"]
+    assert default.body["subject_template"] and default.body["body_template"]
+    written = {"subject_template": "[M] {{ incident.title }}", "body_template": "{{ incident.description }}"}
+    try:
+        saved = api.put(pair, written)
+        assert saved.status == 200, saved.body
+        read = api.get(pair).body
+        assert (read["subject_template"], read["body_template"], read["custom"]) == (
+            written["subject_template"],
+            written["body_template"],
+            True,
+        )
+        listed = {t["template_id"]: t["source"] for t in api.get("/api/alerting/templates").body["items"]}
+        assert listed["email_subject:medium"] == written["subject_template"]
+        broken = api.put(pair, {**written, "body_template": "{{ incident.title "})
+        assert broken.status == 400
+        assert broken.body["error"]["details"][0]["field"] == "body.body_template"
+        assert api.get("/api/alerting/templates/sms_text/pair").status == 404
+    finally:
+        for part in ("email_subject:medium", "email_text:medium"):
+            api.call("DELETE", f"/api/alerting/templates/{part}")

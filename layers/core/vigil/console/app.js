@@ -152,7 +152,8 @@ function incidentCard(incident) {
       `${incident.alert_count} alert(s) · opened ${when(incident.created_at)}`)));
 }
 
-async function incidentPage(id) {
+// `done` is the last action's outcome: it stays on the page that shows its effect.
+async function incidentPage(id, done = "") {
   let incident;
   try {
     incident = await api("GET", `${INC}/${encodeURIComponent(id)}`);
@@ -160,11 +161,11 @@ async function incidentPage(id) {
     show(el("h1", {}, "Incident"), failure(error));
     return;
   }
-  const notice = el("p", { class: "notice", role: "status", id: "notice" });
+  const notice = el("p", { class: "notice", role: "status", id: "notice" }, done);
   const act = (label, run, primary = false) => el("button", {
     type: "button", class: primary ? "primary" : null,
     onclick: async () => {
-      try { await run(); notice.textContent = `${label}: done`; await incidentPage(id); }
+      try { await run(); await incidentPage(id, `${label}: done`); }
       catch (error) { notice.replaceChildren(failure(error)); }
     },
   }, label);
@@ -198,8 +199,7 @@ function responderForms(path, notice, id) {
       event.preventDefault();
       try {
         await api("POST", `${path}/${name}`, request(control.value.trim()));
-        notice.textContent = `${button}: done`;
-        await incidentPage(id);
+        await incidentPage(id, `${button}: done`);
       } catch (error) { notice.replaceChildren(failure(error)); }
     } }, el("label", { for: control.id }, label), control, el("button", { type: "submit" }, button));
   const rung = el("input", { id: "escalate-rung", type: "number", min: "0", max: "20", required: true, inputmode: "numeric" });

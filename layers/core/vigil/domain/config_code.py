@@ -18,6 +18,9 @@ from vigil.domain.escalation import EscalationPolicy
 from vigil.domain.incidents import AssignmentRules
 from vigil.domain.integrations import IntegrationSettings
 from vigil.domain.model import Model
+from vigil.domain.oncall import OBJECT_ID, NamedPolicyIn, ScheduleIn, ServiceIn
+from vigil.domain.people import PersonIn
+from vigil.domain.schedules import USER_ID
 from vigil.domain.silences import SilenceIn
 from vigil.domain.teams import TEAM_NAME, AlertingRules, TeamIn
 from vigil.domain.vocabulary import IntegrationKind
@@ -26,6 +29,8 @@ TEMPLATE_ID = r"^(email_subject|email_html|email_text|sms_text)(:(emergency|crit
 TeamName = Annotated[str, StringConstraints(pattern=TEAM_NAME)]
 TemplateId = Annotated[str, StringConstraints(pattern=TEMPLATE_ID)]
 TemplateSource = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+UserId = Annotated[str, StringConstraints(pattern=USER_ID)]
+ObjectId = Annotated[str, StringConstraints(pattern=OBJECT_ID)]
 IntegrationName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
@@ -47,7 +52,14 @@ class ConfigDocument(Model):
 
     model_config = ConfigDict(defer_build=True, extra="forbid")
 
+    users: dict[UserId, PersonIn] | None = Field(default=None, description="people by user id")
     teams: dict[TeamName, TeamIn] | None = Field(default=None, description="by team name")
+    schedules: dict[ObjectId, ScheduleIn] | None = Field(
+        default=None, description="on-call schedules by id (their overrides are not configuration)"
+    )
+    escalation_policies: dict[ObjectId, NamedPolicyIn] | None = Field(
+        default=None, description="named escalation policies by id (`default` is escalation_policy)"
+    )
     alerting_rules: AlertingRules | None = Field(default=None, description="which alerts page, and how")
     assignment_rules: AssignmentRules | None = Field(default=None, description="which team gets an incident")
     escalation_policy: EscalationPolicyIn | None = None
@@ -59,6 +71,9 @@ class ConfigDocument(Model):
     )
     integrations: dict[IntegrationName, IntegrationConfig] | None = Field(
         default=None, description="by name, with their settings (maintenance windows included)"
+    )
+    services: dict[ObjectId, ServiceIn] | None = Field(
+        default=None, description="services by id, with their policy and integrations (by id)"
     )
 
 

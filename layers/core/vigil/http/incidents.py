@@ -290,7 +290,7 @@ def resolve(incident_id: str, body: ActionIn) -> IncidentDetail:
     f"{BASE}/<incident_id>/escalate",
     tags=["escalation"],
     summary="Escalate to the next rung now, or to rung escalation_level (also when acknowledged)",
-    responses=responses_for(404, 422),
+    responses=responses_for(404, 409, 422),
 )
 def escalate_incident(incident_id: str, body: EscalateIncidentIn) -> IncidentDetail:
     responders.escalate(incident_id, level=body.escalation_level, reason=body.reason, actor=actor(router))
@@ -301,7 +301,7 @@ def escalate_incident(incident_id: str, body: EscalateIncidentIn) -> IncidentDet
     f"{BASE}/<incident_id>/reassign",
     tags=["escalation"],
     summary="Hand to another team: the ladder restarts at rung 0, paging that team",
-    responses=responses_for(404, 422),
+    responses=responses_for(404, 409, 422),
 )
 def reassign(incident_id: str, body: ReassignIn) -> IncidentDetail:
     responders.reassign(incident_id, body.team, reason=body.reason, actor=actor(router))
@@ -312,7 +312,7 @@ def reassign(incident_id: str, body: ReassignIn) -> IncidentDetail:
     f"{BASE}/<incident_id>/responders",
     tags=["escalation"],
     summary="Page one more team, person or email address now; the ladder goes on as it was",
-    responses=responses_for(404, 422),
+    responses=responses_for(404, 409, 422),
 )
 def add_responder(incident_id: str, body: ResponderIn) -> IncidentDetail:
     responders.add_responder(incident_id, body.model_dump(exclude_none=True), actor=actor(router))
@@ -323,7 +323,7 @@ def add_responder(incident_id: str, body: ResponderIn) -> IncidentDetail:
     f"{BASE}/<incident_id>/snooze",
     tags=["escalation"],
     summary="Acknowledge for a while; then the ladder resumes",
-    responses=responses_for(404, 422),
+    responses=responses_for(404, 409, 422),
 )
 def snooze(incident_id: str, body: SnoozeIn) -> IncidentDetail:
     responders.snooze(incident_id, body.total_seconds, actor=actor(router))
@@ -334,7 +334,7 @@ def snooze(incident_id: str, body: SnoozeIn) -> IncidentDetail:
     f"{BASE}/<incident_id>/merge",
     tags=["incidents"],
     summary="Merge into another incident: alerts and timeline move; this one closes, pointing there",
-    responses=responses_for(404, 422),
+    responses=responses_for(404, 409, 422),
 )
 def merge(incident_id: str, body: MergeIn) -> IncidentDetail:
     responders.merge(incident_id, body.into, actor=actor(router))

@@ -37,6 +37,20 @@ class TemplateIn(Model):
     )
 
 
+class TemplatePair(Model):
+    """The original spec's shape of an email template: `email` (every severity) or `email:<severity>`."""
+
+    template_id: str
+    subject_template: str
+    body_template: str
+    custom: bool = False
+
+
+class TemplatePairIn(Model):
+    subject_template: str = Field(min_length=1, max_length=2_000, description="jinja2 (sandboxed)")
+    body_template: str = Field(min_length=1, max_length=20_000, description="jinja2 (sandboxed), plain text")
+
+
 class TemplateList(Model):
     items: list[Template]
 
@@ -98,6 +112,27 @@ def put_template(template_id: str, body: TemplateIn) -> Template:
 )
 def preview_template(template_id: str, body: TemplateIn) -> Template:
     return Template(**rendering.preview_template(template_id, body.source))
+
+
+@router.get(
+    "/api/alerting/templates/<template_id>/pair",
+    tags=["notifications"],
+    summary="An email template as {subject_template, body_template} (id email or email:<severity>)",
+    responses=responses_for(404),
+)
+def get_template_pair(template_id: str) -> TemplatePair:
+    return TemplatePair(**rendering.get_pair(template_id))
+
+
+@router.put(
+    "/api/alerting/templates/<template_id>/pair",
+    tags=["notifications"],
+    summary="Write an email template as {subject_template, body_template}; both are checked first",
+    responses=responses_for(404),
+)
+def put_template_pair(template_id: str, body: TemplatePairIn) -> TemplatePair:
+    saved = rendering.save_pair(template_id, body.subject_template, body.body_template, actor(router))
+    return TemplatePair(**saved)
 
 
 @router.delete(

@@ -31,10 +31,22 @@ from vigil.domain.config_code import (
 from vigil.domain.errors import Conflict, InvalidInput
 from vigil.domain.escalation import EscalationPolicy
 from vigil.domain.incidents import AssignmentRules
+from vigil.domain.oncall import DEFAULT_ID, NamedPolicyIn, ScheduleIn, ServiceIn
+from vigil.domain.people import PersonIn
 from vigil.domain.silences import SilenceIn
 from vigil.domain.teams import AlertingRules, TeamIn
 from vigil.observability import logger
-from vigil.services import escalation, integrations, rendering, routing, silences, teams
+from vigil.services import (
+    escalation,
+    integrations,
+    people,
+    policies,
+    rendering,
+    routing,
+    schedules,
+    silences,
+    teams,
+)
 
 KIND = "code"
 Written = dict[str, Any]  # what a write tells the caller (a new integration's token)
@@ -57,6 +69,85 @@ def _write_team(name: str, value: Any, actor: str) -> None:
         teams.delete_team(name)
     else:
         teams.put_team(name, TeamIn.model_validate(value))
+
+
+# ----------------------------------------------------------------------------- people and on call
+# Their routes check references (a schedule's people, a policy's targets) when they write, so
+# these are checked by their writes: one that fails undoes the apply.
+def _users() -> dict[str, PersonIn]:
+    return {
+        p.user_id: PersonIn.model_validate(p.model_dump(exclude={"user_id"})) for p in people.list_users()
+    }
+
+
+def _write_user(user_id: str, value: Any, actor: str) -> None:
+    if value is None:
+        people.delete_user(user_id)
+    else:
+        people.put_user(user_id, PersonIn.model_validate(value))
+
+
+def _schedules() -> dict[str, ScheduleIn]:
+    fields = set(ScheduleIn.model_fields)
+    return {
+        s.schedule_id: ScheduleIn.model_validate(s.model_dump(include=fields))
+        for s in schedules.list_schedules()
+    }
+
+
+def _write_schedule(schedule_id: str, value: Any, actor: str) -> None:
+    if value is None:
+        schedules.delete_schedule(schedule_id)
+    elif stores.schedules.find(schedule_id):
+        schedules.replace_schedule(schedule_id, ScheduleIn.model_validate(value))
+    else:
+        schedules.create_schedule(ScheduleIn.model_validate(value), schedule_id)
+
+
+def _named_policies() -> dict[str, NamedPolicyIn]:
+    fields = set(NamedPolicyIn.model_fields) - {"version"}
+    return {
+        p.policy_id: NamedPolicyIn.model_validate(p.model_dump(include=fields))
+        for p in policies.list_policies()
+        if p.policy_id != DEFAULT_ID
+    }
+
+
+def _write_named_policy(policy_id: str, value: Any, actor: str) -> None:
+    if value is None:
+        policies.delete_policy(policy_id)
+    elif stores.policies.find(policy_id):
+        policies.replace_policy(policy_id, NamedPolicyIn.model_validate(value), actor)
+    else:
+        policies.create_policy(NamedPolicyIn.model_validate(value), policy_id)
+
+
+def _services() -> dict[str, ServiceIn]:
+    fields = set(ServiceIn.model_fields)
+    return {
+        s.service_id: ServiceIn.model_validate(s.model_dump(include=fields))
+        for s in policies.list_services()
+        if s.service_id != DEFAULT_ID
+    }
+
+
+def _write_service(service_id: str, value: Any, actor: str) -> None:
+    if value is None:
+        policies.delete_service(service_id)
+    elif stores.services.find(service_id):
+        policies.replace_service(service_id, ServiceIn.model_validate(value))
+    else:
+        policies.create_service(ServiceIn.model_validate(value), service_id)
+
+
+def _check_not_default(section: str) -> Callable[[str, Any], None]:
+    def check(name: str, value: Any) -> None:
+        if name == DEFAULT_ID:
+            raise InvalidInput(
+                f"config.{section}.{name}", "the default is not named here (see escalation_policy)"
+            )
+
+    return check
 
 
 # ----------------------------------------------------------------------------- rules and policy
@@ -147,16 +238,29 @@ def _write_integration(name: str, value: Any, actor: str) -> Written | None:
 
 
 SECTIONS: dict[str, Section] = {
+    "users": Section(_users, _write_user),
     "teams": Section(_teams, _write_team, lambda name, value: _check_team(name, value)),
+    "schedules": Section(_schedules, _write_schedule),
+    "escalation_policies": Section(
+        _named_policies, _write_named_policy, _check_not_default("escalation_policies")
+    ),
     "alerting_rules": Section(routing.load_alerting_rules, _write_alerting),
     "assignment_rules": Section(routing.load_assignment_rules, _write_assignment),
     "escalation_policy": Section(_policy, _write_policy),
     "templates": Section(_templates, _write_template, lambda name, value: _check_template(name, value)),
     "silences": Section(_silences, _write_silence),
     "integrations": Section(_integrations, _write_integration, _check_integration),
+    "services": Section(_services, _write_service, _check_not_default("services")),
 }
-# Deletes go last and integrations' deletes very last: a token cannot be given back by an undo.
-ORDER = {"create": 0, "update": 0, "delete": 1}
+RANK = {name: rank for rank, name in enumerate(SECTIONS)}  # what a section refers to comes before it
+
+
+def _order(change: Change) -> tuple[int, int]:
+    """Creates and updates in the sections' order; then deletes in reverse (a service before its
+    policy, a schedule before its people), integrations' last: an undo cannot give a token back."""
+    if change.action != "delete":
+        return (0, RANK[change.section])
+    return (1, -RANK[change.section] if change.section != "integrations" else len(RANK))
 
 
 def _check_team(name: str, value: Any) -> None:
@@ -204,7 +308,7 @@ def apply(proposed: ConfigDocument, expected_version: str, actor: str) -> dict[s
     live, version = export()
     if version != expected_version:
         raise Conflict(f"the live configuration is at version {version}, not {expected_version}; plan again")
-    changes = sorted(plan(live, proposed), key=lambda c: (ORDER[c.action], c.section == "integrations"))
+    changes = sorted(plan(live, proposed), key=_order)
     _check(changes)
     previous = int((stores.config.current(KIND, consistent=True) or {}).get("revision", 0))
     revision, at = previous + 1, iso(utcnow())

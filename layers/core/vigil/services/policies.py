@@ -35,8 +35,9 @@ def get_policy(policy_id: str) -> NamedPolicy:
     return policy
 
 
-def create_policy(data: NamedPolicyIn) -> NamedPolicy:
-    return _save_policy(new_id("pol"), data)
+def create_policy(data: NamedPolicyIn, policy_id: str | None = None) -> NamedPolicy:
+    """A new policy, with a new id unless one is given (configuration as code names its own)."""
+    return _save_policy(policy_id or new_id("pol"), data)
 
 
 def replace_policy(policy_id: str, data: NamedPolicyIn, actor: str) -> NamedPolicy:
@@ -98,8 +99,9 @@ def get_service(service_id: str) -> Service:
     return service
 
 
-def create_service(data: ServiceIn) -> Service:
-    return _save_service(Service(service_id=new_id("svc"), **data.model_dump()), previous=None)
+def create_service(data: ServiceIn, service_id: str | None = None) -> Service:
+    """A new service, with a new id unless one is given (configuration as code names its own)."""
+    return _save_service(Service(service_id=service_id or new_id("svc"), **data.model_dump()), previous=None)
 
 
 def replace_service(service_id: str, data: ServiceIn) -> Service:

@@ -96,6 +96,48 @@ def check_template(template_id: str, text: str) -> str:
     return rendered
 
 
+# The original spec's shape: an email template as {subject_template, body_template}, under
+# the id "email" (or "email:<severity>"); it is email_subject and email_text.
+PAIR = {"subject_template": "email_subject", "body_template": "email_text"}
+
+
+def _pair_scope(template_id: str) -> str:
+    """ "" or ":<severity>" for "email" or "email:<severity>"."""
+    name, _, severity = template_id.partition(":")
+    if name != "email":
+        raise NotFound(f"no template {template_id}; as subject and body: email or email:<severity>")
+    if severity and severity not in SEVERITIES:
+        raise InvalidInput("template_id", f"unknown severity {severity!r}")
+    return f":{severity}" if severity else ""
+
+
+def get_pair(template_id: str) -> dict[str, Any]:
+    """The email template of a severity (or of every one) as the original spec's subject and body."""
+    scope = _pair_scope(template_id)
+    pair = {field: source(name, scope[1:]) if scope else _for_all(name) for field, name in PAIR.items()}
+    custom = any(stores.config.template(f"{name}{scope}") is not None for name in PAIR.values())
+    return {"template_id": template_id, **pair, "custom": custom}
+
+
+def _for_all(name: str) -> str:
+    override = stores.config.template(name)
+    return override if override is not None else _default(name)
+
+
+def save_pair(template_id: str, subject: str, body: str, actor: str) -> dict[str, Any]:
+    """Save both parts; each is checked by rendering it before either is stored."""
+    scope = _pair_scope(template_id)
+    texts = {"subject_template": subject, "body_template": body}
+    for field, text in texts.items():
+        try:
+            check_template(PAIR[field], text)
+        except InvalidInput as error:
+            raise InvalidInput(f"body.{field}", error.details[0]["message"]) from None
+    for field, text in texts.items():
+        stores.config.save_template(f"{PAIR[field]}{scope}", text, actor=actor, at=iso(utcnow()))
+    return {"template_id": template_id, **texts, "custom": True}
+
+
 def list_templates() -> list[dict[str, Any]]:
     custom = stores.config.templates()
     defaults = [

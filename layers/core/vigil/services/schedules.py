@@ -16,9 +16,10 @@ from vigil.services.people import require_users
 MAX_RANGE = timedelta(days=93)
 
 
-def create_schedule(data: ScheduleIn) -> StoredSchedule:
+def create_schedule(data: ScheduleIn, schedule_id: str | None = None) -> StoredSchedule:
+    """A new schedule, with a new id unless one is given (configuration as code names its own)."""
     _require_participants(data)
-    schedule = StoredSchedule(schedule_id=new_id("sch"), **data.model_dump())
+    schedule = StoredSchedule(schedule_id=schedule_id or new_id("sch"), **data.model_dump())
     stores.schedules.put(schedule, previous_version=None)
     return schedule
 
