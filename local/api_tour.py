@@ -526,13 +526,20 @@ class Tour:
             "DELETE /api/escalation-policies/{policy_id}", f"/api/escalation-policies/{spare['policy_id']}"
         )
         self.r.call("DELETE /api/services/{service_id}", service_path)
-        self.r.call(
-            "POST /api/import/{vendor}",
-            "/api/import/pagerduty",
-            json.loads((ROOT / "tests" / "fixtures" / "oncall_import" / "pagerduty.json").read_text()),
-            status=201,
-            caption="PagerDuty's own API examples, imported: what could not be mapped is said",
-        )
+        for vendor, caption in (
+            ("pagerduty", "PagerDuty's own API examples, imported: what could not be mapped is said"),
+            (
+                "grafana-oncall",
+                "Grafana OnCall's own API examples, imported: an every-other-week shift is unmapped",
+            ),
+        ):
+            self.r.call(
+                "POST /api/import/{vendor}",
+                f"/api/import/{vendor}",
+                json.loads((ROOT / "tests" / "fixtures" / "oncall_import" / f"{vendor}.json").read_text()),
+                status=201,
+                caption=caption,
+            )
 
     def ingestion(self) -> None:
         path = f"/api/hooks/{self.ids['am_token']}"
