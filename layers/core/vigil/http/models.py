@@ -44,7 +44,9 @@ class Health(Model):
     components: list[ComponentHealth]
     warnings: list[str] = Field(
         default_factory=list,
-        description="configuration checks: e.g. a schedule with nobody on call next week",
+        description=(
+            "configuration checks, for a caller with an API key: e.g. a schedule with nobody on call soon"
+        ),
     )
 
 

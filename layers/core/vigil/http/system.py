@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
+from vigil.domain.errors import Unauthorized
 from vigil.http.errors import responses_for
 from vigil.http.models import ApiKey, ApiKeyCreated, ApiKeyIn, ApiKeyList, Health
 from vigil.services import health as health_service
@@ -15,11 +16,21 @@ router = APIGatewayRouter()
 @router.get(
     "/api/health",
     tags=["system"],
-    summary="Version and component status (no auth)",
+    summary="Version and component status (no auth); configuration warnings with a key",
     responses=responses_for(public=True),
 )
 def get_health() -> Health:
-    return Health.model_validate(health_service.health())
+    # The route is public: only a caller holding a key learns about the configuration (and
+    # pays for computing a week of every schedule).
+    return Health.model_validate(health_service.health(with_configuration=_holds_a_key()))
+
+
+def _holds_a_key() -> bool:
+    try:
+        keys.authenticate(router.current_event.get_header_value("Authorization"))
+    except Unauthorized:
+        return False
+    return True
 
 
 @router.post(
