@@ -2,37 +2,8 @@
 
 from __future__ import annotations
 
-from vigil.adapters import dynamo
+from vigil.adapters.stores._whole_items import WholeItems
 from vigil.domain.oncall import NamedPolicy
 
-INDEX = "POLICIES"
-
-
-def _pk(policy_id: str) -> str:
-    return f"POLICY#{policy_id}"
-
-
-def put(policy: NamedPolicy) -> None:
-    dynamo.put(
-        {
-            "pk": _pk(policy.policy_id),
-            "sk": "META",
-            "gsi1pk": INDEX,
-            "gsi1sk": policy.policy_id,
-            "policy": policy.model_dump(mode="json"),
-        }
-    )
-
-
-def find(policy_id: str) -> NamedPolicy | None:
-    item = dynamo.get(_pk(policy_id), "META")
-    return NamedPolicy.model_validate(item["policy"]) if item else None
-
-
-def all_stored() -> list[NamedPolicy]:
-    return [NamedPolicy.model_validate(i["policy"]) for i in dynamo.query_all(INDEX, index="gsi1")]
-
-
-def delete(policy_id: str) -> bool:
-    """False when there was no such policy."""
-    return dynamo.delete(_pk(policy_id), "META", condition="attribute_exists(pk)")
+_items = WholeItems("POLICY", "POLICIES", NamedPolicy, id_field="policy_id", attribute="policy")
+put, find, all_stored, delete = _items.put, _items.find, _items.all_stored, _items.delete

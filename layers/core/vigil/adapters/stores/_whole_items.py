@@ -1,0 +1,46 @@
+"""Aggregates stored whole, one item each (`<KIND>#<id>`, sk META), listed through gsi1 under
+one key: teams, people, named escalation policies, services and schedules."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from vigil.adapters import dynamo
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class WholeItems(Generic[M]):
+    def __init__(self, kind: str, index: str, model: type[M], id_field: str, attribute: str) -> None:
+        self.kind, self.index, self.model = kind, index, model
+        self.id_field, self.attribute = id_field, attribute
+
+    def key(self, item_id: str) -> str:
+        return f"{self.kind}#{item_id}"
+
+    def item(self, record: M) -> dict[str, Any]:
+        item_id = getattr(record, self.id_field)
+        return {
+            "pk": self.key(item_id),
+            "sk": "META",
+            "gsi1pk": self.index,
+            "gsi1sk": item_id,
+            self.attribute: record.model_dump(mode="json"),
+        }
+
+    def put(self, record: M) -> None:
+        dynamo.put(self.item(record))
+
+    def find(self, item_id: str) -> M | None:
+        item = dynamo.get(self.key(item_id), "META")
+        return self.model.model_validate(item[self.attribute]) if item else None
+
+    def all_stored(self) -> list[M]:
+        items = dynamo.query_all(self.index, index="gsi1")
+        return [self.model.model_validate(i[self.attribute]) for i in items]
+
+    def delete(self, item_id: str) -> bool:
+        """False when there was no such item."""
+        return dynamo.delete(self.key(item_id), "META", condition="attribute_exists(pk)")
