@@ -60,7 +60,9 @@ def test_a_person_is_created_with_contact_methods_and_rules(page: Any, runtime: 
     page.wait_for_selector(f"#people-list a[href='#/setup/people/{user_id}']")
 
 
-def test_a_wrong_person_is_named_field_by_field_and_not_saved(page: Any, runtime: Any, api: ApiClient) -> None:
+def test_a_wrong_person_is_named_field_by_field_and_not_saved(
+    page: Any, runtime: Any, api: ApiClient
+) -> None:
     user_id = _unique("zed")
     sign_in(page, runtime.api_key)
     page.goto(f"/#/setup/people/{user_id}")
@@ -79,7 +81,9 @@ def test_a_wrong_person_is_named_field_by_field_and_not_saved(page: Any, runtime
     assert api.get(f"/api/users/{user_id}").status == 404
 
 
-def test_a_policy_is_created_and_its_dry_run_drawn_rung_by_rung(page: Any, runtime: Any, api: ApiClient) -> None:
+def test_a_policy_is_created_and_its_dry_run_drawn_rung_by_rung(
+    page: Any, runtime: Any, api: ApiClient
+) -> None:
     bob, name = _unique("bob"), _unique("Payments")
     _person(api, bob)
     sign_in(page, runtime.api_key)
@@ -102,14 +106,15 @@ def test_a_policy_is_created_and_its_dry_run_drawn_rung_by_rung(page: Any, runti
     policy = ours[0]
     assert policy["targets"] == [f"user:{bob}"] and policy["repeat"] == 1
     assert policy["repeat_after_seconds"] == 1800 and policy["fallback_target"] == "platform_team"
-    assert [(r["escalate_to"], r["escalate_after_seconds"], r["notification_channels"]) for r in policy["rules"]] == [
-        ("senior_engineers", 600, ["email"])
-    ]
+    assert [
+        (r["escalate_to"], r["escalate_after_seconds"], r["notification_channels"]) for r in policy["rules"]
+    ] == [("senior_engineers", 600, ["email"])]
     page.select_option("#dry-run-severity", "high")
     page.click("button:has-text('Dry-run')")
     page.wait_for_selector("#dry-run-timeline li")
     simulated = api.post(
-        "/api/incident_response/escalation-rules/simulate", {"severity": "high", "policy_id": policy["policy_id"]}
+        "/api/incident_response/escalation-rules/simulate",
+        {"severity": "high", "policy_id": policy["policy_id"]},
     ).body
     shown = page.locator("#dry-run-timeline li .rung-line").all_text_contents()
     assert len(shown) == len(simulated["rungs"]) >= 2
@@ -119,7 +124,9 @@ def test_a_policy_is_created_and_its_dry_run_drawn_rung_by_rung(page: Any, runti
 
 
 def test_the_dry_run_of_an_unknown_policy_is_a_404(api: ApiClient) -> None:
-    reply = api.post("/api/incident_response/escalation-rules/simulate", {"severity": "high", "policy_id": "pol_none"})
+    reply = api.post(
+        "/api/incident_response/escalation-rules/simulate", {"severity": "high", "policy_id": "pol_none"}
+    )
     assert reply.status == 404, reply.body
 
 
@@ -147,7 +154,9 @@ def test_the_incident_list_filters_by_service(page: Any, runtime: Any, api: ApiC
     )
     assert sent.status in (200, 202), sent.body
     by_service = sent.body["alerts"][0]["incident_id"]
-    by_hand = api.post("/api/incident_response", {"title": f"{word} by hand", "severity": "low"}).body["incident_id"]
+    by_hand = api.post("/api/incident_response", {"title": f"{word} by hand", "severity": "low"}).body[
+        "incident_id"
+    ]
     card = "#incident-list a[href='#/incidents/{}']".format
     sign_in(page, runtime.api_key)
     page.fill("#filter-text", word)
@@ -160,10 +169,14 @@ def test_the_incident_list_filters_by_service(page: Any, runtime: Any, api: ApiC
     assert [i["incident_id"] for i in listed] == [by_service]
 
 
-def test_stored_markup_in_people_and_policies_renders_as_text(page: Any, runtime: Any, api: ApiClient) -> None:
+def test_stored_markup_in_people_and_policies_renders_as_text(
+    page: Any, runtime: Any, api: ApiClient
+) -> None:
     user_id = _unique("xss")
     _person(api, user_id, name=ATTACK)
-    policy = api.post("/api/escalation-policies", {"name": ATTACK, "rules": [], "targets": [f"user:{user_id}"]})
+    policy = api.post(
+        "/api/escalation-policies", {"name": ATTACK, "rules": [], "targets": [f"user:{user_id}"]}
+    )
     assert policy.status == 201, policy.body
     sign_in(page, runtime.api_key)
     for hash_, ready in (
@@ -188,7 +201,9 @@ def test_people_and_policy_pages_are_accessible_and_fit_a_phone(
     user_id = _unique("a11y")
     _person(api, user_id)
     rule = {"escalation_level": 1, "escalate_to": f"user:{user_id}", "escalate_after_minutes": 5}
-    policy = api.post("/api/escalation-policies", {"name": "a11y", "rules": [rule], "targets": [f"user:{user_id}"]})
+    policy = api.post(
+        "/api/escalation-policies", {"name": "a11y", "rules": [rule], "targets": [f"user:{user_id}"]}
+    )
     assert policy.status == 201, policy.body
     sign_in(page, runtime.api_key)
     checked = {}

@@ -74,7 +74,8 @@ def list_incidents(
     category: Annotated[str | None, Query(max_length=50)] = None,
     assigned_team: Annotated[str | None, Query(max_length=100)] = None,
     service_id: Annotated[
-        str | None, Query(max_length=64, description="its service (/api/services): the one its integration belongs to")
+        str | None,
+        Query(max_length=64, description="its service (/api/services): the one its integration belongs to"),
     ] = None,
     since: Annotated[str | None, Query(max_length=40, description="created at or after (ISO 8601)")] = None,
     until: Annotated[str | None, Query(max_length=40, description="created at or before (ISO 8601)")] = None,

@@ -285,7 +285,9 @@ class SimulateIn(Model):
     title: str = Field(default="simulated incident", max_length=300)
     labels: dict[str, str] = Field(default_factory=dict)
     policy_id: str | None = Field(
-        default=None, pattern=OBJECT_ID, description="dry-run this escalation policy; none: the incident's own"
+        default=None,
+        pattern=OBJECT_ID,
+        description="dry-run this escalation policy; none: the incident's own",
     )
 
 
