@@ -121,6 +121,10 @@ def test_a_policy_is_created_and_its_dry_run_drawn_rung_by_rung(
     assert shown[0].startswith("minute 0") and f"user:{bob}" in shown[0]
     assert shown[1].startswith("minute 10") and "senior_engineers" in shown[1]
     assert simulated["rungs"][1]["at_seconds"] == 600
+    page.fill("#policy-repeat", "2")
+    page.click("button:has-text('Save policy')")
+    wait_for(lambda: api.get(f"/api/escalation-policies/{policy['policy_id']}").body["repeat"] == 2)
+    assert len([p for p in api.get("/api/escalation-policies").body["items"] if p["name"] == name]) == 1
 
 
 def test_the_dry_run_of_an_unknown_policy_is_a_404(api: ApiClient) -> None:

@@ -44,9 +44,10 @@ export async function policyPage(policyId) {
     try {
       const body = { name: policy.name, targets: policy.targets, rules: policy.rules.map(ruleBody), repeat: Number(policy.repeat),
         repeat_after_seconds: policy.repeat_after_seconds, fallback_target: policy.fallback_target || null };
-      const saved = isNew ? await api("POST", POLICIES, body) : await api("PUT", `${POLICIES}/${encodeURIComponent(policyId)}`, body);
+      const creating = policyId === "new";
+      const saved = creating ? await api("POST", POLICIES, body) : await api("PUT", `${POLICIES}/${encodeURIComponent(policyId)}`, body);
       out.textContent = `Saved ${saved.name} (${saved.policy_id}).`;
-      if (isNew) history.replaceState(null, "", `#/setup/policies/${encodeURIComponent(saved.policy_id)}`);
+      if (creating) history.replaceState(null, "", `#/setup/policies/${encodeURIComponent(saved.policy_id)}`);
       policy = saved;
       policyId = saved.policy_id;
     } catch (error) {
@@ -71,7 +72,7 @@ export async function policyPage(policyId) {
   el("p", {}, el("button", { class: "primary", type: "submit" }, "Save policy")));
   show(el("p", {}, el("a", { class: "back", href: "#/setup/policies" }, "← Escalation policies")),
     el("h1", {}, isNew ? "New escalation policy" : `Policy ${policy.name}`), form, out,
-    el("h2", {}, "Dry-run"), dryRunForm(() => policyId, dryRun, isNew), dryRun);
+    el("h2", {}, "Dry-run"), dryRunForm(() => policyId, dryRun), dryRun);
 }
 
 function ruleBody(rule) {
@@ -102,7 +103,7 @@ function rungFields(policy, index, redraw) {
     } }, `Remove rung ${index + 1}`));
 }
 
-function dryRunForm(currentId, out, isNew) {
+function dryRunForm(currentId, out) {
   const severity = el("select", { id: "dry-run-severity" }, SEVERITIES.map((s) => el("option", { value: s, selected: s === "critical" }, s)));
   return el("form", { class: "inline", id: "dry-run-form", onsubmit: async (event) => {
     event.preventDefault();
@@ -113,21 +114,22 @@ function dryRunForm(currentId, out, isNew) {
       out.replaceChildren(fieldFailures(error));
     }
   } }, field("For an incident of severity", severity),
-  el("button", { type: "submit", disabled: false }, isNew ? "Dry-run (once saved)" : "Dry-run"));
+  el("button", { type: "submit" }, "Dry-run"));
 }
+
+const minute = (seconds) => Math.round(seconds / 6) / 10;
 
 // One row per page the ladder would send with nobody acknowledging: the minute, the rung and
 // round, who; a bar marks the minute on a shared scale. Skipped rungs (a condition that does
 // not match) are shown as skipped.
 function ladderTimeline(result) {
   const end = Math.max(result.exhausted_at_seconds || 0, ...result.rungs.map((r) => r.at_seconds), 1);
-  const minutes = (s) => `${Math.round(s / 6) / 10} min`;
   const rows = result.rungs.map((r) => {
-    const mark = el("span", { class: "chart-bar bar-layer" }, minutes(r.at_seconds));
+    const mark = el("span", { class: "chart-bar bar-layer" }, `${minute(r.at_seconds)} min`);
     mark.style.left = `${((r.at_seconds / end) * 85).toFixed(3)}%`;
     mark.style.width = "15%";
     return el("li", { class: r.skipped ? "skipped" : "" },
-      el("div", { class: "rung-line" }, el("strong", {}, `minute ${Math.round(r.at_seconds / 6) / 10}`),
+      el("div", { class: "rung-line" }, el("strong", {}, `minute ${minute(r.at_seconds)}`),
         ` · rung ${r.rung}${r.round ? `, round ${r.round + 1}` : ""}: `,
         r.skipped ? "skipped (its condition does not match)" : `${r.targets.join(", ") || "nobody"} (${r.channels.join(", ")})`),
       el("div", { class: "chart-track rung-track", "aria-hidden": "true" }, mark));
@@ -136,5 +138,5 @@ function ladderTimeline(result) {
     el("ol", { class: "timeline", id: "dry-run-timeline" }, rows),
     el("p", { class: "meta", id: "dry-run-end" }, result.exhausted_at_seconds === null
       ? "The ladder does not run out."
-      : `The ladder runs out at minute ${Math.round(result.exhausted_at_seconds / 6) / 10}${result.rungs.length ? "" : " (no rungs)"}.`));
+      : `The ladder runs out at minute ${minute(result.exhausted_at_seconds)}${result.rungs.length ? "" : " (no rungs)"}.`));
 }
