@@ -494,6 +494,11 @@ class Tour:
         self.r.call("GET /api/escalation-policies")
         self.r.call("GET /api/escalation-policies/{policy_id}", path)
         self.r.call("PUT /api/escalation-policies/{policy_id}", path, {**policy, "repeat": 2})
+        self.r.call(
+            "POST /api/incident_response/escalation-rules/simulate",
+            body={"severity": "high", "policy_id": created["policy_id"]},
+            caption="Dry-run this policy: who would be paged at what second, with nobody paged",
+        )
         probes = self.r.call(
             "POST /api/integrations",
             body={"name": "Checkout probes", "kind": "generic"},

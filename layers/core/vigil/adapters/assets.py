@@ -12,6 +12,8 @@ CONSOLE_FILES = {
     "core.js": "text/javascript",
     "setup.js": "text/javascript",
     "oncall.js": "text/javascript",
+    "people.js": "text/javascript",
+    "policies.js": "text/javascript",
     "app.css": "text/css",
 }
 

@@ -5,6 +5,8 @@
 
 import { api, el, failure, nav, session, show, when, whenSignedOut } from "./core.js";
 import { oncallPage } from "./oncall.js";
+import { peoplePage, personPage } from "./people.js";
+import { policiesPage, policyPage } from "./policies.js";
 import { integrationsPage, silencesPage, teamPage, teamsPage, templatesPage } from "./setup.js";
 
 const INC = "/api/incident_response";
@@ -94,7 +96,7 @@ async function signOut() {
 }
 
 // ----------------------------------------------------------------------------- incidents
-const filters = { status: "", severity: "", assigned_team: "", text: "", mine: false };
+const filters = { status: "", severity: "", assigned_team: "", service_id: "", text: "", mine: false };
 
 function incidentsPage() {
   const list = el("ul", { class: "cards", id: "incident-list" });
@@ -108,6 +110,10 @@ function incidentsPage() {
   const team = el("label", {}, "team",
     el("input", { name: "assigned_team", id: "filter-team", value: filters.assigned_team, disabled: filters.mine,
       onchange: (e) => { filters.assigned_team = e.target.value.trim(); load(); } }));
+  const service = el("label", {}, "service",
+    el("select", { name: "service_id", id: "filter-service", onchange: (e) => { filters.service_id = e.target.value; load(); } },
+      el("option", { value: "" }, "any")));
+  serviceChoices(service.querySelector("select"));
   const myTeam = session.me && session.me.team;
   const mine = myTeam ? el("label", { class: "check" },
     el("input", { type: "checkbox", id: "filter-mine", checked: filters.mine, onchange: (e) => {
@@ -118,7 +124,7 @@ function incidentsPage() {
   async function load() {
     try {
       const query = new URLSearchParams({ limit: "50" });
-      for (const name of ["status", "severity", "assigned_team", "text"]) if (filters[name]) query.set(name, filters[name]);
+      for (const name of ["status", "severity", "assigned_team", "service_id", "text"]) if (filters[name]) query.set(name, filters[name]);
       if (filters.mine && myTeam) query.set("assigned_team", myTeam);
       const page = await api("GET", `${INC}?${query}`);
       list.replaceChildren(...ordered(page.items).map(incidentCard));
@@ -131,10 +137,20 @@ function incidentsPage() {
   show(el("h1", {}, "Incidents"),
     el("div", { class: "filters" },
       choose("status", ["open", "investigating", "acknowledged", "resolved", "closed"]),
-      choose("severity", ["emergency", "critical", "high", "medium", "low", "info"]), team, mine, search),
+      choose("severity", ["emergency", "critical", "high", "medium", "low", "info"]), team, service, mine, search),
     counts, list);
   load();
   refresh = setInterval(load, REFRESH_MS);
+}
+
+// Services are named in the filter; a responder key that may not list them filters by none.
+async function serviceChoices(select) {
+  try {
+    const services = (await api("GET", "/api/services")).items;
+    select.append(...services.map((s) => el("option", { value: s.service_id, selected: filters.service_id === s.service_id }, s.name)));
+  } catch {
+    select.disabled = true;
+  }
 }
 
 const OPEN_FIRST = ["open", "investigating", "acknowledged", "resolved", "closed"];
@@ -304,7 +320,10 @@ function links(alert) {
 }
 
 // ----------------------------------------------------------------------------- routing
-const SETUP = { integrations: integrationsPage, teams: teamsPage, silences: silencesPage, templates: templatesPage };
+const SETUP = {
+  integrations: integrationsPage, teams: teamsPage, people: peoplePage, policies: policiesPage,
+  silences: silencesPage, templates: templatesPage,
+};
 
 async function route() {
   stopRefreshing();
@@ -317,6 +336,8 @@ async function route() {
   if (page === "alerts" && id) return alertPage(decodeURIComponent(id));
   if (page === "oncall") return oncallPage();
   if (page === "setup" && id === "teams" && detail) return teamPage(decodeURIComponent(detail));
+  if (page === "setup" && id === "people" && detail) return personPage(decodeURIComponent(detail));
+  if (page === "setup" && id === "policies" && detail) return policyPage(decodeURIComponent(detail));
   if (page === "setup") return (SETUP[id] || integrationsPage)();
   return incidentsPage();
 }

@@ -11,6 +11,7 @@ export class ApiError extends Error {
     const error = body && body.error;
     super(error ? `${error.message}` : `HTTP ${status}`);
     this.status = status;
+    this.details = (error && error.details) || [];
   }
 }
 
@@ -58,6 +59,13 @@ export function when(iso) {
 
 export function failure(error) {
   return el("p", { class: "error", role: "alert" }, error.message || String(error));
+}
+
+// A 400's problems, one line per field it names ("body.contact_methods[0].address: ...").
+export function fieldFailures(error) {
+  if (!error.details || !error.details.length) return failure(error);
+  return el("ul", { class: "error", role: "alert" },
+    error.details.map((d) => el("li", {}, `${d.field.replace(/^body\./, "")}: ${d.message}`)));
 }
 
 // A labelled control: the label names it for screen readers and makes a large tap target.

@@ -19,7 +19,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
-FILES = ("index.html", "app.js", "core.js", "setup.js", "oncall.js", "app.css")
+FILES = ("index.html", "app.js", "core.js", "setup.js", "oncall.js", "people.js", "policies.js", "app.css")
 PUBLIC_PATHS = {"/", *(f"/console/{name}" for name in FILES)}
 
 

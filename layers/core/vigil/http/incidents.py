@@ -73,6 +73,10 @@ def list_incidents(
     severity: Annotated[str | None, Query(max_length=20)] = None,
     category: Annotated[str | None, Query(max_length=50)] = None,
     assigned_team: Annotated[str | None, Query(max_length=100)] = None,
+    service_id: Annotated[
+        str | None,
+        Query(max_length=64, description="its service (/api/services): the one its integration belongs to"),
+    ] = None,
     since: Annotated[str | None, Query(max_length=40, description="created at or after (ISO 8601)")] = None,
     until: Annotated[str | None, Query(max_length=40, description="created at or before (ISO 8601)")] = None,
     text: Annotated[str | None, Query(max_length=200)] = None,
@@ -84,6 +88,7 @@ def list_incidents(
         "severity": severity,
         "category": category,
         "assigned_team": assigned_team,
+        "service_id": service_id,
         "since": since,
         "until": until,
         "text": text,
@@ -174,11 +179,11 @@ def put_policy(body: EscalationPolicy) -> PolicySaved:
     f"{BASE}/escalation-rules/simulate",
     tags=["escalation"],
     summary="Who would be paged, through which channels and when, without paging anyone",
-    responses=responses_for(),
+    responses=responses_for(404),
 )
 def simulate(body: SimulateIn) -> SimulationResult:
-    incident = body.model_dump(mode="json", exclude_none=True)
-    return SimulationResult.model_validate(escalation.simulate(incident))
+    incident = body.model_dump(mode="json", exclude_none=True, exclude={"policy_id"})
+    return SimulationResult.model_validate(escalation.simulate(incident, body.policy_id))
 
 
 @router.get(

@@ -12,6 +12,7 @@ from vigil.domain.escalation import EscalationPolicy, Simulation
 from vigil.domain.incidents import Incident, Status
 from vigil.domain.integrations import IntegrationSettings
 from vigil.domain.model import Model
+from vigil.domain.oncall import OBJECT_ID
 from vigil.domain.playbooks import PLAYBOOK_ID, Playbook, PlaybookProgress, StepRequest
 from vigil.domain.teams import EMAIL, TEAM_NAME, Team
 from vigil.domain.vocabulary import IntegrationKind
@@ -294,6 +295,11 @@ class SimulateIn(Model):
     assigned_team: str | None = Field(default=None, pattern=TEAM_NAME)
     title: str = Field(default="simulated incident", max_length=300)
     labels: dict[str, str] = Field(default_factory=dict)
+    policy_id: str | None = Field(
+        default=None,
+        pattern=OBJECT_ID,
+        description="dry-run this escalation policy; none: the incident's own",
+    )
 
 
 class SimulationResult(Simulation):

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from vigil.adapters import ladder, stores
 from vigil.domain.clock import iso, utcnow
-from vigil.domain.errors import InvalidTransition
+from vigil.domain.errors import InvalidTransition, NotFound
 from vigil.domain.escalation import Cursor, EscalationPolicy, default_policy
 from vigil.domain.escalation import simulate as simulate_ladder
 from vigil.domain.incidents import PAGING_STATES, Status
@@ -203,12 +203,22 @@ def escalate_by_hand(incident_id: str, reason: str, actor: str) -> None:
     ladder.escalate(token, reason)
 
 
-def simulate(incident: dict[str, Any]) -> dict[str, Any]:
-    """Who would be paged, through which channels and when; and who is unreachable."""
+def _named_policy(policy_id: str) -> EscalationPolicy:
+    if policy_id == DEFAULT_ID:
+        return load_policy()
+    named = stores.policies.find(policy_id)
+    if named is None:
+        raise NotFound(f"no escalation policy {policy_id}")
+    return named
+
+
+def simulate(incident: dict[str, Any], policy_id: str | None = None) -> dict[str, Any]:
+    """Who would be paged, through which channels and when; and who is unreachable. Under the
+    incident's own policy, or the escalation policy `policy_id` (a dry-run of it)."""
     rules = routing.load_assignment_rules()
     incident = {"status": Status.OPEN.value, **incident}
     incident.setdefault("assigned_team", rules.assign(incident["severity"], incident.get("category")))
-    policy = policy_for(incident)
+    policy = policy_for(incident) if policy_id is None else _named_policy(policy_id)
     plan = simulate_ladder(policy, incident, notify.channels_for(incident))
     reachability = {
         team: notify.reachable(team, rung.channels)

@@ -335,7 +335,7 @@ def list_incidents(
 
 
 def _matches(item: Record, filters: dict[str, Any]) -> bool:
-    for field in ("status", "severity", "category", "assigned_team"):
+    for field in ("status", "severity", "category", "assigned_team", "service_id"):
         if filters.get(field) and item.get(field) != filters[field]:
             return False
     text = (filters.get("text") or "").lower()
