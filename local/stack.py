@@ -132,6 +132,7 @@ class LocalStack:
     functions: dict[str, str] = field(default_factory=dict)  # physical name -> logical id
     https: dict[str, str | None] = field(default_factory=dict)  # the HTTPS port's url and certificate
     timeouts: dict[str, float] = field(default_factory=dict)  # logical id -> Timeout (seconds)
+    schedules: dict[str, float] = field(default_factory=dict)  # logical id -> seconds between runs
     _handlers: dict[str, Callable[..., Any]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -295,6 +296,9 @@ class LocalStack:
             rule = f"{logical}-{len(self.routes)}-rule"
             self.clients["events"].put_rule(Name=rule, EventPattern=json.dumps(props["Pattern"]))
             self.clients["events"].put_targets(Rule=rule, Targets=[{"Id": logical, "Arn": function_arn}])
+        elif kind == "Schedule":
+            self.schedules[logical] = _rate_seconds(props["Schedule"])
+            self._start_timer(logical, self.schedules[logical])
         elif kind == "SQS":
             # Created disabled: moto would invoke once per message with no retry; the pollers
             # below read these mappings and behave like Lambda's SQS poller instead.
@@ -533,6 +537,23 @@ class LocalStack:
         method = "send_message" if operation == "SendMessage" else "publish"
         getattr(self.clients[service], method)(**params)
 
+    # ----------------------------------------------------------------- schedules
+    def _start_timer(self, logical: str, seconds: float) -> None:
+        thread = threading.Thread(
+            target=self._tick, args=(logical, seconds), daemon=True, name=f"timer-{logical}"
+        )
+        self._threads.append(thread)
+        thread.start()
+
+    def _tick(self, logical: str, seconds: float) -> None:
+        """EventBridge's schedule: an asynchronous invocation every `seconds`."""
+        while not self._stop.wait(seconds):
+            self.invoke_async(logical, scheduled_event(logical))
+
+    def run_schedule(self, logical: str, time: str | None = None) -> Any:
+        """Run a scheduled function now (as its schedule would at `time`) and answer its result."""
+        return self.invoke(logical, scheduled_event(logical, time))
+
     # ----------------------------------------------------------------- SQS pollers
     def _start_poller(self, mapping: dict[str, Any]) -> None:
         thread = threading.Thread(
@@ -695,6 +716,25 @@ def _as_event(entry: dict[str, Any]) -> dict[str, Any]:
         "resources": entry.get("Resources", []),
         "detail": json.loads(detail) if isinstance(detail, str) else detail,
     }
+
+
+def _rate_seconds(expression: str) -> float:
+    """rate(N unit) in seconds; the local runtime runs no cron() schedules."""
+    count, unit = expression.removeprefix("rate(").removesuffix(")").split()
+    return int(count) * {"minute": 60, "hour": 3600, "day": 86400}[unit.rstrip("s")]
+
+
+def scheduled_event(logical: str, time: str | None = None) -> dict[str, Any]:
+    return _as_event(
+        {
+            "version": "0",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "time": time or _now(),
+            "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{logical}"],
+            "detail": {},
+        }
+    )
 
 
 def _empty_zip() -> bytes:

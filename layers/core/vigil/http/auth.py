@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from vigil.domain.access import allows, required_scope
 from vigil.domain.errors import Unauthorized
-from vigil.http import calendars, console, problem
+from vigil.http import calendars, console, heartbeats, problem
 from vigil.services import keys, sessions
 
 SIGN_IN = {"/api/sign-in", "/api/sign-in/link", "/api/sign-in/redeem"}
@@ -46,7 +46,8 @@ def resolve_authenticated(app: APIGatewayRestResolver, event: dict[str, Any], co
 
 
 def is_public(path: str) -> bool:
-    return (path.rstrip("/") or "/") in PUBLIC_ROUTES or path.startswith(PUBLIC_PREFIXES)
+    public = (path.rstrip("/") or "/") in PUBLIC_ROUTES or path.startswith(PUBLIC_PREFIXES)
+    return public or heartbeats.is_ping(path)
 
 
 def _caller(event: dict[str, Any]) -> dict[str, Any]:
