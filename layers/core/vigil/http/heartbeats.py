@@ -28,7 +28,7 @@ def is_ping(path: str) -> bool:
 def create(body: HeartbeatIn) -> tuple[HeartbeatCreated, int]:
     record, token = heartbeats.create(body.name, body.interval_seconds, body.grace_seconds, body.service_id)
     url = public_url(router.current_event, f"{BASE}/{token}{PING_SUFFIX}")
-    return HeartbeatCreated(**record, ping_url=url), 201
+    return HeartbeatCreated(**record, token=token, ping_url=url), 201
 
 
 @router.get(BASE, tags=["heartbeats"], summary="List heartbeats", responses=responses_for())

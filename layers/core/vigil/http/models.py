@@ -263,6 +263,7 @@ class Heartbeat(Model):
 
 
 class HeartbeatCreated(Heartbeat):
+    token: str = Field(description="shown once; only its hash is stored")
     ping_url: str = Field(
         description="GET or POST it every interval; shown once, only its token's hash is stored"
     )
