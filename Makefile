@@ -11,7 +11,7 @@ FIND_PYTHON := for v in 3.13 3.12 3.11; do \
 PYTHON ?= $(shell $(FIND_PYTHON))
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test test-full lint build deploy api-key bench openapi config-schema api-docs clean shell-tools browser-tools screenshots
+.PHONY: run test test-full lint build deploy api-key bench openapi config-schema api-docs clean shell-tools browser-tools alertmanager-tools screenshots
 
 $(VENV)/.ok: requirements/dev.lock pyproject.toml
 	@test -n "$(PYTHON)" || { echo "need python 3.11, 3.12 or 3.13 on PATH or in ~/.pyenv" >&2; exit 1; }
@@ -47,14 +47,20 @@ browser-tools: $(AXE)
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null \
 	    || echo "no chromium could be installed: the browser tests will say so and skip"; }
 
+# A real Prometheus Alertmanager drives tests/e2e/test_real_alertmanager_e2e.py (Debian's package).
+alertmanager-tools:
+	@command -v prometheus-alertmanager >/dev/null || { echo "installing prometheus-alertmanager (for the real Alertmanager test)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus-alertmanager; } >/dev/null \
+	    || echo "no prometheus-alertmanager could be installed: the real Alertmanager test will say so and skip"; }
+
 $(AXE):
 	npm install --silent --prefix .cache/axe axe-core@4.10.2 || echo "no npm: the accessibility checks will skip"
 
-test: $(VENV)/.ok shell-tools browser-tools
+test: $(VENV)/.ok shell-tools browser-tools alertmanager-tools
 	$(PY) -m pytest -n 2 -q
 
 # The same suites with the full fuzz and load profile (more examples, a 1,000-alert burst).
-test-full: $(VENV)/.ok shell-tools browser-tools
+test-full: $(VENV)/.ok shell-tools browser-tools alertmanager-tools
 	VIGIL_FUZZ=full $(PY) -m pytest -n 2 -q
 
 lint: $(VENV)/.ok $(TOOLS)/.ok

@@ -29,6 +29,7 @@ def main() -> int:
         "cpus": os.cpu_count(),
         "alerts": ALERTS,
     }
+    load_at_start = _load()
     results["cold_start"] = cold_start.measure()
     results["replay"] = replay.measure()
     apply_local_settings()
@@ -43,6 +44,7 @@ def main() -> int:
     finally:
         runtime.close()
     results["seconds"] = round(time.monotonic() - started, 1)
+    results["load"] = f"{load_at_start} at the start, {_load()} at the end"
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     report.write(results, ROOT / "docs" / "benchmarks.md")
     ok = (
@@ -52,6 +54,11 @@ def main() -> int:
     )
     print(f"bench done in {results['seconds']} s; budgets {'held' if ok else 'EXCEEDED'}", file=sys.stderr)
     return 0 if ok else 1
+
+
+def _load() -> str:
+    """The 1-minute load average (other agents share this machine)."""
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 if __name__ == "__main__":

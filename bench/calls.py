@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from local.stack import LocalStack
+from local.stack import LocalStack, _invocation_calls
 
 # us-east-1 list prices, November 2026 (on demand; arm64 Lambda).
 PRICES = {
@@ -26,7 +26,35 @@ WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWri
 READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
 BUDGETS = {
     "duplicate alert": {"dynamodb_writes": 1, "dynamodb_reads": 0},
-    "new alert opening an incident": {"dynamodb_writes": 3, "stepfunctions:StartExecution": 1},
+    "new alert opening an incident": {
+        "dynamodb_writes": 3,
+        "dynamodb_reads": 0,
+        "stepfunctions:StartExecution": 1,
+    },
+}
+# Each operation's floor (reads + writes in the request) and why nothing less will do.
+FLOORS = {
+    "new alert opening an incident": (
+        "0 R + 3 W + StartExecution",
+        "the alert must be counted (one upsert that also tells new from known), the incident stored "
+        "once (a conditional put carrying its playbook and first timeline entry), and the alert linked "
+        "to it; the ladder is one execution",
+    ),
+    "duplicate alert": ("0 R + 1 W", "the occurrence must be counted durably; the upsert returns the rest"),
+    "alert joining an open incident": (
+        "0 R + 3 W",
+        "the upsert, the link, and the incident's alert count; the correlation window is claimed with "
+        "a conditional write, not read",
+    ),
+    "acknowledge": (
+        "1 R + 2 W + SendTaskSuccess + PutEvents",
+        "the incident must be read for its version and task token, the status written with its "
+        "timeline entry, the ladder answered",
+    ),
+    "resolve (alert resolved at its source)": (
+        "0 R + 3 W + SendTaskSuccess + PutEvents",
+        "the alert upsert returns its incident; the incident's count and status, and its entry",
+    ),
 }
 
 
@@ -52,13 +80,26 @@ def _settle(stack: LocalStack, quiet: float = 0.5, timeout: float = 20) -> None:
             return
 
 
-def _measure(stack: LocalStack, operation: Any, *, settle: bool = False) -> dict[str, Any]:
+def _measure(
+    stack: LocalStack, operation: Any, *, settle: bool = False, fresh: bool = False
+) -> dict[str, Any]:
+    from vigil.services import warm
+
     _settle(stack)
+    if fresh:
+        warm.forget_everything()  # as a new instance: nothing remembered
     stack.calls.clear()
-    operation()
-    if settle:
+    if settle:  # the rung's own steps and delivery run elsewhere: count everything
+        operation()
         _settle(stack)
-    return summarize(Counter(stack.calls))
+        return summarize(Counter(stack.calls))
+    own: Counter[str] = Counter()
+    counting = _invocation_calls.set(own)  # this call's own, not the ladders still running
+    try:
+        operation()
+    finally:
+        _invocation_calls.reset(counting)
+    return summarize(own)
 
 
 def measure(stack: LocalStack) -> dict[str, Any]:
@@ -89,6 +130,10 @@ def measure(stack: LocalStack) -> dict[str, Any]:
     send(alert("warm-up"))  # first use creates caches (routing rules, silences) as a warm function has them
     results["new alert opening an incident"] = _measure(stack, lambda: send(alert("one")))
     results["duplicate alert"] = _measure(stack, lambda: send(alert("one")))
+    results["new alert opening an incident, fresh instance"] = _measure(
+        stack, lambda: send(alert("fresh")), fresh=True
+    )
+    results["duplicate alert, fresh instance"] = _measure(stack, lambda: send(alert("fresh")), fresh=True)
     send(alert("group-a", correlation="group"))
     results["alert joining an open incident"] = _measure(
         stack, lambda: send(alert("group-b", correlation="group"))
@@ -108,6 +153,8 @@ def measure(stack: LocalStack) -> dict[str, Any]:
     results["one escalation rung (Advance + Page, webhook delivery included)"] = _measure(
         stack, lambda: escalation.start_ladder(record["incident_id"]), settle=True
     )
+    for name, (floor, why) in FLOORS.items():
+        results[name] |= {"floor": floor, "why": why}
     for name, budget in BUDGETS.items():
         for metric, limit in budget.items():
             value = results[name].get(metric, results[name]["calls"].get(metric, 0))

@@ -68,6 +68,66 @@ def _top_costs(module: str, count: int = 8) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: -r["ms"])[1 : count + 1]
 
 
+def _built_layer(target: Path, *, bytecode: bool) -> Path:
+    """The layer as `sam build` makes it (layers/core/Makefile), for this machine: the pinned
+    dependencies as installed here and the vigil package, compiled or not."""
+    import compileall
+    import py_compile
+    import shutil
+    from importlib.metadata import distribution
+
+    shutil.rmtree(target, ignore_errors=True)
+    python = target / "python"
+    requirements = (ROOT / "layers" / "core" / "requirements.txt").read_text().split()
+    for name in (line.split("==")[0] for line in requirements if "==" in line):
+        dist = distribution(name)
+        for file in dist.files or []:
+            source = Path(str(dist.locate_file(file)))
+            if source.suffix != ".pyc" and source.is_file() and ".." not in file.parts:
+                (python / file).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, python / file)
+    shutil.copytree(
+        ROOT / "layers" / "core" / "vigil", python / "vigil", ignore=shutil.ignore_patterns("*.pyc")
+    )
+    if bytecode:
+        mode = py_compile.PycInvalidationMode.UNCHECKED_HASH
+        compileall.compile_dir(python, quiet=1, invalidation_mode=mode)
+    return python
+
+
+def _layer_seconds(layer: Path, module: str) -> float:
+    """A cold import from the built layer alone, on a read-only code directory as in Lambda
+    (no bytecode is written, so a layer without it compiles again every time)."""
+    environment = {**_environment(), "PYTHONPATH": f"{layer}:{ROOT}", "PYTHONDONTWRITEBYTECODE": "1"}
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", PROBE.format(module=module)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=ROOT,
+        check=True,
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def bytecode(rounds: int = 3) -> dict[str, Any]:
+    """`import boto3` and the ingest function from the built layer, with and without bytecode,
+    alternating."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        layers = {
+            "without bytecode": _built_layer(Path(scratch) / "plain", bytecode=False),
+            "with bytecode": _built_layer(Path(scratch) / "compiled", bytecode=True),
+        }
+        samples: dict[str, list[float]] = {}
+        for _ in range(rounds):
+            for label, layer in layers.items():
+                for module in ("boto3", "functions.ingest.app", "functions.api.app"):
+                    samples.setdefault(f"{module} {label}", []).append(_layer_seconds(layer, module))
+    return {name: round(statistics.median(times) * 1000, 1) for name, times in samples.items()}
+
+
 def measure(rounds: int = 7) -> dict[str, Any]:
     _seconds("boto3")  # warm the file system cache once, for every probe alike
     samples: dict[str, list[float]] = {"boto3": [], **{f: [] for f in FUNCTIONS}}
@@ -90,4 +150,5 @@ def measure(rounds: int = 7) -> dict[str, Any]:
         "ingest_budget_ratio": INGEST_BUDGET,
         "ingest_within_budget": functions["ingest"]["ratio_to_boto3"] <= INGEST_BUDGET,
         "ingest_top_imports": _top_costs("functions.ingest.app"),
+        "bytecode_ms": bytecode(),
     }

@@ -143,15 +143,67 @@ def floor(runtime: Runtime, count: int) -> dict[str, Any]:
     return {"new_alert_calls": percentiles(samples)}
 
 
+def storm(runtime: Runtime, alerts: int = 1000) -> dict[str, Any]:
+    """One Alertmanager body of `alerts` alerts: how long its answer took, and how long until
+    every alert was stored (grouped into one incident by the storm path)."""
+    base, key = runtime.url, runtime.api_key
+    created = post(f"{base}/api/integrations", {"name": "bench storm", "kind": "alertmanager"}, key)
+    group = f"benchstorm{int(time.time())}"
+    body = {
+        "version": "4",
+        "status": "firing",
+        "groupLabels": {"alertname": group},
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": {"alertname": group, "instance": f"node-{n}", "severity": "critical"},
+                "annotations": {"summary": f"{group}: node-{n} down"},
+                "fingerprint": f"{group}-{n}",
+            }
+            for n in range(alerts)
+        ],
+    }
+    started = time.perf_counter()
+    answer = post(f"{base}/api/hooks/{created['token']}", body)
+    answered = time.perf_counter() - started
+    stored = _wait_for_alert_count(runtime, group, alerts, timeout=600)
+    return {
+        "alerts": alerts,
+        "answered_seconds": round(answered, 3),
+        "queued": answer.get("queued", answer.get("received")),
+        "all_stored_seconds": round(stored - started, 1) if stored else None,
+    }
+
+
+def _wait_for_alert_count(runtime: Runtime, group: str, alerts: int, timeout: float) -> float | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        request = urllib.request.Request(
+            f"{runtime.url}/api/incident_response?limit=50",
+            headers={"Authorization": f"Bearer {runtime.api_key}"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            items = json.loads(response.read())["items"]
+        if sum(i["alert_count"] for i in items if group in i["title"]) >= alerts:
+            return time.perf_counter()
+        time.sleep(0.5)
+    return None
+
+
+SENDERS = (1, 4, 16)
+
+
 def measure(runtime: Runtime, count: int = 1000) -> dict[str, Any]:
-    latency = alert_to_page(runtime, count)
-    mix = throughput(runtime, max(200, count // 2))
     minimal = floor(runtime, min(count, 300))
-    vigil_p50 = latency["alert_to_incident"]["p50_ms"]
-    floor_p50 = minimal["new_alert_calls"]["p50_ms"]
+    latency = alert_to_page(runtime, count)
+    mix = {str(n): throughput(runtime, max(100, count // 2), workers=n) for n in SENDERS}
+    vigil, least = latency["alert_to_incident"], minimal["new_alert_calls"]
     return {
         **latency,
-        "throughput": mix,
+        "throughput": mix["4"],
+        "throughput_by_senders": mix,
         "floor": minimal,
-        "overhead_ratio_p50": round(vigil_p50 / floor_p50, 2) if floor_p50 else None,
+        "overhead_ratio_p50": round(vigil["p50_ms"] / least["p50_ms"], 2) if least["p50_ms"] else None,
+        "overhead_ratio_p99": round(vigil["p99_ms"] / least["p99_ms"], 2) if least["p99_ms"] else None,
+        "storm": storm(runtime),
     }

@@ -346,7 +346,8 @@ class Tour:
             "POST /api/integrations",
             body={"name": "Uptime checks", "kind": "pagerduty"},
             status=201,
-            caption="A `pagerduty` integration, for senders of PagerDuty Events v2",
+            caption="A `pagerduty` integration, for senders of PagerDuty Events v2: its answer gives the "
+            "Events API URL and the routing key",
             save={"PD_TOKEN": ".token"},
         )
         self.ids["pd_token"] = pagerduty["token"]
@@ -526,13 +527,20 @@ class Tour:
             "DELETE /api/escalation-policies/{policy_id}", f"/api/escalation-policies/{spare['policy_id']}"
         )
         self.r.call("DELETE /api/services/{service_id}", service_path)
-        self.r.call(
-            "POST /api/import/{vendor}",
-            "/api/import/pagerduty",
-            json.loads((ROOT / "tests" / "fixtures" / "oncall_import" / "pagerduty.json").read_text()),
-            status=201,
-            caption="PagerDuty's own API examples, imported: what could not be mapped is said",
-        )
+        for vendor, caption in (
+            ("pagerduty", "PagerDuty's own API examples, imported: what could not be mapped is said"),
+            (
+                "grafana-oncall",
+                "Grafana OnCall's own API examples, imported: an every-other-week shift is unmapped",
+            ),
+        ):
+            self.r.call(
+                "POST /api/import/{vendor}",
+                f"/api/import/{vendor}",
+                json.loads((ROOT / "tests" / "fixtures" / "oncall_import" / f"{vendor}.json").read_text()),
+                status=201,
+                caption=caption,
+            )
 
     def ingestion(self) -> None:
         path = f"/api/hooks/{self.ids['am_token']}"
@@ -545,6 +553,21 @@ class Tour:
         )
         self.ids |= {"incident": sent["alerts"][0]["incident_id"], "alert": sent["alerts"][0]["alert_id"]}
         self.r.settle()
+        self.r.call(
+            "POST /api/hooks",
+            body=payload("alertmanager_v4_firing_alerta.json"),
+            key=False,
+            headers={"Authorization": f"Bearer {self.ids['am_token']}"},
+            caption="The token as `Authorization: Bearer` instead (preferred: it stays out of URLs and "
+            "the sender's logs); the same alert again is a duplicate",
+        )
+        self.r.call(
+            "POST /api/hooks",
+            body={"title": "x"},
+            status=401,
+            key=False,
+            caption="Without a token, in the path or as a Bearer header: 401",
+        )
         self.r.call(
             "POST /api/hooks/{token}",
             "/api/hooks/vgi_not_a_token",
@@ -565,6 +588,24 @@ class Tour:
             save={"PAGED_ID": ".items[0].incident_id"},
         )
         self.ids["paged"] = newest["items"][0]["incident_id"]
+        change = {
+            "routing_key": self.ids["pd_token"],
+            "payload": {
+                "summary": "Deployed uptime-checker v1.8.0",
+                "source": "ci",
+                "timestamp": "2026-12-02T05:00:00Z",
+                "custom_details": {"build": 812},
+            },
+            "links": [{"href": "https://ci.example.com/builds/812", "text": "build 812"}],
+        }
+        self.r.call(
+            "POST /v2/change/enqueue",
+            body=change,
+            status=202,
+            key=False,
+            caption="A PagerDuty Change Event: on the timelines of the integration's open incidents as a "
+            "recent change; it pages no one",
+        )
 
     def incident(self) -> None:
         path = f"{INC}/{self.ids['incident']}"
@@ -1258,8 +1299,9 @@ summaries are those of [openapi.json](openapi.json).
   Webhook receivers are the local runtime's stand-in, `$VIGIL/_local/sink/{name}`: use your
   own URLs against a deployed stack.
 - Management routes need `Authorization: Bearer <api key>`. Ingestion routes are
-  authenticated by the integration's token instead: in the path of `POST /api/hooks/{token}`,
-  as `routing_key` of `POST /v2/enqueue`. `GET /api/health` is open; `/api/actions` (signed
+  authenticated by the integration's token instead: as `Authorization: Bearer <token>` of
+  `POST /api/hooks` (preferred), in the path of `POST /api/hooks/{token}`, as `routing_key` of
+  `POST /v2/enqueue` and `POST /v2/change/enqueue`. `GET /api/health` is open; `/api/actions` (signed
   links) and `/api/slack/actions` (Slack's request signature) carry their own proof.
 - Bodies are JSON. In the answers shown, values that differ on every run are placeholders: ids
   such as `inc_…`, tokens such as `vgi_…`, times `2026-01-01T00:00:00.000Z`, measured

@@ -168,7 +168,7 @@ class LocalHandler(BaseHTTPRequestHandler):
         route, params = max(matches, key=lambda m: m[0].specificity())
         headers = {k: v for k, v in self.headers.items()}
         event = proxy_event(self.command, raw_path, headers, body, route, params, stage)
-        result = self.stack.invoke(route.function, event)
+        result = self.stack.invoke(route.function, event, answering_http=True)
         self._send_proxy_result(result)
 
     def _send_proxy_result(self, result: dict[str, Any]) -> None:

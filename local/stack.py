@@ -94,6 +94,40 @@ class _Frozen(BaseException):
 _awaited: ContextVar[list[threading.Thread] | None] = ContextVar("vigil_local_awaited", default=None)
 
 
+class _BusyClock:
+    """Wall time during which at least one background invocation (a ladder step, a delivery,
+    an asynchronous event) was running in this process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self._since = 0.0
+        self._total = 0.0
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        with self._lock:
+            if self._running == 0:
+                self._since = time.monotonic()
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                if self._running == 0:
+                    self._total += time.monotonic() - self._since
+
+    def total(self) -> float:
+        with self._lock:
+            return self._total + (time.monotonic() - self._since if self._running else 0.0)
+
+
+# On AWS each of those runs in its own Lambda environment; here they share the interpreter with
+# the HTTP request being answered, so their time does not count against its Timeout.
+_background = _BusyClock()
+
+
 class LambdaContext:
     """What a handler sees as `context`, as `sam local invoke` provides it, with a real deadline."""
 
@@ -106,13 +140,20 @@ class LambdaContext:
         self.log_group_name = f"/aws/lambda/{function_name}"
         self.log_stream_name = "local"
         self.deadline = time.monotonic() + timeout_seconds
+        self._background_at_start: float | None = None
+
+    def not_counting_background_work(self) -> None:
+        self._background_at_start = _background.total()
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
+        shared = 0.0 if self._background_at_start is None else _background.total() - self._background_at_start
+        return max(0, int((self.deadline + shared - time.monotonic()) * 1000))
 
 
 # The context of the invocation running here: its deadline stops the handler.
 _invocation: ContextVar[LambdaContext | None] = ContextVar("vigil_local_invocation", default=None)
+# The AWS calls of the invocation running here (not of the work it starts elsewhere: ladders, deliveries).
+_invocation_calls: ContextVar[Counter[str] | None] = ContextVar("vigil_local_invocation_calls", default=None)
 
 
 def _not_counting_the_wait(since: float) -> None:
@@ -133,6 +174,7 @@ class LocalStack:
     https: dict[str, str | None] = field(default_factory=dict)  # the HTTPS port's url and certificate
     timeouts: dict[str, float] = field(default_factory=dict)  # logical id -> Timeout (seconds)
     schedules: dict[str, float] = field(default_factory=dict)  # logical id -> seconds between runs
+    last_calls: dict[str, Counter[str]] = field(default_factory=dict)  # logical id -> its last calls
     _handlers: dict[str, Callable[..., Any]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -369,18 +411,29 @@ class LocalStack:
             self._handlers[logical] = getattr(module, function)
         return self._handlers[logical]
 
-    def invoke(self, logical: str, event: Any) -> Any:
+    def invoke(self, logical: str, event: Any, *, answering_http: bool = False) -> Any:
         """Run a function's real handler in-process, as Lambda would, within its Timeout: the
         first AWS call after the deadline stops it, and a late result is a timeout error."""
+        if not answering_http:
+            with _background.running():
+                return self._invoke(logical, event, answering_http=False)
+        return self._invoke(logical, event, answering_http=True)
+
+    def _invoke(self, logical: str, event: Any, *, answering_http: bool) -> Any:
         timeout = self.timeouts[logical]
         context = LambdaContext(self.resolver.physical[logical]["Ref"], timeout, self._memory(logical))
+        if answering_http:
+            context.not_counting_background_work()
         running = iam.running_function.set(logical)
         invocation = _invocation.set(context)
+        calls = _invocation_calls.set(Counter())
         try:
             result = self.handler(logical)(event, context)
         except _Frozen:
             result = None
         finally:
+            self.last_calls[logical] = _invocation_calls.get() or Counter()
+            _invocation_calls.reset(calls)
             _invocation.reset(invocation)
             iam.running_function.reset(running)
         if context.get_remaining_time_in_millis() == 0:
@@ -594,6 +647,9 @@ class LocalStack:
 
         def count(model: Any, **_: Any) -> None:
             self.calls[f"{service}:{model.name}"] += 1
+            invocation = _invocation_calls.get()
+            if invocation is not None:
+                invocation[f"{service}:{model.name}"] += 1
 
         def remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
             context["vigil_params"] = dict(params)
@@ -800,12 +856,43 @@ def _install_patches(stack: LocalStack) -> None:
 
     original_call = BotocoreStubber.__call__
 
-    def locked_call(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def locked_call(self: Any, event_name: str, *args: Any, **kwargs: Any) -> Any:
+        if event_name.endswith(".lambda.Invoke"):
+            # A whole Lambda invocation (a ladder step): its own AWS calls take the lock one by
+            # one, so that the step never holds up an HTTP answer in the meantime.
+            return original_call(self, event_name, *args, **kwargs)
         waiting_since = time.monotonic()
         with _current().lock:
             _not_counting_the_wait(waiting_since)
-            return original_call(self, *args, **kwargs)
+            return original_call(self, event_name, *args, **kwargs)
 
     LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]
     Subscription.publish = publish  # type: ignore[method-assign]
     BotocoreStubber.__call__ = locked_call  # type: ignore[method-assign]
+    _parse_each_definition_once()
+
+
+def _parse_each_definition_once() -> None:
+    """moto's Step Functions parses the definition with ANTLR for every execution and builds a
+    boto3 client for every Lambda task; here the parse tree (read only) and the client are made
+    once, and each execution still gets its own evaluation components."""
+    from functools import cache
+
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    parse_tree = cache(lambda definition: AmazonStateLanguageParser.parse(definition)[1])
+
+    def entrypoint(self: Any) -> Any:
+        return Preprocessor().visit(parse_tree(self._evaluation_details.state_machine_details.definition))
+
+    original_client = lambda_eval_utils.boto_client_for
+    client = cache(lambda region, service: original_client(region=region, service=service))
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        return client(region, service)  # moto's clients use fixed test credentials anyway
+
+    ExecutionWorker._get_evaluation_entrypoint = entrypoint  # type: ignore[method-assign]
+    lambda_eval_utils.boto_client_for = boto_client_for

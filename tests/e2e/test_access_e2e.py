@@ -10,12 +10,13 @@ from typing import Any
 
 import boto3
 import pytest
+from vigil.http import ingest
 from vigil.http.auth import PUBLIC_ROUTES
 
 from tests.helpers.client import ApiClient
 
 OPENAPI = json.loads((Path(__file__).resolve().parents[2] / "docs" / "openapi.json").read_text())
-PUBLIC = {*PUBLIC_ROUTES, "/api/hooks/{token}", "/v2/enqueue"}  # the ingest routes take tokens
+PUBLIC = {*PUBLIC_ROUTES, *ingest.ROUTES}  # the ingest routes take tokens
 MANAGEMENT = [
     (method.upper(), path) for path, ops in OPENAPI["paths"].items() if path not in PUBLIC for method in ops
 ]

@@ -29,6 +29,8 @@ from tests.helpers.client import ApiClient, Reply
 INCIDENTS = "/api/incident_response"
 BUILTIN_CLOUDWATCH = "int_cloudwatch_builtin"  # the integration of AlarmTopic / EventBridge / alarm actions
 TEST_CERT_URL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-test.pem"
+# Not a certificate SNS has (404 with a network, no answer without): never fetched.
+UNREACHABLE_CERT_URL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-vigil-missing.pem"
 
 # Where each payload file goes; test_every_payload_file_is_exercised keeps this complete.
 ROUTES: dict[str, str] = {
@@ -330,26 +332,26 @@ def test_sns_subscription_confirmation_is_never_an_alert(api: ApiClient) -> None
     assert "alerts" not in reply.body
     assert _alerts_of(api, integration["integration_id"], started) == []
 
-    # With verification on (the default) the capture's signature cannot be checked here: 401.
+    # With verification on (the default), a certificate that cannot be fetched is SNS's outage,
+    # not a forgery: 502, which SNS retries, and nothing stored.
     verified = api.integration("cloudwatch")
-    refused = _hook(api, verified, body)
-    assert refused.status == 401 and refused.body["error"]["code"] == "unauthorized"
+    refused = _hook(api, verified, {**body, "SigningCertURL": UNREACHABLE_CERT_URL})
+    assert refused.status == 502 and refused.body["error"]["code"] == "upstream_unavailable"
     assert _alerts_of(api, verified["integration_id"], started) == []
 
 
 def test_sns_notification_that_does_not_verify_is_refused(api: ApiClient) -> None:
+    from vigil.adapters import sns_signature
+
     integration = api.integration("cloudwatch")  # verify_sns_signature defaults to true
     started = _now_iso()
     capture = payload("cloudwatch_alarm_sns_http_notification_ALARM_alerta.json")
-    reply = _hook(api, integration, capture)
-    assert reply.status == 401 and reply.body["error"]["code"] == "unauthorized"
-
     # Signed by a key that is not the certificate's: a bad signature, not a missing certificate.
     _, pem = _test_certificate()
     impostor, _ = _test_certificate()
-    from vigil.adapters import sns_signature
-
     sns_signature.remember_certificate(TEST_CERT_URL, pem)
+    reply = _hook(api, integration, {**capture, "SigningCertURL": TEST_CERT_URL})
+    assert reply.status == 401 and reply.body["error"]["code"] == "unauthorized"
     forged = _signed_notification(impostor, capture)
     assert _hook(api, integration, forged).status == 401
     # A certificate URL that is not SNS's own is refused whatever the signature.
@@ -357,6 +359,27 @@ def test_sns_notification_that_does_not_verify_is_refused(api: ApiClient) -> Non
     foreign = _hook(api, integration, elsewhere)
     assert foreign.status in (400, 401), foreign.body
     assert foreign.status == 401 or _field(foreign) == "SigningCertURL"
+    assert _alerts_of(api, integration["integration_id"], started) == []
+
+
+def test_an_unreachable_sns_certificate_is_a_retryable_502_with_a_log_line(
+    api: ApiClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SNS retries a 5xx and gives up on a 4xx: an outage fetching the certificate must not
+    look like a forgery, for notifications and for the subscription confirmation alike."""
+    integration = api.integration("cloudwatch")
+    started = _now_iso()
+    for name in (
+        "cloudwatch_alarm_sns_http_notification_ALARM_alerta.json",
+        "sns_http_subscription_confirmation_alerta.json",
+    ):
+        body = {**payload(name), "SigningCertURL": UNREACHABLE_CERT_URL}
+        reply = _hook(api, integration, body)
+        assert reply.status == 502, (name, reply.body)
+        assert reply.body["error"]["code"] == "upstream_unavailable"
+        assert "SNS will retry" in reply.body["error"]["message"]
+    logged = [r for r in caplog.records if r.getMessage() == "SNS signing certificate unreachable"]
+    assert len(logged) == 2 and all(r.levelname == "WARNING" for r in logged)
     assert _alerts_of(api, integration["integration_id"], started) == []
 
 
@@ -1093,16 +1116,18 @@ def test_flapping_alert_rejoins_its_incident_instead_of_opening_another(api: Api
     second = send("firing")
     assert second["action"] in ("opened", "joined") and second["incident_id"]
     assert send("resolved")["incident_id"] == second["incident_id"]
-    # By now the alert changed state 4 times within the flapping window: its incident stays open.
-    assert api.incident(second["incident_id"])["status"] != "resolved"
+    # By now the alert changed state 4 times within the flapping window: flapping, and the
+    # resolve still resolves (a resolved problem must never page).
+    assert api.incident(second["incident_id"])["status"] == "resolved"
     before = incidents_of_title()
 
     third = send("firing")
     assert (third["action"], third["reason"]) == ("joined", "flapping")
     assert third["incident_id"] == second["incident_id"]
-    assert incidents_of_title() == before  # no new incident, so no new page
+    assert api.incident(second["incident_id"])["status"] == "open"
+    assert incidents_of_title() == before  # no new incident
     timeline = _timeline_text(api, second["incident_id"])
-    assert any("flapping" in m and "stays open" in m for m in timeline), timeline
+    assert any("flapping" in m and "rejoins this incident" in m for m in timeline), timeline
     assert any("fired again while flapping" in m for m in timeline), timeline
 
 
@@ -1117,9 +1142,9 @@ def test_flapping_alert_reopens_an_incident_a_person_resolved(api: ApiClient) ->
     send("firing")
     send("resolved")
     incident_id = send("firing")["incident_id"]
-    send("resolved")  # flapping now: the incident stays open
     resolved = api.post(f"{INCIDENTS}/{incident_id}/resolve", {"reason": "looks fine"})
     assert resolved.status == 200 and resolved.body["status"] == "resolved"
+    send("resolved")  # the alert resolves after the person did: flapping now
 
     again = send("firing")
     assert (again["action"], again["incident_id"]) == ("joined", incident_id)

@@ -371,6 +371,28 @@ def test_a_pagerduty_export_is_imported_and_answers_as_its_example(api: ApiClien
     assert refused.status == 400 and refused.body["error"]["details"][0]["field"] == "vendor"
 
 
+def test_a_grafana_oncall_export_is_imported_and_answers_as_its_example(api: ApiClient) -> None:
+    body = json.loads(
+        (Path(__file__).resolve().parents[1] / "fixtures/oncall_import/grafana-oncall.json").read_text()
+    )
+    reply = api.post("/api/import/grafana-oncall", body)
+    assert reply.status == 201, reply.body
+    assert reply.body["users"] == ["U4DNY931HHJS5"]
+    ((schedule,),) = [reply.body["schedules"]]
+    assert schedule["source_id"] == "S3Z477AHDXTMF"
+    assert any(
+        line.startswith("shift O9WTH7CKM3KZW: repeats weekly every 2") for line in reply.body["unmapped"]
+    )
+    day = "since=2020-09-10T04:00:00Z&until=2020-09-11T04:00:00Z"  # 2020-09-10 in New York
+    answer = api.get(f"/api/schedules/{schedule['schedule_id']}/oncall?{day}").body
+    assert [(s["user_id"], s["start"], s["end"]) for s in answer["shifts"]] == [
+        ("U4DNY931HHJS5", "2020-09-10T12:00:00Z", "2020-09-10T15:00:00Z")
+    ]  # "Demo single event": 08:00 New York time for 10800 s
+    (policy,) = reply.body["escalation_policies"]
+    imported = api.get(f"/api/escalation-policies/{policy['policy_id']}").body
+    assert imported["name"] == "default" and imported["targets"] == ["user:U4DNY931HHJS5"]
+
+
 def test_who_is_on_call_is_one_read_of_the_schedule(api: ApiClient) -> None:
     ann, bob = _unique("ann"), _unique("bob")
     for user in (ann, bob):

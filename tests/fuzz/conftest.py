@@ -47,7 +47,7 @@ def restored_stack(runtime: Any) -> Iterator[None]:
     """Snapshot the table; afterwards stop and delete the incidents the fuzz opened, remove
     everything else it created, and put the configuration back."""
     from vigil.adapters import dynamo
-    from vigil.services import routing
+    from vigil.services import warm
 
     before = _table()
     yield
@@ -64,4 +64,4 @@ def restored_stack(runtime: Any) -> Iterator[None]:
     for key, item in before.items():
         if key[0].startswith(CONFIGURATION) and after.get(key) != item:
             dynamo.put(item)
-    routing._cached = None  # the in-process API keeps routing rules 30 s: start cold, as a new instance
+    warm.forget_everything()  # the in-process functions keep configuration 30 s: start cold

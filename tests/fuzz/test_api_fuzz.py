@@ -39,6 +39,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from vigil.http import ingest
 from vigil.http.auth import PUBLIC_ROUTES
 
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
@@ -47,7 +48,7 @@ PROFILE = "full" if os.environ.get("VIGIL_FUZZ") == "full" else "short"
 EXAMPLES = {"short": (10, 2), "full": (120, 20)}[PROFILE]
 SEED = 20261127
 REFUSALS = {400, 401, 404, 409, 413, 422, 429}
-PUBLIC = {*PUBLIC_ROUTES, "/api/hooks/{token}", "/v2/enqueue"}  # the ingest routes take tokens
+PUBLIC = {*PUBLIC_ROUTES, *ingest.ROUTES}  # the ingest routes take tokens
 UNAUTHORIZED = {
     "error": {
         "code": "unauthorized",

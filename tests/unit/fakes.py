@@ -86,6 +86,7 @@ class FakeAlerts:
     def __init__(self) -> None:
         self.items: dict[str, Record] = {}
         self.pointers: dict[str, str] = {}
+        self.past: list[Record] = []
         self.calls: Counter[str] = Counter()
 
     def upsert(self, alert_id: str, fields: dict[str, Any], now: datetime, *, starts_episode: bool) -> Record:
@@ -116,6 +117,7 @@ class FakeAlerts:
         if item.get("episode_started") != episode or item.get("incident_episode") == episode:
             return False
         item.update(incident_id=incident_id, incident_episode=episode)
+        item.pop("resolved_at", None)
         if changed_at is not None:
             item["changes"] = [*item.get("changes", []), iso(changed_at)]
         return True
@@ -131,6 +133,14 @@ class FakeAlerts:
         item["arrivals"] = [*item.get("arrivals", []), f"{iso(now)}|resolved"]
         item.pop("episode_started", None)
         return old, True
+
+    def of_incident(self, incident_id: str) -> list[Record]:
+        self.calls["read"] += 1
+        return [copy.deepcopy(a) for a in self.items.values() if a.get("incident_id") == incident_id]
+
+    def keep_in_past_incident(self, alert: Record) -> None:
+        self.calls["write"] += 1
+        self.past.append(copy.deepcopy(alert))
 
     def keep_changes(self, alert_id: str, changes: list[str]) -> None:
         self.items[alert_id]["changes"] = changes

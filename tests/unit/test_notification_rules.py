@@ -24,12 +24,14 @@ HOSTILE = {
     "description": "<img src=x onerror=alert(1)> {{ ''.__class__.__mro__ }}",
 }
 
+NO_ALERTS = {"alert_count": 0, "labels": {}, "links": []}
+
 
 @pytest.mark.parametrize("name", ["email_subject", "email_html", "email_text"])
 def test_templates_do_not_execute_jinja_in_alert_fields(name: str) -> None:
     out = render(
         default_source(name),
-        {"incident": HOSTILE, "links": {"acknowledge": None, "resolve": None}},
+        {"incident": HOSTILE, "links": {"acknowledge": None, "resolve": None}, "context": NO_ALERTS},
         html=name == "email_html",
     )
     assert "49" not in out
@@ -42,7 +44,7 @@ def test_templates_do_not_execute_jinja_in_alert_fields(name: str) -> None:
 def test_html_template_escapes_markup() -> None:
     out = render(
         default_source("email_html"),
-        {"incident": HOSTILE, "links": {"acknowledge": None, "resolve": None}},
+        {"incident": HOSTILE, "links": {"acknowledge": None, "resolve": None}, "context": NO_ALERTS},
         html=True,
     )
     assert "<script>" not in out and "&lt;script&gt;" in out and "<img" not in out

@@ -23,8 +23,7 @@ from vigil.services import (
     ingest,
     ladder_steps,
     notify,
-    routing,
-    silences,
+    warm,
 )
 
 from tests.unit.fakes import (
@@ -76,9 +75,9 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     monkeypatch.setattr(delivery, "channels", w.channels)
     monkeypatch.setattr(delivery, "signing_keys", lambda: [b"test-key"])
     monkeypatch.setattr(incident_events, "events", w.events)
-    monkeypatch.setattr(routing, "_cached", None)
-    monkeypatch.setattr(silences, "_cached", None)
+    warm.forget_everything()
     yield w
+    warm.forget_everything()  # nothing remembered from the fakes outlives them
 
 
 def _alert(status: AlertStatus = AlertStatus.FIRING, key: str = "disk-1", **fields: Any) -> NormalizedAlert:

@@ -1,33 +1,47 @@
-"""Lazily created, cached boto3 clients: never at import time (cold starts and moto need that).
+"""Lazily created, cached botocore clients: never at import time (cold starts and moto need that).
 Every AWS call goes through `call`, which turns throttling and timeouts into Throttled."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-from botocore.config import Config
-
 from vigil.config import settings
 from vigil.domain.errors import Throttled
 
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=10)
-
 # Called with every new client; the local runtime uses it to count AWS calls per operation.
 client_hooks: list[Callable[[Any], None]] = []
+# A botocore session is not safe to build clients from in several threads at once (the
+# deliver functions send a batch's records side by side).
+_creating = threading.Lock()
+
+
+def client(service: str) -> Any:
+    with _creating:
+        return _client(service)
 
 
 @cache
-def client(service: str) -> Any:
-    import boto3  # deferred: keeps handler import time low
+def _client(service: str) -> Any:
+    # botocore alone, imported at first use: boto3 would add its resources and s3transfer to
+    # every cold start, and no handler needs them.
+    from botocore.config import Config
 
-    factory: Any = boto3.client
-    new_client = factory(service, region_name=settings().region, config=_CONFIG)
+    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=10)
+    new_client = _session().create_client(service, region_name=settings().region, config=config)
     for hook in client_hooks:
         hook(new_client)
     return new_client
+
+
+@cache
+def _session() -> Any:
+    from botocore.session import get_session
+
+    return get_session()
 
 
 def call(service: str, operation: str, **params: Any) -> Any:
@@ -38,7 +52,8 @@ def call(service: str, operation: str, **params: Any) -> Any:
 
 def reset_clients() -> None:
     """Forget cached clients (tests and the local runtime start new moto backends)."""
-    client.cache_clear()
+    _client.cache_clear()
+    _session.cache_clear()
     settings.cache_clear()
 
 

@@ -11,14 +11,9 @@ from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
 from vigil.adapters.aws import call, error_code
 from vigil.config import settings
 from vigil.domain.errors import InvalidInput
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 Item = dict[str, Any]
 CONDITION_CODES = frozenset({"ConditionalCheckFailedException", "TransactionCanceledException"})
@@ -65,11 +60,62 @@ def _from_dynamo(value: Any) -> Any:
 
 def serialize(item: Mapping[str, Any], *, keep_none: bool = False) -> dict[str, Any]:
     """Attributes that are None are left out of items; expression values keep them as NULL."""
-    return {k: _serializer.serialize(_to_dynamo(v)) for k, v in item.items() if keep_none or v is not None}
+    return {k: _attribute(_to_dynamo(v)) for k, v in item.items() if keep_none or v is not None}
 
 
 def deserialize(raw: Mapping[str, Any]) -> Item:
-    return {k: _from_dynamo(_deserializer.deserialize(v)) for k, v in raw.items()}
+    return {k: _from_dynamo(_value(v)) for k, v in raw.items()}
+
+
+# DynamoDB's attribute values, written here rather than imported from boto3.dynamodb.types:
+# importing that imports all of boto3 (and s3transfer), a third of the ingest function's cold start.
+def _attribute(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int | Decimal):
+        return {"N": str(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, bytes | bytearray):
+        return {"B": bytes(value)}
+    if isinstance(value, Mapping):
+        return {"M": {k: _attribute(v) for k, v in value.items()}}
+    if isinstance(value, list):
+        return {"L": [_attribute(v) for v in value]}
+    if isinstance(value, set | frozenset) and value:
+        return _set_attribute(value)
+    raise TypeError(f"{type(value).__name__} cannot be stored in DynamoDB")
+
+
+def _set_attribute(values: set[Any] | frozenset[Any]) -> dict[str, Any]:
+    if all(isinstance(v, str) for v in values):
+        return {"SS": list(values)}
+    if all(isinstance(v, int | Decimal) and not isinstance(v, bool) for v in values):
+        return {"NS": [str(v) for v in values]}
+    if all(isinstance(v, bytes | bytearray) for v in values):
+        return {"BS": [bytes(v) for v in values]}
+    raise TypeError("a set stored in DynamoDB holds strings, numbers or bytes, one kind only")
+
+
+def _value(attribute: Mapping[str, Any]) -> Any:
+    ((kind, raw),) = attribute.items()
+    match kind:
+        case "NULL":
+            return None
+        case "N":
+            return Decimal(raw)
+        case "M":
+            return {k: _value(v) for k, v in raw.items()}
+        case "L":
+            return [_value(v) for v in raw]
+        case "NS":
+            return {Decimal(v) for v in raw}
+        case "SS" | "BS":
+            return set(raw)
+        case _:  # S, BOOL, B
+            return raw
 
 
 def key(pk: str, sk: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import base64
 from typing import Any
 
 from vigil.adapters import http
+from vigil.domain.errors import UpstreamUnavailable
 from vigil.domain.sns import sns_url, string_to_sign
 
 # cryptography is imported where it is used: only SNS deliveries pay for it at cold start.
@@ -22,16 +23,18 @@ def remember_certificate(url: str, pem: bytes) -> None:
 def _certificate(url: str) -> Any:
     if url not in _certificates:
         result = http.get(url)
-        if not result.ok:
-            raise PermissionError(
-                f"could not fetch the SNS signing certificate: {result.error or result.status}"
+        if not result.ok:  # SNS retries a 5xx: an outage at the certificate is not a forgery
+            raise UpstreamUnavailable(
+                f"could not fetch the SNS signing certificate {url}: {result.error or result.status}; "
+                "SNS will retry"
             )
         remember_certificate(url, result.body.encode())
     return _certificates[url]
 
 
 def genuine(body: dict[str, Any]) -> bool:
-    """True only if the message was signed by SNS (SignatureVersion 1: SHA1, 2: SHA256)."""
+    """True only if the message was signed by SNS (SignatureVersion 1: SHA1, 2: SHA256);
+    UpstreamUnavailable when SNS's certificate cannot be fetched."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -40,7 +43,7 @@ def genuine(body: dict[str, Any]) -> bool:
         url = sns_url(body.get("SigningCertURL") or body.get("SigningCertUrl"), "SigningCertURL")
         key = _certificate(url).public_key()
         signature = base64.b64decode(str(body.get("Signature", "")), validate=True)
-    except (ValueError, PermissionError):
+    except ValueError:
         return False
     algorithm = hashes.SHA256() if str(body.get("SignatureVersion")) == "2" else hashes.SHA1()  # noqa: S303
     if not isinstance(key, rsa.RSAPublicKey):

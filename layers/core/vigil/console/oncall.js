@@ -23,9 +23,7 @@ export async function oncallPage() {
   const sections = el("div", { id: "schedules" });
   show(el("h1", {}, "On call"), overrideForm(schedules.items, people.items, out, () => oncallPage()), out, sections);
   if (!schedules.items.length) sections.append(el("p", { class: "meta" }, "No schedules yet."));
-  for (const schedule of schedules.items) {
-    sections.append(await scheduleSection(schedule, names, since, until));
-  }
+  sections.append(...await Promise.all(schedules.items.map((s) => scheduleSection(s, names, since, until))));
 }
 
 function startOfToday() {

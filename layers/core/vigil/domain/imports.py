@@ -121,18 +121,19 @@ def _pd_person(user: Json, body: Json, plan: ImportPlan) -> None:
             plan.unmapped.append(
                 f"user {user_id}: notification rule {rule.get('id')} reaches no imported contact method"
             )
-    person = {
-        "user_id": user_id,
-        "name": user.get("name") or user_id,
-        "email": user.get("email"),
-        "time_zone": user.get("time_zone") or "UTC",
-        "contact_methods": contact_methods,
-        "notification_rules": rules,
-    }
+    person = {"user_id": user_id, "name": user.get("name") or user_id, "email": user.get("email")}
+    person |= {"time_zone": user.get("time_zone") or "UTC", "contact_methods": contact_methods}
+    add_person(plan, {**person, "notification_rules": rules})
+
+
+def add_person(plan: ImportPlan, person: Json) -> bool:
+    """Adds `person` to the plan if it is a valid Person, else says why not."""
     try:
         plan.people.append(Person.model_validate(person))
     except ValidationError as error:
-        plan.unmapped.append(f"user {user_id}: {_first_error(error)}")
+        plan.unmapped.append(f"user {person['user_id']}: {first_error(error)}")
+        return False
+    return True
 
 
 def _pd_schedule(schedule: Json, overrides: list[Json], plan: ImportPlan) -> None:
@@ -217,18 +218,23 @@ def _pd_restrictions(item: Json) -> list[Restriction]:
     if item.get("type") == "daily_restriction":
         if seconds >= DAY_SECONDS:
             return [Restriction(start=start, end=start)]
-        return [Restriction(start=start, end=_after(start, seconds))]
-    day = int(item["start_day_of_week"]) - 1  # PagerDuty: 1 is Monday
+        return [Restriction(start=start, end=after(start, seconds))]
+    return weekly_windows(int(item["start_day_of_week"]) - 1, start, seconds)  # PagerDuty: 1 is Monday
+
+
+def weekly_windows(day: int, start: time, seconds: int) -> list[Restriction]:
+    """A window opening on weekday `day` (0 is Monday) at `start` for `seconds`, as Vigil's
+    windows of at most one day each."""
     windows, offset = [], start.hour * 3600 + start.minute * 60 + start.second
     while seconds > 0:
         length = min(seconds, DAY_SECONDS - offset)
-        opens = _after(time(0), offset)
-        windows.append(Restriction(start=opens, end=_after(opens, length), days=[WEEKDAYS[day % 7]]))
+        opens = after(time(0), offset)
+        windows.append(Restriction(start=opens, end=after(opens, length), days=[WEEKDAYS[day % 7]]))
         seconds, offset, day = seconds - length, 0, day + 1
     return windows
 
 
-def _after(start: time, seconds: int) -> time:
+def after(start: time, seconds: int) -> time:
     moment = datetime.combine(datetime(2000, 1, 1).date(), start) + timedelta(seconds=seconds)
     return moment.time()
 
@@ -274,6 +280,6 @@ def _pd_target(target: Json, plan: ImportPlan, where: str) -> str | None:
     return None
 
 
-def _first_error(error: ValidationError) -> str:
+def first_error(error: ValidationError) -> str:
     first = error.errors()[0]
     return f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, field_validator
 
+from vigil.domain.flapping import DEFAULT_HOLD_SECONDS
 from vigil.domain.mapping import Mapping, compile_grouping
 from vigil.domain.model import Model
 from vigil.domain.silences import MaintenanceWindow
@@ -22,6 +23,13 @@ class IntegrationSettings(Model):
     )
     page_on_unknown: bool = Field(default=False, description="page on CloudWatch INSUFFICIENT_DATA")
     correlation_window_seconds: int = Field(default=600, ge=10, le=7 * 24 * 3600)
+    flapping_hold_seconds: int = Field(
+        default=DEFAULT_HOLD_SECONDS,
+        ge=0,
+        le=24 * 3600,
+        description="a flapping alert that fires again reopens its incident; its ladder pages after this "
+        "many seconds unless the alert resolves first",
+    )
     rate_limit_per_minute: int = Field(default=120, ge=1, le=100_000)
     maintenance_windows: list[MaintenanceWindow] = Field(default_factory=list, max_length=20)
     mapping: Mapping | None = Field(default=None, description="generic: map any JSON to alert fields")

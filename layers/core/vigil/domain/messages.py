@@ -7,6 +7,8 @@ import hmac
 import json
 from typing import Any
 
+from vigil.domain.page_context import safe_url
+
 WEBHOOK_SCHEMA_VERSION = "vigil.incident.v1"
 SMS_LIMIT = 160
 
@@ -44,12 +46,19 @@ def email_subject(text: str) -> str:
 
 
 def sms_text(incident: dict[str, Any]) -> str:
-    """Under 160 characters: severity, id, title, and how to acknowledge."""
-    head = f"[{incident['severity'].upper()}] {incident['incident_id']}: "
-    tail = " Ack: reply in Vigil or use the email link."
+    """At most 160 characters: severity, id, title, the alert count when more than one, how to
+    acknowledge, and the first link if it fits whole."""
+    context = incident.get("context") or {}
+    count = int(context.get("alert_count") or 0)
+    resolved = incident.get("status") == "resolved"
+    head = f"[{'RESOLVED' if resolved else incident['severity'].upper()}] {incident['incident_id']}: "
+    how = " Resolved at its source." if resolved else " Ack: reply in Vigil or use the email link."
+    tail = (f" ({count} alerts)" if count > 1 else "") + how
     room = SMS_LIMIT - len(head) - len(tail)
     title = incident["title"] if len(incident["title"]) <= room else incident["title"][: room - 1] + "…"
-    return f"{head}{title}{tail}"
+    text = f"{head}{title}{tail}"
+    first = (context.get("links") or [{}])[0].get("url")
+    return f"{text} {first}" if first and len(text) + 1 + len(first) <= SMS_LIMIT else text
 
 
 def slack_escaped(text: str) -> str:
@@ -64,13 +73,17 @@ def slack_message(incident: dict[str, Any], link: str | None = None) -> dict[str
         incident["severity"], "🔵"
     )
     severity, title_text = incident["severity"].upper(), slack_escaped(incident["title"])
-    title = f"{emoji} *{severity}*: {title_text}"
+    resolved = incident.get("status") == "resolved"
+    title = f"✅ *RESOLVED*: {title_text}" if resolved else f"{emoji} *{severity}*: {title_text}"
     fields = [
         {"type": "mrkdwn", "text": f"*Incident*\n{slack_escaped(incident['incident_id'])}"},
         {"type": "mrkdwn", "text": f"*Team*\n{slack_escaped(incident.get('assigned_team') or '-')}"},
         {"type": "mrkdwn", "text": f"*Status*\n{incident['status']}"},
         {"type": "mrkdwn", "text": f"*Opened*\n{incident['created_at']}"},
     ]
+    context = incident.get("context") or {}
+    if int(context.get("alert_count") or 0) > 1:
+        fields.append({"type": "mrkdwn", "text": f"*Alerts*\n{context['alert_count']}"})
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": title}},
         {"type": "section", "fields": fields},
@@ -79,10 +92,13 @@ def slack_message(incident: dict[str, Any], link: str | None = None) -> dict[str
         blocks.append(
             {"type": "section", "text": {"type": "plain_text", "text": incident["description"][:2900]}}
         )
+    blocks += _slack_context(context)
     if link:
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{link}|Open in Vigil>"}]}
         )
+    if resolved:
+        return {"text": f"RESOLVED: {title_text}", "blocks": blocks}
     blocks.append(
         {
             "type": "actions",
@@ -105,6 +121,23 @@ def slack_message(incident: dict[str, Any], link: str | None = None) -> dict[str
         }
     )
     return {"text": f"{severity}: {title_text}", "blocks": blocks}
+
+
+def _slack_context(context: dict[str, Any]) -> list[dict[str, Any]]:
+    """The alerts' labels as text, and their links (checked http(s) URLs, escaped titles)."""
+    blocks: list[dict[str, Any]] = []
+    labels = context.get("labels") or {}
+    if labels:
+        text = ", ".join(f"{name}={value}" for name, value in labels.items())[:2900]
+        blocks.append({"type": "section", "text": {"type": "plain_text", "text": text}})
+    links = [
+        f"<{slack_escaped(link['url'])}|{slack_escaped(link['title'])}>"
+        for link in context.get("links") or []
+        if safe_url(link.get("url"))
+    ]
+    if links:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(links)}]})
+    return blocks
 
 
 def webhook_event(message: dict[str, Any]) -> dict[str, Any]:

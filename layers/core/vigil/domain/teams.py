@@ -117,6 +117,12 @@ class AlertingRules(Model):
         default=True, description="resolve an incident when every one of its alerts is resolved at its source"
     )
 
+    notify_resolved_for: list[Severity] = Field(
+        default_factory=lambda: list(Severity),
+        description="severities whose incidents, when they resolve because every alert resolved at its "
+        "source, are announced to the teams that were paged, on the channels they were paged by",
+    )
+
     def opens_incident(self, severity: Severity) -> bool:
         return severity in self.open_incident_for
 

@@ -15,17 +15,12 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from vigil.domain.access import allows, required_scope
 from vigil.domain.errors import Unauthorized
 from vigil.http import calendars, console, heartbeats, problem
+from vigil.http.headers import header
 from vigil.services import keys, sessions
 
 SIGN_IN = {"/api/sign-in", "/api/sign-in/link", "/api/sign-in/redeem"}
 PUBLIC_ROUTES = {"/api/health", "/api/slack/actions", "/api/actions", *SIGN_IN, *console.PUBLIC_PATHS}
 PUBLIC_PREFIXES = (calendars.FEEDS,)  # a feed's address is its token, checked by its route
-
-
-def header(event: dict[str, Any], name: str) -> str | None:
-    """A request header, whatever its case."""
-    wanted = name.lower()
-    return next((v for k, v in (event.get("headers") or {}).items() if k.lower() == wanted), None)
 
 
 def resolve_authenticated(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:

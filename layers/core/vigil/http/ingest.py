@@ -1,4 +1,5 @@
-"""Ingestion: integration webhooks and the PagerDuty Events API v2 endpoint.
+"""Ingestion: integration webhooks (token in the path or as a Bearer header) and the PagerDuty
+Events API v2 endpoints (alert events and change events).
 
 The ingest function is the hot path, so it does not load the Powertools resolver (a third of
 its cold start): `handle` routes the two API Gateway events itself. The same functions serve
@@ -14,16 +15,23 @@ from typing import Any
 
 from vigil.config import settings
 from vigil.domain.alerts import AlertOutcome
-from vigil.domain.errors import InvalidInput, NotFound, PayloadTooLarge, VigilError
+from vigil.domain.clock import utcnow
+from vigil.domain.errors import InvalidInput, NotFound, PayloadTooLarge, Unauthorized, VigilError
+from vigil.domain.integrations import Integration
 from vigil.domain.model import Model
+from vigil.domain.parsers.pagerduty import parse_change_event
 from vigil.http import problem
+from vigil.http.headers import header
 from vigil.observability import logger
-from vigil.services import intake, integrations
+from vigil.services import changes, intake, integrations
 
 MAX_BODY_BYTES = 512 * 1024
 LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 HOOK_ROUTE = "/api/hooks/{token}"
+BEARER_HOOK_ROUTE = "/api/hooks"  # the token in `Authorization: Bearer`, out of URLs and logs
 ENQUEUE_ROUTE = "/v2/enqueue"
+CHANGE_ROUTE = "/v2/change/enqueue"
+ROUTES = (HOOK_ROUTE, BEARER_HOOK_ROUTE, ENQUEUE_ROUTE, CHANGE_ROUTE)  # each authenticated by a token
 
 
 class IngestResult(Model):
@@ -39,6 +47,14 @@ class EnqueueResult(Model):
     status: str = "success"
     message: str = "Event processed"
     dedup_key: str
+
+
+class ChangeResult(Model):
+    """PagerDuty's answer to a change event, and the incidents whose timelines got it."""
+
+    status: str = "success"
+    message: str = "Change event processed"
+    incident_ids: list[str] = []
 
 
 def _parse(raw: str) -> Any:
@@ -73,7 +89,32 @@ def receive(token: str, raw: str) -> IngestResult:
     )
 
 
+def bearer_token(authorization: str | None) -> str:
+    """The integration token of `Authorization: Bearer <token>`, for POST /api/hooks."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized(
+            "send the integration token as `Authorization: Bearer <token>`, or POST to /api/hooks/<token>"
+        )
+    return token.strip()
+
+
 def enqueue(raw: str) -> EnqueueResult:
+    integration, body = _pagerduty_event(raw)
+    # The routing key is the integration's secret token: it is not kept with the alert.
+    kept = json.dumps({k: v for k, v in body.items() if k != "routing_key"})
+    result = intake.receive(integration, body, kept)
+    return EnqueueResult(dedup_key=result.outcomes[0].dedup_key)
+
+
+def enqueue_change(raw: str) -> ChangeResult:
+    integration, body = _pagerduty_event(raw)
+    change = parse_change_event(body)
+    return ChangeResult(incident_ids=changes.record_change(integration, change, utcnow()))
+
+
+def _pagerduty_event(raw: str) -> tuple[Integration, dict[str, Any]]:
+    """The body of a PagerDuty Events API call, and the integration its routing_key names."""
     body = _parse(raw)
     if not isinstance(body, dict):
         raise InvalidInput("body", "must be a JSON object")
@@ -83,10 +124,7 @@ def enqueue(raw: str) -> EnqueueResult:
     integration = integrations.authenticate(routing_key)
     if integration.kind != "pagerduty":
         raise InvalidInput("routing_key", "not the token of a pagerduty integration")
-    # The routing key is the integration's secret token: it is not kept with the alert.
-    kept = json.dumps({k: v for k, v in body.items() if k != "routing_key"})
-    result = intake.receive(integration, body, kept)
-    return EnqueueResult(dedup_key=result.outcomes[0].dedup_key)
+    return integration, body
 
 
 def handle(event: dict[str, Any]) -> dict[str, Any]:
@@ -95,11 +133,14 @@ def handle(event: dict[str, Any]) -> dict[str, Any]:
         if event.get("httpMethod") != "POST":
             raise NotFound(f"{event.get('httpMethod')} {event.get('path')}: these routes take POST")
         raw = _body(event)
-        if event.get("resource") == HOOK_ROUTE:
-            received = receive((event.get("pathParameters") or {}).get("token", ""), raw)
+        resource = event.get("resource")
+        if resource in (HOOK_ROUTE, BEARER_HOOK_ROUTE):
+            received = receive(_hook_token(event), raw)
             return _response(202 if received.queued else 200, received)
-        if event.get("resource") == ENQUEUE_ROUTE:
+        if resource == ENQUEUE_ROUTE:
             return _response(202, enqueue(raw))
+        if resource == CHANGE_ROUTE:
+            return _response(202, enqueue_change(raw))
         raise NotFound(f"no route {event.get('path')}")
     except VigilError as error:  # Throttled among them: 503, and a retry finishes the job
         status, body, headers = problem.of(error)
@@ -107,6 +148,12 @@ def handle(event: dict[str, Any]) -> dict[str, Any]:
     except Exception:
         logger.exception("unhandled error")
         return _json(500, problem.body("internal", "internal error; it has been logged"), {})
+
+
+def _hook_token(event: dict[str, Any]) -> str:
+    if event.get("resource") == HOOK_ROUTE:
+        return str((event.get("pathParameters") or {}).get("token", ""))
+    return bearer_token(header(event, "Authorization"))
 
 
 def _body(event: dict[str, Any]) -> str:

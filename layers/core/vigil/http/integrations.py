@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from vigil.http.errors import responses_for
@@ -20,8 +22,21 @@ router = APIGatewayRouter()
 BASE = "/api/integrations"
 
 
-def _url(token: str) -> str:
-    return public_url(router.current_event, f"/api/hooks/{token}")
+def _created(record: dict[str, Any], token: str) -> IntegrationCreated:
+    """Where the sender posts: a PagerDuty client takes the Events API URL and the token as its
+    routing key; any other sender the hooks URL, with the token as a Bearer header (preferred)
+    or in the path."""
+    event = router.current_event
+    created = IntegrationCreated(
+        **record,
+        token=token,
+        url=public_url(event, f"/api/hooks/{token}"),
+        bearer_url=public_url(event, "/api/hooks"),
+    )
+    if record["kind"] == "pagerduty":
+        created.url, created.routing_key = public_url(event, "/v2/enqueue"), token
+        created.change_url = public_url(event, "/v2/change/enqueue")
+    return created
 
 
 @router.post(
@@ -32,7 +47,7 @@ def _url(token: str) -> str:
 )
 def create(body: IntegrationIn) -> tuple[IntegrationCreated, int]:
     record, token = integrations.create(body.name, body.kind, body.settings.model_dump(mode="json"))
-    return IntegrationCreated(**record, token=token, url=_url(token)), 201
+    return _created(record, token), 201
 
 
 @router.get(BASE, tags=["integrations"], summary="List integrations", responses=responses_for())
@@ -66,7 +81,7 @@ def update(integration_id: str, body: IntegrationPatch) -> Integration:
 )
 def rotate(integration_id: str, body: RotateIn) -> IntegrationCreated:
     record, token = integrations.rotate(integration_id, body.grace_seconds)
-    return IntegrationCreated(**record, token=token, url=_url(token))
+    return _created(record, token)
 
 
 @router.delete(

@@ -279,7 +279,16 @@ class HeartbeatPinged(Heartbeat):
 
 class IntegrationCreated(Integration):
     token: str = Field(description="shown once; only its hash is stored")
-    url: str = Field(description="where the monitoring tool should POST")
+    url: str = Field(
+        description="where the monitoring tool should POST: the Events API URL for a pagerduty "
+        "integration, else the hooks URL with the token in its path"
+    )
+    bearer_url: str = Field(
+        description="the hooks URL without the token: send it as `Authorization: Bearer <token>` "
+        "(preferred: a URL with a token ends up in the sender's logs)"
+    )
+    routing_key: str | None = Field(default=None, description="pagerduty: the routing key (the token)")
+    change_url: str | None = Field(default=None, description="pagerduty: where Change Events go")
 
 
 class RotateIn(Model):

@@ -95,13 +95,16 @@ def _no_team(name: str) -> str:
     return f"no team named {name!r} yet: its pages fail (and go to the fallback) until it exists"
 
 
-def start_ladder(incident_id: str, *, run: int = 0, resume_from: int = 0) -> str:
-    """Start (idempotently) the ladder execution for an incident; returns its ARN."""
-    ladder_input = {
+def start_ladder(incident_id: str, *, run: int = 0, resume_from: int = 0, hold_seconds: int = 0) -> str:
+    """Start (idempotently) the ladder execution for an incident, its first rung after
+    `hold_seconds`; returns its ARN."""
+    ladder_input: dict[str, Any] = {
         "incident_id": incident_id,
         "cursor": Cursor(rung=resume_from - 1).model_dump(),
         "reason": "opened" if run == 0 else "restarted",
     }
+    if hold_seconds:
+        ladder_input["hold_seconds"] = hold_seconds
     return ladder.start(incident_id, ladder_input, run=run)
 
 

@@ -8,10 +8,11 @@ from typing import Any
 from vigil.adapters import stores
 from vigil.domain.errors import InvalidInput
 from vigil.domain.imports import ImportedPolicy, ImportedSchedule, ImportPlan, from_pagerduty
+from vigil.domain.imports_grafana import from_grafana_oncall
 from vigil.domain.oncall import NamedPolicyIn, ScheduleIn
 from vigil.services import people, policies, schedules
 
-IMPORTERS = {"pagerduty": from_pagerduty}
+IMPORTERS = {"pagerduty": from_pagerduty, "grafana-oncall": from_grafana_oncall}
 
 
 def import_setup(vendor: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -178,9 +178,16 @@ def check_labels(labels: dict[str, str], field: str = "body.labels") -> None:
 
 # ----------------------------------------------------------------------------- status
 def change_status(
-    incident_id: str, requested: Status, *, actor: str, reason: str = "", expected_version: int | None = None
+    incident_id: str,
+    requested: Status,
+    *,
+    actor: str,
+    reason: str = "",
+    expected_version: int | None = None,
+    hold_seconds: int = 0,
 ) -> Record:
-    """Move an incident to `requested`, with the consequences for its ladder and alerts."""
+    """Move an incident to `requested`, with the consequences for its ladder and alerts;
+    a reopened incident's ladder starts paging after `hold_seconds`."""
     record = _at_version(incident_id, expected_version)
     previous = Status(record["status"])
     check_transition(previous, requested)
@@ -195,11 +202,13 @@ def change_status(
     incident_events.publish("status_changed", updated, actor=actor, data=change)
     message = f"{previous.value} → {requested.value}" + (f": {reason}" if reason else "")
     add_timeline(incident_id, "status", message, actor=actor, data=change)
-    _status_consequences(updated, previous, requested, actor)
+    _status_consequences(updated, previous, requested, actor, hold_seconds)
     return get_record(incident_id)
 
 
-def _status_consequences(record: Record, previous: Status, requested: Status, actor: str) -> None:
+def _status_consequences(
+    record: Record, previous: Status, requested: Status, actor: str, hold_seconds: int
+) -> None:
     if requested in STOPS_LADDER:
         escalation.stop_ladder(record, requested.value)
     if requested is Status.ACKNOWLEDGED:
@@ -209,9 +218,14 @@ def _status_consequences(record: Record, previous: Status, requested: Status, ac
     if requested is Status.OPEN and previous is Status.RESOLVED:
         run = int(record.get("ladder_runs", 0)) + 1
         stores.incidents.set_ladder_runs(record["incident_id"], run)
-        escalation.start_ladder(record["incident_id"], run=run)
+        escalation.start_ladder(record["incident_id"], run=run, hold_seconds=hold_seconds)
+        held = f" in {hold_seconds}s unless the alert resolves first" if hold_seconds else ""
         add_timeline(
-            record["incident_id"], "escalation", "reopened: the escalation ladder restarts", actor=actor
+            record["incident_id"],
+            "escalation",
+            f"reopened: the escalation ladder restarts{held}",
+            actor=actor,
+            data={"hold_seconds": hold_seconds},
         )
 
 

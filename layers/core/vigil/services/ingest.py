@@ -22,12 +22,12 @@ from vigil.adapters import stores
 from vigil.domain.alerts import AlertOutcome, AlertStatus, NormalizedAlert
 from vigil.domain.clock import iso, parse_iso, utcnow
 from vigil.domain.errors import InvalidTransition, NotFound
-from vigil.domain.flapping import KEEP_CHANGES, is_flapping, recent_changes
+from vigil.domain.flapping import DEFAULT_HOLD_SECONDS, KEEP_CHANGES, is_flapping, recent_changes
 from vigil.domain.incidents import PAGING_STATES, Status
 from vigil.domain.integrations import Integration
 from vigil.domain.silences import MaintenanceWindow, silenced_by
 from vigil.observability import count, logger
-from vigil.services import incidents, responders, routing, silences
+from vigil.services import incidents, notify, responders, routing, silences
 from vigil.services.timeline import add_timeline
 
 DEFAULT_WINDOW = timedelta(minutes=10)
@@ -185,8 +185,10 @@ def _open_or_join(
 ) -> AlertOutcome:
     episode = stored["episode_started"]
     flapping = stored.get("incident_id") and is_flapping(stored.get("changes", []), now)
-    if flapping and _still_or_again_open(stored["incident_id"], alert):
+    if flapping and _still_or_again_open(stored["incident_id"], alert, _hold_of(integration)):
         return _rejoin_flapping(alert_id, alert, episode, stored, now)
+    if stored.get("incident_id") and stored.get("incident_episode") != episode:
+        stores.alerts.keep_in_past_incident(stored)
     own_id = incidents.incident_id_for(alert_id, episode)
     pointer = _correlation_pointer(integration, alert)
     holder = _claim_correlation(integration, pointer, own_id, now) if pointer else None
@@ -194,6 +196,7 @@ def _open_or_join(
         return _join(alert_id, alert, episode, holder)
     record = incidents.record_from_alert(alert, own_id, now)
     record["firing_alerts"] = 1
+    record["integration_id"] = integration.integration_id
     record["service_id"] = integration.service_id  # its service's policy pages it
     if pointer:
         record["correlation_pointer"] = pointer
@@ -209,14 +212,23 @@ def _open_or_join(
     )
 
 
-def _still_or_again_open(incident_id: str, alert: NormalizedAlert) -> bool:
-    """The flapping alert's incident, reopened (with its ladder) if a person resolved it;
-    False if it is closed or gone, and a new incident is due."""
+def _hold_of(integration: Integration) -> int:
+    return int(integration.settings.get("flapping_hold_seconds", DEFAULT_HOLD_SECONDS))
+
+
+def _still_or_again_open(incident_id: str, alert: NormalizedAlert, hold_seconds: int) -> bool:
+    """The flapping alert's incident, reopened if it was resolved: its ladder restarts after
+    `hold_seconds`, so a resolve within the hold pages no one. False if it is closed or gone,
+    and a new incident is due."""
     if _incident_active(incident_id):
         return True
     try:
         incidents.change_status(
-            incident_id, Status.OPEN, actor=f"alert:{alert.source}", reason="a flapping alert fired again"
+            incident_id,
+            Status.OPEN,
+            actor=f"alert:{alert.source}",
+            reason="a flapping alert fired again",
+            hold_seconds=hold_seconds,
         )
     except (InvalidTransition, NotFound):
         return False
@@ -294,22 +306,27 @@ def _alert_resolved(incident_id: str, alert: NormalizedAlert, *, flapping: bool)
     if updated is None:
         return  # the incident was deleted
     remaining = int(updated.get("firing_alerts", 0))
-    note = " (flapping: the incident stays open)" if flapping else ""
+    note = " (flapping: if it fires again it rejoins this incident)" if flapping else ""
     add_timeline(
         incident_id,
         "alert",
         f"alert resolved at source: {alert.title}{note}",
         data={"dedup_key": alert.dedup_key, "still_firing": remaining, "flapping": flapping},
     )
-    if remaining > 0 or flapping or not routing.load_alerting_rules().resolve_incidents_with_alerts:
+    rules = routing.load_alerting_rules()
+    if remaining > 0 or not rules.resolve_incidents_with_alerts:
         return
-    with contextlib.suppress(InvalidTransition):  # already resolved or closed by a person
-        incidents.change_status(
+    try:
+        resolved = incidents.change_status(
             incident_id,
             Status.RESOLVED,
             actor=f"alert:{alert.source}",
             reason="every alert resolved at its source",
         )
+    except InvalidTransition:  # already resolved or closed by a person
+        return
+    if resolved["severity"] in rules.notify_resolved_for:
+        notify.announce_resolved(resolved)
 
 
 def _acknowledge(alert_id: str, alert: NormalizedAlert) -> AlertOutcome:

@@ -58,7 +58,13 @@ def parsed(kind: str, settings: IntegrationSettings, body: Any) -> list[Normaliz
 def _check_sns_signature(settings: IntegrationSettings, body: dict[str, Any]) -> None:
     if not settings.verify_sns_signature:
         return
-    if not sns_signature.genuine(body):
+    try:
+        genuine = sns_signature.genuine(body)
+    except UpstreamUnavailable as unreachable:
+        logger.warning("SNS signing certificate unreachable", extra={"error": str(unreachable)})
+        count("SnsCertificateUnreachable")
+        raise
+    if not genuine:
         count("SnsSignatureRejected")
         raise Unauthorized("the SNS signature does not verify against SNS's certificate")
 

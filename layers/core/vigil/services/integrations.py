@@ -16,12 +16,14 @@ from vigil.domain.errors import InvalidInput, Unauthorized
 from vigil.domain.integrations import Integration
 from vigil.domain.secrets import hash_secret, new_id, new_secret
 from vigil.domain.vocabulary import KINDS, IntegrationKind
+from vigil.services import warm
 
 TOKEN_PREFIX = "vgi"  # noqa: S105 - a label, not a secret
 DEFAULT_GRACE = timedelta(hours=24)
 # Warm functions remember tokens briefly so that a duplicate alert costs no read.
 CACHE_SECONDS = 60
 _token_cache: dict[str, tuple[float, Integration]] = {}
+warm.also_forget(_token_cache.clear)
 
 
 def create(name: str, kind: IntegrationKind, settings: dict[str, Any]) -> tuple[dict[str, Any], str]:
@@ -99,6 +101,7 @@ def authenticate(token: str | None) -> Integration:
 
 
 _builtin_cache: dict[str, tuple[float, Integration]] = {}
+warm.also_forget(_builtin_cache.clear)
 
 
 def builtin(integration_id: str, name: str, kind: IntegrationKind) -> Integration:

@@ -9,8 +9,15 @@ from vigil.domain.access import Scope
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import Conflict, NotFound, Unauthorized
 from vigil.domain.secrets import hash_secret, matches, new_id, new_secret
+from vigil.services.warm import Remembered
 
 KEY_PREFIX = "vgk"
+# Warm functions remember verified keys so that an authenticated request reads nothing: a
+# revocation applies in this function at once and in every other within CACHE_SECONDS.
+CACHE_SECONDS = 30
+_live: Remembered[str, dict[str, Any]] = Remembered(
+    lambda secret_hash: _unrevoked(stores.api_keys.by_secret_hash(secret_hash)), CACHE_SECONDS
+)
 PUBLIC_FIELDS = ("key_id", "name", "scope", "user_id", "created_at", "revoked_at", "prefix", "email", "team")
 
 
@@ -47,8 +54,8 @@ def authenticate(authorization: str | None) -> dict[str, Any]:
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret or len(secret) > 200:
         raise Unauthorized("a valid API key is required: Authorization: Bearer <key>")
-    record = stores.api_keys.by_secret_hash(hash_secret(secret))
-    if not record or record.get("revoked_at") or not matches(secret, record["secret_hash"]):
+    record = _live.get(hash_secret(secret))
+    if not record or not matches(secret, record["secret_hash"]):
         raise Unauthorized("a valid API key is required: Authorization: Bearer <key>")
     return _public(record)
 
@@ -56,8 +63,8 @@ def authenticate(authorization: str | None) -> dict[str, Any]:
 def by_hash(secret_hash: str) -> dict[str, Any]:
     """The unrevoked key stored under this hash (a console session names its key so), or
     Unauthorized."""
-    record = stores.api_keys.by_secret_hash(secret_hash)
-    if not record or record.get("revoked_at"):
+    record = _live.get(secret_hash)
+    if not record:
         raise Unauthorized("the session has ended: sign in again")
     return _public(record)
 
@@ -95,9 +102,14 @@ def revoke(key_id: str) -> dict[str, Any]:
     if admins == [key_id]:
         raise Conflict("the last admin key cannot be revoked: create another admin key first")
     revoked = stores.api_keys.revoke(key_id, iso(utcnow()))
+    _live.forget()
     if revoked is None:
         raise NotFound(f"no API key {key_id}")
     return _public(revoked)
+
+
+def _unrevoked(record: dict[str, Any] | None) -> dict[str, Any] | None:
+    return record if record and not record.get("revoked_at") else None
 
 
 def _is_live_admin(record: dict[str, Any]) -> bool:

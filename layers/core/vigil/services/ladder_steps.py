@@ -50,6 +50,8 @@ def on_advance(
             data={"rung": previous.rung, "round": previous.round, "reason": reason},
             entry_id=f"esc-{run}-{previous.round}-{previous.rung}-{reason}",
         )
+    if ladder.run_of(execution_arn) != current_run(incident):  # a reopening replaced this run
+        return previous.model_copy(update={"outcome": "stop"}).model_dump()
     step = advance(policy_for(incident), previous, incident)
     if step.outcome == "skip":
         add_timeline(
@@ -68,8 +70,8 @@ def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution
     incident = stores.incidents.get(incident_id)
     step = Cursor.model_validate(cursor)
     stale = ladder.run_of(execution_arn) != current_run(incident)
-    if stale or Status(incident["status"]) not in PAGING_STATES:
-        # Acknowledged (or the ladder moved) between Advance and Page: nobody is paged.
+    if stale or Status(incident["status"]) not in PAGING_STATES or _all_alerts_resolved(incident):
+        # Acknowledged, resolved (or the ladder moved) between Advance and Page: nobody is paged.
         ladder.answer(task_token, answer("stopped"))
         return {"paged": 0}
     now = utcnow()
@@ -152,10 +154,19 @@ def on_failed(incident_id: str, error: dict[str, Any], execution_arn: str) -> di
     return _page_fallback(incident_id, "failed", run)
 
 
+def _all_alerts_resolved(incident: dict[str, Any]) -> bool:
+    """Opened by alerts that have all resolved at their source: a page would call people to a
+    problem that is gone (incidents opened by hand have no firing count)."""
+    return "firing_alerts" in incident and int(incident["firing_alerts"]) <= 0
+
+
 def _set_state(incident_id: str, state: str, *, keep: dict[str, Any] | None = None) -> None:
-    """The ladder ended (or stopped): no token to answer, no next escalation."""
+    """The ladder ended (or stopped): no token to answer, no next escalation; the execution's
+    ARN stays, it is how a person finds the run in the console."""
+    if keep is None:
+        keep = stores.incidents.get(incident_id).get("escalation") or {}
     stores.incidents.set_escalation(
-        incident_id, {**(keep or {}), "state": state, "task_token": None, "next_escalation_at": None}
+        incident_id, {**keep, "state": state, "task_token": None, "next_escalation_at": None}
     )
 
 
@@ -163,6 +174,8 @@ def _page_fallback(incident_id: str, why: str, run: str) -> dict[str, Any]:
     incident = stores.incidents.get(incident_id)
     policy = policy_for(incident)
     if not policy.fallback_target:
+        return {"paged": 0}
+    if _all_alerts_resolved(incident):
         return {"paged": 0}
     rung = Rung(level=0, targets=[policy.fallback_target], channels=notify.channels_for(incident))
     return {"paged": paging.page(incident, rung, run=run, round_=0, purpose=why)}

@@ -27,6 +27,7 @@ UNSENDABLE = {"slack": "a Slack user id needs the Slack app, which Vigil does no
 
 def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose: str = "page") -> int:
     """Publish every delivery of one rung; the number published."""
+    incident = notify.with_context(incident)
     teams = [name for kind, name in map(target_of, rung.targets) if kind == "team"]
     published = notify.page(
         incident, rung.model_copy(update={"targets": teams}), run=run, round_=round_, purpose=purpose

@@ -26,11 +26,17 @@ from vigil.domain.messages import canonical_json, signature_header
 from vigil.domain.playbooks import Playbook, PlaybookIn, StepRequest
 from vigil.observability import count, logger
 from vigil.services.timeline import add_timeline
+from vigil.services.warm import Remembered
+
+# The stored playbooks, as warm functions keep them so that opening an incident reads nothing;
+# a change clears this function's copy at once, others within CACHE_SECONDS.
+CACHE_SECONDS = 30
+_stored: Remembered[str, list[Playbook]] = Remembered(lambda _: stores.playbooks.all_stored(), CACHE_SECONDS)
 
 
 # ----------------------------------------------------------------------------- the catalogue
-def list_playbooks() -> list[Playbook]:
-    stored = stores.playbooks.all_stored()
+def list_playbooks(*, remembered: bool = False) -> list[Playbook]:
+    stored = (_stored.get("all") or []) if remembered else stores.playbooks.all_stored()
     return [*built_in_playbooks().values(), *sorted(stored, key=lambda p: p.playbook_id)]
 
 
@@ -53,6 +59,7 @@ def create_playbook(
     now = iso(utcnow())
     playbook = _playbook(data, chosen, version=1, created_at=now, actor=actor)
     if stores.playbooks.create(playbook):
+        _stored.forget()
         return playbook, True
     if playbook_id is None and idempotency_key:
         return get_playbook(chosen), False
@@ -73,6 +80,7 @@ def replace_playbook(playbook_id: str, data: PlaybookIn, *, actor: str) -> Playb
         data, playbook_id, version=current.version + 1, created_at=current.created_at, actor=actor
     )
     stores.playbooks.replace(playbook, seen_version=current.version)
+    _stored.forget()
     return playbook
 
 
@@ -82,6 +90,7 @@ def delete_playbook(playbook_id: str) -> Playbook:
     playbook = get_playbook(playbook_id)
     if not stores.playbooks.delete(playbook_id):
         raise NotFound(f"no playbook {playbook_id}")
+    _stored.forget()
     return playbook
 
 
@@ -124,7 +133,7 @@ def choose_for(record: dict[str, Any]) -> dict[str, Any] | None:
     Best effort: a failure is logged and counted, never raised, so that it cannot keep an
     incident from opening."""
     try:
-        match = book.best_match(list_playbooks(), record)
+        match = book.best_match(list_playbooks(remembered=True), record)
     except Exception:
         logger.exception("playbook not chosen", extra={"incident_id": record.get("incident_id")})
         count("PlaybookAttachFailed")

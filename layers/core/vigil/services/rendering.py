@@ -13,6 +13,7 @@ from vigil.domain import action_links
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import InvalidInput, NotFound
 from vigil.domain.messages import sms_text
+from vigil.domain.page_context import page_context
 from vigil.domain.vocabulary import SEVERITIES
 
 # Template ids: <channel>_<part>; an override may be for one severity: "email_subject:critical".
@@ -22,7 +23,7 @@ TEMPLATES = {
     "email_text": {"channel": "email", "html": False},
     "sms_text": {"channel": "sms", "html": False},
 }
-SAMPLE_INCIDENT = {
+SAMPLE_INCIDENT: dict[str, Any] = {
     "incident_id": "inc_sample0123456789ab",
     "title": "Database connection failure",
     "description": "orders-db: connection pool exhausted",
@@ -33,7 +34,15 @@ SAMPLE_INCIDENT = {
     "created_at": "2026-01-01T00:00:00.000Z",
     "source": "alertmanager",
 }
-SAMPLE_LINKS = {
+SAMPLE_INCIDENT["context"] = {
+    "alert_count": 2,
+    "labels": {"alertname": "PostgresDown", "instance": "orders-db-1"},
+    "links": [
+        {"title": "source", "url": "https://prometheus.example/graph?g0.expr=pg_up"},
+        {"title": "runbook", "url": "https://runbooks.example/postgres-down"},
+    ],
+}
+SAMPLE_LINKS: dict[str, str | None] = {
     "acknowledge": "https://vigil.example/api/actions?token=sample",
     "resolve": "https://vigil.example/api/actions?token=sample",
     "console": "https://vigil.example/#/incidents/inc_sample",
@@ -63,8 +72,15 @@ def source(name: str, severity: str) -> str:
 
 
 def render_template(name: str, incident: dict[str, Any], links: dict[str, str | None]) -> str:
-    context = {"incident": incident, "links": links, "default_sms": sms_text(incident)}
-    return render(source(name, incident["severity"]), context, html=bool(TEMPLATES[name]["html"]))
+    return render(
+        source(name, incident["severity"]), _context(incident, links), html=bool(TEMPLATES[name]["html"])
+    )
+
+
+def _context(incident: dict[str, Any], links: dict[str, str | None]) -> dict[str, Any]:
+    """What a template sees: the incident, its alerts' context, the action links."""
+    alerts = incident.get("context") or page_context([], int(incident.get("alert_count") or 0))
+    return {"incident": incident, "links": links, "context": alerts, "default_sms": sms_text(incident)}
 
 
 def preview_template(template_id: str, text: str) -> dict[str, Any]:
@@ -87,10 +103,9 @@ def save_template(template_id: str, text: str, actor: str) -> dict[str, Any]:
 def check_template(template_id: str, text: str) -> str:
     """The template rendered for the sample incident; InvalidInput if it does not render."""
     name, _ = _split(template_id)
-    context = {"incident": SAMPLE_INCIDENT, "links": SAMPLE_LINKS, "default_sms": sms_text(SAMPLE_INCIDENT)}
     html = bool(TEMPLATES[name]["html"])
     check_structure(text, html=html, field="source")
-    rendered = render(text, context, html=html, field="source")
+    rendered = render(text, _context(SAMPLE_INCIDENT, SAMPLE_LINKS), html=html, field="source")
     if not rendered.strip():
         raise InvalidInput("source", "renders to nothing for the sample incident")
     return rendered

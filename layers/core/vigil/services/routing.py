@@ -1,13 +1,12 @@
 """Routing rules: which firing alerts open incidents and through which channels they page
 (alerting rules), and which team a new incident goes to (assignment rules).
 
-Warm functions keep the alerting rules for a short time so that the ingest path reads nothing
-for a known alert; a save clears this function's copy at once, others within CACHE_SECONDS.
+Warm functions keep the saved rules for a short time so that the ingest path reads nothing;
+a save clears this function's copy at once, others within CACHE_SECONDS.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,29 +17,27 @@ from vigil.domain.errors import InvalidInput
 from vigil.domain.incidents import AssignmentRules
 from vigil.domain.teams import AlertingRules
 from vigil.observability import logger
+from vigil.services.warm import Remembered
 
 CACHE_SECONDS = 30
-_cached: tuple[float, AlertingRules] | None = None
+# The saved rules by kind ("alerting", "assignment"): {} when none are saved.
+_saved: Remembered[str, dict[str, Any]] = Remembered(
+    lambda kind: stores.config.current(kind) or {}, CACHE_SECONDS
+)
 
 
 def load_alerting_rules() -> AlertingRules:
-    global _cached
-    if _cached and time.monotonic() - _cached[0] < CACHE_SECONDS:
-        return _cached[1]
-    saved = stores.config.current("alerting")
-    rules = AlertingRules()
+    saved = _saved.get("alerting") or {}
     if saved:
         try:
-            rules = AlertingRules.model_validate(saved["rules"])
+            return AlertingRules.model_validate(saved["rules"])
         except (ValidationError, KeyError):
             logger.error("stored alerting rules are invalid; using the defaults")
-    _cached = (time.monotonic(), rules)
-    return rules
+    return AlertingRules()
 
 
 def save_alerting_rules(rules: AlertingRules, actor: str) -> AlertingRules:
     """Replace the rules; refused if a severity that opens incidents would page through no channel."""
-    global _cached
     for severity in rules.open_incident_for:
         if not rules.channels_by_severity.get(severity):
             raise InvalidInput(
@@ -49,7 +46,6 @@ def save_alerting_rules(rules: AlertingRules, actor: str) -> AlertingRules:
                 "or leave it out of open_incident_for",
             )
     _save("alerting", rules.model_dump(mode="json"), actor)
-    _cached = None
     return rules
 
 
@@ -65,7 +61,7 @@ def patch_alerting_rules(changes: dict[str, Any], actor: str) -> AlertingRules:
 
 
 def load_assignment_rules() -> AssignmentRules:
-    saved = stores.config.current("assignment")
+    saved = _saved.get("assignment") or {}
     return AssignmentRules.model_validate(saved["rules"]) if saved else AssignmentRules()
 
 
@@ -76,6 +72,7 @@ def save_assignment_rules(rules: AssignmentRules, actor: str) -> AssignmentRules
 
 def _save(kind: str, rules: dict[str, object], actor: str) -> None:
     stores.config.save(kind, {"rules": rules, "saved_by": actor, "saved_at": iso(utcnow())})
+    _saved.forget()
 
 
 def channels_for(incident: dict[str, Any]) -> list[str]:

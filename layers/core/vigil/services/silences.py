@@ -3,7 +3,6 @@ the active ones briefly (a new silence takes effect in this function at once).""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 from vigil.adapters import stores
@@ -11,18 +10,18 @@ from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import NotFound
 from vigil.domain.secrets import new_id
 from vigil.domain.silences import Silence, SilenceIn
+from vigil.services.warm import Remembered
 
 CACHE_SECONDS = 30
-_cached: tuple[float, list[Silence]] | None = None
+_active: Remembered[str, list[Silence]] = Remembered(lambda _: list_all(), CACHE_SECONDS)
 
 
 def create(data: SilenceIn, actor: str) -> Silence:
-    global _cached
     silence = Silence(
         **data.model_dump(), silence_id=new_id("sil"), created_by=actor, created_at=iso(utcnow())
     )
     stores.silences.put(silence)
-    _cached = None
+    _active.forget()
     return silence
 
 
@@ -33,21 +32,15 @@ def list_all(now: datetime | None = None, *, include_expired: bool = False) -> l
 
 
 def active() -> list[Silence]:
-    global _cached
-    if _cached and time.monotonic() - _cached[0] < CACHE_SECONDS:
-        return _cached[1]
-    silences = list_all()
-    _cached = (time.monotonic(), silences)
-    return silences
+    return _active.get("active") or []
 
 
 def expire(silence_id: str) -> Silence:
     """End a silence now (it stays listed as expired until its record's TTL)."""
-    global _cached
     silence = stores.silences.find(silence_id)
     if silence is None:
         raise NotFound(f"no silence {silence_id}")
     ended = silence.model_copy(update={"ends_at": max(silence.starts_at, utcnow())})
     stores.silences.put(ended)
-    _cached = None
+    _active.forget()
     return ended

@@ -19,6 +19,7 @@ from vigil.domain.clock import iso
 Record = dict[str, Any]
 INDEX = "ALERTS"
 SK = "ALERT"
+PAST = "EPISODE#"  # the sort key prefix of an alert's copy under an earlier incident
 # The stored fields an upsert sets from the alert as it arrived (names DynamoDB reserves get a #).
 RESERVED = frozenset({"source", "status"})
 # Each arrival is kept as "<time>|<status>" for replays; trimmed to the newest KEEP_ARRIVALS once
@@ -86,7 +87,7 @@ def restart_episode(alert_id: str, stored: Record, now: datetime) -> Record:
 def link(alert_id: str, incident_id: str, episode: str, *, changed_at: datetime | None) -> bool:
     """Point the alert's current episode at its incident, once; False if it already was.
     `changed_at`: a firing after a resolve is a state change (kept for flapping)."""
-    expression = "SET incident_id = :incident, incident_episode = :episode, gsi1pk = :pk, gsi1sk = :sk"
+    sets = "SET incident_id = :incident, incident_episode = :episode, gsi1pk = :pk, gsi1sk = :sk"
     values: dict[str, Any] = {
         ":incident": incident_id,
         ":pk": incident_pk(incident_id),
@@ -94,13 +95,13 @@ def link(alert_id: str, incident_id: str, episode: str, *, changed_at: datetime 
         ":episode": episode,
     }
     if changed_at is not None:
-        expression += ", changes = list_append(if_not_exists(changes, :empty), :change)"
+        sets += ", changes = list_append(if_not_exists(changes, :empty), :change)"
         values.update({":empty": [], ":change": [iso(changed_at)]})
     try:
         dynamo.update(
             _pk(alert_id),
             SK,
-            expression,
+            f"{sets} REMOVE resolved_at",  # firing again: the resolve of an earlier episode is history
             values,
             condition="episode_started = :episode AND "
             "(attribute_not_exists(incident_episode) OR incident_episode <> :episode)",
@@ -108,6 +109,24 @@ def link(alert_id: str, incident_id: str, episode: str, *, changed_at: datetime 
     except dynamo.ConditionFailed:
         return False
     return True
+
+
+def keep_in_past_incident(alert: Record) -> None:
+    """An alert firing into another incident leaves its earlier one (its index entry moves):
+    a copy of it as it was stays listed under that incident (idempotent: one per episode)."""
+    alert_id, episode = alert["alert_id"], alert["incident_episode"]
+    past = {k: v for k, v in alert.items() if k not in ("episode_started", "changes", "prev_seen")}
+    if alert.get("resolved_at"):
+        past |= {"status": "resolved", "last_seen": alert["resolved_at"]}
+    dynamo.put(
+        {
+            **past,
+            "pk": _pk(alert_id),
+            "sk": f"{PAST}{episode}",
+            "gsi1pk": incident_pk(alert["incident_id"]),
+            "gsi1sk": _episode_sk(alert_id, episode),
+        }
+    )
 
 
 def list_under_incident(alert_id: str, incident_id: str, episode: str) -> None:
@@ -172,9 +191,11 @@ def keep_arrivals_of(alert_id: str, stored: Record) -> None:
 
 
 def of_incident(incident_id: str) -> list[Record]:
-    return [
-        without_keys(i) for i in dynamo.query_all(incident_pk(incident_id), index="gsi1", sk_prefix="ALERT#")
-    ]
+    """The incident's alerts: those firing or resolved in it now, and the copies of those that
+    have fired into another incident since (the current state first when both are here)."""
+    items = list(dynamo.query_all(incident_pk(incident_id), index="gsi1", sk_prefix="ALERT#"))
+    current = {i["alert_id"] for i in items if i["sk"] == SK}
+    return [without_keys(i) for i in items if i["sk"] == SK or i["alert_id"] not in current]
 
 
 def page(

@@ -18,8 +18,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from vigil.domain.alerts import AlertStatus, NormalizedAlert, Severity
+from vigil.domain.clock import iso
 from vigil.domain.errors import InvalidInput
+from vigil.domain.model import Model
 from vigil.domain.parsers._common import (
     as_dict,
     build_alert,
@@ -160,3 +164,36 @@ def _source_url(body: dict[str, Any]) -> str | None:
         if href and href.strip():
             return href.strip()
     return None
+
+
+# ----------------------------------------------------------------------------- change events
+class ChangeEvent(Model):
+    """A PagerDuty Change Event (POST /v2/change/enqueue): something changed, nothing is wrong."""
+
+    summary: str
+    source: str = ""
+    timestamp: str = ""
+    custom_details: dict[str, Any] = Field(default_factory=dict)
+    links: list[dict[str, str]] = Field(default_factory=list)
+
+
+def parse_change_event(payload: object) -> ChangeEvent:
+    """Validated as PagerDuty validates it: `payload.summary` is required (at most 1024)."""
+    body = as_dict(payload, "")
+    event = req_dict(body, "payload", "")
+    summary = req_str(event, "summary", "payload")
+    if len(summary) > MAX_SUMMARY_LENGTH:
+        raise InvalidInput("payload.summary", f"must be at most {MAX_SUMMARY_LENGTH} characters")
+    stamp = parse_timestamp(opt_str(event, "timestamp", "payload"))
+    return ChangeEvent(
+        summary=summary,
+        source=opt_str(event, "source", "payload") or "",
+        timestamp=iso(stamp) if stamp else "",
+        custom_details=opt_dict(event, "custom_details", "payload"),
+        links=[_link(raw, child("links", i)) for i, raw in enumerate(opt_list(body, "links", ""))],
+    )
+
+
+def _link(raw: object, path: str) -> dict[str, str]:
+    link = as_dict(raw, path)
+    return {"href": req_str(link, "href", path), "text": opt_str(link, "text", path) or ""}
