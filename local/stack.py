@@ -92,6 +92,8 @@ class _Frozen(BaseException):
 
 # Asynchronous invocations started in this context that the caller will wait for (see waiting_for_async).
 _awaited: ContextVar[list[threading.Thread] | None] = ContextVar("vigil_local_awaited", default=None)
+# True in a schedule's timer thread: its calls are not a request's (see LocalStack._tick).
+_uncounted: ContextVar[bool] = ContextVar("vigil_local_uncounted", default=False)
 
 
 class _BusyClock:
@@ -599,9 +601,11 @@ class LocalStack:
         thread.start()
 
     def _tick(self, logical: str, seconds: float) -> None:
-        """EventBridge's schedule: an asynchronous invocation every `seconds`."""
+        """EventBridge's schedule: an asynchronous invocation every `seconds`. Its own calls are
+        not counted in /_local/aws-calls, which tells what a request cost, whenever the timer fires."""
+        _uncounted.set(True)
         while not self._stop.wait(seconds):
-            self.invoke_async(logical, scheduled_event(logical))
+            self._run_async(logical, scheduled_event(logical))
 
     def run_schedule(self, logical: str, time: str | None = None) -> Any:
         """Run a scheduled function now (as its schedule would at `time`) and answer its result."""
@@ -646,6 +650,8 @@ class LocalStack:
         service = client.meta.service_model.service_name
 
         def count(model: Any, **_: Any) -> None:
+            if _uncounted.get():
+                return
             self.calls[f"{service}:{model.name}"] += 1
             invocation = _invocation_calls.get()
             if invocation is not None:
