@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from vigil.domain.access import Scope, required_scope
 from vigil.domain.alerts import AlertStatus
 from vigil.domain.heartbeats import Heartbeat, due_after, missed_alert, recovered_alert
 
@@ -52,3 +53,9 @@ def test_the_local_scheduled_event_carries_the_moment_it_runs_for() -> None:
     event = scheduled_event("HeartbeatsFunction", "2099-01-01T00:00:00Z")
     assert event["detail-type"] == "Scheduled Event" and event["source"] == "aws.events"
     assert event["time"] == "2099-01-01T00:00:00Z"
+
+
+def test_heartbeats_are_configuration_for_admin_keys_and_readable_by_any() -> None:
+    assert required_scope("POST", "/api/heartbeats") == Scope.ADMIN
+    assert required_scope("DELETE", "/api/heartbeats/hb_0123456789abcdef") == Scope.ADMIN
+    assert required_scope("GET", "/api/heartbeats") == Scope.READ_ONLY
