@@ -95,7 +95,7 @@ class Example:
 
 # ----------------------------------------------------------------------------- masking
 ID = re.compile(r"\b([a-z]{2,5})_[0-9a-f]{12,32}\b")
-SECRET = re.compile(r"\b(vg[ikc])_[A-Za-z0-9_\-]{30,}")
+SECRET = re.compile(r"\b(vg[ikch])_[A-Za-z0-9_\-]{30,}")
 LINK_TOKEN = re.compile(r"[A-Za-z0-9_\-]{20,}\.[0-9a-f]{64}")
 SES_MESSAGE_ID = re.compile(r"\b[a-z]{16}-[a-z]{8}-[a-z]{4}-[a-z]{4}-[a-z]{4}-[a-z]{12}-[a-z]{6}\b")
 UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
@@ -318,6 +318,7 @@ class Tour:
             ("API keys", self.keys),
             ("Console sessions", self.console_session),
             ("Configuration as code", self.config_as_code),
+            ("Heartbeats", self.heartbeats),
             ("Clean-up", self.wrap_up),
         ]
 
@@ -1119,6 +1120,44 @@ class Tour:
             body={"config": {"silences": [silence]}, "since": "1h"},
             caption="The last hour's alerts again, with web-3 silenced: nothing is sent or written",
         )
+
+    def heartbeats(self) -> None:
+        body = {"name": "nightly backup", "interval_seconds": 86400, "grace_seconds": 3600}
+        save = {"HEARTBEAT_ID": ".heartbeat_id", "HB_TOKEN": ".token"}
+        created = self.r.call("POST /api/heartbeats", body=body, status=201, save=save)
+        path, ping = f"/api/heartbeats/{created['heartbeat_id']}", f"/api/heartbeats/{created['token']}/ping"
+        self.r.call(
+            "POST /api/heartbeats",
+            body={"name": "etl", "interval_seconds": 5},
+            status=400,
+            caption="An interval under a minute: 400 naming the field",
+        )
+        self.r.call("GET /api/heartbeats")
+        self.r.call(
+            "POST /_local/schedule/{function}",
+            "/_local/schedule/HeartbeatsFunction",
+            {"time": "2099-01-01T00:00:00Z"},
+            caption="Locally, the minute's check at once, as if run when the backup is long overdue "
+            "(on AWS the schedule runs it every minute): the miss opens an incident, which pages",
+        )
+        self.r.settle()
+        self.r.call("GET /api/heartbeats/{heartbeat_id}", path, caption="Missed, until its next ping")
+        self.r.call(
+            "GET /api/heartbeats/{token}/ping",
+            ping,
+            key=False,
+            caption="The job pings (no API key: the token is in the path); this ping ends the miss and "
+            "resolves the incident",
+        )
+        self.r.call("POST /api/heartbeats/{token}/ping", ping, key=False)
+        self.r.call(
+            "POST /api/heartbeats/{token}/ping",
+            "/api/heartbeats/vgh_not_a_token/ping",
+            status=401,
+            key=False,
+            caption="An unknown token: 401",
+        )
+        self.r.call("DELETE /api/heartbeats/{heartbeat_id}", path)
 
     def wrap_up(self) -> None:
         path = f"/api/integrations/{self.ids['integration']}"

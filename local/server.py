@@ -217,6 +217,10 @@ def local_endpoint(stack: LocalStack, method: str, path: str, body: bytes) -> tu
             return 200, {"items": []}
         case ("POST", ["invoke", logical]) if logical in stack.template["Resources"]:
             return 200, stack.invoke(logical, payload)
+        case ("POST", ["schedule", logical]) if logical in stack.schedules:
+            return 200, stack.run_schedule(
+                logical, payload.get("time") if isinstance(payload, dict) else None
+            )
         case ("POST", ["publish", logical]) if logical in stack.resolver.resources("AWS::SNS::Topic"):
             with stack.waiting_for_async():
                 return 200, publish(stack, logical, payload)

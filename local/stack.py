@@ -92,6 +92,8 @@ class _Frozen(BaseException):
 
 # Asynchronous invocations started in this context that the caller will wait for (see waiting_for_async).
 _awaited: ContextVar[list[threading.Thread] | None] = ContextVar("vigil_local_awaited", default=None)
+# True in a schedule's timer thread: its calls are not a request's (see LocalStack._tick).
+_uncounted: ContextVar[bool] = ContextVar("vigil_local_uncounted", default=False)
 
 
 class _BusyClock:
@@ -173,6 +175,7 @@ class LocalStack:
     functions: dict[str, str] = field(default_factory=dict)  # physical name -> logical id
     https: dict[str, str | None] = field(default_factory=dict)  # the HTTPS port's url and certificate
     timeouts: dict[str, float] = field(default_factory=dict)  # logical id -> Timeout (seconds)
+    schedules: dict[str, float] = field(default_factory=dict)  # logical id -> seconds between runs
     last_calls: dict[str, Counter[str]] = field(default_factory=dict)  # logical id -> its last calls
     _handlers: dict[str, Callable[..., Any]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -337,6 +340,9 @@ class LocalStack:
             rule = f"{logical}-{len(self.routes)}-rule"
             self.clients["events"].put_rule(Name=rule, EventPattern=json.dumps(props["Pattern"]))
             self.clients["events"].put_targets(Rule=rule, Targets=[{"Id": logical, "Arn": function_arn}])
+        elif kind == "Schedule":
+            self.schedules[logical] = _rate_seconds(props["Schedule"])
+            self._start_timer(logical, self.schedules[logical])
         elif kind == "SQS":
             # Created disabled: moto would invoke once per message with no retry; the pollers
             # below read these mappings and behave like Lambda's SQS poller instead.
@@ -586,6 +592,25 @@ class LocalStack:
         method = "send_message" if operation == "SendMessage" else "publish"
         getattr(self.clients[service], method)(**params)
 
+    # ----------------------------------------------------------------- schedules
+    def _start_timer(self, logical: str, seconds: float) -> None:
+        thread = threading.Thread(
+            target=self._tick, args=(logical, seconds), daemon=True, name=f"timer-{logical}"
+        )
+        self._threads.append(thread)
+        thread.start()
+
+    def _tick(self, logical: str, seconds: float) -> None:
+        """EventBridge's schedule: an asynchronous invocation every `seconds`. Its own calls are
+        not counted in /_local/aws-calls, which tells what a request cost, whenever the timer fires."""
+        _uncounted.set(True)
+        while not self._stop.wait(seconds):
+            self._run_async(logical, scheduled_event(logical))
+
+    def run_schedule(self, logical: str, time: str | None = None) -> Any:
+        """Run a scheduled function now (as its schedule would at `time`) and answer its result."""
+        return self.invoke(logical, scheduled_event(logical, time))
+
     # ----------------------------------------------------------------- SQS pollers
     def _start_poller(self, mapping: dict[str, Any]) -> None:
         thread = threading.Thread(
@@ -625,6 +650,8 @@ class LocalStack:
         service = client.meta.service_model.service_name
 
         def count(model: Any, **_: Any) -> None:
+            if _uncounted.get():
+                return
             self.calls[f"{service}:{model.name}"] += 1
             invocation = _invocation_calls.get()
             if invocation is not None:
@@ -751,6 +778,25 @@ def _as_event(entry: dict[str, Any]) -> dict[str, Any]:
         "resources": entry.get("Resources", []),
         "detail": json.loads(detail) if isinstance(detail, str) else detail,
     }
+
+
+def _rate_seconds(expression: str) -> float:
+    """rate(N unit) in seconds; the local runtime runs no cron() schedules."""
+    count, unit = expression.removeprefix("rate(").removesuffix(")").split()
+    return int(count) * {"minute": 60, "hour": 3600, "day": 86400}[unit.rstrip("s")]
+
+
+def scheduled_event(logical: str, time: str | None = None) -> dict[str, Any]:
+    return _as_event(
+        {
+            "version": "0",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "time": time or _now(),
+            "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{logical}"],
+            "detail": {},
+        }
+    )
 
 
 def _empty_zip() -> bytes:

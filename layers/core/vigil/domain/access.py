@@ -24,7 +24,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Asking "what would happen" changes nothing.
 READ_ONLY_POSTS = re.compile(r"^/api/(incident_response/escalation-rules/simulate|config/plan|replay)$")
 ADMIN_PATHS = re.compile(
-    r"^/api/(keys|integrations|teams|users|schedules|escalation-policies|services|import|config"
+    r"^/api/(keys|integrations|teams|users|schedules|escalation-policies|services|heartbeats|import|config"
     r"|alerting/rules|alerting/templates|alerting/test"
     r"|incident_response/(assignment-rules|escalation-rules|playbooks))(/|$)"
 )

@@ -17,6 +17,7 @@ from vigil.http import (
     config_code,
     console,
     errors,
+    heartbeats,
     imports,
     incidents,
     ingest_docs,
@@ -58,6 +59,7 @@ def build_app() -> APIGatewayRestResolver:
         services,
         calendars,
         imports,
+        heartbeats,
     ):
         app.include_router(module.router)
     return app

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from vigil.domain.access import allows, required_scope
 from vigil.domain.errors import Unauthorized
-from vigil.http import calendars, console, problem
+from vigil.http import calendars, console, heartbeats, problem
 from vigil.http.headers import header
 from vigil.services import keys, sessions
 
@@ -41,7 +41,8 @@ def resolve_authenticated(app: APIGatewayRestResolver, event: dict[str, Any], co
 
 
 def is_public(path: str) -> bool:
-    return (path.rstrip("/") or "/") in PUBLIC_ROUTES or path.startswith(PUBLIC_PREFIXES)
+    public = (path.rstrip("/") or "/") in PUBLIC_ROUTES or path.startswith(PUBLIC_PREFIXES)
+    return public or heartbeats.is_ping(path)
 
 
 def _caller(event: dict[str, Any]) -> dict[str, Any]:

@@ -241,6 +241,45 @@ class Integration(Model):
         return self
 
 
+class HeartbeatIn(Model):
+    name: str = Field(min_length=1, max_length=100)
+    interval_seconds: int = Field(ge=60, le=7 * 24 * 3600, description="how often the job pings")
+    grace_seconds: int = Field(default=300, ge=0, le=24 * 3600, description="lateness forgiven before a miss")
+    service_id: str | None = Field(
+        default=None,
+        max_length=100,
+        description="its service (/api/services), whose policy pages; none: the default",
+    )
+
+
+class Heartbeat(Model):
+    heartbeat_id: str
+    name: str
+    interval_seconds: int
+    grace_seconds: int
+    service_id: str | None = None
+    state: str = Field(description="up, or missed (an incident is open until the next ping)")
+    created_at: str
+    last_ping_at: str | None = None
+    due_at: str = Field(description="a ping must arrive before this moment")
+    token_prefix: str
+
+
+class HeartbeatCreated(Heartbeat):
+    token: str = Field(description="shown once; only its hash is stored")
+    ping_url: str = Field(
+        description="GET or POST it every interval; shown once, only its token's hash is stored"
+    )
+
+
+class HeartbeatList(Model):
+    items: list[Heartbeat]
+
+
+class HeartbeatPinged(Heartbeat):
+    recovered: bool = Field(description="this ping ended a miss and resolved its incident")
+
+
 class IntegrationCreated(Integration):
     token: str = Field(description="shown once; only its hash is stored")
     url: str = Field(
