@@ -131,5 +131,5 @@ def direct_count(
         at = datetime.fromisoformat(opened_at[opened["incident_id"]].replace("Z", "+00:00"))
         for page in pages_to(Team(name=name, **TEAMS[name]), ["email", "webhook"], at):
             pages[page.person] += 1
-            night[page.person] += is_night(page.at)
+            night[page.person] += is_night(page)
     return {"pages": pages, "night": night}
