@@ -194,13 +194,15 @@ def sources_of(document: ConfigDocument, known: dict[str, Integration]) -> dict[
     service_of = {
         i: service_id for service_id, s in (document.services or {}).items() for i in s.integrations
     }
-    return {
+    found = {
         integration_id: _source(
             by_name.get(integration.name) or integration.typed_settings(),
             service_of.get(integration_id) if document.services is not None else integration.service_id,
         )
         for integration_id, integration in known.items()
     }
+    unstored = service_of.keys() - found.keys()  # the built-in integration has no stored settings
+    return found | {i: _source(IntegrationSettings(), service_of[i]) for i in unstored}
 
 
 def _source(settings: IntegrationSettings, service_id: str | None) -> Source:
