@@ -1,7 +1,9 @@
 """Replay of 10,000 stored alerts beside parsing their raw payloads alone (issue 19's budget:
 under 10x). Both run in-process on the same items as the alert store returns them, so the
 ratio is the cost of replay's own work (parse again, dedup, grouping, silences, routing, the
-ladder of every incident, twice: live and proposed), not of reading the table."""
+ladder of every incident, twice: live and proposed), not of reading the table. The proposal
+also moves the integration's service to a policy paging a schedule, then a person, each person
+in their own time zone."""
 
 from __future__ import annotations
 
@@ -12,10 +14,12 @@ from statistics import median
 from typing import Any
 
 from vigil.domain.clock import iso
-from vigil.domain.escalation import default_policy
+from vigil.domain.escalation import EscalationPolicy, default_policy
 from vigil.domain.incidents import AssignmentRules
 from vigil.domain.integrations import Integration, IntegrationSettings
+from vigil.domain.people import PersonIn
 from vigil.domain.replay import Rules, Source, replay, summary
+from vigil.domain.schedules import Schedule
 from vigil.domain.silences import Silence
 from vigil.domain.teams import AlertingRules, Team
 from vigil.services import intake
@@ -103,7 +107,37 @@ def rules(silenced_service: str | None) -> Rules:
                 }
             )
         ]
-    return Rules(AlertingRules(), AssignmentRules(), default_policy(), silences, teams)
+    return Rules(AlertingRules(), AssignmentRules(), default_policy(), silences, teams, **ON_CALL)
+
+
+ZONES = {"asha": "Asia/Kolkata", "noah": "America/New_York", "lead": "UTC"}
+ON_CALL: dict[str, Any] = {
+    "policies": {
+        "sched": EscalationPolicy.model_validate(
+            {
+                "targets": ["schedule:primary"],
+                "rules": [{"escalation_level": 1, "escalate_to": "user:lead", "escalate_after_minutes": 30}],
+            }
+        )
+    },
+    "services": {"svc_bench": "default", "svc_moved": "sched"},
+    "schedules": {
+        "primary": Schedule.model_validate(
+            {
+                "time_zone": "Europe/London",
+                "layers": [
+                    {
+                        "participants": ["asha", "noah"],
+                        "rotation": "daily",
+                        "handoff_time": "09:00",
+                        "start": iso(START - timedelta(days=7)),
+                    }
+                ],
+            }
+        )
+    },
+    "people": {u: PersonIn(name=u, email=f"{u}@example.com", time_zone=z) for u, z in ZONES.items()},
+}
 
 
 def parse_alone(items: list[dict[str, Any]]) -> int:
@@ -114,9 +148,10 @@ def parse_alone(items: list[dict[str, Any]]) -> int:
 def replay_all(items: list[dict[str, Any]]) -> dict[str, Any]:
     alerts = replay_service.to_replay(items, {"int_bench": INTEGRATION})
     until = START + timedelta(days=8)
-    sources = {"int_bench": Source()}
-    current = replay(alerts, rules(None), sources, lambda key: None, until)
-    proposed = replay(alerts, rules("svc-3"), sources, lambda key: None, until)
+    live = {"int_bench": Source(service_id="svc_bench")}
+    moved = {"int_bench": Source(service_id="svc_moved")}
+    current = replay(alerts, rules(None), live, lambda key: None, until)
+    proposed = replay(alerts, rules("svc-3"), moved, lambda key: None, until)
     return {"current": summary(current), "proposed": summary(proposed)}
 
 

@@ -8,11 +8,14 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from vigil.domain.incidents import AssignmentRules
-from vigil.domain.replay import is_night, pages_to
+from vigil.domain.replay import NIGHT_HOURS, is_night, pages_to
+from vigil.domain.schedules import Schedule, on_call_at
 from vigil.domain.teams import Team
+from vigil.services.alerting import BUILTIN_ID
 
 from tests.helpers.client import ApiClient
 
@@ -50,23 +53,24 @@ def live_config(api: ApiClient) -> Iterator[dict[str, Any]]:
     )
 
 
-def send(api: ApiClient, service: str, n: int, status: str = "firing") -> dict[str, Any]:
-    alert = {"title": f"replay {service} {n}", "severity": "medium", "category": SERVICES[service],
+def send(api: ApiClient, service: str, n: int, status: str = "firing", run: str = "") -> dict[str, Any]:
+    alert = {"title": f"replay{run} {service} {n}", "severity": "medium", "category": SERVICES[service],
              "source": "replay-test", "labels": {"service": service}, "status": status}  # fmt: skip
     reply = api.post("/api/alerting/send", alert)
     assert reply.status == 200, reply.body
     return dict(reply.body)
 
 
-def record_traffic(api: ApiClient) -> list[dict[str, Any]]:
-    """Three alerts per service, each sent twice (a duplicate); one resolves and fires again."""
+def record_traffic(api: ApiClient, run: str = "") -> list[dict[str, Any]]:
+    """Three alerts per service, each sent twice (a duplicate); one resolves and fires again.
+    Each `run` sends alerts of its own."""
     sent = []
     for service in SERVICES:
         for n in range(3):
-            sent.append(send(api, service, n))
-            assert send(api, service, n)["action"] == "duplicate"
-    send(api, "checkout", 0, "resolved")
-    sent.append(send(api, "checkout", 0))
+            sent.append(send(api, service, n, run=run))
+            assert send(api, service, n, run=run)["action"] == "duplicate"
+    send(api, "checkout", 0, "resolved", run)
+    sent.append(send(api, "checkout", 0, run=run))
     assert sent[-1]["action"] == "opened" and sent[-1]["incident_id"] != sent[0]["incident_id"]
     return sent
 
@@ -131,5 +135,72 @@ def direct_count(
         at = datetime.fromisoformat(opened_at[opened["incident_id"]].replace("Z", "+00:00"))
         for page in pages_to(Team(name=name, **TEAMS[name]), ["email", "webhook"], at):
             pages[page.person] += 1
-            night[page.person] += is_night(page.at)
+            night[page.person] += is_night(page)
     return {"pages": pages, "night": night}
+
+
+ZONES = {"rp_asha": "Asia/Kolkata", "rp_noah": "America/New_York"}
+SEARCH_SILENCE = {
+    "matchers": [{"name": "labels.service", "value": "search"}],
+    "starts_at": "2020-01-01T00:00:00Z",
+    "ends_at": "2099-01-01T00:00:00Z",
+    "comment": "search is being rebuilt",
+}
+
+
+def on_call_proposal(start: datetime) -> dict[str, Any]:
+    """Silence search; move the service of the API's integration to a policy paging a schedule
+    whose two people, in Kolkata and New York, take turns of one hour."""
+    schedule = {
+        "name": "RP primary",
+        "time_zone": "Europe/London",
+        "layers": [{"participants": list(ZONES), "rotation": "custom", "shift_hours": 1,
+                    "handoff_time": "00:00", "start": start.isoformat()}],
+    }  # fmt: skip
+    return {
+        "users": {
+            user_id: {"name": user_id, "email": f"{user_id}@example.com", "time_zone": zone}
+            for user_id, zone in ZONES.items()
+        },
+        "schedules": {"rp_primary": schedule},
+        "escalation_policies": {
+            "rp_sched": {
+                "name": "RP schedule",
+                "rules": [],
+                "fallback_target": None,
+                "targets": ["schedule:rp_primary"],
+            }
+        },
+        "services": {
+            "rp_api": {"name": "RP API", "escalation_policy_id": "rp_sched", "integrations": [BUILTIN_ID]}
+        },
+        "silences": [SEARCH_SILENCE],
+    }
+
+
+def test_replay_pages_whoever_the_schedule_has_on_call_in_their_own_time_zone(
+    api: ApiClient, live_config: dict[str, Any]
+) -> None:
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    sent = record_traffic(api, run="-oncall")
+    proposal = on_call_proposal(since.replace(minute=0, second=0, microsecond=0) - timedelta(days=1))
+    reply = api.post("/api/replay", {"config": proposal, "since": since.isoformat()})
+    assert reply.status == 200, reply.body
+    proposed = reply.body["proposed"]
+
+    schedule = Schedule.model_validate(proposal["schedules"]["rp_primary"])
+    alerts = {s["alert_id"]: api.get(f"/api/alerting/{s['alert_id']}").body for s in sent}
+    pages: Counter[str] = Counter()
+    nights: Counter[str] = Counter()
+    for opened in sent:
+        if alerts[opened["alert_id"]]["labels"]["service"] == "search":
+            continue
+        at = datetime.fromisoformat(api.incident(opened["incident_id"])["created_at"].replace("Z", "+00:00"))
+        shift = on_call_at(schedule, at)
+        assert shift is not None
+        pages[shift.user_id] += 1
+        nights[shift.user_id] += at.astimezone(ZoneInfo(ZONES[shift.user_id])).hour in NIGHT_HOURS
+    assert sum(pages.values()) == 7
+    assert {p: v["pages"] for p, v in proposed["pages_by_person"].items()} == pages
+    assert {p: v["night_pages"] for p, v in proposed["pages_by_person"].items()} == nights
+    assert proposed["pages_by_team"] == {"schedule:rp_primary": 7}

@@ -6,10 +6,17 @@ incidents and no silence or maintenance window covers it at that moment; a repea
 alert is a duplicate; alerts of one correlation key join the incident holding the key's window;
 an incident is assigned by the assignment rules and paged rung by rung as its ladder would,
 until it was acknowledged or resolved in reality (`stops`), or until its alerts all resolved.
+
+Its policy is its service's (an assignment rule naming `service:<id>`, else the service of the
+integration the alert came in by, else the global policy). A `user:` target pages that person, a
+`schedule:` target whoever the final schedule has on call at the page's moment (one final
+schedule per schedule, computed once for the whole period), a team its members. A person's
+hours and nights are counted in their own time zone.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +29,9 @@ from vigil.domain.escalation import EscalationPolicy, Simulation, simulate
 from vigil.domain.incidents import AssignmentRules, condition_context
 from vigil.domain.mapping import grouped
 from vigil.domain.model import Model
+from vigil.domain.oncall import DEFAULT_ID, target_of
+from vigil.domain.people import PersonIn
+from vigil.domain.schedules import Schedule, Shift, final_schedule, time_zone, wall_clock
 from vigil.domain.silences import MaintenanceWindow, Silence, silenced_by
 from vigil.domain.teams import AlertingRules, Team, destinations
 
@@ -43,6 +53,7 @@ class Source(Model):
     page_on_unknown: bool = False
     maintenance_windows: list[MaintenanceWindow] = []
     grouping_key: str | None = None
+    service_id: str | None = None
 
 
 DEFAULT_SOURCE = Source()
@@ -57,13 +68,28 @@ class Rules:
     policy: EscalationPolicy
     silences: list[Silence]
     teams: dict[str, Team]
+    policies: dict[str, EscalationPolicy] = field(default_factory=dict)  # named, by policy id
+    services: dict[str, str] = field(default_factory=dict)  # service id -> its policy id
+    schedules: dict[str, Schedule] = field(default_factory=dict)
+    people: dict[str, PersonIn] = field(default_factory=dict)  # by user id
+
+    def policy_id_for(self, assigned: str, service_id: str | None) -> str:
+        """As the ladder chooses: the service an assignment rule names, else the integration's."""
+        kind, name = target_of(assigned)
+        service = name if kind == "service" else service_id
+        policy_id = self.services.get(service or DEFAULT_ID, DEFAULT_ID)
+        return policy_id if policy_id in self.policies else DEFAULT_ID
+
+    def policy_of(self, policy_id: str) -> EscalationPolicy:
+        return self.policies.get(policy_id, self.policy)
 
 
 @dataclass(frozen=True)
 class Page:
     at: datetime
-    team: str
-    person: str  # a member's name, or "team:<name>" for a team-level destination
+    team: str  # the team, or the `user:`/`schedule:` target that paged
+    person: str  # a member's name, "team:<name>" for a team-level destination, or a user id
+    time_zone: str = "UTC"  # the person's, for their hours and nights
 
 
 @dataclass
@@ -71,6 +97,7 @@ class Incident:
     key: IncidentKey
     alert: NormalizedAlert
     team: str
+    service_id: str | None
     opened_at: datetime
     stops_at: datetime | None
     firing: int = 1
@@ -114,7 +141,7 @@ def replay(
     for at, alert_id, status in arrivals:
         _arrive(state, keyed[alert_id], status, at)
     unreachable: Counter[str] = Counter()
-    ladders = _Ladders(rules)
+    ladders = _Ladders(rules, OnCallTable(rules.schedules, arrivals[0][0] if arrivals else until, until))
     for incident in state.incidents.values():
         _page(incident, rules, ladders, until, unreachable)
     paging = {a for i in state.incidents.values() if i.pages for a in i.alerts}
@@ -159,7 +186,8 @@ def _join_or_open(
         return held[0]
     key = (stored.alert_id, at)
     team = state.rules.assignment.assign(alert.severity.value, alert.category)
-    incident = Incident(key, alert, team, at, state.stops(key))
+    source = state.sources.get(stored.integration_id) or DEFAULT_SOURCE
+    incident = Incident(key, alert, team, source.service_id, at, state.stops(key))
     state.incidents[key] = incident
     if pointer:
         state.windows[pointer] = (incident, at + window)
@@ -176,38 +204,72 @@ def _resolve(state: _State, alert_id: str, at: datetime) -> None:
         incident.stops_at = at
 
 
-class _Ladders:
-    """Ladders differ only by what the policy's conditions read: one simulation per difference."""
+class OnCallTable:
+    """Who each schedule has on call over the replayed period: one final schedule per schedule,
+    computed once, then a binary search per page."""
 
-    def __init__(self, rules: Rules) -> None:
+    def __init__(self, schedules: dict[str, Schedule], since: datetime, until: datetime) -> None:
+        self.schedules = schedules
+        self.since, self.until = since, until + timedelta(seconds=1)
+        self.shifts: dict[str, tuple[list[datetime], list[Shift]]] = {}
+
+    def at(self, schedule_id: str, moment: datetime) -> str | None:
+        if schedule_id not in self.schedules:
+            return None
+        if schedule_id not in self.shifts:
+            shifts = final_schedule(self.schedules[schedule_id], self.since, self.until)
+            self.shifts[schedule_id] = ([s.start for s in shifts], shifts)
+        starts, shifts = self.shifts[schedule_id]
+        index = bisect_right(starts, moment) - 1
+        return shifts[index].user_id if index >= 0 and moment < shifts[index].end else None
+
+
+class _Ladders:
+    """Ladders differ only by policy and what its conditions read: one simulation per difference."""
+
+    def __init__(self, rules: Rules, on_call: OnCallTable) -> None:
         self.rules = rules
-        self.names = sorted({n for rule in rules.policy.rules for n in names_in(rule.condition)})
+        self.on_call = on_call
+        policies = [rules.policy, *rules.policies.values()]
+        self.names = sorted({n for p in policies for rule in p.rules for n in names_in(rule.condition)})
         self.known: dict[tuple[Any, ...], Simulation] = {}
 
-    def plan(self, record: dict[str, Any]) -> Simulation:
+    def plan(self, record: dict[str, Any], policy_id: str) -> Simulation:
         context = condition_context(record)
         read = tuple(repr(context.get(name)) for name in self.names)
-        key = (record["severity"], record["category"], record["assigned_team"], *read)
+        key = (policy_id, record["severity"], record["category"], record["assigned_team"], *read)
         if key not in self.known:
             channels = self.rules.alerting.channels(record["severity"], record["category"])
-            self.known[key] = simulate(self.rules.policy, record, channels)
+            self.known[key] = simulate(self.rules.policy_of(policy_id), record, channels)
         return self.known[key]
 
 
 def _page(
     incident: Incident, rules: Rules, ladders: _Ladders, until: datetime, unreachable: Counter[str]
 ) -> None:
-    plan = ladders.plan(incident_record(incident))
+    policy_id = rules.policy_id_for(incident.team, incident.service_id)
+    plan = ladders.plan(incident_record(incident), policy_id)
     end = min(incident.stops_at or until, until)
     for rung in plan.rungs:
         at = incident.opened_at + timedelta(seconds=rung.at_seconds)
         if rung.skipped or (rung.at_seconds > 0 and at >= end):
             continue
-        for team in rung.targets:
-            found = pages_to(rules.teams.get(team) or Team(name=team), rung.channels, at)
+        for target in rung.targets:
+            found = _pages_of_target(target, rung.channels, at, rules, ladders.on_call)
             incident.pages += found
             if not found:
-                unreachable[team] += 1
+                unreachable[target] += 1
+
+
+def _pages_of_target(
+    target: str, channels: list[str], at: datetime, rules: Rules, on_call: OnCallTable
+) -> list[Page]:
+    kind, name = target_of(target)
+    if kind == "team":
+        return pages_to(rules.teams.get(name) or Team(name=name), channels, at)
+    user_id = name if kind == "user" else on_call.at(name, at) if kind == "schedule" else None
+    person = rules.people.get(user_id) if user_id else None
+    return [Page(at, target, user_id, person.time_zone)] if person and user_id else []
 
 
 def incident_record(incident: Incident) -> dict[str, Any]:
@@ -239,9 +301,14 @@ def _team_level(team: Team, channel: str) -> list[str]:
     return [d for d in destinations(team, channel) if d not in members]
 
 
-def is_night(at: datetime) -> bool:
-    """Between 22:00 and 07:00 (UTC until people have their own time zone)."""
-    return at.hour in NIGHT_HOURS
+def local_hour(page: Page) -> int:
+    """The page's hour on the paged person's clock."""
+    return wall_clock(page.at, time_zone(page.time_zone)).hour
+
+
+def is_night(page: Page) -> bool:
+    """Between 22:00 and 07:00 in the paged person's time zone."""
+    return local_hour(page) in NIGHT_HOURS
 
 
 def summary(outcome: Outcome) -> dict[str, Any]:
@@ -251,12 +318,12 @@ def summary(outcome: Outcome) -> dict[str, Any]:
     for page in pages:
         person = people.setdefault(page.person, {"pages": 0, "night_pages": 0, "by_hour": Counter()})
         person["pages"] += 1
-        person["night_pages"] += is_night(page.at)
-        person["by_hour"][f"{page.at.hour:02d}"] += 1
+        person["night_pages"] += is_night(page)
+        person["by_hour"][f"{local_hour(page):02d}"] += 1
     return {
         "incidents": len(outcome.incidents),
         "pages": len(pages),
-        "night_pages": sum(is_night(p.at) for p in pages),
+        "night_pages": sum(is_night(p) for p in pages),
         "silenced_arrivals": outcome.silenced,
         "pages_by_team": dict(Counter(p.team for p in pages)),
         "pages_by_person": {

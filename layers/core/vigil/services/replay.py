@@ -17,6 +17,7 @@ from vigil.domain.config_code import ConfigDocument
 from vigil.domain.errors import InvalidInput
 from vigil.domain.escalation import EscalationPolicy
 from vigil.domain.integrations import Integration, IntegrationSettings
+from vigil.domain.oncall import DEFAULT_ID
 from vigil.domain.replay import (
     IncidentKey,
     Outcome,
@@ -27,6 +28,7 @@ from vigil.domain.replay import (
     replay,
     summary,
 )
+from vigil.domain.schedules import Schedule
 from vigil.domain.silences import Silence
 from vigil.domain.teams import Team
 from vigil.services import config_code, incidents, intake
@@ -156,16 +158,53 @@ def rules_of(document: ConfigDocument) -> Rules:
     ]
     teams = {name: Team(name=name, **t.model_dump()) for name, t in (document.teams or {}).items()}
     policy = EscalationPolicy.model_validate(document.escalation_policy.model_dump())
-    return Rules(document.alerting_rules, document.assignment_rules, policy, silences, teams)
+    return Rules(
+        document.alerting_rules,
+        document.assignment_rules,
+        policy,
+        silences,
+        teams,
+        policies={
+            policy_id: EscalationPolicy.model_validate(p.model_dump(exclude={"name"}))
+            for policy_id, p in (document.escalation_policies or {}).items()
+        },
+        services={DEFAULT_ID: DEFAULT_ID}
+        | {service_id: s.escalation_policy_id for service_id, s in (document.services or {}).items()},
+        schedules=schedules_of(document),
+        people=dict(document.users or {}),
+    )
+
+
+def schedules_of(document: ConfigDocument) -> dict[str, Schedule]:
+    """The document's schedules, with the overrides the live ones hold (overrides are not
+    configuration, so a proposal keeps them)."""
+    found = {}
+    for schedule_id, schedule in (document.schedules or {}).items():
+        live = stores.schedules.find(schedule_id)
+        overrides = live.overrides if live else []
+        found[schedule_id] = Schedule(
+            time_zone=schedule.time_zone, layers=schedule.layers, overrides=overrides
+        )
+    return found
 
 
 def sources_of(document: ConfigDocument, known: dict[str, Integration]) -> dict[str, Source]:
+    """Each integration's replayed settings, and its service: the document's, when it has services."""
     by_name = {name: c.settings for name, c in (document.integrations or {}).items()}
-    return {
-        integration_id: _source(by_name.get(integration.name) or integration.typed_settings())
+    service_of = {
+        i: service_id for service_id, s in (document.services or {}).items() for i in s.integrations
+    }
+    found = {
+        integration_id: _source(
+            by_name.get(integration.name) or integration.typed_settings(),
+            service_of.get(integration_id) if document.services is not None else integration.service_id,
+        )
         for integration_id, integration in known.items()
     }
+    unstored = service_of.keys() - found.keys()  # the built-in integration has no stored settings
+    return found | {i: _source(IntegrationSettings(), service_of[i]) for i in unstored}
 
 
-def _source(settings: IntegrationSettings) -> Source:
-    return Source.model_validate(settings.model_dump(include=set(Source.model_fields)))
+def _source(settings: IntegrationSettings, service_id: str | None) -> Source:
+    fields = set(Source.model_fields) - {"service_id"}
+    return Source.model_validate(settings.model_dump(include=fields) | {"service_id": service_id})
