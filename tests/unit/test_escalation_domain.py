@@ -50,6 +50,15 @@ def test_rung_zero_pages_the_assigned_team_and_waits_for_the_next_rungs_delay() 
     assert rung_at(policy(), 0, incident(), ["email"]).targets == ["db"]
 
 
+def test_an_incident_assigned_to_a_service_pages_the_fallback_when_its_policy_names_no_targets() -> None:
+    named = policy().model_copy(update={"fallback_target": "oncall"})
+    assert rung_at(named, 0, incident(assigned_team="service:payments"), ["email"]).targets == ["oncall"]
+    with_targets = named.model_copy(update={"targets": ["schedule:primary"]})
+    assert rung_at(with_targets, 0, incident(assigned_team="service:payments"), ["email"]).targets == [
+        "schedule:primary"
+    ]
+
+
 def test_a_rung_whose_condition_is_false_is_skipped() -> None:
     step = advance(policy(), Cursor(rung=1, wait_seconds=300, outcome="page"), incident())
     assert (step.rung, step.outcome) == (2, "skip")

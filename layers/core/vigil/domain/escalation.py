@@ -132,11 +132,21 @@ def rung_at(
     policy: EscalationPolicy, level: int, incident: dict[str, Any], default_channels: list[str]
 ) -> Rung:
     if level == 0:
-        team = incident.get("assigned_team") or policy.fallback_target or "platform_team"
-        return Rung(level=0, targets=policy.targets or [team], channels=default_channels)
+        return Rung(
+            level=0, targets=policy.targets or [_assigned_team(policy, incident)], channels=default_channels
+        )
     rules = matching_rules(policy, level, incident)
     channels: list[str] = sorted({c for r in rules for c in r.notification_channels}, key=CHANNELS.index)
     return Rung(level=level, targets=list(dict.fromkeys(r.escalate_to for r in rules)), channels=channels)
+
+
+def _assigned_team(policy: EscalationPolicy, incident: dict[str, Any]) -> str:
+    """The team rung 0 pages when the policy names no targets. An assignment to a service
+    (`service:<id>`) chose the policy, not a team: its fallback is paged then."""
+    assigned = incident.get("assigned_team") or ""
+    if not assigned or assigned.startswith("service:"):
+        return policy.fallback_target or "platform_team"
+    return assigned
 
 
 def wait_after(policy: EscalationPolicy, level: int, incident: dict[str, Any]) -> int:
