@@ -32,7 +32,7 @@ from itertools import pairwise
 from typing import Annotated, Literal, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AwareDatetime, Field, field_validator, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, WithJsonSchema, field_validator, model_validator
 
 from vigil.domain.model import Model
 
@@ -83,7 +83,13 @@ def _wall_clock_time(value: time) -> time:
     return value
 
 
-WallTime = Annotated[time, AfterValidator(_wall_clock_time)]
+# JSON Schema's "time" format demands an offset, which a wall-clock time never has.
+WALL_TIME_SCHEMA = {
+    "type": "string",
+    "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+    "description": "a wall-clock time in the schedule's zone, HH:MM or HH:MM:SS, without an offset",
+}
+WallTime = Annotated[time, AfterValidator(_wall_clock_time), WithJsonSchema(WALL_TIME_SCHEMA)]
 
 
 class Restriction(Model):
