@@ -13,7 +13,9 @@ if one fails, those already made are undone and the revision is given back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -200,7 +202,26 @@ def _write_silence(name: str, value: Any, actor: str) -> None:
 
 
 # ----------------------------------------------------------------------------- integrations
+# One listing of the integrations for a whole plan or apply: each change looking its own up
+# made a document that deletes many integrations quadratic (and time out).
+_listed: ContextVar[dict[str, dict[str, Any]] | None] = ContextVar("config_integrations", default=None)
+
+
+@contextmanager
+def _integrations_listed_once() -> Iterator[None]:
+    token = _listed.set(_list_integrations_by_name())
+    try:
+        yield
+    finally:
+        _listed.reset(token)
+
+
 def _integrations_by_name() -> dict[str, dict[str, Any]]:
+    listed = _listed.get()
+    return listed if listed is not None else _list_integrations_by_name()
+
+
+def _list_integrations_by_name() -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for integration in sorted(integrations.list_all(), key=lambda i: i["created_at"]):
         name = integration["name"]
@@ -300,7 +321,8 @@ def exported() -> dict[str, Any]:
 def plan_against_live(proposed: ConfigDocument) -> dict[str, Any]:
     live, version = export()
     changes = plan(live, proposed)
-    _check(changes)
+    with _integrations_listed_once():
+        _check(changes)
     return {"version": version, "changes": [c.model_dump(mode="json") for c in changes]}
 
 
@@ -309,7 +331,8 @@ def apply(proposed: ConfigDocument, expected_version: str, actor: str) -> dict[s
     if version != expected_version:
         raise Conflict(f"the live configuration is at version {version}, not {expected_version}; plan again")
     changes = sorted(plan(live, proposed), key=_order)
-    _check(changes)
+    with _integrations_listed_once():
+        _check(changes)
     previous = int((stores.config.current(KIND, consistent=True) or {}).get("revision", 0))
     revision, at = previous + 1, iso(utcnow())
     stores.config.claim_revision(KIND, revision, {"saved_by": actor, "saved_at": at, "state": "applying"})
