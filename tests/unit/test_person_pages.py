@@ -16,7 +16,7 @@ from vigil.domain.people import Person
 from vigil.domain.schedules import Layer
 from vigil.services import delivery, paging
 
-from tests.unit.fakes import FakeChannels, FakeDeliveries, FakeIncidents
+from tests.unit.fakes import FakeAlerts, FakeChannels, FakeDeliveries, FakeIncidents
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 ANN = Person.model_validate(
@@ -68,6 +68,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     w = World(FakeIncidents(), FakeChannels(), [NOW])
     for name, fake in {
         "incidents": w.incidents,
+        "alerts": FakeAlerts(),  # a page reads its incident's alerts for their context
         "deliveries": FakeDeliveries(),
         "users": FakeUsers(),
         "schedules": FakeSchedules(),
