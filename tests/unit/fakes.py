@@ -221,6 +221,33 @@ class FakeDeliveries:
         item["sent_to"] = item["sent_to"] + (sent_to or [])
 
 
+class FakeHandoffs:
+    """The handoff claims: a claim holds until finished, or until its lease lapses."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, datetime, str, str], Record] = {}
+
+    def claim(
+        self,
+        schedule_id: str,
+        at: datetime,
+        user_id: str,
+        direction: str,
+        *,
+        now: datetime,
+        lease_until: datetime,
+    ) -> bool:
+        key = (schedule_id, at, user_id, direction)
+        item = self.items.get(key)
+        if item and (item["status"] == "notified" or item["lease_until"] >= now):
+            return False
+        self.items[key] = {"status": "claimed", "lease_until": lease_until}
+        return True
+
+    def finish(self, schedule_id: str, at: datetime, user_id: str, direction: str, *, now: datetime) -> None:
+        self.items[(schedule_id, at, user_id, direction)]["status"] = "notified"
+
+
 class FakePlaybooks:
     def all_stored(self) -> list[Playbook]:
         return []

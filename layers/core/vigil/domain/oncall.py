@@ -7,8 +7,9 @@ A rung's target is a team name (as before), `team:<name>`, `user:<user id>` or
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
@@ -29,6 +30,12 @@ def target_of(name: str) -> tuple[TargetKind, str]:
     if sep and kind in ("team", "user", "schedule", "service"):
         return kind, rest  # type: ignore[return-value]
     return "team", name
+
+
+def service_of(incident: Mapping[str, Any]) -> str:
+    """The incident's service: one an assignment rule named (`service:<id>`), else its integration's."""
+    kind, name = target_of(incident.get("assigned_team") or "")
+    return name if kind == "service" else incident.get("service_id") or DEFAULT_ID
 
 
 def urgency_of(severity: str) -> Urgency:

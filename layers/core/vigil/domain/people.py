@@ -175,3 +175,11 @@ def next_step_after(person: Person, urgency: Urgency, minutes_since_page: float)
         s.after_minutes for s in notification_steps(person, urgency) if s.after_minutes > minutes_since_page
     ]
     return min(later, default=None)
+
+
+def email_step(person: Person, urgency: Urgency) -> NotificationStep:
+    """What a person without rules for an urgency gets: an email at once."""
+    method = ContactMethod(id="email", type="email", address=person.email)
+    return NotificationStep(
+        key=f"{urgency}:default:email", urgency=urgency, rule_index=-1, after_minutes=0, contact_method=method
+    )

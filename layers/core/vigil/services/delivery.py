@@ -23,6 +23,14 @@ from vigil.adapters.signing import signing_keys
 from vigil.domain.clock import iso, parse_iso, utcnow
 from vigil.domain.deliveries import LEDGER_FIELDS
 from vigil.domain.errors import InvalidTransition, NotFound
+from vigil.domain.handoffs import (
+    HandoffNotice,
+    handoff_event,
+    notice_html,
+    notice_lines,
+    notice_sms,
+    notice_subject,
+)
 from vigil.domain.incidents import PAGING_STATES, Status
 from vigil.domain.messages import (
     canonical_json,
@@ -147,7 +155,7 @@ def _failed(error: Exception, sent_to: tuple[str, ...] = ()) -> SendResult:
 
 
 def _send_sms(message: dict[str, Any]) -> SendResult:
-    text = rendering.render_template("sms_text", message["incident"], {})
+    text = _sms_text(message)
     sent: list[str] = []
     ids: list[str] = []
     failure: Exception | None = None
@@ -162,13 +170,31 @@ def _send_sms(message: dict[str, Any]) -> SendResult:
     return SendResult(ok=True, detail=", ".join(ids), sent_to=tuple(sent))
 
 
-def _send_email(message: dict[str, Any], public_base_url: str) -> SendResult:
+def _sms_text(message: dict[str, Any]) -> str:
+    if "handoff" in message:
+        return notice_sms(HandoffNotice.model_validate(message["handoff"]))
+    return rendering.render_template("sms_text", message["incident"], {})
+
+
+def _email_parts(message: dict[str, Any], public_base_url: str) -> dict[str, str]:
+    """Subject, HTML and text: a handoff notice's own, or the incident's templates with its links."""
+    if "handoff" in message:
+        notice = HandoffNotice.model_validate(message["handoff"])
+        return {
+            "email_subject": notice_subject(notice),
+            "email_html": notice_html(notice),
+            "email_text": "\n".join(notice_lines(notice)),
+        }
     incident = message["incident"]
     links = rendering.action_links_for(incident["incident_id"], public_base_url)
-    parts = {
+    return {
         name: rendering.render_template(name, incident, links)
         for name in ("email_subject", "email_html", "email_text")
     }
+
+
+def _send_email(message: dict[str, Any], public_base_url: str) -> SendResult:
+    parts = _email_parts(message, public_base_url)
     message_id = channels.send_email(
         message["destinations"],
         email_subject(parts["email_subject"]),
@@ -179,14 +205,14 @@ def _send_email(message: dict[str, Any], public_base_url: str) -> SendResult:
 
 
 def _send_http(message: dict[str, Any], public_base_url: str) -> SendResult:
-    incident = message["incident"]
-    if message["channel"] == "slack":
+    if message["channel"] == "slack":  # a handoff notice never goes to Slack (paging.UNSENDABLE)
+        incident = message["incident"]
         base = public_base_url
         link = rendering.console_link(base, incident["incident_id"]) if base else None
         body = canonical_json(slack_message(incident, link))
         headers = {"X-Vigil-Delivery": message["delivery_id"]}
     else:
-        body = canonical_json(webhook_event(message))
+        body = canonical_json(handoff_event(message) if "handoff" in message else webhook_event(message))
         headers = {
             "X-Vigil-Delivery": message["delivery_id"],
             "X-Vigil-Signature": signature_header(body, signing_keys(), int(utcnow().timestamp())),
@@ -226,7 +252,8 @@ def _claim(delivery: str, message: dict[str, Any]) -> list[str] | None:
         "team": message["team"],
         "destinations": message["destinations"],
         "purpose": message.get("purpose", "page"),
-        "incident_id": message["incident"]["incident_id"],
+        # a handoff notice is about no incident: its entries are under "handoff:<schedule id>"
+        "incident_id": message.get("ledger_id") or message["incident"]["incident_id"],
         "message": json.dumps(message),
     }
     return stores.deliveries.claim(
@@ -235,6 +262,8 @@ def _claim(delivery: str, message: dict[str, Any]) -> list[str] | None:
 
 
 def _record_sent(message: dict[str, Any]) -> None:
+    if "incident" not in message:
+        return
     add_timeline(
         message["incident"]["incident_id"],
         "notified",
@@ -247,6 +276,8 @@ def _record_sent(message: dict[str, Any]) -> None:
 
 def _record_final_failure(message: dict[str, Any], result: SendResult, attempt: int) -> None:
     count("DeliveriesAbandoned")
+    if "incident" not in message:
+        return
     add_timeline(
         message["incident"]["incident_id"],
         "delivery_failed",
@@ -263,7 +294,7 @@ def _record_final_failure(message: dict[str, Any], result: SendResult, attempt: 
 
 def _fall_back(message: dict[str, Any]) -> None:
     """Try the team on another channel, once (a fallback has no fallback of its own)."""
-    if message.get("purpose", "").startswith("fallback"):
+    if message.get("purpose", "").startswith("fallback") or "incident" not in message:
         return
     channel = FALLBACK_CHANNEL[message["channel"]]
     team = notify.load_team(message["team"])
@@ -327,6 +358,8 @@ def replay(delivery: str, actor: str) -> dict[str, Any]:
         )
     message = json.loads(item["message"])
     channels.publish_notification(message, message["channel"])
+    if "incident" not in message:
+        return _ledger_view(item)
     add_timeline(
         item["incident_id"],
         "page",

@@ -18,7 +18,7 @@ from vigil.domain.errors import InvalidTransition, NotFound
 from vigil.domain.escalation import Cursor, EscalationPolicy, default_policy
 from vigil.domain.escalation import simulate as simulate_ladder
 from vigil.domain.incidents import PAGING_STATES, Status
-from vigil.domain.oncall import DEFAULT_ID, target_of
+from vigil.domain.oncall import DEFAULT_ID, service_of, target_of
 from vigil.observability import count, logger
 from vigil.services import notify, routing, teams
 from vigil.services.timeline import add_timeline
@@ -56,9 +56,8 @@ def policy_for(incident: dict[str, Any]) -> EscalationPolicy:
 
 
 def _policy_id_of(incident: dict[str, Any]) -> str:
-    kind, name = target_of(incident.get("assigned_team") or "")
-    service_id = name if kind == "service" else incident.get("service_id")
-    service = stores.services.find(service_id) if service_id and service_id != DEFAULT_ID else None
+    service_id = service_of(incident)
+    service = stores.services.find(service_id) if service_id != DEFAULT_ID else None
     return service.escalation_policy_id if service else DEFAULT_ID
 
 

@@ -111,12 +111,12 @@ def page_address(incident: dict[str, Any], channel: str, address: str, *, run: s
 
 def announce_resolved(incident: dict[str, Any]) -> int:
     """The incident resolved by itself: tell each team that was paged for it, on the channels
-    it was paged by (once per resolve, whatever the retries)."""
-    paged: dict[str, set[str]] = {}
-    for entry in stores.incidents.entries(incident["incident_id"]):
-        if entry.get("kind") == "page" and entry.get("data", {}).get("team"):
-            paged.setdefault(entry["data"]["team"], set()).update(entry["data"].get("channels") or [])
-    if not paged:
+    it was paged by, and each person paged by their own rules, on the contact method their
+    first step used (once per resolve, whatever the retries). Who was paged is read from the
+    incident's timeline: one query, however many were paged."""
+    entries = stores.incidents.entries(incident["incident_id"])
+    paged, people = _paged_teams(entries), _paged_people(entries)
+    if not paged and not people:
         return 0
     incident = with_context(incident)
     run = f"{incident['incident_id']}-resolved-{incident.get('resolved_at')}"
@@ -135,14 +135,47 @@ def announce_resolved(incident: dict[str, Any]) -> int:
                     purpose="resolved",
                 )
                 published += 1
+    told = [f"user:{user_id}" for user_id in people if _tell_person(incident, user_id, people[user_id], run)]
     add_timeline(
         incident["incident_id"],
         "notification",
-        f"told {', '.join(sorted(paged))} that the incident resolved at its source",
-        data={"teams": sorted(paged)},
+        f"told {', '.join([*sorted(paged), *told])} that the incident resolved at its source",
+        data={"teams": sorted(paged), "users": told},
         entry_id=f"resolved-notice-{incident.get('resolved_at')}",
     )
-    return published
+    return published + len(told)
+
+
+def _paged_teams(entries: list[dict[str, Any]]) -> dict[str, set[str]]:
+    paged: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry.get("kind") == "page" and entry.get("data", {}).get("team"):
+            paged.setdefault(entry["data"]["team"], set()).update(entry["data"].get("channels") or [])
+    return paged
+
+
+def _paged_people(entries: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """user id -> the contact method of the first step of the first page to them (paging.py)."""
+    people: dict[str, dict[str, str]] = {}
+    for entry in entries:
+        data = entry.get("data") or {}
+        if entry.get("kind") == "page" and data.get("user_id") and data.get("first"):
+            people.setdefault(data["user_id"], data["first"])
+    return people
+
+
+def _tell_person(incident: dict[str, Any], user_id: str, first: dict[str, str], run: str) -> bool:
+    """One resolve notice on that contact method (its address as the person has it now; their
+    email when they removed the method since). False when the person is gone."""
+    person = stores.users.find(user_id)
+    if person is None:
+        return False
+    method = next((m for m in person.contact_methods if m.id == first["contact_method_id"]), None)
+    channel, address = (method.type, method.address) if method else ("email", person.email)
+    _publish(
+        incident, channel, [address], team=f"user:{user_id}", level=-1, run=run, round_=0, purpose="resolved"
+    )
+    return True
 
 
 def _publish(

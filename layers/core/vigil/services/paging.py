@@ -16,7 +16,7 @@ from vigil.adapters import channels, stores
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.escalation import Rung
 from vigil.domain.oncall import target_of, urgency_of
-from vigil.domain.people import ContactMethod, NotificationStep, Person, Urgency, notification_steps
+from vigil.domain.people import NotificationStep, Person, email_step, notification_steps
 from vigil.observability import count
 from vigil.services import notify
 from vigil.services.schedules import who_is_on_call
@@ -62,7 +62,7 @@ class Page:
 
 def _page_person(page_: Page, person: Person, *, via: str | None, entry: str) -> int:
     urgency = urgency_of(page_.incident["severity"])
-    steps = notification_steps(person, urgency) or [_email_step(person, urgency)]
+    steps = notification_steps(person, urgency) or [email_step(person, urgency)]
     sent, skipped = [], []
     for step in steps:
         if step.contact_method.type in UNSENDABLE:
@@ -82,6 +82,10 @@ def _page_person(page_: Page, person: Person, *, via: str | None, entry: str) ->
             "via": via,
             "urgency": urgency,
             "steps": [s.key for s in sent],
+            # the resolve notice goes where the first step went (notify.announce_resolved)
+            "first": {"contact_method_id": sent[0].contact_method.id, "channel": sent[0].contact_method.type}
+            if sent
+            else None,
             "rung": page_.rung.level,
             "round": page_.round,
         },
@@ -109,14 +113,6 @@ def _message(page_: Page, person: Person, step: NotificationStep) -> dict[str, A
         message["not_before"] = iso(page_.now + timedelta(minutes=step.after_minutes))
         message["until_acknowledged"] = True
     return message
-
-
-def _email_step(person: Person, urgency: Urgency) -> NotificationStep:
-    """A person without rules for this urgency is emailed at once."""
-    method = ContactMethod(id="email", type="email", address=person.email)
-    return NotificationStep(
-        key=f"{urgency}:default:email", urgency=urgency, rule_index=-1, after_minutes=0, contact_method=method
-    )
 
 
 def _unreachable(incident_id: str, target: str, user_id: str | None, rung: Rung, step: str) -> None:
