@@ -91,3 +91,9 @@ def test_storm_part_event_takes_its_alerts_in(stack: Any, api: Any) -> None:
     assert result == {"batchItemFailures": []}
     alerts = api.get("/api/alerting?limit=100&source=alertmanager").body["items"]
     assert any(a["dedup_key"] == "sample-storm-1" for a in alerts)
+
+
+def test_handoffs_event_looks_around_its_minute(stack: Any) -> None:
+    result = stack.invoke("HandoffsFunction", sample("handoffs_notify.json"))
+    assert set(result) == {"notified"}
+    assert all("2026-12-02T06:50" <= n["at"] < "2026-12-02T07:01" for n in result["notified"])

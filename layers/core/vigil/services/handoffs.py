@@ -127,7 +127,7 @@ def _open_incidents_by_schedule(now: datetime) -> dict[str, list[OpenIncident]]:
     schedules_paged_by = {
         s.service_id: schedules_of.get(s.escalation_policy_id, schedules_of[DEFAULT_ID]) for s in services
     }
-    window = (iso(now - OPEN_LOOKBACK), iso(now) + "\uffff")
+    window = (iso(now - OPEN_LOOKBACK), "\uffff")  # and any opened since the run's minute began
     incidents = [i for i in stores.incidents.created_between(window) if i.get("status") not in CLOSED]
     found: dict[str, list[OpenIncident]] = defaultdict(list)
     for incident in sorted(incidents, key=lambda i: str(i.get("created_at")), reverse=True):
