@@ -17,7 +17,8 @@ from vigil.domain.escalation import Rung
 from vigil.domain.oncall import NamedPolicy, Service, StoredSchedule
 from vigil.domain.people import Person
 from vigil.domain.schedules import Layer
-from vigil.services import delivery, handoffs, notify, paging
+from vigil.services import handoffs
+from vigil.services.paging import delivery, notify, targets
 
 from tests.unit.fakes import (
     FakeAlerts,
@@ -104,7 +105,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         "config": FakeConfig(),
     }.items():
         monkeypatch.setattr(stores, name, fake)
-    for module in (handoffs, notify, paging):
+    for module in (handoffs, notify, targets):
         monkeypatch.setattr(module, "channels", w.channels)
     opened = "2026-03-09T12:00:00.000Z"
     for incident_id, status, fields in [
@@ -209,10 +210,10 @@ def test_a_notice_email_and_sms_are_the_handoffs_own_and_touch_no_timeline(
 
 def _page(world: World, monkeypatch: pytest.MonkeyPatch, rounds: int = 1) -> None:
     """Page Bob by name and whoever is on call (Ann, since 13:00)."""
-    monkeypatch.setattr(paging, "utcnow", lambda: HANDOFF + timedelta(hours=1))
+    monkeypatch.setattr(targets, "utcnow", lambda: HANDOFF + timedelta(hours=1))
     rung = Rung(level=0, targets=["user:bob", "schedule:sch_web"], channels=["email"])
     for round_ in range(rounds):
-        paging.page(world.incidents.get("inc_web"), rung, run="run0", round_=round_)
+        targets.page(world.incidents.get("inc_web"), rung, run="run0", round_=round_)
     world.channels.published.clear()
 
 

@@ -28,8 +28,9 @@ from vigil.domain.incidents import Status
 from vigil.domain.oncall import DEFAULT_ID, NamedPolicy, StoredSchedule, service_of, target_of
 from vigil.domain.people import NotificationStep
 from vigil.observability import count, logger
-from vigil.services import notify, policies
-from vigil.services.paging import UNSENDABLE
+from vigil.services import policies
+from vigil.services.paging import notify
+from vigil.services.paging.targets import UNSENDABLE
 
 LOOK_BEHIND = timedelta(minutes=10)
 LOOK_AHEAD = timedelta(minutes=1)

@@ -205,7 +205,7 @@ def _send_email(message: dict[str, Any], public_base_url: str) -> SendResult:
 
 
 def _send_http(message: dict[str, Any], public_base_url: str) -> SendResult:
-    if message["channel"] == "slack":  # a handoff notice never goes to Slack (paging.UNSENDABLE)
+    if message["channel"] == "slack":  # a handoff notice never goes to Slack (targets.UNSENDABLE)
         incident = message["incident"]
         base = public_base_url
         link = rendering.console_link(base, incident["incident_id"]) if base else None

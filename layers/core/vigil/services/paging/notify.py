@@ -155,7 +155,7 @@ def _paged_teams(entries: list[dict[str, Any]]) -> dict[str, set[str]]:
 
 
 def _paged_people(entries: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
-    """user id -> the contact method of the first step of the first page to them (paging.py)."""
+    """user id -> the contact method of the first step of the first page to them (targets.py)."""
     people: dict[str, dict[str, str]] = {}
     for entry in entries:
         data = entry.get("data") or {}
