@@ -10,6 +10,7 @@ delivery id is derived from the same four, so the delivery ledger sends it once 
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +27,7 @@ from vigil.domain.handoffs import (
 )
 from vigil.domain.incidents import Status
 from vigil.domain.oncall import DEFAULT_ID, NamedPolicy, StoredSchedule, service_of, target_of
-from vigil.domain.people import NotificationStep
+from vigil.domain.people import NotificationStep, Person
 from vigil.observability import count, logger
 from vigil.services import policies
 from vigil.services.paging import notify
@@ -52,9 +53,11 @@ def notify_handoffs(now: datetime) -> dict[str, Any]:
     if not claimed:
         return {"notified": []}
     open_by_schedule = _open_incidents_by_schedule(now)
+    find_person = functools.cache(stores.users.find)  # a person handing over and back is read once
     notified = []
     for schedule, handoff in claimed:
-        sent = _notify(schedule, handoff, open_by_schedule.get(schedule.schedule_id, []))
+        person = find_person(handoff.user_id)
+        sent = _notify(schedule, handoff, person, open_by_schedule.get(schedule.schedule_id, []))
         stores.handoffs.finish(schedule.schedule_id, handoff.at, handoff.user_id, handoff.direction, now=now)
         notified.append(
             {
@@ -76,9 +79,10 @@ def _claim(schedule_id: str, handoff: Handoff, now: datetime) -> bool:
     )
 
 
-def _notify(schedule: StoredSchedule, handoff: Handoff, open_incidents: list[OpenIncident]) -> int:
+def _notify(
+    schedule: StoredSchedule, handoff: Handoff, person: Person | None, open_incidents: list[OpenIncident]
+) -> int:
     """Publish one message per step of the person's rules at 0 minutes; the number published."""
-    person = stores.users.find(handoff.user_id)
     if person is None:  # deleted since the schedule named them
         logger.warning("handoff for an unknown person", extra={"user_id": handoff.user_id})
         return 0
