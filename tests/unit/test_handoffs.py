@@ -5,7 +5,11 @@ person's rules tell them, and what the notice says on each channel."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from itertools import pairwise
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from vigil.domain.handoffs import (
     Handoff,
     HandoffNotice,
@@ -20,6 +24,8 @@ from vigil.domain.handoffs import (
 )
 from vigil.domain.people import Person
 from vigil.domain.schedules import Layer, Override, Restriction, Schedule, time_zone, wall_clock
+
+from tests.unit.test_schedules_properties import EIGHT_WEEKS, PROPERTY, ZONES, cases, minute_of, reference
 
 NEW_YORK = time_zone("America/New_York")
 
@@ -115,6 +121,30 @@ def test_a_shift_into_a_gap_is_an_off_handoff_to_nobody() -> None:
     assert brief(handoffs_between(schedule, *around("2026-03-05T09:00"))) == [
         ("ann", "on", "03-05 09:00", None)
     ]
+
+
+@pytest.mark.parametrize("zone", ZONES)
+@PROPERTY
+@given(data=st.data())
+def test_handoffs_are_the_changes_of_person_in_the_minute_by_minute_reference(
+    zone: str, data: st.DataObject
+) -> None:
+    """For random layered schedules with restrictions and overrides (those of the final
+    schedule's property tests), the handoffs of any window are exactly the minutes at which the
+    reference's person on call changes: who it was comes off, who it is goes on."""
+    schedule, since, until = data.draw(cases(zone))
+    everyone = [who[0] if who else None for who in reference(schedule, minute_of(since), minute_of(until))]
+    offset = data.draw(st.integers(1, EIGHT_WEEKS - 3 * 1440))
+    length = data.draw(st.integers(1, 3 * 1440))
+    start, end = since + timedelta(minutes=offset), since + timedelta(minutes=offset + length)
+    expected = []
+    for minute, (before, after) in enumerate(pairwise(everyone[offset - 1 : offset + length]), start=offset):
+        at = since + timedelta(minutes=minute)
+        if before != after:
+            expected += [(before, "off", at, after)] if before else []
+            expected += [(after, "on", at, before)] if after else []
+    got = [(h.user_id, h.direction, h.at, h.other) for h in handoffs_between(schedule, start, end)]
+    assert got == expected
 
 
 # ----------------------------------------------------------------------------- who is told how
