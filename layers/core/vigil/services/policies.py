@@ -74,10 +74,12 @@ def _check_targets(data: NamedPolicyIn) -> None:
     named = [(f"body.targets[{i}]", t) for i, t in enumerate(data.targets)]
     named += [(f"body.rules[{i}].escalate_to", r.escalate_to) for i, r in enumerate(data.rules)]
     named += [("body.fallback_target", data.fallback_target)] if data.fallback_target else []
+    people = [name for kind, name in (target_of(t) for _, t in named) if kind == "user"]
+    known = stores.users.find_many(people) if people else {}
     for field, target in named:
         kind, name = target_of(target)
         missing = (
-            (kind == "user" and stores.users.find(name) is None)
+            (kind == "user" and name not in known)
             or (kind == "schedule" and stores.schedules.find(name) is None)
             or kind == "service"
         )
