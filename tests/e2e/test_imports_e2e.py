@@ -126,3 +126,17 @@ def test_the_people_a_schedule_names_are_one_batch_read_per_hundred(api: ApiClie
     assert missing.status == 400
     assert missing.body["error"]["details"][0]["field"] == "body.layers[0].participants[1]"
     assert stack.last_calls["ApiFunction"]["dynamodb:BatchGetItem"] == 1
+
+
+ODD_SHAPES = {
+    "pagerduty": {"users": [{"id": "P1"}], "contact_methods": {"P1": {"contact_methods": ["not an object"]}}},
+    "opsgenie": {"schedules": [{"data": {"id": "S1", "timezone": 3}}]},
+    "grafana-oncall": {"users": [7]},
+}
+
+
+@pytest.mark.parametrize("vendor", sorted(ODD_SHAPES))
+def test_json_of_another_shape_is_a_400_naming_the_body(api: ApiClient, vendor: str) -> None:
+    reply = api.post(f"/api/import/{vendor}", ODD_SHAPES[vendor])
+    assert reply.status == 400, reply.body
+    assert reply.body["error"]["details"][0]["field"] == "body"

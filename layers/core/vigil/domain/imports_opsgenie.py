@@ -139,7 +139,11 @@ def _rule(
         if method is None:
             plan.unmapped.append(f"{where}: step {step.get('id')} reaches no imported contact")
             continue
-        after = {"contact_method_id": method.id, "after_seconds": seconds_of(step.get("sendAfter"))}
+        try:
+            after = {"contact_method_id": method.id, "after_seconds": seconds_of(step.get("sendAfter"))}
+        except ValueError as error:
+            plan.unmapped.append(f"{where}: step {step.get('id')}: {error}; left out")
+            continue
         for urgency in ("high", "low"):
             steps[urgency].append(after)
 

@@ -26,7 +26,10 @@ def import_setup(vendor: str, body: dict[str, Any]) -> dict[str, Any]:
     importer = IMPORTERS.get(vendor)
     if importer is None:
         raise InvalidInput("vendor", f"only {', '.join(IMPORTERS)} can be imported")
-    plan = importer(body)
+    try:
+        plan = importer(body)
+    except (AttributeError, TypeError, KeyError, ValueError) as error:  # JSON of another shape
+        raise InvalidInput("body", f"not what {vendor}'s API answers ({error})") from None
     stored = {p.user_id for p in stores.users.all_stored()}
     for person in plan.people:
         source = ImportSource(vendor=vendor, id=person.user_id)  # type: ignore[arg-type]
