@@ -4,10 +4,10 @@ purpose), claimed before sending so that a redelivered message is sent once."""
 from __future__ import annotations
 
 from vigil.domain.model import Model
+from vigil.domain.teams import shown_destinations
 
 
-# A ledger entry as callers see it; the item also keeps the message itself (for a replay),
-# the sender's lease and its expiry.
+# A ledger entry as callers see it.
 class Delivery(Model):
     delivery_id: str
     incident_id: str
@@ -24,3 +24,18 @@ class Delivery(Model):
 
 
 LEDGER_FIELDS = tuple(Delivery.model_fields)
+
+
+class StoredDelivery(Delivery):
+    """The ledger item as the deliveries store keeps it: also the message itself (for a
+    replay) and the destinations already reached (never sent to again)."""
+
+    message: str
+    sent_to: list[str] = []
+
+    def shown(self) -> Delivery:
+        """The entry as callers see it: destinations by scheme and host only."""
+        entry = self.model_dump(include=set(LEDGER_FIELDS))
+        return Delivery.model_validate(
+            entry | {"destinations": shown_destinations(self.channel, self.destinations)}
+        )

@@ -21,7 +21,7 @@ from vigil.adapters.aws import is_transient
 from vigil.adapters.http import HttpResult
 from vigil.adapters.signing import signing_keys
 from vigil.domain.clock import iso, parse_iso, utcnow
-from vigil.domain.deliveries import LEDGER_FIELDS
+from vigil.domain.deliveries import Delivery
 from vigil.domain.errors import InvalidTransition, NotFound
 from vigil.domain.incidents import PAGING_STATES, Status
 from vigil.domain.messages import (
@@ -298,43 +298,36 @@ def _fall_back(message: dict[str, Any]) -> None:
 # ----------------------------------------------------------------------------- the ledger API
 
 
-def _ledger_view(item: dict[str, Any]) -> dict[str, Any]:
-    view = {f: item.get(f) for f in LEDGER_FIELDS}
-    view["destinations"] = shown_destinations(str(item.get("channel")), list(item.get("destinations") or []))
-    return view
-
-
 def list_deliveries(
-    filters: dict[str, Any], limit: int, cursor: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
-    """The ledger, newest first: of one incident, or of all."""
-    wanted = {f: filters[f] for f in ("channel", "status") if filters.get(f)}
+    incident_id: str | None, *, channel: str | None, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[Delivery], str | None]:
+    """The ledger, newest first: of one incident, or of all; of one channel and status, or of any."""
     items, next_cursor = stores.deliveries.page(
-        filters.get("incident_id"), lambda i: all(i.get(f) == v for f, v in wanted.items()), limit, cursor
+        incident_id, channel=channel, status=status, limit=limit, cursor=cursor
     )
-    return [_ledger_view(i) for i in items], next_cursor
+    return [item.shown() for item in items], next_cursor
 
 
-def replay(delivery: str, actor: str) -> dict[str, Any]:
+def replay(delivery: str, actor: str) -> Delivery:
     """Send a failed delivery again, through its queue."""
     item = stores.deliveries.find(delivery)
     if not item:
         raise NotFound(f"no delivery {delivery}")
-    if item["status"] != "failed":
+    if item.status != "failed":
         raise InvalidTransition(
-            f"delivery {delivery} is {item['status']}; only a failed one can be replayed",
-            details=[{"field": "status", "message": f"current={item['status']}"}],
+            f"delivery {delivery} is {item.status}; only a failed one can be replayed",
+            details=[{"field": "status", "message": f"current={item.status}"}],
         )
-    message = json.loads(item["message"])
+    message = json.loads(item.message)
     channels.publish_notification(message, message["channel"])
     add_timeline(
-        item["incident_id"],
+        item.incident_id,
         "page",
-        f"{item['channel']} delivery replayed",
+        f"{item.channel} delivery replayed",
         actor=actor,
         data={"delivery_id": delivery},
     )
-    return _ledger_view(item)
+    return item.shown()
 
 
 def send_test(team_name: str, wanted: list[str], severity: str, public_base_url: str) -> list[dict[str, Any]]:
