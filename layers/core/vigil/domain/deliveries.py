@@ -3,8 +3,30 @@ purpose), claimed before sending so that a redelivered message is sent once."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from vigil.domain.model import Model
 from vigil.domain.teams import shown_destinations
+
+
+class DeliveryMessage(Model):
+    """One notification on NotificationsTopic: what notify and paging publish, what a deliver
+    function takes from its queue, and what the ledger keeps for a replay."""
+
+    delivery_id: str
+    channel: str
+    team: str  # a team's name, `user:<id>`, or the address of a responder paged by hand
+    destinations: list[str]
+    rung: int
+    round: int
+    purpose: str = "page"
+    incident: dict[str, Any]  # what the page carries of its incident (notify.snapshot)
+    not_before: str | None = None  # a person's later notification step, held until then
+    until_acknowledged: bool = False  # ... and dropped if the incident is acknowledged or resolved by then
+
+    def published(self) -> dict[str, Any]:
+        """As it travels and is kept: the fields it was given, so the JSON is as it always was."""
+        return self.model_dump(mode="json", exclude_unset=True)
 
 
 # A ledger entry as callers see it.

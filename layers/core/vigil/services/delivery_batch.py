@@ -71,7 +71,7 @@ def _hand_back(record: SQSRecord) -> None:
 
 def _deliver(record: SQSRecord, channel: str, options: delivery.DeliveryOptions) -> None:
     try:
-        message = record.json_body
+        message = record.json_body  # a DeliveryMessage, validated by delivery.deliver
         if message.get("channel") != channel:
             logger.error("message for another channel dropped", extra={"channel": message.get("channel")})
             return
