@@ -1,4 +1,4 @@
-"""Takes in a storm's alerts from StormQueue, one part per message (vigil.services.storm)."""
+"""Takes in a storm's alerts from StormQueue, one part per message (vigil.services.ingest.storm)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
 from vigil.observability import logger, metrics, tracer
-from vigil.services import storm
+from vigil.services.ingest import storm
 
 
 class StormRecord(SqsRecordModel):

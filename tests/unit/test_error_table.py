@@ -1,4 +1,4 @@
-"""One error table (vigil/http/problem.py) for both front doors: AWS throttling, which the
+"""One error table (vigil/api/problem.py) for both front doors: AWS throttling, which the
 adapters raise as Throttled, is a 503 with Retry-After on the management API as on ingest."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 import pytest
+from vigil.api import ingest, problem
+from vigil.api.app import build_app
 from vigil.domain import errors
-from vigil.http import ingest, problem
-from vigil.http.app import build_app
 
 
 def _throttled(*_: Any, **__: Any) -> Any:
