@@ -45,6 +45,11 @@ def reread_slack_signing_secret() -> bytes | None:
     return _slack(_secret(force_fetch=True))
 
 
+def forget_secret() -> None:
+    """Forget the kept secret, as a new instance starts (tests measure the first read)."""
+    _secrets_provider().clear_cache()
+
+
 def _slack(value: dict[str, str]) -> bytes:
     return str(value.get("slack_signing_secret", "")).encode()
 
