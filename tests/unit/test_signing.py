@@ -86,3 +86,17 @@ def test_a_missing_secret_leaves_as_the_sdk_error(secrets: Stubber) -> None:
     secrets.add_client_error("get_secret_value", service_error_code="ResourceNotFoundException")
     with pytest.raises(Exception, match="ResourceNotFoundException"):
         signing.signing_keys()
+
+
+def test_a_new_slack_secret_holds_from_the_next_press_and_forgeries_cost_no_reads(secrets: Stubber) -> None:
+    from vigil.domain.clock import utcnow
+    from vigil.domain.slack import expected_signature
+    from vigil.services import actions
+
+    _stored(secrets, current="k1", slack_signing_secret="old")
+    assert signing.slack_signing_secret() == b"old"  # kept by this warm instance
+    _stored(secrets, current="k1", slack_signing_secret="new")  # the operator stores Slack's new secret
+    stamp, body = str(int(utcnow().timestamp())), b"payload=%7B%7D"
+    assert actions._signed_by_slack(stamp, expected_signature(b"new", stamp, body), body)
+    assert not actions._signed_by_slack(stamp, expected_signature(b"forged", stamp, body), body)
+    assert not actions._signed_by_slack(stamp, expected_signature(b"old", stamp, body), body)
