@@ -31,8 +31,7 @@ def handle_batch(
     remaining_ms: Callable[[], int] | None = None,
 ) -> dict[str, Any]:
     """An entirely failed batch is answered like any other: each record is retried on its own backoff."""
-    # Event source data classes, not the parser's SqsRecordModel: that requires attributes
-    # (SenderId, ApproximateFirstReceiveTimestamp) the documented sample events leave out.
+    # Not the parser's SqsRecordModel: it requires SenderId, which events/deliver_*.json leave out.
     records = [SQSRecord(raw) for raw in event.get("Records", [])]
     failed = _send_side_by_side(records, lambda record: _deliver(record, channel, options), remaining_ms)
     failures = [{"itemIdentifier": r.message_id} for r in records if r.message_id in failed]
