@@ -17,6 +17,7 @@ from typing import Any
 
 from vigil.adapters import channels, stores
 from vigil.domain.clock import iso
+from vigil.domain.deliveries import DeliveryMessage
 from vigil.domain.handoffs import (
     SHOWN_INCIDENTS,
     Handoff,
@@ -107,19 +108,20 @@ def _message(notice: HandoffNotice, step: NotificationStep) -> dict[str, Any]:
     who = f"user:{notice.user_id}"
     channel = step.contact_method.type
     run = f"{LEDGER_PREFIX}{notice.schedule_id}:{iso(notice.at)}"
-    return {
-        "delivery_id": notify.delivery_id(
+    message = DeliveryMessage(
+        delivery_id=notify.delivery_id(
             run, 0, -1, who, f"{channel}:{step.key}", f"handoff-{notice.direction}"
         ),
-        "channel": channel,
-        "team": who,
-        "destinations": [step.contact_method.address],
-        "rung": -1,
-        "round": 0,
-        "purpose": "handoff",
-        "ledger_id": f"{LEDGER_PREFIX}{notice.schedule_id}",
-        "handoff": notice.model_dump(mode="json"),
-    }
+        channel=channel,
+        team=who,
+        destinations=[step.contact_method.address],
+        rung=-1,
+        round=0,
+        purpose="handoff",
+        handoff=notice,
+        ledger_id=f"{LEDGER_PREFIX}{notice.schedule_id}",
+    )
+    return message.published()
 
 
 def _open_incidents_by_schedule(now: datetime) -> dict[str, list[OpenIncident]]:
