@@ -80,6 +80,7 @@ def report(
                 "team": incident.team,
                 "opened_at": iso(incident.opened_at),
                 "pages": len(incident.pages),
+                "notifications": sum(len(page.notifications) for page in incident.pages),
                 "first_page_after_seconds": first_page_after(incident),
             }
             for incident_id, incident in sorted(opened.items(), key=lambda kv: kv[1].opened_at)[:LISTED]
