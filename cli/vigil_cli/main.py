@@ -428,6 +428,22 @@ def apply(
         )
 
 
+TOTALS = {  # report field: column
+    "incidents": "incidents",
+    "pages": "pages",
+    "night_pages": "night pages",
+    "notifications": "notifications",
+    "night_notifications": "night notifications",
+    "silenced_arrivals": "silenced",
+}
+PER_PERSON = {
+    "pages": "pages",
+    "night_pages": "night",
+    "notifications": "notif.",
+    "night_notifications": "night notif.",
+}
+
+
 @app.command("replay")
 def replay(
     ctx: typer.Context,
@@ -442,13 +458,10 @@ def replay(
         out.print_json(json.dumps(report))
         return
     out.print(f"{report['alerts']} alerts from {report['since']} to {report['until']}", highlight=False)
-    totals = Table("", "incidents", "pages", "night pages", "silenced", box=None, header_style="bold")
-    totals.add_row("actual", str(report["actual"]["incidents"]), "-", "-", "-")
+    totals = Table("", *TOTALS.values(), box=None, header_style="bold")
+    totals.add_row("actual", str(report["actual"]["incidents"]), *["-"] * (len(TOTALS) - 1))
     for name in ("current", "proposed"):
-        side = report[name]
-        totals.add_row(
-            name, *(str(side[k]) for k in ("incidents", "pages", "night_pages", "silenced_arrivals"))
-        )
+        totals.add_row(name, *(str(report[name].get(k, "-")) for k in TOTALS))
     out.print(totals)
     _people_table(report)
     for key, label in (
@@ -461,14 +474,14 @@ def replay(
 
 
 def _people_table(report: dict[str, Any]) -> None:
+    """Per person, each count now and proposed; then the proposal's notifications per method."""
     current, proposed = report["current"]["pages_by_person"], report["proposed"]["pages_by_person"]
-    table = Table("person", "pages now", "pages proposed", "night now", "night proposed", box=None,
-                  header_style="bold")  # fmt: skip
+    headers = [f"{label} {side}" for label in PER_PERSON.values() for side in ("now", "proposed")]
+    table = Table("person", *headers, "methods proposed", box=None, header_style="bold")
     for person in sorted(current.keys() | proposed.keys()):
         now, then = current.get(person, {}), proposed.get(person, {})
-        table.add_row(
-            person, *(str(side.get(k, 0)) for k in ("pages", "night_pages") for side in (now, then))
-        )
+        counts = [str(side.get(k, 0)) for k in PER_PERSON for side in (now, then)]
+        table.add_row(person, *counts, _cell(then.get("by_method")))
     out.print(table)
 
 

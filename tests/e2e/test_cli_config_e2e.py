@@ -124,11 +124,15 @@ def test_replay_prints_a_table_and_json(cli: Any, api: ApiClient, exported: Path
     report = ok_json(cli("--json", "replay", "-f", str(exported), "--since", "10m"))
     assert sent.body["alert_id"] in report["alerts_no_longer_paging"]
     assert sent.body["incident_id"] in report["incidents_not_opened"]
-    assert report["current"]["pages_by_person"]["Dee"]["pages"] >= 1
+    dee = report["current"]["pages_by_person"]["Dee"]
+    assert dee["pages"] >= 1 and dee["notifications"] == dee["by_method"]["email"] >= dee["pages"]
     assert "Dee" not in report["proposed"]["pages_by_person"]
     table = cli("replay", "-f", str(exported), "--since", "10m")
     assert table.returncode == 0, table.stderr
     assert "proposed" in table.stdout and "alerts that would page no one" in table.stdout
+    assert "night notifications" in table.stdout and "notif. now" in table.stdout
+    dee_row = next(row for row in map(str.split, table.stdout.splitlines()) if row[:1] == ["Dee"])
+    assert dee_row[1:3] == [str(dee["pages"]), "0"] and dee_row[5:7] == [str(dee["notifications"]), "0"]
 
 
 def test_oncall_names_who_is_on_call_at_a_moment(cli: Any, api: ApiClient) -> None:
