@@ -90,6 +90,8 @@ def _cell(value: Any) -> str:
         return "-"
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, list):
+        return "\n".join(map(str, value)) or "-"
     return str(value)
 
 
@@ -361,6 +363,7 @@ def _print_event(s: Session, event: dict[str, Any]) -> None:
 # ----------------------------------------------------------------------------- configuration as code
 ConfigPath = Annotated[Path, typer.Option("-f", "--file", help="a YAML file or a folder of them")]
 CHANGE_COLUMNS = ["action", "section", "name"]
+PLAN_COLUMNS = [*CHANGE_COLUMNS, "details"]  # a schedule's overrides added and removed, fields changed
 
 
 def _config_from(path: Path) -> dict[str, Any]:
@@ -387,7 +390,10 @@ def export(
         else:
             sys.stdout.write(config_files.dump(live["config"]))
         return
-    files = config_files.write(output, live["config"])
+    try:
+        files = config_files.write(output, live["config"])
+    except OSError as error:
+        raise typer.BadParameter(str(error), param_hint="--output") from None
     said(s, live, f"wrote {len(files)} files to {output} (version {live['version']})")
 
 
@@ -396,7 +402,7 @@ def plan(ctx: typer.Context, file: ConfigPath) -> None:
     """What applying the configuration in FILE would change, object by object."""
     s = session(ctx)
     planned = s.api.post("/api/config/plan", {"config": _config_from(file)})
-    show(s, planned, CHANGE_COLUMNS, planned["changes"])
+    show(s, planned, PLAN_COLUMNS, planned["changes"])
     if not s.as_json:
         out.print(
             f"{len(planned['changes'])} changes against version {planned['version']}; "
@@ -498,7 +504,7 @@ def oncall(
     s = session(ctx)
     schedules = s.api.get("/api/schedules")["items"]
     chosen = [x for x in schedules if schedule in (None, x["schedule_id"], x["name"])]
-    if not chosen:
+    if schedule is not None and not chosen:
         raise ApiRefused(404, f"no schedule with the id or name {schedule!r}")
     rows = []
     for item in chosen:
