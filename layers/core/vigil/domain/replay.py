@@ -32,7 +32,7 @@ from vigil.domain.incidents import AssignmentRules, condition_context
 from vigil.domain.mapping import grouped
 from vigil.domain.model import Model
 from vigil.domain.oncall import DEFAULT_ID, target_of, urgency_of
-from vigil.domain.people import PersonIn, Urgency, page_steps, steps_before_stop
+from vigil.domain.people import NotificationStep, PersonIn, Urgency, page_steps, steps_before_stop
 from vigil.domain.schedules import Schedule, Shift, final_schedule, time_zone, wall_clock
 from vigil.domain.silences import MaintenanceWindow, Silence, silenced_by
 from vigil.domain.teams import AlertingRules, Team, destinations
@@ -236,7 +236,8 @@ class OnCallTable:
 
 
 class _Ladders:
-    """Ladders differ only by policy and what its conditions read: one simulation per difference."""
+    """Ladders differ only by policy and what its conditions read: one simulation per difference;
+    and a person's steps only by urgency: worked out once per person and urgency."""
 
     def __init__(self, rules: Rules, on_call: OnCallTable) -> None:
         self.rules = rules
@@ -244,6 +245,7 @@ class _Ladders:
         policies = [rules.policy, *rules.policies.values()]
         self.names = sorted({n for p in policies for rule in p.rules for n in names_in(rule.condition)})
         self.known: dict[tuple[Any, ...], Simulation] = {}
+        self.known_steps: dict[tuple[str, Urgency], list[NotificationStep]] = {}
 
     def plan(self, record: dict[str, Any], policy_id: str) -> Simulation:
         context = condition_context(record)
@@ -254,6 +256,12 @@ class _Ladders:
             self.known[key] = simulate(self.rules.policy_of(policy_id), record, channels)
         return self.known[key]
 
+    def steps(self, user_id: str, person: PersonIn, urgency: Urgency) -> list[NotificationStep]:
+        """What a page to the person sends if never acknowledged (the live path's steps)."""
+        if (user_id, urgency) not in self.known_steps:
+            self.known_steps[user_id, urgency] = page_steps(person, urgency)[0]
+        return self.known_steps[user_id, urgency]
+
 
 def _page(
     incident: Incident, rules: Rules, ladders: _Ladders, until: datetime, unreachable: Counter[str]
@@ -261,7 +269,7 @@ def _page(
     policy_id = rules.policy_id_for(incident.team, incident.service_id)
     plan = ladders.plan(incident_record(incident), policy_id)
     end = min(incident.stops_at or until, until)
-    reach = _Reach(rules, ladders.on_call, urgency_of(incident.alert.severity.value), end)
+    reach = _Reach(ladders, urgency_of(incident.alert.severity.value), end)
     for rung in plan.rungs:
         at = incident.opened_at + timedelta(seconds=rung.at_seconds)
         if rung.skipped or (rung.at_seconds > 0 and at >= end):
@@ -277,34 +285,33 @@ def _page(
 class _Reach:
     """Who a target reaches for one incident, whose pages stop at `end`."""
 
-    rules: Rules
-    on_call: OnCallTable
+    ladders: _Ladders
     urgency: Urgency
     end: datetime
 
     def pages(self, target: str, channels: list[str], at: datetime) -> list[Page]:
         kind, name = target_of(target)
+        rules = self.ladders.rules
         if kind == "team":
-            return pages_to(self.rules.teams.get(name) or Team(name=name), channels, at)
-        user_id = name if kind == "user" else self.on_call.at(name, at) if kind == "schedule" else None
-        person = self.rules.people.get(user_id) if user_id else None
+            return pages_to(rules.teams.get(name) or Team(name=name), channels, at)
+        user_id = (
+            name if kind == "user" else self.ladders.on_call.at(name, at) if kind == "schedule" else None
+        )
+        person = rules.people.get(user_id) if user_id else None
         if person is None or user_id is None:
             return []
-        return [person_page(person, user_id, target, at, self.urgency, self.end)]
+        return [self._person_page(user_id, person, target, at)]
 
-
-def person_page(
-    person: PersonIn, user_id: str, target: str, at: datetime, urgency: Urgency, end: datetime
-) -> Page:
-    """A page to a person: their rules for `urgency`, each step sent if it came due before the
-    incident stopped at `end` (the steps at the page always go out with it)."""
-    sent, _ = page_steps(person, urgency)
-    stopped_after = (end - at).total_seconds() / 60
-    notifications = tuple(
-        Notification(at + timedelta(minutes=step.after_minutes), step.contact_method.type)
-        for step in steps_before_stop(sent, stopped_after)
-    )
-    return Page(at, target, user_id, person.time_zone, notifications)
+    def _person_page(self, user_id: str, person: PersonIn, target: str, at: datetime) -> Page:
+        """Each step of the person's rules sent if it came due before the incident stopped (the
+        steps at the page always go out with it)."""
+        stopped_after = (self.end - at).total_seconds() / 60
+        steps = steps_before_stop(self.ladders.steps(user_id, person, self.urgency), stopped_after)
+        notifications = tuple(
+            Notification(at + timedelta(minutes=step.after_minutes), step.contact_method.type)
+            for step in steps
+        )
+        return Page(at, target, user_id, person.time_zone, notifications)
 
 
 def incident_record(incident: Incident) -> dict[str, Any]:
@@ -362,13 +369,14 @@ def summary(outcome: Outcome) -> dict[str, Any]:
     pages = [page for incident in outcome.incidents for page in incident.pages]
     people: dict[str, dict[str, Any]] = {}
     for page in pages:
-        person = people.setdefault(page.person, _person_counts())
-        nights = night_notifications(page)
+        if page.person not in people:
+            people[page.person] = _person_counts()
+        person, hour = people[page.person], local_hour(page)
         person["pages"] += 1
-        person["night_pages"] += is_night(page)
-        person["by_hour"][f"{local_hour(page):02d}"] += 1
+        person["night_pages"] += hour in NIGHT_HOURS
+        person["by_hour"][f"{hour:02d}"] += 1
         person["notifications"] += len(page.notifications)
-        person["night_notifications"] += nights
+        person["night_notifications"] += night_notifications(page)
         person["by_method"].update(n.method for n in page.notifications)
     return {
         "incidents": len(outcome.incidents),
