@@ -231,8 +231,8 @@ def test_a_schedules_overrides_round_trip(api: ApiClient, restored: dict[str, An
 
     exported = api.get("/api/config").body
     overrides = exported["config"]["schedules"]["cfg_primary"]["overrides"]
-    assert [o["id"] for o in overrides][1:] == ["ovr_cfg_later"] and overrides[0]["id"].startswith("ovr_")
-    assert overrides[0] | {"id": None} == covering | {"id": None}  # in order of start
+    assert overrides[0] == later and overrides[1]["id"].startswith("ovr_")  # in the document's order
+    assert overrides[1] | {"id": None} == covering | {"id": None}
     again = api.post("/api/config/apply", {"version": exported["version"], "config": exported["config"]})
     assert again.status == 200 and again.body["changes"] == [], again.body
     assert api.get("/api/config").body["config"] == exported["config"]
@@ -242,7 +242,7 @@ def test_a_schedules_overrides_round_trip(api: ApiClient, restored: dict[str, An
     assert past.status == 201, past.body
     assert api.get("/api/config").body["config"] == exported["config"]
     fewer = copy.deepcopy(exported["config"])
-    fewer["schedules"]["cfg_primary"]["overrides"] = [*overrides[:1], ended]  # an ended one is ignored
+    fewer["schedules"]["cfg_primary"]["overrides"] = [*overrides[1:], ended]  # an ended one is ignored
     planned = api.post("/api/config/plan", {"config": fewer}).body
     assert [(c["name"], c["action"], c["details"]) for c in planned["changes"]] == [
         (
@@ -254,7 +254,7 @@ def test_a_schedules_overrides_round_trip(api: ApiClient, restored: dict[str, An
     removed = api.post("/api/config/apply", {"version": planned["version"], "config": fewer})
     assert removed.status == 200, removed.body
     stored = api.get("/api/schedules/cfg_primary").body["overrides"]
-    assert [o["id"] for o in stored] == [past.body["id"], overrides[0]["id"]]
+    assert [o["id"] for o in stored] == [past.body["id"], overrides[1]["id"]]
 
 
 def at(moment: datetime, **delta: int) -> str:

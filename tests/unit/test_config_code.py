@@ -102,7 +102,7 @@ def test_ended_overrides_are_not_configuration() -> None:
     future = override("2026-03-09T09:00:00Z", "2026-03-10T09:00:00Z", id="ovr_future")
     document = without_ended_overrides(with_overrides(future, ended, current), NOW)
     assert document.schedules
-    assert [o.id for o in document.schedules["primary"].overrides] == ["ovr_current", "ovr_future"]
+    assert [o.id for o in document.schedules["primary"].overrides] == ["ovr_future", "ovr_current"]
     assert without_ended_overrides(ConfigDocument.model_validate({"teams": {}}), NOW).schedules is None
 
 

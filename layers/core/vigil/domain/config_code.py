@@ -76,9 +76,9 @@ class ScheduleConfig(ScheduleIn):
         return overrides
 
     def current(self, now: datetime) -> ScheduleConfig:
-        """Without the overrides that ended by `now`, the rest in order of start."""
-        kept = sorted((o for o in self.overrides if o.end > now), key=lambda o: (o.start, o.id))
-        return self.model_copy(update={"overrides": kept})
+        """Without the overrides that ended by `now`; the rest keep their order, which is their
+        precedence (of two that overlap, the later wins)."""
+        return self.model_copy(update={"overrides": [o for o in self.overrides if o.end > now]})
 
 
 def without_ended_overrides(document: ConfigDocument, now: datetime) -> ConfigDocument:
