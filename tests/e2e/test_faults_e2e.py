@@ -234,3 +234,25 @@ def test_the_management_api_throttled_answers_503_with_retry_after(api: ApiClien
     assert reply.status == 503 and reply.headers.get("Retry-After") == "1"
     assert reply.body["error"]["code"] == "retry"
     assert api.get(f"{BASE}?limit=5").status == 200
+
+
+def test_a_storm_whose_queue_is_throttled_is_a_retry_not_a_500(api: ApiClient, stack: Any) -> None:
+    integration = api.integration("alertmanager")
+    group = f"throttledstorm{time.time_ns()}"
+    firing = [
+        {
+            "status": "firing",
+            "labels": {"alertname": group, "instance": f"node-{n}"},
+            "fingerprint": f"{group}-{n}",
+        }
+        for n in range(60)
+    ]
+    body = {"version": "4", "status": "firing", "groupLabels": {"alertname": group}, "alerts": firing}
+    with failing("sqs", "SendMessage", "ThrottlingException") as fault:
+        first = api.post(f"/api/hooks/{integration['token']}", body, key=None)
+    assert fault["left"] == 0
+    assert first.status == 503 and first.headers.get("Retry-After") == "1"
+    retried = api.post(f"/api/hooks/{integration['token']}", body, key=None)
+    assert retried.status == 202 and retried.body["queued"] == 60
+    # Its parts are the storm function's business (tested elsewhere): not this runtime's next tests'.
+    stack.clients["sqs"].purge_queue(QueueUrl=stack.resolver.physical["StormQueue"]["Ref"])
