@@ -175,7 +175,7 @@ def test_a_handoff_is_told_by_the_low_urgency_steps_at_zero_minutes_only() -> No
         ],
         high=[{"contact_method_id": "phone", "after_minutes": 0}],
     )
-    steps = notice_steps(ann, unsendable={"slack"})
+    steps = notice_steps(ann)
     assert [(s.contact_method.type, s.after_minutes) for s in steps] == [("email", 0)]
 
 

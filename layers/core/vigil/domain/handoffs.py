@@ -9,13 +9,12 @@ nobody after them (a gap) is told that nobody takes over.
 from __future__ import annotations
 
 import html
-from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any, Literal, NamedTuple
 
 from vigil.domain.messages import SMS_LIMIT
 from vigil.domain.model import Model
-from vigil.domain.people import NotificationStep, Person, email_step, notification_steps
+from vigil.domain.people import UNSENDABLE, NotificationStep, Person, email_step, notification_steps
 from vigil.domain.schedules import Schedule, as_utc, final_schedule, time_zone
 
 Direction = Literal["on", "off"]
@@ -98,14 +97,15 @@ def _adjacent(stretches: list[_Stretch], index: int, moment: datetime) -> str | 
 
 
 # ----------------------------------------------------------------------------- the notice
-def notice_steps(person: Person, unsendable: Collection[str] = ()) -> list[NotificationStep]:
+def notice_steps(person: Person) -> list[NotificationStep]:
     """How a person hears of a handoff: it is not urgent, so the steps of their low-urgency rules
-    at 0 minutes, else of their high-urgency ones, else an email; once each, no repeats."""
+    at 0 minutes, else of their high-urgency ones, else an email; once each, no repeats (and,
+    as for pages, no UNSENDABLE types)."""
     for urgency in ("low", "high"):
         steps = [
             step
             for step in notification_steps(person, urgency)
-            if step.after_minutes == 0 and step.contact_method.type not in unsendable
+            if step.after_minutes == 0 and step.contact_method.type not in UNSENDABLE
         ]
         if steps:
             return steps

@@ -32,7 +32,6 @@ from vigil.domain.people import NotificationStep, Person
 from vigil.observability import count, logger
 from vigil.services import policies
 from vigil.services.paging import notify
-from vigil.services.paging.targets import UNSENDABLE
 
 LOOK_BEHIND = timedelta(minutes=10)
 LOOK_AHEAD = timedelta(minutes=1)
@@ -98,7 +97,7 @@ def _notify(
         open_incidents=open_incidents[:SHOWN_INCIDENTS],
         open_count=len(open_incidents),
     )
-    steps = notice_steps(person, unsendable=UNSENDABLE)
+    steps = notice_steps(person)
     for step in steps:
         channels.publish_notification(_message(notice, step), step.contact_method.type)
     return len(steps)

@@ -204,7 +204,7 @@ def _send_email(message: DeliveryMessage, public_base_url: str) -> SendResult:
 
 
 def _send_http(message: DeliveryMessage, public_base_url: str) -> SendResult:
-    if message.channel == "slack":  # a handoff notice never goes to Slack (targets.UNSENDABLE)
+    if message.channel == "slack":  # a handoff notice never goes to Slack (people.UNSENDABLE)
         incident = _incident(message)
         base = public_base_url
         link = rendering.console_link(base, incident["incident_id"]) if base else None

@@ -17,13 +17,11 @@ from vigil.domain.clock import iso, utcnow
 from vigil.domain.deliveries import DeliveryMessage
 from vigil.domain.escalation import Rung
 from vigil.domain.oncall import target_of, urgency_of
-from vigil.domain.people import NotificationStep, Person, email_step, notification_steps
+from vigil.domain.people import UNSENDABLE, NotificationStep, Person, page_steps
 from vigil.observability import count
 from vigil.services.paging import notify
 from vigil.services.schedules import who_is_on_call
 from vigil.services.timeline import add_timeline
-
-UNSENDABLE = {"slack": "a Slack user id needs the Slack app, which Vigil does not have yet"}
 
 
 def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose: str = "page") -> int:
@@ -63,14 +61,9 @@ class Page:
 
 def _page_person(page_: Page, person: Person, *, via: str | None, entry: str) -> int:
     urgency = urgency_of(page_.incident["severity"])
-    steps = notification_steps(person, urgency) or [email_step(person, urgency)]
-    sent, skipped = [], []
-    for step in steps:
-        if step.contact_method.type in UNSENDABLE:
-            skipped.append(step)
-            continue
+    sent, skipped = page_steps(person, urgency)
+    for step in sent:
         channels.publish_notification(_message(page_, person, step), step.contact_method.type)
-        sent.append(step)
     who = f"{person.name} ({person.user_id})" + (f", on call for {via}" if via else "")
     add_timeline(
         page_.incident["incident_id"],
