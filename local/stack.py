@@ -128,6 +128,41 @@ class _BusyClock:
 # On AWS each of those runs in its own Lambda environment; here they share the interpreter with
 # the HTTP request being answered, so their time does not count against its Timeout.
 _background = _BusyClock()
+# True while this thread runs background work (a ladder step, a delivery, a storm part, an event).
+_in_background: ContextVar[bool] = ContextVar("vigil_local_in_background", default=False)
+# How long background work waits for the HTTP requests in flight: at the start of an invocation,
+# and before each of its AWS calls. Bounded, so that a steady stream of requests slows the ladder
+# and the deliveries down but never stops them.
+YIELD_BEFORE_INVOCATION_SECONDS = 2.0
+YIELD_BEFORE_CALL_SECONDS = 0.25
+
+
+class _RequestGate:
+    """On AWS the ladder's steps, the deliveries and a storm's parts run in other functions on
+    other machines; here they share two cores and one interpreter with the HTTP answers. The
+    gate counts the requests being answered; background work waits (boundedly) until none is."""
+
+    def __init__(self) -> None:
+        self._quiet = threading.Condition()
+        self._answering = 0
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        with self._quiet:
+            self._answering += 1
+        try:
+            yield
+        finally:
+            with self._quiet:
+                self._answering -= 1
+                if self._answering == 0:
+                    self._quiet.notify_all()
+
+    def yield_to_requests(self, most_seconds: float) -> None:
+        if not _in_background.get() or not self._answering:
+            return
+        with self._quiet:
+            self._quiet.wait_for(lambda: self._answering == 0, timeout=most_seconds)
 
 
 class LambdaContext:
@@ -186,6 +221,7 @@ class LocalStack:
         self.resolver = Resolver(self.template)
         self._mock: Any = None
         self.lock = threading.RLock()
+        self.requests = _RequestGate()
         self.iam = iam.Enforcer({}, self._task_token_owner, enabled=os.environ.get(IAM_SETTING, "1") != "0")
 
     # ----------------------------------------------------------------- lifecycle
@@ -416,10 +452,16 @@ class LocalStack:
     def invoke(self, logical: str, event: Any, *, answering_http: bool = False) -> Any:
         """Run a function's real handler in-process, as Lambda would, within its Timeout: the
         first AWS call after the deadline stops it, and a late result is a timeout error."""
-        if not answering_http:
+        if answering_http:
+            with self.requests.answering():
+                return self._invoke(logical, event, answering_http=True)
+        marked = _in_background.set(True)
+        try:
+            self.requests.yield_to_requests(YIELD_BEFORE_INVOCATION_SECONDS)
             with _background.running():
                 return self._invoke(logical, event, answering_http=False)
-        return self._invoke(logical, event, answering_http=True)
+        finally:
+            _in_background.reset(marked)
 
     def _invoke(self, logical: str, event: Any, *, answering_http: bool) -> Any:
         timeout = self.timeouts[logical]
@@ -868,7 +910,9 @@ def _install_patches(stack: LocalStack) -> None:
             # one, so that the step never holds up an HTTP answer in the meantime.
             return original_call(self, event_name, *args, **kwargs)
         waiting_since = time.monotonic()
-        with _current().lock:
+        stack = _current()
+        stack.requests.yield_to_requests(YIELD_BEFORE_CALL_SECONDS)
+        with stack.lock:
             _not_counting_the_wait(waiting_since)
             return original_call(self, event_name, *args, **kwargs)
 
@@ -876,6 +920,7 @@ def _install_patches(stack: LocalStack) -> None:
     Subscription.publish = publish  # type: ignore[method-assign]
     BotocoreStubber.__call__ = locked_call  # type: ignore[method-assign]
     _parse_each_definition_once()
+    _parse_each_update_expression_once()
 
 
 def _parse_each_definition_once() -> None:
@@ -902,3 +947,24 @@ def _parse_each_definition_once() -> None:
 
     ExecutionWorker._get_evaluation_entrypoint = entrypoint  # type: ignore[method-assign]
     lambda_eval_utils.boto_client_for = boto_client_for
+
+
+def _parse_each_update_expression_once() -> None:
+    """moto parses an UpdateItem's expression twice per call and counts its clauses at every
+    level of the parse tree (quadratic in the clauses: most of a 26-clause alert upsert's time).
+    Here each expression text is parsed once (the validators work on a deep copy, the rest only
+    reads it) and the clauses are counted once, at the root, which sees them all."""
+    from functools import cache
+
+    from moto.dynamodb.parsing import ast_nodes, expressions
+    from moto.dynamodb.parsing.validators import ActionCountValidator
+
+    parser: Any = getattr(expressions, "UpdateExpressionParser")  # noqa: B009  (moto leaves it untyped)
+    root_type: Any = getattr(ast_nodes, "UpdateExpression")  # noqa: B009
+    parser.make = cache(parser.make)
+
+    def count_at_the_root(self: Any, node: Any) -> Any:
+        return self.verify_action_counts(node) if isinstance(node, root_type) else node
+
+    validator: Any = ActionCountValidator
+    validator.traverse = count_at_the_root
