@@ -130,39 +130,66 @@ class _BusyClock:
 _background = _BusyClock()
 # True while this thread runs background work (a ladder step, a delivery, a storm part, an event).
 _in_background: ContextVar[bool] = ContextVar("vigil_local_in_background", default=False)
-# How long background work waits for the HTTP requests in flight: at the start of an invocation,
-# and before each of its AWS calls. Bounded, so that a steady stream of requests slows the ladder
-# and the deliveries down but never stops them.
-YIELD_BEFORE_INVOCATION_SECONDS = 2.0
-YIELD_BEFORE_CALL_SECONDS = 0.25
+# How long background work waits for the HTTP requests being answered: before it starts an
+# invocation, and for its turn at moto before each AWS call. Bounded, so that a steady stream of
+# requests slows the ladder, the deliveries and a storm's parts down but never stops them.
+PATIENCE_BEFORE_INVOCATION_SECONDS = 2.0
+PATIENCE_BEFORE_CALL_SECONDS = 0.25
 
 
-class _RequestGate:
-    """On AWS the ladder's steps, the deliveries and a storm's parts run in other functions on
-    other machines; here they share two cores and one interpreter with the HTTP answers. The
-    gate counts the requests being answered; background work waits (boundedly) until none is."""
+class _MotoTurns:
+    """moto serves one AWS call at a time, so that concurrent conditional writes behave as
+    DynamoDB's do (one at a time per item). On AWS the ladder's steps, the deliveries and a
+    storm's parts run in other functions on other machines; here they share two cores, one
+    interpreter and this one moto with the HTTP answers. So the calls of an HTTP answer go first:
+    background work takes its turn when no request is being answered, or once its patience is
+    over."""
 
     def __init__(self) -> None:
-        self._quiet = threading.Condition()
+        self._changed = threading.Condition()
+        self._owner: int | None = None
+        self._depth = 0
         self._answering = 0
 
     @contextmanager
     def answering(self) -> Iterator[None]:
-        with self._quiet:
+        with self._changed:
             self._answering += 1
         try:
             yield
         finally:
-            with self._quiet:
+            with self._changed:
                 self._answering -= 1
-                if self._answering == 0:
-                    self._quiet.notify_all()
+                self._changed.notify_all()
 
-    def yield_to_requests(self, most_seconds: float) -> None:
-        if not _in_background.get() or not self._answering:
-            return
-        with self._quiet:
-            self._quiet.wait_for(lambda: self._answering == 0, timeout=most_seconds)
+    def wait_for_the_requests(self, most_seconds: float) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._answering == 0, timeout=most_seconds)
+
+    @contextmanager
+    def turn(self, *, background: bool) -> Iterator[None]:
+        me = threading.get_ident()
+        with self._changed:
+            if self._owner == me:  # a call made while serving a call (moto calling itself)
+                self._depth += 1
+            else:
+                self._wait_for_turn(time.monotonic() + (PATIENCE_BEFORE_CALL_SECONDS if background else 0))
+                self._owner, self._depth = me, 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._owner = None
+                    self._changed.notify_all()
+
+    def _wait_for_turn(self, patient_until: float) -> None:
+        while True:
+            patience = patient_until - time.monotonic()
+            if self._owner is None and (self._answering == 0 or patience <= 0):
+                return
+            self._changed.wait(timeout=patience if patience > 0 else None)
 
 
 class LambdaContext:
@@ -220,8 +247,7 @@ class LocalStack:
         self.template = load_template(self.template_path)
         self.resolver = Resolver(self.template)
         self._mock: Any = None
-        self.lock = threading.RLock()
-        self.requests = _RequestGate()
+        self.moto_turns = _MotoTurns()
         self.iam = iam.Enforcer({}, self._task_token_owner, enabled=os.environ.get(IAM_SETTING, "1") != "0")
 
     # ----------------------------------------------------------------- lifecycle
@@ -453,11 +479,11 @@ class LocalStack:
         """Run a function's real handler in-process, as Lambda would, within its Timeout: the
         first AWS call after the deadline stops it, and a late result is a timeout error."""
         if answering_http:
-            with self.requests.answering():
+            with self.moto_turns.answering():
                 return self._invoke(logical, event, answering_http=True)
         marked = _in_background.set(True)
         try:
-            self.requests.yield_to_requests(YIELD_BEFORE_INVOCATION_SECONDS)
+            self.moto_turns.wait_for_the_requests(PATIENCE_BEFORE_INVOCATION_SECONDS)
             with _background.running():
                 return self._invoke(logical, event, answering_http=False)
         finally:
@@ -906,13 +932,11 @@ def _install_patches(stack: LocalStack) -> None:
 
     def locked_call(self: Any, event_name: str, *args: Any, **kwargs: Any) -> Any:
         if event_name.endswith(".lambda.Invoke"):
-            # A whole Lambda invocation (a ladder step): its own AWS calls take the lock one by
-            # one, so that the step never holds up an HTTP answer in the meantime.
+            # A whole Lambda invocation (a ladder step): its own AWS calls take their turns one
+            # by one, so that the step never holds up an HTTP answer in the meantime.
             return original_call(self, event_name, *args, **kwargs)
         waiting_since = time.monotonic()
-        stack = _current()
-        stack.requests.yield_to_requests(YIELD_BEFORE_CALL_SECONDS)
-        with stack.lock:
+        with _current().moto_turns.turn(background=_in_background.get()):
             _not_counting_the_wait(waiting_since)
             return original_call(self, event_name, *args, **kwargs)
 
