@@ -25,7 +25,7 @@ from vigil.domain.errors import Conflict, InvalidInput, NotFound
 from vigil.domain.incidents import TIMESTAMP_FOR, AssignmentRules, IncidentIn, Status, check_transition
 from vigil.observability import count
 from vigil.services import escalation, incident_events, playbooks
-from vigil.services.routing import load_assignment_rules, save_assignment_rules
+from vigil.services.paging.routing import load_assignment_rules, save_assignment_rules
 from vigil.services.timeline import add_timeline
 
 __all__ = [
