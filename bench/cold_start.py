@@ -18,7 +18,7 @@ FUNCTIONS = (
     "ingest",
     "alarm",
     "api",
-    "page",
+    "ladder_step",
     "deliver_email",
     "deliver_slack",
     "deliver_webhook",

@@ -62,7 +62,7 @@ def test_the_ingest_function_imports_from_the_shipped_bytecode_alone(layer: Path
     assert result.returncode == 0, result.stderr[-2000:]
     loaded = json.loads(result.stdout.strip().splitlines()[-1])
     from_layer = {name: file for name, file in loaded.items() if file and file.startswith(str(shipped))}
-    assert {"vigil.services.ingest", "pydantic", "aws_lambda_powertools"} <= from_layer.keys()
+    assert {"vigil.services.ingest.dedup", "pydantic", "aws_lambda_powertools"} <= from_layer.keys()
     assert len(from_layer) > 100
     assert [f for f in from_layer.values() if f.endswith(".py") and not _bytecode_of(Path(f)).exists()] == []
     assert sorted(shipped.rglob("*.pyc")) == bytecode_before  # nothing compiled, nothing written
