@@ -1,5 +1,6 @@
-"""The local runtime's latency, throughput and storm sections alone (`python -m bench.local_sections`),
-to measure a change to the runtime before and after without the whole of `make bench`; prints JSON."""
+"""The local runtime's latency, throughput and storm sections alone, to measure a change to the
+runtime before and after without the whole of `make bench`; prints JSON, and writes it to the
+file named first. `python -m bench.local_sections out.json storm` measures the storm alone."""
 
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ STORM_WAIT = float(os.environ.get("VIGIL_BENCH_STORM_WAIT", "600"))
 def main() -> int:
     runtime = start_runtime("127.0.0.1", 0)
     try:
-        results = latency.measure(runtime, ALERTS, storm_wait=STORM_WAIT)
+        if "storm" in sys.argv[2:]:  # the storm alone, on a fresh runtime
+            results = latency.storm(runtime, wait=STORM_WAIT)
+        else:
+            results = latency.measure(runtime, ALERTS, storm_wait=STORM_WAIT)
     finally:
         runtime.close()
     results["load_average"] = round(os.getloadavg()[0], 1)
