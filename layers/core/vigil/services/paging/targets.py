@@ -14,6 +14,7 @@ from typing import Any
 
 from vigil.adapters import channels, stores
 from vigil.domain.clock import iso, utcnow
+from vigil.domain.deliveries import DeliveryMessage
 from vigil.domain.escalation import Rung
 from vigil.domain.oncall import target_of, urgency_of
 from vigil.domain.people import ContactMethod, NotificationStep, Person, Urgency, notification_steps
@@ -93,22 +94,22 @@ def _page_person(page_: Page, person: Person, *, via: str | None, entry: str) ->
 def _message(page_: Page, person: Person, step: NotificationStep) -> dict[str, Any]:
     who = f"user:{person.user_id}"
     channel = step.contact_method.type
-    message = {
-        "delivery_id": notify.delivery_id(
+    message = DeliveryMessage(
+        delivery_id=notify.delivery_id(
             page_.run, page_.round, page_.rung.level, who, f"{channel}:{step.key}", page_.purpose
         ),
-        "channel": channel,
-        "team": who,
-        "destinations": [step.contact_method.address],
-        "rung": page_.rung.level,
-        "round": page_.round,
-        "purpose": page_.purpose,
-        "incident": notify.snapshot(page_.incident),
-    }
+        channel=channel,
+        team=who,
+        destinations=[step.contact_method.address],
+        rung=page_.rung.level,
+        round=page_.round,
+        purpose=page_.purpose,
+        incident=notify.snapshot(page_.incident),
+    )
     if step.after_minutes > 0:
-        message["not_before"] = iso(page_.now + timedelta(minutes=step.after_minutes))
-        message["until_acknowledged"] = True
-    return message
+        due = iso(page_.now + timedelta(minutes=step.after_minutes))
+        message = message.model_copy(update={"not_before": due, "until_acknowledged": True})
+    return message.published()
 
 
 def _email_step(person: Person, urgency: Urgency) -> NotificationStep:
