@@ -17,13 +17,11 @@ from vigil.domain.clock import iso, utcnow
 from vigil.domain.deliveries import DeliveryMessage
 from vigil.domain.escalation import Rung
 from vigil.domain.oncall import target_of, urgency_of
-from vigil.domain.people import ContactMethod, NotificationStep, Person, Urgency, notification_steps
+from vigil.domain.people import UNSENDABLE, NotificationStep, Person, page_steps
 from vigil.observability import count
 from vigil.services.paging import notify
 from vigil.services.schedules import who_is_on_call
 from vigil.services.timeline import add_timeline
-
-UNSENDABLE = {"slack": "a Slack user id needs the Slack app, which Vigil does not have yet"}
 
 
 def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose: str = "page") -> int:
@@ -63,14 +61,9 @@ class Page:
 
 def _page_person(page_: Page, person: Person, *, via: str | None, entry: str) -> int:
     urgency = urgency_of(page_.incident["severity"])
-    steps = notification_steps(person, urgency) or [_email_step(person, urgency)]
-    sent, skipped = [], []
-    for step in steps:
-        if step.contact_method.type in UNSENDABLE:
-            skipped.append(step)
-            continue
+    sent, skipped = page_steps(person, urgency)
+    for step in sent:
         channels.publish_notification(_message(page_, person, step), step.contact_method.type)
-        sent.append(step)
     who = f"{person.name} ({person.user_id})" + (f", on call for {via}" if via else "")
     add_timeline(
         page_.incident["incident_id"],
@@ -110,14 +103,6 @@ def _message(page_: Page, person: Person, step: NotificationStep) -> dict[str, A
         due = iso(page_.now + timedelta(minutes=step.after_minutes))
         message = message.model_copy(update={"not_before": due, "until_acknowledged": True})
     return message.published()
-
-
-def _email_step(person: Person, urgency: Urgency) -> NotificationStep:
-    """A person without rules for this urgency is emailed at once."""
-    method = ContactMethod(id="email", type="email", address=person.email)
-    return NotificationStep(
-        key=f"{urgency}:default:email", urgency=urgency, rule_index=-1, after_minutes=0, contact_method=method
-    )
 
 
 def _unreachable(incident_id: str, target: str, user_id: str | None, rung: Rung, step: str) -> None:
