@@ -51,6 +51,35 @@ class FakeIncidents:
         record.update(copy.deepcopy(sets), version=version + 1)
         return copy.deepcopy(record)
 
+    def update_status(
+        self, incident_id: str, version: int, sets: dict[str, Any], *, ladder_state: str | None = None
+    ) -> tuple[Record, Record]:
+        if incident_id not in self.records:
+            raise Conflict("gone")
+        before = copy.deepcopy(self.records[incident_id])  # the write returns it: no read
+        self.update_versioned(incident_id, version, sets)
+        if ladder_state:
+            self._end_wait(incident_id, ladder_state)
+        return before, copy.deepcopy(self.records[incident_id])
+
+    def resolve_with_last_alert(
+        self, incident_id: str, sets: dict[str, Any], *, ladder_state: str, from_statuses: list[str]
+    ) -> tuple[Record, Record] | None:
+        self.calls["write"] += 1
+        record = self.records.get(incident_id)
+        applies = record is not None and "escalation" in record and record.get("firing_alerts") == 1
+        if not applies or record is None or record["status"] not in from_statuses:
+            return None
+        before = copy.deepcopy(record)
+        record.update(copy.deepcopy(sets), version=record["version"] + 1, firing_alerts=0)
+        self._end_wait(incident_id, ladder_state)
+        return before, copy.deepcopy(record)
+
+    def _end_wait(self, incident_id: str, state: str) -> None:
+        waiting = self.records[incident_id].get("escalation") or {}
+        ended = {**waiting, "state": state, "task_token": None, "next_escalation_at": None}
+        self.records[incident_id]["escalation"] = ended
+
     def set_escalation(self, incident_id: str, escalation: dict[str, Any]) -> None:
         self.calls["write"] += 1
         if incident_id in self.records:
@@ -75,8 +104,15 @@ class FakeIncidents:
         if entry_id is None or all(e.get("entry_id") != entry_id for e in entries):
             entries.append({**entry, "entry_id": entry_id})
 
+    def add_entries(self, incident_id: str, entries: list[Record]) -> None:
+        self.calls["write"] += 1
+        self.timelines.setdefault(incident_id, []).extend({**e, "entry_id": None} for e in entries)
+
     def entries(self, incident_id: str) -> list[Record]:
         return list(self.timelines.get(incident_id, []))
+
+    def with_entries(self, incident_id: str) -> tuple[Record, list[Record]]:
+        return self.get(incident_id), self.entries(incident_id)
 
     def created_between(self, window: tuple[str, str] | None = None) -> Iterator[Record]:
         yield from (copy.deepcopy(r) for r in self.records.values())

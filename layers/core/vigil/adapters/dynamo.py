@@ -197,6 +197,7 @@ def query(
     newest_first: bool = False,
     limit: int | None = None,
     start_key: Mapping[str, Any] | None = None,
+    consistent: bool = False,
 ) -> tuple[list[Item], dict[str, Any] | None]:
     """One page of a query on the table or an index; returns items and the next start key."""
     pk_name, sk_name = ("pk", "sk") if index is None else (f"{index}pk", f"{index}sk")
@@ -221,6 +222,8 @@ def query(
         params["Limit"] = limit
     if start_key:
         params["ExclusiveStartKey"] = start_key
+    if consistent:
+        params["ConsistentRead"] = True
     response = _dynamodb("query", **params)
     items = [deserialize(raw) for raw in response.get("Items", [])]
     return items, response.get("LastEvaluatedKey")

@@ -75,6 +75,7 @@ def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution
         ladder.answer(task_token, answer("stopped"))
         return {"paged": 0}
     now = utcnow()
+    policy = policy_for(incident)
     stores.incidents.set_escalation(
         incident_id,
         {
@@ -85,9 +86,11 @@ def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution
             "round": step.round,
             "paged_at": iso(now),
             "next_escalation_at": iso(now + timedelta(seconds=step.wait_seconds)),
+            # An acknowledgement answers with it, without reading the policy.
+            "ack_timeout_seconds": policy.ack_timeout_seconds or 0,
         },
     )
-    rung = rung_at(policy_for(incident), step.rung, incident, notify.channels_for(incident))
+    rung = rung_at(policy, step.rung, incident, notify.channels_for(incident))
     run = ladder.run_of(execution_arn)
     sent = paging.page(incident, rung, run=run, round_=step.round)
     count("PagesSent", sent)
