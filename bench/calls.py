@@ -106,7 +106,8 @@ def measure(stack: LocalStack) -> dict[str, Any]:
     from vigil.domain.alerts import AlertOutcome, AlertStatus, NormalizedAlert, Severity
     from vigil.domain.incidents import IncidentIn, Status
     from vigil.domain.teams import TeamIn
-    from vigil.services import escalation, incidents, ingest, integrations, teams
+    from vigil.services import escalation, incidents, integrations, teams
+    from vigil.services.ingest import dedup
 
     teams.put_team("on_call_engineer", TeamIn(webhook_url="http://127.0.0.1:9/bench"))
     integration = integrations.authenticate(integrations.create("bench", "generic", {})[1])
@@ -124,7 +125,7 @@ def measure(stack: LocalStack) -> dict[str, Any]:
         )
 
     def send(a: NormalizedAlert) -> AlertOutcome:
-        return ingest.ingest(integration, [a])[0]
+        return dedup.ingest(integration, [a])[0]
 
     results: dict[str, Any] = {}
     send(alert("warm-up"))  # first use creates caches (routing rules, silences) as a warm function has them

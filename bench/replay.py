@@ -22,8 +22,8 @@ from vigil.domain.replay import Rules, Source, replay, summary
 from vigil.domain.schedules import Schedule
 from vigil.domain.silences import Silence
 from vigil.domain.teams import AlertingRules, Team
-from vigil.services import intake
 from vigil.services import replay as replay_service
+from vigil.services.ingest import intake
 
 ALERTS = 10_000
 SERVICES = 40

@@ -7,7 +7,7 @@ import sys
 
 
 def document() -> str:
-    from vigil.http.app import openapi_json
+    from vigil.api.app import openapi_json
 
     return json.dumps(json.loads(openapi_json()), indent=2, sort_keys=True) + "\n"
 

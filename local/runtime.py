@@ -57,10 +57,10 @@ class Runtime:
 def start_runtime(host: str = "127.0.0.1", port: int = 3000, *, api_key: str | None = None) -> Runtime:
     apply_local_settings()
     stack = LocalStack().start()
-    from vigil.adapters import http
+    from vigil.adapters import outbound_http
     from vigil.services import keys
 
-    http.delivery_hooks.append(stack.record_http_delivery)
+    outbound_http.delivery_hooks.append(stack.record_http_delivery)
     _, secret = keys.create_key("local admin", secret=api_key)
     _store_a_slack_signing_secret(stack)
     stack.calls.clear()

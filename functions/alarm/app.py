@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vigil.observability import logger, metrics, tracer
-from vigil.services import alarms
+from vigil.services.ingest import alarms
 
 
 @logger.inject_lambda_context

@@ -1,11 +1,11 @@
-"""Management API: one Powertools resolver, routers from vigil.http, auth on every route."""
+"""Management API: one Powertools resolver, routers from vigil.api, auth on every route."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from vigil.http.app import build_app, treat_body_as_json
-from vigil.http.auth import resolve_authenticated
+from vigil.api.app import build_app, treat_body_as_json
+from vigil.api.auth import resolve_authenticated
 from vigil.observability import logger, metrics, tracer
 
 app = build_app()

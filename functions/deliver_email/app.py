@@ -6,8 +6,8 @@ from typing import Any
 
 from vigil.config import settings
 from vigil.observability import logger, metrics, tracer
-from vigil.services.delivery import DeliveryOptions
-from vigil.services.delivery_batch import handle_batch
+from vigil.services.paging.delivery import DeliveryOptions
+from vigil.services.paging.delivery_batch import handle_batch
 
 
 @logger.inject_lambda_context

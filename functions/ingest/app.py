@@ -1,11 +1,11 @@
 """Ingestion: integration webhooks (/api/hooks/{token}) and PagerDuty-compatible /v2/enqueue.
-Kept lean for cold starts: no Powertools resolver, no tracer (see vigil.http.ingest)."""
+Kept lean for cold starts: no Powertools resolver, no tracer (see vigil.api.ingest)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from vigil.http.ingest import handle
+from vigil.api.ingest import handle
 from vigil.observability import logger, metrics
 
 

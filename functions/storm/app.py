@@ -1,4 +1,4 @@
-"""Takes in a storm's alerts from StormQueue, one part per message (vigil.services.storm)."""
+"""Takes in a storm's alerts from StormQueue, one part per message (vigil.services.ingest.storm)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from vigil.observability import logger, metrics, tracer
-from vigil.services import storm
+from vigil.services.ingest import storm
 
 
 def _take_in(record: SQSRecord) -> None:

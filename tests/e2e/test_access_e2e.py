@@ -10,8 +10,8 @@ from typing import Any
 
 import boto3
 import pytest
-from vigil.http import ingest
-from vigil.http.auth import PUBLIC_ROUTES
+from vigil.api import ingest
+from vigil.api.auth import PUBLIC_ROUTES
 
 from tests.helpers.client import ApiClient
 

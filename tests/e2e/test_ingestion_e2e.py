@@ -115,7 +115,7 @@ def _enqueue(api: ApiClient, integration: dict[str, Any], event: dict[str, Any])
 
 
 def _alert_id(integration_id: str, dedup_key: str) -> str:
-    from vigil.services.ingest import alert_id_for
+    from vigil.services.ingest.dedup import alert_id_for
 
     return alert_id_for(integration_id, dedup_key)
 

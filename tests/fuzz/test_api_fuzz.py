@@ -39,8 +39,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from vigil.http import ingest
-from vigil.http.auth import PUBLIC_ROUTES, is_public
+from vigil.api import ingest
+from vigil.api.auth import PUBLIC_ROUTES, is_public
 
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 PROFILE = "full" if os.environ.get("VIGIL_FUZZ") == "full" else "short"

@@ -197,13 +197,13 @@ def test_a_refused_target_fails_at_once_and_falls_back(api: ApiClient, webhook_o
     ],
 )
 def test_ipv6_forms_of_internal_addresses_are_not_public(address: str) -> None:
-    from vigil.adapters.http import allowed_address
+    from vigil.adapters.outbound_http import allowed_address
 
     assert not allowed_address(address, allow_loopback=False)
 
 
 def test_public_addresses_in_those_forms_stay_public() -> None:
-    from vigil.adapters.http import allowed_address
+    from vigil.adapters.outbound_http import allowed_address
 
     assert allowed_address("64:ff9b::808:808", allow_loopback=False)
     assert allowed_address("2606:4700:4700::1111", allow_loopback=False)
@@ -226,7 +226,7 @@ class _Dripping(BaseHTTPRequestHandler):
 
 @pytest.mark.slow
 def test_a_receiver_that_drips_its_answer_is_cut_at_the_total_deadline(runtime: Any) -> None:
-    from vigil.adapters.http import TOTAL_DEADLINE_SECONDS, post_json
+    from vigil.adapters.outbound_http import TOTAL_DEADLINE_SECONDS, post_json
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Dripping)
     threading.Thread(target=server.serve_forever, daemon=True).start()

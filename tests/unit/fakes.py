@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from vigil.adapters.http import HttpResult
+from vigil.adapters.outbound_http import HttpResult
 from vigil.domain.clock import iso
 from vigil.domain.errors import Conflict, NotFound
 from vigil.domain.playbooks import Playbook

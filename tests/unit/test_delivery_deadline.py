@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from vigil.services import delivery, delivery_batch
+from vigil.services.paging import delivery, delivery_batch
 
 OPTIONS = delivery.DeliveryOptions()
 

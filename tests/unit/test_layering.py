@@ -1,11 +1,11 @@
 """The layering rules of docs/design.md, checked on the import graph of the deployed code
 (layers/core/vigil and functions/). `make lint` runs this file.
 
-domain ← services ← http ← functions, with adapters (and their stores) beside services:
+domain ← services ← api ← functions, with adapters (and their stores) beside services:
 - only adapters touch boto3, HTTP clients or template loading;
-- the domain imports nothing of services, adapters, http, functions or the settings, and reads
+- the domain imports nothing of services, adapters, api, functions or the settings, and reads
   neither the environment nor the clock;
-- adapters import no services or http; http imports no adapters; services import no http or
+- adapters import no services or api; api imports no adapters; services import no api or
   functions and no settings (they are given values);
 - nothing deployed imports local/ or tests/; services import each other without cycles;
 - only vigil/config.py reads os.environ.
@@ -113,11 +113,11 @@ def service_cycles(graph: Graph) -> list[str]:
 
 CONTRACTS: dict[str, Callable[[Graph], list[str]]] = {
     "domain": forbidden(
-        "vigil.domain", "vigil.services", "vigil.adapters", "vigil.http", "functions", SETTINGS
+        "vigil.domain", "vigil.services", "vigil.adapters", "vigil.api", "functions", SETTINGS
     ),
-    "adapters": forbidden("vigil.adapters", "vigil.services", "vigil.http"),
-    "http": forbidden("vigil.http", "vigil.adapters"),
-    "services": forbidden("vigil.services", "vigil.http", "functions", SETTINGS),
+    "adapters": forbidden("vigil.adapters", "vigil.services", "vigil.api"),
+    "api": forbidden("vigil.api", "vigil.adapters"),
+    "services": forbidden("vigil.services", "vigil.api", "functions", SETTINGS),
     "deployed": no_local_or_tests,
     "service cycles": service_cycles,
 }
@@ -126,9 +126,9 @@ CONTRACTS: dict[str, Callable[[Graph], list[str]]] = {
 VIOLATIONS: dict[str, tuple[str, str]] = {
     "domain": ("vigil.domain.incidents", "vigil.adapters.stores.incidents"),
     "adapters": ("vigil.adapters.stores.incidents", "vigil.services.timeline"),
-    "http": ("vigil.http.ingest", "vigil.adapters.aws"),
-    "services": ("vigil.services.ingest", "vigil.config"),
-    "deployed": ("vigil.services.ingest", "tests.helpers.client"),
+    "api": ("vigil.api.ingest", "vigil.adapters.aws"),
+    "services": ("vigil.services.ingest.dedup", "vigil.config"),
+    "deployed": ("vigil.services.ingest.dedup", "tests.helpers.client"),
     "service cycles": ("vigil.services.timeline", "vigil.services.incidents"),
 }
 

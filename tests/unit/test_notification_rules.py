@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from vigil.adapters import http
+from vigil.adapters import outbound_http
 from vigil.adapters.templates import default_source, render
 from vigil.config import settings
 from vigil.domain import action_links, slack
@@ -80,20 +80,20 @@ def deployed(monkeypatch: pytest.MonkeyPatch) -> Any:
     ],
 )
 def test_deployed_stack_refuses_non_https_and_non_global_targets(deployed: None, url: str) -> None:
-    result = http.post_json(url, b"{}", {}, channel="webhook")
+    result = outbound_http.post_json(url, b"{}", {}, channel="webhook")
     assert not result.ok and result.status is None and result.error
 
 
 def test_address_rules() -> None:
-    assert http.allowed_address("93.184.216.34", allow_loopback=False)
-    assert not http.allowed_address("::ffff:10.1.2.3", allow_loopback=False)
-    assert not http.allowed_address("127.0.0.1", allow_loopback=False)
-    assert http.allowed_address("127.0.0.1", allow_loopback=True)
-    assert not http.allowed_address("192.168.1.1", allow_loopback=True)
+    assert outbound_http.allowed_address("93.184.216.34", allow_loopback=False)
+    assert not outbound_http.allowed_address("::ffff:10.1.2.3", allow_loopback=False)
+    assert not outbound_http.allowed_address("127.0.0.1", allow_loopback=False)
+    assert outbound_http.allowed_address("127.0.0.1", allow_loopback=True)
+    assert not outbound_http.allowed_address("192.168.1.1", allow_loopback=True)
 
 
 def test_backoff_grows_exponentially_with_jitter() -> None:
-    from vigil.services.delivery import backoff_seconds
+    from vigil.services.paging.delivery import backoff_seconds
 
     samples = {attempt: [backoff_seconds(attempt, base=5) for _ in range(200)] for attempt in (1, 2, 3, 4)}
     assert all(0 <= s <= 5 for s in samples[1]) and all(0 <= s <= 40 for s in samples[4])

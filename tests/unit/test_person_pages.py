@@ -14,7 +14,7 @@ from vigil.domain.escalation import Rung
 from vigil.domain.oncall import StoredSchedule
 from vigil.domain.people import Person
 from vigil.domain.schedules import Layer
-from vigil.services import delivery, paging
+from vigil.services.paging import delivery, targets
 
 from tests.unit.fakes import FakeAlerts, FakeChannels, FakeDeliveries, FakeIncidents
 
@@ -74,10 +74,10 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         "schedules": FakeSchedules(),
     }.items():
         monkeypatch.setattr(stores, name, fake)
-    monkeypatch.setattr(paging, "channels", w.channels)
+    monkeypatch.setattr(targets, "channels", w.channels)
     monkeypatch.setattr(delivery, "channels", w.channels)
     monkeypatch.setattr(delivery, "_send", lambda message, base: delivery.SendResult(ok=True, detail="sent"))
-    for module in (paging, delivery):
+    for module in (targets, delivery):
         monkeypatch.setattr(module, "utcnow", lambda: w.clock[0])
     w.incidents.create(
         {"incident_id": "inc_1", "status": "open", "severity": "critical", "title": "db down", "version": 1}
@@ -89,7 +89,7 @@ def _page(at: datetime, world: World) -> list[dict[str, Any]]:
     world.clock[0] = at
     rung = Rung(level=0, targets=["schedule:sch_day"], channels=["email"])
     incident = world.incidents.get("inc_1")
-    paging.page(incident, rung, run="run0", round_=0)
+    targets.page(incident, rung, run="run0", round_=0)
     return [message for _, message in world.channels.published]
 
 

@@ -15,16 +15,9 @@ from vigil.domain.alerts import AlertOutcome, AlertStatus, NormalizedAlert, Seve
 from vigil.domain.incidents import Status
 from vigil.domain.integrations import Integration
 from vigil.domain.teams import Team
-from vigil.services import (
-    delivery,
-    escalation,
-    incident_events,
-    incidents,
-    ingest,
-    ladder_steps,
-    notify,
-    warm,
-)
+from vigil.services import escalation, incident_events, incidents, ladder_steps, warm
+from vigil.services.ingest import dedup
+from vigil.services.paging import delivery, notify
 
 from tests.unit.fakes import (
     FakeAlerts,
@@ -92,7 +85,7 @@ def _alert(status: AlertStatus = AlertStatus.FIRING, key: str = "disk-1", **fiel
 
 
 def _ingest(alert: NormalizedAlert, at: datetime = NOW) -> AlertOutcome:
-    return ingest.record_alert(INTEGRATION, alert, at)
+    return dedup.record_alert(INTEGRATION, alert, at)
 
 
 # ----------------------------------------------------------------------------- ingest

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from vigil.domain.alerts import NormalizedAlert
-from vigil.services import storm
+from vigil.services.ingest import storm
 
 
 def _alert(n: int, title_length: int = 20) -> NormalizedAlert:

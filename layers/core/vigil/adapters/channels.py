@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from vigil.adapters import http
+from vigil.adapters import outbound_http
 from vigil.adapters.aws import call
 from vigil.config import settings
 
@@ -35,8 +35,8 @@ def send_sms(phone: str, text: str) -> str:
     return str(response["MessageId"])
 
 
-def post(url: str, body: bytes, headers: dict[str, str], *, channel: str) -> http.HttpResult:
-    return http.post_json(url, body, headers, channel=channel)
+def post(url: str, body: bytes, headers: dict[str, str], *, channel: str) -> outbound_http.HttpResult:
+    return outbound_http.post_json(url, body, headers, channel=channel)
 
 
 def publish_notification(message: dict[str, Any], channel: str) -> None:

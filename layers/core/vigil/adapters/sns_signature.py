@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from vigil.adapters import http
+from vigil.adapters import outbound_http
 from vigil.domain.errors import UpstreamUnavailable
 from vigil.domain.sns import sns_url, string_to_sign
 
@@ -22,7 +22,7 @@ def remember_certificate(url: str, pem: bytes) -> None:
 
 def _certificate(url: str) -> Any:
     if url not in _certificates:
-        result = http.get(url)
+        result = outbound_http.get(url)
         if not result.ok:  # SNS retries a 5xx: an outage at the certificate is not a forgery
             raise UpstreamUnavailable(
                 f"could not fetch the SNS signing certificate {url}: {result.error or result.status}; "
@@ -57,4 +57,4 @@ def genuine(body: dict[str, Any]) -> bool:
 
 def confirm(subscribe_url: str) -> bool:
     """Visit SubscribeURL (an SNS URL, checked) to confirm the subscription."""
-    return http.get(sns_url(subscribe_url, "SubscribeURL")).ok
+    return outbound_http.get(sns_url(subscribe_url, "SubscribeURL")).ok

@@ -10,7 +10,8 @@ from vigil.adapters import stores
 from vigil.domain.alerts import PUBLIC_FIELDS, AlertOutcome, AlertStatus, NormalizedAlert, Severity
 from vigil.domain.errors import NotFound
 from vigil.domain.integrations import Integration
-from vigil.services import ingest, integrations
+from vigil.services import integrations
+from vigil.services.ingest import dedup
 
 BUILTIN_ID = "int_api_builtin"
 
@@ -56,7 +57,7 @@ def correlation_result(outcome: AlertOutcome, correlation_id: str | None) -> dic
 
 
 def send(fields: dict[str, Any]) -> dict[str, Any]:
-    outcome = ingest.ingest(builtin_integration(), [to_alert(fields)], json.dumps(fields, default=str))[0]
+    outcome = dedup.ingest(builtin_integration(), [to_alert(fields)], json.dumps(fields, default=str))[0]
     return {
         **outcome.as_dict(),
         "correlation_result": correlation_result(outcome, fields.get("correlation_id")),

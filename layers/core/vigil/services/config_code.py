@@ -43,12 +43,11 @@ from vigil.services import (
     integrations,
     people,
     policies,
-    rendering,
-    routing,
     schedules,
     silences,
     teams,
 )
+from vigil.services.paging import rendering, routing
 
 KIND = "code"
 Written = dict[str, Any]  # what a write tells the caller (a new integration's token)

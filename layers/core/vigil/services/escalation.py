@@ -20,7 +20,8 @@ from vigil.domain.escalation import simulate as simulate_ladder
 from vigil.domain.incidents import PAGING_STATES, Status
 from vigil.domain.oncall import DEFAULT_ID, target_of
 from vigil.observability import count, logger
-from vigil.services import notify, routing, teams
+from vigil.services import teams
+from vigil.services.paging import notify, routing
 from vigil.services.timeline import add_timeline
 
 POLICY = "escalation"

@@ -15,7 +15,8 @@ from vigil.domain.errors import InvalidInput, NotFound, Unauthorized
 from vigil.domain.heartbeats import Heartbeat, due_after, missed_alert, recovered_alert
 from vigil.domain.secrets import hash_secret, new_id, new_secret
 from vigil.observability import count, logger
-from vigil.services import ingest, integrations
+from vigil.services import integrations
+from vigil.services.ingest import dedup
 
 TOKEN_PREFIX = "vgh"  # noqa: S105 - a label, not a secret
 BUILTIN_ID = "int_heartbeats_builtin"
@@ -101,4 +102,4 @@ def check(now: datetime) -> dict[str, Any]:
 def _send(heartbeat: Heartbeat, alert: NormalizedAlert) -> list[AlertOutcome]:
     integration = integrations.builtin(BUILTIN_ID, "Heartbeats", "generic")
     routed = integration.model_copy(update={"service_id": heartbeat.service_id})
-    return ingest.ingest(routed, [alert])
+    return dedup.ingest(routed, [alert])

@@ -32,7 +32,7 @@ from vigil.domain.incidents import (
 )
 from vigil.observability import count
 from vigil.services import escalation, incident_events, playbooks
-from vigil.services.routing import load_assignment_rules, save_assignment_rules
+from vigil.services.paging.routing import load_assignment_rules, save_assignment_rules
 from vigil.services.timeline import add_timeline, timeline_entry
 
 __all__ = [

@@ -1,5 +1,5 @@
 """The escalation state machine's steps (statemachine/escalation.asl.json calls them through
-functions/page): advance, page, ack_expired, exhausted and failed."""
+functions/ladder_step): advance, page, ack_expired, exhausted and failed."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from vigil.domain.errors import Throttled
 from vigil.domain.escalation import Cursor, Rung, advance, rung_at
 from vigil.domain.incidents import PAGING_STATES, Status
 from vigil.observability import count, logger
-from vigil.services import incidents, notify, paging
+from vigil.services import incidents
 from vigil.services.escalation import answer, current_run, policy_for
+from vigil.services.paging import notify, targets
 from vigil.services.timeline import add_timeline
 
 RUNG_ENDED = {
@@ -92,7 +93,7 @@ def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution
     )
     rung = rung_at(policy, step.rung, incident, notify.channels_for(incident))
     run = ladder.run_of(execution_arn)
-    sent = paging.page(incident, rung, run=run, round_=step.round)
+    sent = targets.page(incident, rung, run=run, round_=step.round)
     count("PagesSent", sent)
     if not sent and rung.targets:
         _move_on_unreachable(incident_id, run, task_token)
@@ -181,4 +182,4 @@ def _page_fallback(incident_id: str, why: str, run: str) -> dict[str, Any]:
     if _all_alerts_resolved(incident):
         return {"paged": 0}
     rung = Rung(level=0, targets=[policy.fallback_target], channels=notify.channels_for(incident))
-    return {"paged": paging.page(incident, rung, run=run, round_=0, purpose=why)}
+    return {"paged": targets.page(incident, rung, run=run, round_=0, purpose=why)}

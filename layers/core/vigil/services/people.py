@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vigil.adapters import stores
-from vigil.adapters.http import check_url
+from vigil.adapters.outbound_http import check_url
 from vigil.domain.access import Scope
 from vigil.domain.errors import InvalidInput, NotFound
 from vigil.domain.people import Person, PersonIn

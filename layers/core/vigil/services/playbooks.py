@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from vigil.adapters import automation, stores
-from vigil.adapters.http import check_url, post_json
+from vigil.adapters.outbound_http import check_url, post_json
 from vigil.adapters.signing import signing_keys
 from vigil.domain import playbooks as book
 from vigil.domain.builtin_playbooks import built_in_playbooks

@@ -31,8 +31,9 @@ from vigil.domain.replay import (
 from vigil.domain.schedules import Schedule
 from vigil.domain.silences import Silence
 from vigil.domain.teams import Team
-from vigil.services import config_code, incidents, intake
+from vigil.services import config_code, incidents
 from vigil.services.alerting import BUILTIN_ID, to_alert
+from vigil.services.ingest import intake
 
 MAX_ALERTS = 20_000
 LISTED = 50  # incidents and alerts listed by name in a report

@@ -15,8 +15,9 @@ from vigil.domain.errors import Conflict, InvalidInput, InvalidTransition
 from vigil.domain.escalation import Rung
 from vigil.domain.incidents import PAGING_STATES, Status
 from vigil.domain.vocabulary import SEVERITIES
-from vigil.services import escalation, incidents, notify, paging, teams
-from vigil.services.routing import load_assignment_rules
+from vigil.services import escalation, incidents, teams
+from vigil.services.paging import notify, targets
+from vigil.services.paging.routing import load_assignment_rules
 from vigil.services.timeline import add_timeline
 
 Record = dict[str, Any]
@@ -100,7 +101,7 @@ def add_responder(incident_id: str, responder: dict[str, str], *, actor: str) ->
             raise InvalidInput("body.user_id", f"no user {who!r}")
         target = who if kind == "team" else f"user:{who}"
         rung = Rung(level=0, targets=[target], channels=notify.channels_for(record))
-        sent = paging.page(record, rung, run=run, round_=0, purpose="responder")
+        sent = targets.page(record, rung, run=run, round_=0, purpose="responder")
     add_timeline(
         incident_id,
         "responder",

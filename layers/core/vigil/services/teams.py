@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vigil.adapters import stores
-from vigil.adapters.http import check_url
+from vigil.adapters.outbound_http import check_url
 from vigil.domain.errors import NotFound
 from vigil.domain.incidents import DEFAULT_TEAMS
 from vigil.domain.teams import Team, TeamIn

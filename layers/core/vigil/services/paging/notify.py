@@ -1,0 +1,180 @@
+"""Paging: one SNS message per (ladder run, round, rung, team, channel) on NotificationsTopic;
+each is delivered by its channel's function (services/paging/delivery.py)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from vigil.adapters import channels, stores
+from vigil.domain.escalation import Rung
+from vigil.domain.incidents import PAGE_FIELDS
+from vigil.domain.page_context import page_context
+from vigil.domain.teams import Team, destinations
+from vigil.observability import count
+from vigil.services.paging.routing import channels_for
+from vigil.services.timeline import add_timeline
+
+__all__ = [
+    "announce_resolved",
+    "channels_for",
+    "context_of",
+    "delivery_id",
+    "load_team",
+    "page",
+    "page_address",
+    "reachable",
+    "snapshot",
+    "with_context",
+]
+
+
+def load_team(name: str) -> Team | None:
+    return stores.teams.find(name)
+
+
+def reachable(team_name: str, wanted: list[str]) -> dict[str, list[str]]:
+    """The destinations a page to this team would reach, per channel (empty: unreachable)."""
+    team = load_team(team_name)
+    return {c: destinations(team, c) if team else [] for c in wanted}
+
+
+def delivery_id(run: str, round_: int, rung: int, team: str, channel: str, purpose: str) -> str:
+    """One id per (ladder run, round, rung, team, channel, purpose): a redelivery never sends twice."""
+    raw = "\x1f".join([run, str(round_), str(rung), team, channel, purpose])
+    return f"dlv_{hashlib.sha256(raw.encode()).hexdigest()[:24]}"
+
+
+def snapshot(incident: dict[str, Any]) -> dict[str, Any]:
+    """What a page carries of its incident, with the context of its alerts (see with_context)."""
+    context = incident.get("context") or page_context([], int(incident.get("alert_count") or 0))
+    return {f: incident.get(f) for f in PAGE_FIELDS} | {"context": context}
+
+
+def with_context(incident: dict[str, Any]) -> dict[str, Any]:
+    """The incident with its alerts' context (count, labels, links) for the pages about to go."""
+    return incident if "context" in incident else {**incident, "context": context_of(incident)}
+
+
+def context_of(incident: dict[str, Any]) -> dict[str, Any]:
+    """Alert count, labels and links of the incident's alerts (one query)."""
+    alerts = sorted(stores.alerts.of_incident(incident["incident_id"]), key=lambda a: a.get("first_seen", ""))
+    return page_context(alerts, int(incident.get("alert_count") or 0))
+
+
+def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose: str = "page") -> int:
+    """Publish the deliveries of one rung; a team nobody can be reached at is a failed page."""
+    published = 0
+    incident_id = incident["incident_id"]
+    incident = with_context(incident)
+    for team_name in rung.targets:
+        found = {c: d for c, d in reachable(team_name, rung.channels).items() if d}
+        if not found:
+            _record_unreachable(incident_id, team_name, rung, f"{run}-{purpose}-{round_}")
+            continue
+        for channel, targets in found.items():
+            _publish(
+                incident,
+                channel,
+                targets,
+                team=team_name,
+                level=rung.level,
+                run=run,
+                round_=round_,
+                purpose=purpose,
+            )
+            published += 1
+        add_timeline(
+            incident_id,
+            "page",
+            f"paged {team_name} by {', '.join(found)} (rung {rung.level})",
+            data={"team": team_name, "channels": list(found), "rung": rung.level, "round": round_},
+            entry_id=f"page-{run}-{purpose}-{round_}-{rung.level}-{team_name}",
+        )
+    return published
+
+
+def page_address(incident: dict[str, Any], channel: str, address: str, *, run: str, purpose: str) -> int:
+    """Page one address (a person added as a responder) on one channel, once per ladder run."""
+    _publish(
+        with_context(incident), channel, [address], team=address, level=0, run=run, round_=0, purpose=purpose
+    )
+    add_timeline(
+        incident["incident_id"],
+        "page",
+        f"paged {address} by {channel}",
+        data={"address": address, "channels": [channel]},
+        entry_id=f"page-{run}-{purpose}-{address}",
+    )
+    return 1
+
+
+def announce_resolved(incident: dict[str, Any]) -> int:
+    """The incident resolved by itself: tell each team that was paged for it, on the channels
+    it was paged by (once per resolve, whatever the retries)."""
+    paged: dict[str, set[str]] = {}
+    for entry in stores.incidents.entries(incident["incident_id"]):
+        if entry.get("kind") == "page" and entry.get("data", {}).get("team"):
+            paged.setdefault(entry["data"]["team"], set()).update(entry["data"].get("channels") or [])
+    if not paged:
+        return 0
+    incident = with_context(incident)
+    run = f"{incident['incident_id']}-resolved-{incident.get('resolved_at')}"
+    published = 0
+    for team_name, used in sorted(paged.items()):
+        for channel, targets in reachable(team_name, sorted(used)).items():
+            if targets:
+                _publish(
+                    incident,
+                    channel,
+                    targets,
+                    team=team_name,
+                    level=-1,
+                    run=run,
+                    round_=0,
+                    purpose="resolved",
+                )
+                published += 1
+    add_timeline(
+        incident["incident_id"],
+        "notification",
+        f"told {', '.join(sorted(paged))} that the incident resolved at its source",
+        data={"teams": sorted(paged)},
+        entry_id=f"resolved-notice-{incident.get('resolved_at')}",
+    )
+    return published
+
+
+def _publish(
+    incident: dict[str, Any],
+    channel: str,
+    targets: list[str],
+    *,
+    team: str,
+    level: int,
+    run: str,
+    round_: int,
+    purpose: str,
+) -> None:
+    message = {
+        "delivery_id": delivery_id(run, round_, level, team, channel, purpose),
+        "channel": channel,
+        "team": team,
+        "destinations": targets,
+        "rung": level,
+        "round": round_,
+        "purpose": purpose,
+        "incident": snapshot(incident),
+    }
+    channels.publish_notification(message, channel)
+
+
+def _record_unreachable(incident_id: str, team: str, rung: Rung, step: str) -> None:
+    count("PagesFailed")
+    add_timeline(
+        incident_id,
+        "page_failed",
+        f"could not page {team}: no member or team channel for {', '.join(rung.channels) or 'any channel'}",
+        data={"team": team, "channels": rung.channels, "rung": rung.level},
+        entry_id=f"unreachable-{step}-{rung.level}-{team}",
+    )
