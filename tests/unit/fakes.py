@@ -215,6 +215,24 @@ class FakeConfig:
     def template(self, template_id: str) -> str | None:
         return None
 
+    # The live configuration: copies by section and key; None until built.
+    live_sections: dict[str, dict[str, Record]] | None = None
+
+    def live(self) -> dict[str, dict[str, Record]] | None:
+        return copy.deepcopy(self.live_sections)
+
+    def put_live(self, section: str, key: str, body: Record, *, expires_at: int | None = None) -> None:
+        self.live_sections = self.live_sections or {}
+        self.live_sections.setdefault(section, {})[key] = copy.deepcopy(body)
+
+    def delete_live(self, section: str, key: str) -> None:
+        (self.live_sections or {}).get(section, {}).pop(key, None)
+
+    def build_live(self, copies: dict[tuple[str, str], tuple[Record, int | None]]) -> None:
+        for (section, key), (body, _) in copies.items():
+            self.put_live(section, key, body)
+        self.live_sections = self.live_sections or {}
+
 
 class FakeTeams:
     def __init__(self, *teams: Team) -> None:
@@ -265,6 +283,9 @@ class FakePlaybooks:
 class FakeSilences:
     def all_stored(self) -> list[Silence]:
         return []
+
+    def expires_at(self, silence: Silence) -> int:
+        return int(silence.ends_at.timestamp())
 
 
 class FakeLadder:
