@@ -80,6 +80,14 @@ class FakeIncidents:
         ended = {**waiting, "state": state, "task_token": None, "next_escalation_at": None}
         self.records[incident_id]["escalation"] = ended
 
+    def wait_on_rung(self, incident_id: str, paging_statuses: list[str], escalation: dict[str, Any]) -> bool:
+        self.calls["write"] += 1
+        record = self.records.get(incident_id)
+        if record is None or record["status"] not in paging_statuses:
+            return False
+        record["escalation"] = copy.deepcopy(escalation)
+        return True
+
     def set_escalation(self, incident_id: str, escalation: dict[str, Any]) -> None:
         self.calls["write"] += 1
         if incident_id in self.records:

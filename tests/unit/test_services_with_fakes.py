@@ -282,3 +282,18 @@ def test_an_alert_resolving_while_others_still_fire_leaves_its_incident_open(wor
     assert world.ladder.answers == []
     [entry] = world.incidents.timelines[incident_id]
     assert entry["data"]["still_firing"] == 1
+
+
+def test_an_acknowledgement_stored_after_the_page_step_read_the_incident_stops_the_page(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    incident_id = _opened_incident(world)
+    world.incidents.records[incident_id]["assigned_team"] = TEAM.name
+    as_read = world.incidents.get(incident_id)  # open, as the page step reads it
+    world.incidents.records[incident_id]["status"] = Status.ACKNOWLEDGED.value  # stored meanwhile
+    monkeypatch.setattr(world.incidents, "get", lambda _: as_read)
+    arn = f"arn:aws:states:us-east-1:1:execution:vigil:{incident_id}"
+    cursor = {"rung": 0, "round": 0, "wait_seconds": 60, "outcome": "page"}
+    assert ladder_steps.on_page(incident_id, cursor, "token-6", arn) == {"paged": 0}
+    assert world.channels.published == []
+    assert world.ladder.answers == [("token-6", escalation.answer("stopped"))]

@@ -77,8 +77,9 @@ def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution
         return {"paged": 0}
     now = utcnow()
     policy = policy_for(incident)
-    stores.incidents.set_escalation(
+    waiting = stores.incidents.wait_on_rung(
         incident_id,
+        [status.value for status in PAGING_STATES],
         {
             "state": "waiting",
             "execution_arn": execution_arn,
@@ -91,6 +92,9 @@ def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution
             "ack_timeout_seconds": policy.ack_timeout_seconds or 0,
         },
     )
+    if not waiting:  # acknowledged or resolved since the read above: its write did not see this token
+        ladder.answer(task_token, answer("stopped"))
+        return {"paged": 0}
     rung = rung_at(policy, step.rung, incident, notify.channels_for(incident))
     run = ladder.run_of(execution_arn)
     sent = targets.page(incident, rung, run=run, round_=step.round)

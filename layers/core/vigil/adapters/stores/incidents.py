@@ -181,6 +181,25 @@ def set_escalation(incident_id: str, escalation: dict[str, Any]) -> None:
     _update_if_exists(incident_id, "SET escalation = :e", {":e": escalation})
 
 
+def wait_on_rung(incident_id: str, paging_statuses: list[str], escalation: dict[str, Any]) -> bool:
+    """The ladder waits on a rung (its token stored) only if the incident is still in one of
+    `paging_statuses`: a status change stored meanwhile, which could not see this token to
+    answer it, stops the page instead. False when it did not hold (or the incident is gone)."""
+    allowed = {f":s{i}": status for i, status in enumerate(paging_statuses)}
+    try:
+        dynamo.update(
+            incident_pk(incident_id),
+            META,
+            "SET escalation = :e",
+            {":e": escalation, **allowed},
+            names={"#status": "status"},
+            condition=f"#status IN ({', '.join(allowed)})",
+        )
+    except dynamo.ConditionFailed:
+        return False
+    return True
+
+
 def set_ladder_runs(incident_id: str, runs: int) -> None:
     _update_if_exists(incident_id, "SET ladder_runs = :r", {":r": runs})
 
