@@ -538,6 +538,7 @@ class Tour:
                 "grafana-oncall",
                 "Grafana OnCall's own API examples, imported: an every-other-week shift is unmapped",
             ),
+            ("opsgenie", "Opsgenie API answers (written to its published schema), imported"),
         ):
             self.r.call(
                 "POST /api/import/{vendor}",

@@ -33,6 +33,18 @@ from local import iam
 from local.template import ACCOUNT, REGION, ROOT, TEMPLATE, Resolver, load_template
 
 _log = logging.getLogger("vigil.local")
+
+
+def _drop_absent_path_errors(record: logging.LogRecord) -> bool:
+    """moto logs an error when a Choice tests `IsPresent` on a path the input lacks, then
+    evaluates the rule as AWS does (not present): the log line is noise, not a failure."""
+    first = str(record.args[0]) if isinstance(record.args, tuple) and record.args else ""
+    return not (first.startswith("Exception=NoSuchJsonPathError") and "StringJsonPath" in record.getMessage())
+
+
+logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component").addFilter(
+    _drop_absent_path_errors
+)
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 LOCAL_RETRY_SECONDS = 1
 # Set to 0 to run the functions without their roles (every AWS call allowed).

@@ -349,7 +349,7 @@ def test_a_pagerduty_export_is_imported_and_answers_as_its_example(api: ApiClien
     )
     reply = api.post("/api/import/pagerduty", body)
     assert reply.status == 201, reply.body
-    assert reply.body["users"] == ["PXPGF42"]
+    assert [u["user_id"] for u in reply.body["users"]] == ["PXPGF42"]
     ((schedule,),) = [reply.body["schedules"]]
     assert schedule["source_id"] == "PI7DH85"
     assert any(
@@ -368,8 +368,6 @@ def test_a_pagerduty_export_is_imported_and_answers_as_its_example(api: ApiClien
     assert (
         api.get("/api/users/PXPGF42").body["contact_methods"][0]["address"] == "grady.haylie.126@hickle.net"
     )
-    refused = api.post("/api/import/opsgenie", {})
-    assert refused.status == 400 and refused.body["error"]["details"][0]["field"] == "vendor"
 
 
 def test_a_grafana_oncall_export_is_imported_and_answers_as_its_example(api: ApiClient) -> None:
@@ -378,7 +376,7 @@ def test_a_grafana_oncall_export_is_imported_and_answers_as_its_example(api: Api
     )
     reply = api.post("/api/import/grafana-oncall", body)
     assert reply.status == 201, reply.body
-    assert reply.body["users"] == ["U4DNY931HHJS5"]
+    assert [u["user_id"] for u in reply.body["users"]] == ["U4DNY931HHJS5"]
     ((schedule,),) = [reply.body["schedules"]]
     assert schedule["source_id"] == "S3Z477AHDXTMF"
     assert any(

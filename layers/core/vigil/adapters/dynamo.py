@@ -13,7 +13,7 @@ from typing import Any
 
 from vigil.adapters.aws import call, error_code
 from vigil.config import settings
-from vigil.domain.errors import InvalidInput
+from vigil.domain.errors import InvalidInput, Throttled
 
 Item = dict[str, Any]
 CONDITION_CODES = frozenset({"ConditionalCheckFailedException", "TransactionCanceledException"})
@@ -130,6 +130,31 @@ def get(pk: str, sk: str, *, consistent: bool = False) -> Item | None:
     response = _dynamodb("get_item", Key=key(pk, sk), ConsistentRead=consistent)
     raw = response.get("Item")
     return deserialize(raw) if raw else None
+
+
+BATCH_GET_KEYS = 100  # DynamoDB's limit per BatchGetItem
+BATCH_GET_ROUNDS = 5  # rounds for keys DynamoDB leaves unprocessed (throttled) before giving up
+
+
+def batch_get(keys: list[tuple[str, str]]) -> list[Item]:
+    """The items of these (pk, sk) keys that exist, in no particular order: one BatchGetItem
+    per 100 keys (repeated keys asked once), plus a round for any keys it left unprocessed."""
+    unique = [serialize({"pk": pk, "sk": sk}) for pk, sk in dict.fromkeys(keys)]
+    found: list[Item] = []
+    for start in range(0, len(unique), BATCH_GET_KEYS):
+        found += _batch_get_all({table_name(): {"Keys": unique[start : start + BATCH_GET_KEYS]}})
+    return found
+
+
+def _batch_get_all(request: dict[str, Any]) -> list[Item]:
+    found: list[Item] = []
+    for _ in range(BATCH_GET_ROUNDS):
+        response = call("dynamodb", "batch_get_item", RequestItems=request)
+        found += [deserialize(raw) for raw in response.get("Responses", {}).get(table_name(), [])]
+        request = response.get("UnprocessedKeys") or {}
+        if not request:
+            return found
+    raise Throttled("DynamoDB left keys of a batch read unprocessed; retry")
 
 
 def put(

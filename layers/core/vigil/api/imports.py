@@ -10,17 +10,36 @@ from pydantic import Field
 
 from vigil.api.errors import responses_for
 from vigil.domain.model import Model
+from vigil.domain.people import Vendor
 from vigil.services import imports
 
 router = APIGatewayRouter()
+Outcome = Annotated[
+    Literal["created", "updated"], Field(description="updated: imported from the same vendor object before")
+]
+
+
+class ImportedUser(Model):
+    user_id: str = Field(description="the vendor's user id, kept as the Vigil user id")
+    outcome: Outcome
+
+
+class ImportedSchedule(Model):
+    source_id: str = Field(description="the vendor's schedule id")
+    schedule_id: str
+    outcome: Outcome
+
+
+class ImportedPolicy(Model):
+    source_id: str = Field(description="the vendor's escalation policy (chain, escalation) id")
+    policy_id: str
+    outcome: Outcome
 
 
 class ImportReport(Model):
-    users: list[str] = Field(description="user ids created or replaced (the vendor's ids)")
-    schedules: list[dict[str, str]] = Field(description="each imported schedule: source_id and schedule_id")
-    escalation_policies: list[dict[str, str]] = Field(
-        description="each imported policy: source_id and policy_id"
-    )
+    users: list[ImportedUser] = Field(description="people created or replaced")
+    schedules: list[ImportedSchedule]
+    escalation_policies: list[ImportedPolicy]
     unmapped: list[str] = Field(description="what could not be imported, and why")
 
 
@@ -28,10 +47,11 @@ class ImportReport(Model):
     "/api/import/<vendor>",
     tags=["people"],
     summary="Import people, schedules and escalation policies from the JSON of another tool's API",
+    description="Importing the same document again updates what the first import made, in place.",
     responses=responses_for(ok=201),
 )
 def import_setup(
-    vendor: Annotated[Literal["pagerduty", "opsgenie", "grafana-oncall"], Path()],
+    vendor: Annotated[Vendor, Path()],
     body: Annotated[dict[str, Any], Body(description="what the vendor's API answered (see docs/oncall.md)")],
 ) -> tuple[ImportReport, int]:
     return ImportReport(**imports.import_setup(vendor, body)), 201

@@ -56,6 +56,7 @@ class ImportedPolicy:
     targets: list[str]  # user:<id> or source:<schedule source id>
     rules: list[EscalationRule]
     repeat: int
+    repeat_after_seconds: int | None = None  # the vendor's wait before the ladder repeats
 
 
 @dataclass

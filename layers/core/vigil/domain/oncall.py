@@ -14,7 +14,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from vigil.domain.escalation import EscalationPolicy
 from vigil.domain.model import Model
-from vigil.domain.people import Urgency
+from vigil.domain.people import ImportSource, Urgency
 from vigil.domain.schedules import USER_ID, Gap, Instant, Layer, Override, Schedule, Shift, ZoneName
 
 DEFAULT_ID = "default"  # the default service, and its policy: the global escalation policy
@@ -45,6 +45,7 @@ class StoredSchedule(ScheduleIn):
     schedule_id: str = Field(pattern=OBJECT_ID)
     overrides: list[Override] = Field(default_factory=list, max_length=1000)
     version: int = 1
+    imported_from: ImportSource | None = None
 
     @property
     def schedule(self) -> Schedule:
@@ -81,6 +82,7 @@ class NamedPolicyIn(EscalationPolicy):
 
 class NamedPolicy(NamedPolicyIn):
     policy_id: str = Field(pattern=OBJECT_ID)
+    imported_from: ImportSource | None = None
 
 
 class ServiceIn(Model):

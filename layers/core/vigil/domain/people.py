@@ -112,8 +112,19 @@ class PersonIn(Model):
         return self
 
 
+Vendor = Literal["pagerduty", "opsgenie", "grafana-oncall"]
+
+
+class ImportSource(Model):
+    """Where an imported object came from: importing the same vendor's object again updates it."""
+
+    vendor: Vendor
+    id: str = Field(min_length=1, max_length=200, description="the vendor's id of the object")
+
+
 class Person(PersonIn):
     user_id: str = Field(pattern=USER_ID)
+    imported_from: ImportSource | None = None
 
 
 class NotificationStep(Model):

@@ -8,6 +8,7 @@ from vigil.adapters import stores
 from vigil.domain.errors import Conflict, InvalidInput, NotFound
 from vigil.domain.escalation import EscalationPolicy
 from vigil.domain.oncall import DEFAULT_ID, NamedPolicy, NamedPolicyIn, Service, ServiceIn, target_of
+from vigil.domain.people import ImportSource
 from vigil.domain.secrets import new_id
 from vigil.services import escalation
 
@@ -35,9 +36,11 @@ def get_policy(policy_id: str) -> NamedPolicy:
     return policy
 
 
-def create_policy(data: NamedPolicyIn, policy_id: str | None = None) -> NamedPolicy:
+def create_policy(
+    data: NamedPolicyIn, policy_id: str | None = None, imported_from: ImportSource | None = None
+) -> NamedPolicy:
     """A new policy, with a new id unless one is given (configuration as code names its own)."""
-    return _save_policy(policy_id or new_id("pol"), data)
+    return _save_policy(policy_id or new_id("pol"), data, imported_from)
 
 
 def replace_policy(policy_id: str, data: NamedPolicyIn, actor: str) -> NamedPolicy:
@@ -45,8 +48,7 @@ def replace_policy(policy_id: str, data: NamedPolicyIn, actor: str) -> NamedPoli
         _check_targets(data)
         escalation.save_policy(EscalationPolicy.model_validate(data.model_dump(exclude={"name"})), actor)
         return default_policy_view()
-    get_policy(policy_id)
-    return _save_policy(policy_id, data)
+    return _save_policy(policy_id, data, get_policy(policy_id).imported_from)
 
 
 def delete_policy(policy_id: str) -> NamedPolicy:
@@ -60,9 +62,9 @@ def delete_policy(policy_id: str) -> NamedPolicy:
     return policy
 
 
-def _save_policy(policy_id: str, data: NamedPolicyIn) -> NamedPolicy:
+def _save_policy(policy_id: str, data: NamedPolicyIn, imported_from: ImportSource | None) -> NamedPolicy:
     _check_targets(data)
-    policy = NamedPolicy(policy_id=policy_id, **data.model_dump())
+    policy = NamedPolicy(policy_id=policy_id, imported_from=imported_from, **data.model_dump())
     stores.policies.put(policy)
     return policy
 
@@ -72,10 +74,12 @@ def _check_targets(data: NamedPolicyIn) -> None:
     named = [(f"body.targets[{i}]", t) for i, t in enumerate(data.targets)]
     named += [(f"body.rules[{i}].escalate_to", r.escalate_to) for i, r in enumerate(data.rules)]
     named += [("body.fallback_target", data.fallback_target)] if data.fallback_target else []
+    people = [name for kind, name in (target_of(t) for _, t in named) if kind == "user"]
+    known = stores.users.find_many(people) if people else {}
     for field, target in named:
         kind, name = target_of(target)
         missing = (
-            (kind == "user" and stores.users.find(name) is None)
+            (kind == "user" and name not in known)
             or (kind == "schedule" and stores.schedules.find(name) is None)
             or kind == "service"
         )

@@ -9,6 +9,7 @@ from vigil.adapters import stores
 from vigil.domain.clock import utcnow
 from vigil.domain.errors import InvalidInput, NotFound
 from vigil.domain.oncall import OnCall, OverrideIn, ScheduleIn, StoredSchedule
+from vigil.domain.people import ImportSource
 from vigil.domain.schedules import Override, Shift, final_schedule, gaps, on_call_at
 from vigil.domain.secrets import new_id
 from vigil.services.people import require_users
@@ -29,9 +30,32 @@ def replace_schedule(schedule_id: str, data: ScheduleIn) -> StoredSchedule:
     current = get_schedule(schedule_id)
     _require_participants(data)
     schedule = StoredSchedule(
-        schedule_id=schedule_id, overrides=current.overrides, version=current.version + 1, **data.model_dump()
+        schedule_id=schedule_id,
+        overrides=current.overrides,
+        version=current.version + 1,
+        imported_from=current.imported_from,
+        **data.model_dump(),
     )
     stores.schedules.put(schedule, previous_version=current.version)
+    return schedule
+
+
+def put_imported(
+    data: ScheduleIn, overrides: list[Override], source: ImportSource, current: StoredSchedule | None
+) -> StoredSchedule:
+    """An imported schedule in one write: new, or `current` (imported from the same source
+    before) with the new layers and the imported overrides replacing those of the same ids."""
+    _require_participants(data)
+    imported = {o.id for o in overrides}
+    kept = [o for o in current.overrides if o.id not in imported] if current else []
+    schedule = StoredSchedule(
+        schedule_id=current.schedule_id if current else new_id("sch"),
+        overrides=[*kept, *overrides],
+        version=current.version + 1 if current else 1,
+        imported_from=source,
+        **data.model_dump(),
+    )
+    stores.schedules.put(schedule, previous_version=current.version if current else None)
     return schedule
 
 
@@ -58,12 +82,6 @@ def add_override(schedule_id: str, data: OverrideIn) -> Override:
     override = Override(id=new_id("ovr"), **data.model_dump())
     _save_overrides(current, [*current.overrides, override])
     return override
-
-
-def put_overrides(schedule_id: str, overrides: list[Override]) -> None:
-    """Add overrides as they are (an import keeps their ids)."""
-    current = get_schedule(schedule_id)
-    _save_overrides(current, [*current.overrides, *overrides])
 
 
 def remove_override(schedule_id: str, override_id: str) -> Override:

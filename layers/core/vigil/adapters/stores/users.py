@@ -7,3 +7,4 @@ from vigil.domain.people import Person
 
 _items = WholeItems("USER", "USERS", Person, id_field="user_id", attribute="person")
 put, find, all_stored, delete = _items.put, _items.find, _items.all_stored, _items.delete
+find_many = _items.find_many
