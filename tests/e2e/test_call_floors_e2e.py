@@ -200,11 +200,9 @@ def test_the_last_alert_resolving_at_its_source_costs_its_floor(
         "events:PutEvents": 1,
     }, cost
     _ladder_answered(incident_id, "resolved")
-    timeline = api.get(f"{INCIDENTS}/{incident_id}/timeline").body["items"]
-    assert [e["message"] for e in timeline[-2:]] == [
-        f"alert resolved at source: disk full {key}",
-        "open → resolved: every alert resolved at its source",
-    ]
+    messages = [e["message"] for e in api.get(f"{INCIDENTS}/{incident_id}/timeline").body["items"]]
+    at = messages.index(f"alert resolved at source: disk full {key}")  # then, in the same item:
+    assert messages[at + 1] == "open → resolved: every alert resolved at its source", messages
 
 
 @pytest.mark.parametrize("fresh", [False, True], ids=["warm", "fresh"])
@@ -229,7 +227,7 @@ def test_an_alert_joining_an_open_incident_costs_its_floor(api: ApiClient, stack
     assert stored["alert_count"] == 2 and stored["firing_alerts"] == 2
     detail = api.incident(first["incident_id"])
     assert sorted(a["dedup_key"] for a in detail["alerts"]) == ["a", "b"]
-    assert detail["timeline"][-1]["message"] == "alert joined: slow b"
+    assert "alert joined: slow b" in [e["message"] for e in detail["timeline"]]  # the ladder adds its own
 
 
 def test_a_revoked_key_is_refused_at_once_by_the_instance_that_revoked_it(api: ApiClient) -> None:
