@@ -3,7 +3,7 @@ under 10x). Both run in-process on the same items as the alert store returns the
 ratio is the cost of replay's own work (parse again, dedup, grouping, silences, routing, the
 ladder of every incident, twice: live and proposed), not of reading the table. The proposal
 also moves the integration's service to a policy paging a schedule, then a person, each person
-in their own time zone."""
+in their own time zone, one of them with rules of her own (SMS at once, email 5 minutes later)."""
 
 from __future__ import annotations
 
@@ -111,6 +111,24 @@ def rules(silenced_service: str | None) -> Rules:
 
 
 ZONES = {"asha": "Asia/Kolkata", "noah": "America/New_York", "lead": "UTC"}
+ASHA = PersonIn.model_validate(  # her own rules: SMS at once, email 5 minutes later
+    {
+        "name": "asha",
+        "email": "asha@example.com",
+        "time_zone": ZONES["asha"],
+        "contact_methods": [
+            {"id": "mobile", "type": "sms", "address": "+919812345678"},
+            {"id": "work", "type": "email", "address": "asha@example.com"},
+        ],
+        "notification_rules": {
+            urgency: [
+                {"contact_method_id": "mobile", "after_minutes": 0},
+                {"contact_type": "email", "after_minutes": 5},
+            ]
+            for urgency in ("high", "low")
+        },
+    }
+)
 ON_CALL: dict[str, Any] = {
     "policies": {
         "sched": EscalationPolicy.model_validate(
@@ -136,7 +154,8 @@ ON_CALL: dict[str, Any] = {
             }
         )
     },
-    "people": {u: PersonIn(name=u, email=f"{u}@example.com", time_zone=z) for u, z in ZONES.items()},
+    "people": {u: PersonIn(name=u, email=f"{u}@example.com", time_zone=z) for u, z in ZONES.items()}
+    | {"asha": ASHA},
 }
 
 
@@ -179,6 +198,7 @@ def measure(count: int = ALERTS, repeat: int = 3) -> dict[str, Any]:
         "incidents": report["current"]["incidents"],
         "pages_current": report["current"]["pages"],
         "pages_proposed": report["proposed"]["pages"],
+        "notifications_proposed": report["proposed"]["notifications"],
     }
 
 

@@ -284,15 +284,17 @@ def _replay(results: dict[str, Any]) -> list[str]:
         "replayed by `POST /api/replay`'s own code (bench/replay.py): parsed again from their raw",
         "payloads, then dedup, grouping, silences, routing and every incident's ladder, under the live",
         "and a proposed configuration (which silences one service and moves the integration's service",
-        "to a policy paging a schedule, then a person, each counted in their own time zone). The",
+        "to a policy paging a schedule, then a person, each counted in their own time zone, one of them",
+        "notified by her own rules: SMS at once, email 5 minutes later, until the incident stopped). The",
         "baseline is parsing the same raw payloads alone, in the same process. Reading the items from",
         "DynamoDB is in neither time. Budget (issue 19): under 10×.",
         "",
-        "| alerts | parse alone | replay | ratio | incidents | pages (live) | pages (proposed) |",
-        "|---|---|---|---|---|---|---|",
+        "| alerts | parse alone | replay | ratio | incidents | pages (live) | pages (proposed) "
+        "| notifications (proposed) |",
+        "|---|---|---|---|---|---|---|---|",
         f"| {replay['alerts']:,} | {replay['parse_seconds']} s | {replay['replay_seconds']} s | "
         f"{replay['ratio']}× | {replay['incidents']:,} | {replay['pages_current']:,} | "
-        f"{replay['pages_proposed']:,} |",
+        f"{replay['pages_proposed']:,} | {replay['notifications_proposed']:,} |",
         "",
         "A ladder is simulated once per distinct value of what the policy's conditions read (severity,",
         "category, team, ...), not once per incident: without that, jinja2 evaluating the conditions",

@@ -164,7 +164,7 @@ class Masker:
     def value(self, value: Any, key: str = "") -> Any:
         if key == "by_hour" and isinstance(value, dict):
             return {"HH": sum(value.values())}
-        if key == "night_pages":
+        if key in ("night_pages", "night_notifications"):
             return HOUR_DEPENDENT
         if isinstance(value, dict):  # keys too: configuration sections are keyed by object ids
             return {self.text(k): self.value(v, k) for k, v in value.items()}

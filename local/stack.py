@@ -762,9 +762,11 @@ def _sqs_record(message: Any, queue_arn: str) -> dict[str, Any]:
         "messageId": message.id,
         "receiptHandle": message.receipt_handle,
         "body": message.body,
-        "attributes": {
+        "attributes": {  # as Lambda's SQS events carry them (Powertools' SqsRecordModel needs each)
             "ApproximateReceiveCount": str(message.approximate_receive_count),
             "SentTimestamp": str(message.sent_timestamp),
+            "SenderId": message.sender_id,
+            "ApproximateFirstReceiveTimestamp": str(message.approximate_first_receive_timestamp),
         },
         "messageAttributes": attributes,
         "md5OfBody": message.body_md5,

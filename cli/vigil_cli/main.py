@@ -90,6 +90,8 @@ def _cell(value: Any) -> str:
         return "-"
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, list):
+        return "\n".join(map(str, value)) or "-"
     return str(value)
 
 
@@ -361,6 +363,7 @@ def _print_event(s: Session, event: dict[str, Any]) -> None:
 # ----------------------------------------------------------------------------- configuration as code
 ConfigPath = Annotated[Path, typer.Option("-f", "--file", help="a YAML file or a folder of them")]
 CHANGE_COLUMNS = ["action", "section", "name"]
+PLAN_COLUMNS = [*CHANGE_COLUMNS, "details"]  # a schedule's overrides added and removed, fields changed
 
 
 def _config_from(path: Path) -> dict[str, Any]:
@@ -387,7 +390,10 @@ def export(
         else:
             sys.stdout.write(config_files.dump(live["config"]))
         return
-    files = config_files.write(output, live["config"])
+    try:
+        files = config_files.write(output, live["config"])
+    except OSError as error:
+        raise typer.BadParameter(str(error), param_hint="--output") from None
     said(s, live, f"wrote {len(files)} files to {output} (version {live['version']})")
 
 
@@ -396,7 +402,7 @@ def plan(ctx: typer.Context, file: ConfigPath) -> None:
     """What applying the configuration in FILE would change, object by object."""
     s = session(ctx)
     planned = s.api.post("/api/config/plan", {"config": _config_from(file)})
-    show(s, planned, CHANGE_COLUMNS, planned["changes"])
+    show(s, planned, PLAN_COLUMNS, planned["changes"])
     if not s.as_json:
         out.print(
             f"{len(planned['changes'])} changes against version {planned['version']}; "
@@ -428,6 +434,22 @@ def apply(
         )
 
 
+TOTALS = {  # report field: column
+    "incidents": "incidents",
+    "pages": "pages",
+    "night_pages": "night pages",
+    "notifications": "notifications",
+    "night_notifications": "night notifications",
+    "silenced_arrivals": "silenced",
+}
+PER_PERSON = {
+    "pages": "pages",
+    "night_pages": "night",
+    "notifications": "notif.",
+    "night_notifications": "night notif.",
+}
+
+
 @app.command("replay")
 def replay(
     ctx: typer.Context,
@@ -442,13 +464,10 @@ def replay(
         out.print_json(json.dumps(report))
         return
     out.print(f"{report['alerts']} alerts from {report['since']} to {report['until']}", highlight=False)
-    totals = Table("", "incidents", "pages", "night pages", "silenced", box=None, header_style="bold")
-    totals.add_row("actual", str(report["actual"]["incidents"]), "-", "-", "-")
+    totals = Table("", *TOTALS.values(), box=None, header_style="bold")
+    totals.add_row("actual", str(report["actual"]["incidents"]), *["-"] * (len(TOTALS) - 1))
     for name in ("current", "proposed"):
-        side = report[name]
-        totals.add_row(
-            name, *(str(side[k]) for k in ("incidents", "pages", "night_pages", "silenced_arrivals"))
-        )
+        totals.add_row(name, *(str(report[name].get(k, "-")) for k in TOTALS))
     out.print(totals)
     _people_table(report)
     for key, label in (
@@ -461,14 +480,14 @@ def replay(
 
 
 def _people_table(report: dict[str, Any]) -> None:
+    """Per person, each count now and proposed; then the proposal's notifications per method."""
     current, proposed = report["current"]["pages_by_person"], report["proposed"]["pages_by_person"]
-    table = Table("person", "pages now", "pages proposed", "night now", "night proposed", box=None,
-                  header_style="bold")  # fmt: skip
+    headers = [f"{label} {side}" for label in PER_PERSON.values() for side in ("now", "proposed")]
+    table = Table("person", *headers, "methods proposed", box=None, header_style="bold")
     for person in sorted(current.keys() | proposed.keys()):
         now, then = current.get(person, {}), proposed.get(person, {})
-        table.add_row(
-            person, *(str(side.get(k, 0)) for k in ("pages", "night_pages") for side in (now, then))
-        )
+        counts = [str(side.get(k, 0)) for k in PER_PERSON for side in (now, then)]
+        table.add_row(person, *counts, _cell(then.get("by_method")))
     out.print(table)
 
 
@@ -485,7 +504,7 @@ def oncall(
     s = session(ctx)
     schedules = s.api.get("/api/schedules")["items"]
     chosen = [x for x in schedules if schedule in (None, x["schedule_id"], x["name"])]
-    if not chosen:
+    if schedule is not None and not chosen:
         raise ApiRefused(404, f"no schedule with the id or name {schedule!r}")
     rows = []
     for item in chosen:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from vigil.domain.clock import parse_iso, utcnow
 from vigil.observability import logger, metrics, tracer
 from vigil.services import heartbeats
@@ -12,7 +13,8 @@ from vigil.services import heartbeats
 @logger.inject_lambda_context
 @metrics.log_metrics
 @tracer().capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+@event_source(data_class=EventBridgeEvent)
+def lambda_handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
     # The schedule's event carries the minute it fired; a late or retried invocation checks that minute.
-    moment = parse_iso(event["time"]) if event.get("time") else utcnow()
+    moment = parse_iso(event.time) if event.get("time") else utcnow()
     return heartbeats.check(moment)

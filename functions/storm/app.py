@@ -5,12 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from pydantic import Json
 from vigil.observability import logger, metrics, tracer
 from vigil.services.ingest import storm
 
 
-def _take_in(record: SQSRecord) -> None:
+class StormRecord(SqsRecordModel):
+    """A StormQueue record, its body parsed by Powertools' batch processor (a malformed part
+    fails alone: retried by the queue, then kept in its dead-letter queue)."""
+
+    body: Json[storm.StormPart]
+
+
+def _take_in(record: StormRecord) -> None:
     outcomes = storm.take_in(record.body)
     logger.info("storm part taken in", extra={"alerts": len(outcomes)})
 
@@ -19,5 +27,7 @@ def _take_in(record: SQSRecord) -> None:
 @metrics.log_metrics
 @tracer().capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    processor = BatchProcessor(
+        event_type=EventType.SQS, model=StormRecord, raise_on_entire_batch_failure=False
+    )
     return dict(process_partial_response(event, _take_in, processor, context))

@@ -188,3 +188,4 @@ def test_config_as_code_md_runs(fresh_runtime: str, tmp_path: Path) -> None:
     assert_statuses("docs/config-as-code.md", blocks, statuses, output)
     assert output.count("exit code 1") == 2, output[-3000:]
     assert "payments" in output and "alerts that would page no one" in output, output[-3000:]
+    assert "+ override ovr_" in output and "override:ovr_" in output, output[-3000:]  # planned, on call

@@ -4,6 +4,7 @@ with their exit codes: 0 ok, 1 the API refused, 2 usage."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,10 @@ def test_usage_errors_exit_2(cli: Any, tmp_path: Path, exported: Path) -> None:
     assert "also in another file" in cli("plan", "-f", str(twice)).stderr
     assert cli("plan").returncode == 2  # -f is required
     assert cli("replay", "-f", str(exported), "--since", "last week").returncode == 1
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    not_a_folder = cli("export", "-o", str(a_file))
+    assert not_a_folder.returncode == 2 and "--output" in not_a_folder.stderr, not_a_folder.stderr
 
 
 def test_a_time_of_day_stays_text_in_yaml(cli: Any, api: ApiClient, exported: Path, tmp_path: Path) -> None:
@@ -111,6 +116,7 @@ def test_replay_prints_a_table_and_json(cli: Any, api: ApiClient, exported: Path
     assert api.put("/api/teams/database_team", {"members": [member]}).status == 200
     probe = {"title": "cli replay probe", "severity": "medium", "category": "database",
              "labels": {"service": "cli-replay"}}  # fmt: skip
+    since = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()  # the same alerts for both runs
     sent = api.post("/api/alerting/send", probe)
     assert sent.status == 200 and sent.body["action"] == "opened", sent.body
     silence = {
@@ -121,14 +127,21 @@ def test_replay_prints_a_table_and_json(cli: Any, api: ApiClient, exported: Path
     }
     edit(exported, "silences", lambda silences: silences.append(silence))
     edit(exported, "teams", lambda teams: teams.update({"database_team": {"members": [member]}}))
-    report = ok_json(cli("--json", "replay", "-f", str(exported), "--since", "10m"))
+    report = ok_json(cli("--json", "replay", "-f", str(exported), "--since", since))
     assert sent.body["alert_id"] in report["alerts_no_longer_paging"]
     assert sent.body["incident_id"] in report["incidents_not_opened"]
-    assert report["current"]["pages_by_person"]["Dee"]["pages"] >= 1
-    assert "Dee" not in report["proposed"]["pages_by_person"]
-    table = cli("replay", "-f", str(exported), "--since", "10m")
+    dee = report["current"]["pages_by_person"]["Dee"]
+    assert dee["pages"] >= 1 and dee["notifications"] == dee["by_method"]["email"] == dee["pages"]
+    # other tests' database alerts of the last 10 minutes may page Dee under both configurations
+    dee_proposed = report["proposed"]["pages_by_person"].get("Dee", {"pages": 0, "notifications": 0})
+    assert dee["pages"] - dee_proposed["pages"] == dee["notifications"] - dee_proposed["notifications"] >= 1
+    table = cli("replay", "-f", str(exported), "--since", since)
     assert table.returncode == 0, table.stderr
     assert "proposed" in table.stdout and "alerts that would page no one" in table.stdout
+    assert "night notifications" in table.stdout and "notif. now" in table.stdout
+    dee_row = next(row for row in map(str.split, table.stdout.splitlines()) if row[:1] == ["Dee"])
+    assert dee_row[1:3] == [str(dee["pages"]), str(dee_proposed["pages"])]
+    assert dee_row[5:7] == [str(dee["notifications"]), str(dee_proposed["notifications"])]
 
 
 def test_oncall_names_who_is_on_call_at_a_moment(cli: Any, api: ApiClient) -> None:
@@ -161,3 +174,37 @@ def test_oncall_names_who_is_on_call_at_a_moment(cli: Any, api: ApiClient) -> No
     assert missing.returncode == 1 and "no schedule" in missing.stderr
     bad_time = cli("oncall", "cli oncall", "--at", "tomorrow-ish")
     assert bad_time.returncode == 1 and "400" in bad_time.stderr
+
+
+def test_an_override_planned_applied_and_exported_from_yaml(cli: Any, api: ApiClient, exported: Path) -> None:
+    """An override written in schedules.yaml without an id: plan names it, apply creates it,
+    `vigil oncall` shows it, and the next export holds it (with its derived id)."""
+    for user_id in ("cli_ann", "cli_bob"):
+        person = {"name": user_id, "email": f"{user_id}@example.com"}
+        assert api.put(f"/api/users/{user_id}", person).status == 200
+    layer = {"participants": ["cli_ann"], "rotation": "weekly", "handoff_time": "09:00",
+             "start": "2026-01-05T09:00:00Z"}  # fmt: skip
+    schedule = {"name": "cli overrides", "time_zone": "UTC", "layers": [layer]}
+    assert api.post("/api/schedules", schedule).status == 201
+    again = exported.parent / "again"
+    assert cli("export", "-o", str(again)).returncode == 0
+    override = {"user_id": "cli_bob", "start": "2099-01-01T00:00:00Z", "end": "2099-01-02T00:00:00Z"}
+
+    def add(schedules: dict[str, Any]) -> None:
+        [schedule_id] = [k for k, v in schedules.items() if v["name"] == "cli overrides"]
+        schedules[schedule_id]["overrides"].append(override)
+
+    edit(again, "schedules", add)
+    table = cli("plan", "-f", str(again))
+    assert table.returncode == 0, table.stderr
+    assert "+ override ovr_" in table.stdout and "cli_bob from 2099-01-01T00:00:00Z" in table.stdout
+    assert cli("apply", "-f", str(again)).returncode == 0
+    shift = ok_json(cli("--json", "oncall", "cli overrides", "--at", "2099-01-01T12:00:00Z"))
+    assert [(row["user_id"], row["source"][:13]) for row in shift] == [("cli_bob", "override:ovr_")]
+    listed = ok_json(cli("--json", "oncall"))
+    assert {row["schedule_id"] for row in listed} == {
+        s["schedule_id"] for s in api.get("/api/schedules").body["items"]
+    }
+    final = yaml.safe_load(cli("export").stdout)["schedules"]
+    [overrides] = [v["overrides"] for v in final.values() if v["name"] == "cli overrides"]
+    assert [o["user_id"] for o in overrides] == ["cli_bob"] and overrides[0]["id"] == shift[0]["source"][9:]

@@ -121,6 +121,36 @@ def test_exit_codes(cli: Any, tmp_path: Path) -> None:
     assert unreachable.returncode == 1 and "cannot reach" in unreachable.stderr
 
 
+MISSING = "inc_00000000000000000000"
+REFUSED = [  # every command that calls the API with something it refuses: exit 1, its status on stderr
+    (["incidents", "ack", MISSING], "404"),
+    (["incidents", "resolve", MISSING], "404"),
+    (["incidents", "close", MISSING], "404"),
+    (["incidents", "note", MISSING, "looking"], "404"),
+    (["incidents", "escalate", MISSING], "404"),
+    (["incidents", "reassign", MISSING, "platform_team"], "404"),
+    (["incidents", "list", "--status", "sleeping"], "400"),
+    (["integrations", "create", "cli refused", "--kind", "nagios"], "400"),
+    (["integrations", "rotate", "int_missing"], "404"),
+    (["keys", "create", "cli refused", "--scope", "root"], "400"),
+    (["keys", "revoke", "key_missing"], "404"),
+]
+
+
+@pytest.mark.parametrize(("args", "status"), REFUSED, ids=[" ".join(a[:2]) for a, _ in REFUSED])
+def test_each_command_refused_by_the_api_exits_1(cli: Any, args: list[str], status: str) -> None:
+    refused = cli(*args)
+    assert refused.returncode == 1 and f"error: {status}" in refused.stderr, refused.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [["tail", "--count", "1"], ["export"], ["keys", "list"], ["integrations", "list"], ["oncall"]]
+)
+def test_each_command_exits_1_when_vigil_cannot_be_reached(cli: Any, args: list[str]) -> None:
+    unreachable = cli(*args, env_extra={"VIGIL_URL": "http://127.0.0.1:9"})
+    assert unreachable.returncode == 1 and "cannot reach" in unreachable.stderr, unreachable.stderr
+
+
 def test_profiles_come_from_the_config_file(cli: Any, runtime: Any, tmp_path: Path) -> None:
     config = tmp_path / "vigil" / "config.toml"
     config.parent.mkdir(parents=True)

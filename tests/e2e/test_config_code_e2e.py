@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -208,3 +209,53 @@ def test_the_published_schema_is_served_and_committed(api: ApiClient) -> None:
     assert served.status == 200
     assert served.body == json.loads(SCHEMA.read_text()), "run `make config-schema`"
     assert set(served.body["properties"]) >= {"teams", "escalation_policy", "silences", "integrations"}
+
+
+def test_a_schedules_overrides_round_trip(api: ApiClient, restored: dict[str, Any]) -> None:
+    """Overrides that have not ended are part of their schedule: apply creates them (an id left
+    out is derived), export shows them, export -> apply -> export is identical, and a plan names
+    each one removed. An override that has ended is not in the export, and an apply keeps it."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    proposed = with_people_and_on_call(restored["config"])
+    proposed["users"]["cfg_bob"] = {
+        "name": "Bob",
+        "email": "bob@example.com",
+        "time_zone": "America/New_York",
+    }
+    later = {"id": "ovr_cfg_later", "user_id": "cfg_bob", "start": at(now, days=1), "end": at(now, days=2)}
+    covering = {"user_id": "cfg_bob", "start": at(now, hours=-1), "end": at(now, hours=1)}
+    proposed["schedules"]["cfg_primary"]["overrides"] = [later, covering]
+    applied = api.post("/api/config/apply", {"version": restored["version"], "config": proposed})
+    assert applied.status == 200, applied.body
+    assert api.get("/api/schedules/cfg_primary/oncall").body["shifts"][0]["user_id"] == "cfg_bob"
+
+    exported = api.get("/api/config").body
+    overrides = exported["config"]["schedules"]["cfg_primary"]["overrides"]
+    assert overrides[0] == later and overrides[1]["id"].startswith("ovr_")  # in the document's order
+    assert overrides[1] | {"id": None} == covering | {"id": None}
+    again = api.post("/api/config/apply", {"version": exported["version"], "config": exported["config"]})
+    assert again.status == 200 and again.body["changes"] == [], again.body
+    assert api.get("/api/config").body["config"] == exported["config"]
+
+    ended = {"user_id": "cfg_bob", "start": at(now, days=-2), "end": at(now, days=-1)}
+    past = api.post("/api/schedules/cfg_primary/overrides", ended)
+    assert past.status == 201, past.body
+    assert api.get("/api/config").body["config"] == exported["config"]
+    fewer = copy.deepcopy(exported["config"])
+    fewer["schedules"]["cfg_primary"]["overrides"] = [*overrides[1:], ended]  # an ended one is ignored
+    planned = api.post("/api/config/plan", {"config": fewer}).body
+    assert [(c["name"], c["action"], c["details"]) for c in planned["changes"]] == [
+        (
+            "cfg_primary",
+            "update",
+            [f"- override ovr_cfg_later: cfg_bob from {later['start']} to {later['end']}"],
+        )
+    ]
+    removed = api.post("/api/config/apply", {"version": planned["version"], "config": fewer})
+    assert removed.status == 200, removed.body
+    stored = api.get("/api/schedules/cfg_primary").body["overrides"]
+    assert [o["id"] for o in stored] == [past.body["id"], overrides[1]["id"]]
+
+
+def at(moment: datetime, **delta: int) -> str:
+    return (moment + timedelta(**delta)).isoformat().replace("+00:00", "Z")

@@ -148,6 +148,24 @@ SEARCH_SILENCE = {
 }
 
 
+ASHA = {  # SMS at once, email 5 minutes later (the replay runs before that comes due)
+    "name": "rp_asha",
+    "email": "rp_asha@example.com",
+    "time_zone": ZONES["rp_asha"],
+    "contact_methods": [
+        {"id": "mobile", "type": "sms", "address": "+919812345678"},
+        {"id": "work", "type": "email", "address": "rp_asha@example.com"},
+    ],
+    "notification_rules": {
+        "low": [
+            {"contact_method_id": "mobile", "after_minutes": 0},
+            {"contact_type": "email", "after_minutes": 5},
+        ]
+    },
+}
+METHOD_OF = {"rp_asha": "sms", "rp_noah": "email"}  # rp_noah has no rules: one email per page
+
+
 def on_call_proposal(start: datetime) -> dict[str, Any]:
     """Silence search; move the service of the API's integration to a policy paging a schedule
     whose two people, in Kolkata and New York, take turns of one hour."""
@@ -161,7 +179,8 @@ def on_call_proposal(start: datetime) -> dict[str, Any]:
         "users": {
             user_id: {"name": user_id, "email": f"{user_id}@example.com", "time_zone": zone}
             for user_id, zone in ZONES.items()
-        },
+        }
+        | {"rp_asha": ASHA},
         "schedules": {"rp_primary": schedule},
         "escalation_policies": {
             "rp_sched": {
@@ -204,3 +223,6 @@ def test_replay_pages_whoever_the_schedule_has_on_call_in_their_own_time_zone(
     assert {p: v["pages"] for p, v in proposed["pages_by_person"].items()} == pages
     assert {p: v["night_pages"] for p, v in proposed["pages_by_person"].items()} == nights
     assert proposed["pages_by_team"] == {"schedule:rp_primary": 7}
+    assert {p: v["by_method"] for p, v in proposed["pages_by_person"].items()} == {
+        who: {METHOD_OF[who]: n} for who, n in pages.items()
+    }

@@ -89,3 +89,17 @@ def test_storm_part_event_takes_its_alerts_in(stack: Any, api: Any) -> None:
     assert result == {"batchItemFailures": []}
     alerts = api.get("/api/alerting?limit=100&source=alertmanager").body["items"]
     assert any(a["dedup_key"] == "sample-storm-1" for a in alerts)
+
+
+def test_a_malformed_storm_part_fails_alone_and_the_others_are_taken_in(stack: Any, api: Any) -> None:
+    integration = api.integration("alertmanager")
+    good = sample("storm_part.json")["Records"][0]
+    part = json.loads(good["body"]) | {"integration_id": integration["integration_id"]}
+    part["alerts"][0]["dedup_key"] = "sample-storm-beside-a-bad-part"
+    good["body"] = json.dumps(part)
+    not_json = good | {"messageId": "not-json", "body": "{not json"}
+    no_alerts = good | {"messageId": "no-alerts", "body": json.dumps({"integration_id": "int_x"})}
+    result = stack.invoke("StormFunction", {"Records": [not_json, good, no_alerts]})
+    assert result == {"batchItemFailures": [{"itemIdentifier": "not-json"}, {"itemIdentifier": "no-alerts"}]}
+    alerts = api.get("/api/alerting?limit=100&source=alertmanager").body["items"]
+    assert any(a["dedup_key"] == "sample-storm-beside-a-bad-part" for a in alerts)

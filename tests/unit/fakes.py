@@ -11,6 +11,7 @@ from typing import Any
 
 from vigil.adapters.outbound_http import HttpResult
 from vigil.domain.clock import iso
+from vigil.domain.deliveries import StoredDelivery
 from vigil.domain.errors import Conflict, NotFound
 from vigil.domain.playbooks import Playbook
 from vigil.domain.silences import Silence
@@ -262,9 +263,12 @@ class FakeDeliveries:
             return None
         self.items[delivery_id] = {
             **fields,
+            "delivery_id": delivery_id,
             "status": "sending",
             "attempts": (item or {}).get("attempts", 0) + 1,
             "sent_to": (item or {}).get("sent_to", []),
+            "created_at": (item or {}).get("created_at", iso(now)),
+            "updated_at": iso(now),
         }
         return list(self.items[delivery_id]["sent_to"])
 
@@ -279,8 +283,12 @@ class FakeDeliveries:
         sent_to: list[str] | None = None,
     ) -> None:
         item = self.items[delivery_id]
-        item.update(status="sent" if sent else "failed", detail=detail)
+        item.update(status="sent" if sent else "failed", detail=detail, last_status_code=status_code)
         item["sent_to"] = item["sent_to"] + (sent_to or [])
+
+    def find(self, delivery_id: str) -> StoredDelivery | None:
+        item = self.items.get(delivery_id)
+        return StoredDelivery.model_validate(item) if item else None
 
 
 class FakePlaybooks:

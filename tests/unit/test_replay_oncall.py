@@ -1,18 +1,23 @@
 """Replay under a proposal that silences one service and moves another to a policy paging a
 schedule then a person: pages per person match a direct count from the schedule domain
-(`on_call_at` at each page's moment), and hours and nights are each person's own."""
+(`on_call_at` at each page's moment), and hours and nights are each person's own. A person's
+notification rules run, for the incident's urgency, until it is acknowledged."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from vigil.domain.alerts import AlertStatus, NormalizedAlert
 from vigil.domain.escalation import EscalationPolicy
 from vigil.domain.incidents import AssignmentRules
 from vigil.domain.people import PersonIn
-from vigil.domain.replay import NIGHT_HOURS, Rules, Source, StoredAlert, replay, summary
+from vigil.domain.replay import NIGHT_HOURS, IncidentKey, Rules, Source, StoredAlert, replay, summary
 from vigil.domain.schedules import Schedule, on_call_at
 from vigil.domain.silences import Silence
 from vigil.domain.teams import AlertingRules, Team
@@ -155,3 +160,118 @@ def test_hours_and_nights_are_the_persons_own_not_utc() -> None:
         }
         utc_nights = sum(at.hour in NIGHT_HOURS for at in times)
         assert replayed["night_pages"] != utc_nights, f"{user_id}'s nights must differ from UTC's here"
+
+
+# ----------------------------------------------------------------------------- personal notification rules
+SMS_THEN_EMAIL = {"contact_type": "sms", "after_minutes": 0}, {"contact_type": "email", "after_minutes": 5}
+ASHA_METHODS = [
+    {"id": "mobile", "type": "sms", "address": "+919812345678"},
+    {"id": "work", "type": "email", "address": "asha@example.com"},
+]
+ACK_AFTER = timedelta(minutes=10)
+
+
+def people_with_rules(methods: list[dict[str, str]] = ASHA_METHODS, **rules: Any) -> dict[str, PersonIn]:
+    """PEOPLE, with Asha's contact methods and the notification rules given (by urgency)."""
+    asha = PEOPLE["asha"].model_dump() | {"contact_methods": methods, "notification_rules": rules}
+    return {**PEOPLE, "asha": PersonIn.model_validate(asha)}
+
+
+def acknowledged_after(delay: timedelta) -> Callable[[IncidentKey], datetime]:
+    return lambda key: key[1] + delay
+
+
+def test_a_persons_rules_run_until_the_incident_is_acknowledged() -> None:
+    """Asha's rules are SMS at once, email 5 minutes later; every incident is acknowledged after
+    10 minutes: each of her pages is 2 notifications, each counted at night on her own clock; the
+    lead's rung (30 minutes) never comes."""
+    alerts = traffic()
+    people = people_with_rules(low=list(SMS_THEN_EMAIL), high=list(SMS_THEN_EMAIL))
+    replayed = replay(
+        alerts, replace(rules(True), people=people), sources(), acknowledged_after(ACK_AFTER), UNTIL
+    )
+    counted = summary(replayed)["pages_by_person"]
+
+    asha_pages = [at for who, at in direct_pages(alerts) if who == "asha"]
+    sent = [moment for at in asha_pages for moment in (at, at + timedelta(minutes=5))]
+    assert counted["asha"]["pages"] == len(asha_pages) > 0
+    assert counted["asha"]["notifications"] == len(sent) == 2 * len(asha_pages)
+    assert counted["asha"]["by_method"] == {"sms": len(asha_pages), "email": len(asha_pages)}
+    nights = sum(local_hour("asha", at) in NIGHT_HOURS for at in sent)
+    assert counted["asha"]["night_notifications"] == nights
+    noah_pages = sum(who == "noah" for who, _ in direct_pages(alerts))
+    assert counted["noah"]["notifications"] == counted["noah"]["pages"] == noah_pages  # no rules: one email
+    assert counted["noah"]["by_method"] == {"email": noah_pages}
+    assert "lead" not in counted
+
+
+def one_alert_at(
+    at: datetime, severity: str = "medium", integration_id: str = "int_pay"
+) -> list[StoredAlert]:
+    alert = NormalizedAlert(source="test", dedup_key="one", status=AlertStatus.FIRING, title="one",
+                            severity=severity, labels={"service": "payments"})  # fmt: skip
+    return [StoredAlert(alert_id="alt_one", integration_id=integration_id, alert=alert,
+                        arrivals=[(at, AlertStatus.FIRING)])]  # fmt: skip
+
+
+PAGE_ASHA = EscalationPolicy(rules=[], fallback_target=None, targets=["user:asha"])
+BEFORE_NIGHT_IN_KOLKATA = datetime(2026, 3, 4, 16, 27, tzinfo=UTC)  # 21:57 there; 22:02 five minutes on
+
+
+@pytest.mark.parametrize(
+    ("acknowledged", "notifications", "nights"),
+    [(ACK_AFTER, 2, 1), (timedelta(minutes=3), 1, 0), (timedelta(minutes=5), 1, 0), (None, 2, 1)],
+)
+def test_the_email_at_five_minutes_is_at_night_when_the_sms_was_not(
+    acknowledged: timedelta | None, notifications: int, nights: int
+) -> None:
+    """SMS at 21:57 in Kolkata, email at 22:02: one page, not at night; its second notification
+    is, if the incident was still unacknowledged 5 minutes after the page."""
+    people = people_with_rules(low=list(SMS_THEN_EMAIL))
+    asha_paged = replace(rules(False), policy=PAGE_ASHA, people=people)
+    stops = acknowledged_after(acknowledged) if acknowledged else lambda key: None
+    counted = summary(replay(one_alert_at(BEFORE_NIGHT_IN_KOLKATA), asha_paged, {}, stops, UNTIL))
+
+    asha = counted["pages_by_person"]["asha"]
+    assert (asha["pages"], asha["night_pages"]) == (1, 0)
+    assert (asha["notifications"], asha["night_notifications"]) == (notifications, nights)
+    assert (counted["notifications"], counted["night_notifications"]) == (notifications, nights)
+
+
+def test_rules_follow_the_incidents_urgency() -> None:
+    """High urgency (critical): SMS at once, SMS again at 2 minutes, email at 4; low (medium):
+    email at once. A Slack step is skipped as the live path skips it; a person without rules for
+    an urgency is emailed once."""
+    high = [
+        {"contact_method_id": "mobile", "after_minutes": 0},
+        {"contact_type": "slack", "after_minutes": 0},
+        {"contact_method_id": "mobile", "after_minutes": 2},
+        {"contact_method_id": "work", "after_minutes": 4},
+    ]
+    slack = {"id": "chat", "type": "slack", "address": "U024BE7LH"}
+    low = [{"contact_method_id": "work", "after_minutes": 0}]
+    asha_paged = replace(
+        rules(False), policy=PAGE_ASHA, people=people_with_rules([*ASHA_METHODS, slack], high=high, low=low)
+    )
+    stops = acknowledged_after(ACK_AFTER)
+
+    def methods(severity: str, configured: Rules = asha_paged) -> dict[str, int]:
+        outcome = replay(one_alert_at(START, severity), configured, {}, stops, UNTIL)
+        return dict(summary(outcome)["pages_by_person"]["asha"]["by_method"])
+
+    assert methods("critical") == {"sms": 2, "email": 1}
+    assert methods("medium") == {"email": 1}
+    assert methods("critical", replace(asha_paged, people=PEOPLE)) == {"email": 1}
+
+
+def test_team_members_are_notified_once_per_contact_method_on_the_rungs_channels() -> None:
+    """Team pages send at once: a member with an email and an SMS method, paged on email only,
+    gets one email."""
+    olga = OPS.members[0].model_dump()
+    olga["contact_methods"].append({"type": "sms", "address": "+15551234567"})
+    ops = Team.model_validate({"name": "ops", "members": [olga]})
+    outcome = replay(one_alert_at(START, integration_id="int_web"), replace(rules(False), teams={"ops": ops}),
+                     sources(), lambda key: None, UNTIL)  # fmt: skip
+    olga_counts = summary(outcome)["pages_by_person"]["Olga"]
+    assert olga_counts["pages"] == olga_counts["notifications"] == 1
+    assert olga_counts["by_method"] == {"email": 1}

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from vigil.adapters import stores
 from vigil.domain.alerts import AlertOutcome, AlertStatus, NormalizedAlert, Severity
+from vigil.domain.errors import InvalidTransition, NotFound
 from vigil.domain.incidents import Status
 from vigil.domain.integrations import Integration
 from vigil.domain.teams import Team
@@ -231,6 +232,26 @@ def test_a_retry_sends_only_to_the_destinations_that_failed(world: World) -> Non
     assert delivery.deliver(message, 3, OPTIONS) == "sent"
     posted = [url for url, _ in world.channels.posted]
     assert posted.count(good) == 1 and posted.count(flaky) == 3
+
+
+def test_a_failed_delivery_is_replayed_as_it_was_sent_and_shown_without_its_secrets(world: World) -> None:
+    world.channels.status = 404
+    assert delivery.deliver(_message(), 1, OPTIONS) == "failed"
+    world.channels.published.clear()  # the fallback to email
+    entry = delivery.replay("dlv_fake1", actor="ann")
+    assert world.channels.published == [("webhook", _message())]
+    assert (entry.status, entry.attempts, entry.last_status_code) == ("failed", 1, 404)
+    assert entry.destinations == ["https://hooks.example"]  # a webhook's path is its secret
+    assert "message" not in entry.model_dump() and "sent_to" not in entry.model_dump()
+
+
+def test_only_a_failed_delivery_is_replayed(world: World) -> None:
+    assert delivery.deliver(_message(), 1, OPTIONS) == "sent"
+    with pytest.raises(InvalidTransition, match="only a failed one"):
+        delivery.replay("dlv_fake1", actor="ann")
+    with pytest.raises(NotFound):
+        delivery.replay("dlv_unknown", actor="ann")
+    assert world.channels.published == []
 
 
 def test_one_bad_destination_does_not_hold_back_the_others(world: World) -> None:

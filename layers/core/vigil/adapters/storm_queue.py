@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from vigil.adapters.aws import client
+from vigil.adapters.aws import call
 
 
 def send(queue_url: str, part: str) -> None:
-    client("sqs").send_message(QueueUrl=queue_url, MessageBody=part)
+    """A throttled send leaves as Throttled: the sender is told to retry (503), never a 500."""
+    call("sqs", "send_message", QueueUrl=queue_url, MessageBody=part)

@@ -149,14 +149,24 @@ class ReplayIn(Model):
 
 class PersonPages(Model):
     pages: int
-    night_pages: int = Field(description="between 22:00 and 07:00 in the person's time (UTC for now)")
+    night_pages: int = Field(
+        description="between 22:00 and 07:00 in the person's time zone (UTC for members)"
+    )
     by_hour: dict[str, int]
+    notifications: int = Field(
+        description="what the pages sent: a person's notification rules until the incident stopped; "
+        "a team member once per contact method on the rung's channels"
+    )
+    night_notifications: int = Field(description="notifications sent between 22:00 and 07:00 on their clock")
+    by_method: dict[str, int] = Field(description="notifications per contact method type (email, sms, ...)")
 
 
 class ReplaySummary(Model):
     incidents: int
     pages: int
     night_pages: int
+    notifications: int
+    night_notifications: int
     silenced_arrivals: int
     pages_by_team: dict[str, int]
     pages_by_person: dict[str, PersonPages] = Field(
@@ -174,6 +184,7 @@ class ReplayedIncident(Model):
     team: str
     opened_at: str
     pages: int
+    notifications: int
     first_page_after_seconds: float | None
 
 

@@ -202,9 +202,9 @@ def list_notifications(
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> DeliveryPage:
     items, next_cursor = delivery.list_deliveries(
-        {"incident_id": incident_id, "channel": channel, "status": status}, limit, cursor
+        incident_id, channel=channel, status=status, limit=limit, cursor=cursor
     )
-    return DeliveryPage(items=[Delivery(**i) for i in items], next_cursor=next_cursor)
+    return DeliveryPage(items=items, next_cursor=next_cursor)
 
 
 @router.post(
@@ -214,4 +214,4 @@ def list_notifications(
     responses=responses_for(404, 422),
 )
 def replay(delivery_id: str) -> Delivery:
-    return Delivery(**delivery.replay(delivery_id, actor(router)))
+    return delivery.replay(delivery_id, actor(router))

@@ -4,15 +4,19 @@ applies each section (vigil.services.config_code).
 
 A section left out of a document is not managed by it; a section present is managed whole:
 its objects missing from the document are deleted.
+
+A schedule's overrides are part of it, those that have not ended: an override that has ended
+is history, left out of exports and ignored in a document (applies keep the ended ones).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from vigil.domain.escalation import EscalationPolicy
 from vigil.domain.incidents import AssignmentRules
@@ -20,7 +24,7 @@ from vigil.domain.integrations import IntegrationSettings
 from vigil.domain.model import Model
 from vigil.domain.oncall import OBJECT_ID, NamedPolicyIn, ScheduleIn, ServiceIn
 from vigil.domain.people import PersonIn
-from vigil.domain.schedules import USER_ID
+from vigil.domain.schedules import USER_ID, Override
 from vigil.domain.silences import SilenceIn
 from vigil.domain.teams import TEAM_NAME, AlertingRules, TeamIn
 from vigil.domain.vocabulary import IntegrationKind
@@ -40,6 +44,59 @@ class EscalationPolicyIn(EscalationPolicy):
     version: int = Field(default=0, exclude=True)
 
 
+class OverrideConfig(Override):
+    """An override in the document. Its `id` may be left out: one is then derived from who,
+    start and end, so applying the same file again creates nothing new."""
+
+    id: str = Field(default="", max_length=100, description="kept from the export; derived when left out")
+
+    @model_validator(mode="after")
+    def _stable_id(self) -> OverrideConfig:
+        if not self.id:
+            self.id = (
+                "ovr_" + fingerprint(self.model_dump(mode="json", include={"user_id", "start", "end"}))[:16]
+            )
+        return self
+
+
+class ScheduleConfig(ScheduleIn):
+    """A schedule with its overrides that have not ended."""
+
+    overrides: list[OverrideConfig] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="who is on call over every layer, from start to end; ended ones are ignored",
+    )
+
+    @field_validator("overrides")
+    @classmethod
+    def _unique_ids(cls, overrides: list[OverrideConfig]) -> list[OverrideConfig]:
+        if len({o.id for o in overrides}) != len(overrides):
+            raise ValueError("override ids must be unique (two overrides without ids are the same override)")
+        return overrides
+
+    def current(self, now: datetime) -> ScheduleConfig:
+        """Without the overrides that ended by `now`; the rest keep their order, which is their
+        precedence (of two that overlap, the later wins)."""
+        return self.model_copy(update={"overrides": [o for o in self.overrides if o.end > now]})
+
+
+def without_ended_overrides(document: ConfigDocument, now: datetime) -> ConfigDocument:
+    """The document as plan and apply compare it: ended overrides are not configuration."""
+    if document.schedules is None:
+        return document
+    current = {schedule_id: s.current(now) for schedule_id, s in document.schedules.items()}
+    return document.model_copy(update={"schedules": current})
+
+
+def kept_overrides(live: list[Override], given: list[Override], now: datetime) -> list[Override]:
+    """A schedule's overrides once a document gives it `given`: the live ones that ended by
+    `now` (documents leave them out), then the given ones."""
+    ids = {o.id for o in given}
+    ended = [o for o in live if o.end <= now and o.id not in ids]
+    return [*ended, *(Override.model_validate(o.model_dump()) for o in given)]
+
+
 class IntegrationConfig(Model):
     """An integration by name; its token is never part of the configuration."""
 
@@ -54,8 +111,8 @@ class ConfigDocument(Model):
 
     users: dict[UserId, PersonIn] | None = Field(default=None, description="people by user id")
     teams: dict[TeamName, TeamIn] | None = Field(default=None, description="by team name")
-    schedules: dict[ObjectId, ScheduleIn] | None = Field(
-        default=None, description="on-call schedules by id (their overrides are not configuration)"
+    schedules: dict[ObjectId, ScheduleConfig] | None = Field(
+        default=None, description="on-call schedules by id, with their overrides that have not ended"
     )
     escalation_policies: dict[ObjectId, NamedPolicyIn] | None = Field(
         default=None, description="named escalation policies by id (`default` is escalation_policy)"
@@ -86,6 +143,7 @@ class Change(Model):
     action: Action
     before: Any = None
     after: Any = None
+    details: list[str] = Field(default_factory=list, description="what changes inside the object")
 
 
 def sections() -> list[str]:
@@ -132,7 +190,23 @@ def _change(section: str, name: str, before: Any, after: Any) -> Change | None:
     if before == after:
         return None
     action: Action = "create" if before is None else "delete" if after is None else "update"
-    return Change(section=section, name=name, action=action, before=before, after=after)
+    details = _details(before, after) if isinstance(before or after, dict) else []
+    return Change(section=section, name=name, action=action, before=before, after=after, details=details)
+
+
+def _details(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
+    """An update's changed fields, and each override a schedule gains or loses."""
+    old, new = before or {}, after or {}
+    fields = sorted(k for k in old.keys() | new.keys() if k != "overrides" and old.get(k) != new.get(k))
+    changed = [f"changed: {', '.join(fields)}"] if before and after and fields else []
+    return changed + _override_details(old.get("overrides") or [], new.get("overrides") or [])
+
+
+def _override_details(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[str]:
+    def line(sign: str, o: dict[str, Any]) -> str:
+        return f"{sign} override {o['id']}: {o['user_id']} from {o['start']} to {o['end']}"
+
+    return [line("-", o) for o in old if o not in new] + [line("+", o) for o in new if o not in old]
 
 
 def fingerprint(value: Any) -> str:

@@ -3,11 +3,33 @@ purpose), claimed before sending so that a redelivered message is sent once."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from vigil.domain.model import Model
+from vigil.domain.teams import shown_destinations
 
 
-# A ledger entry as callers see it; the item also keeps the message itself (for a replay),
-# the sender's lease and its expiry.
+class DeliveryMessage(Model):
+    """One notification on NotificationsTopic: what notify and paging publish, what a deliver
+    function takes from its queue, and what the ledger keeps for a replay."""
+
+    delivery_id: str
+    channel: str
+    team: str  # a team's name, `user:<id>`, or the address of a responder paged by hand
+    destinations: list[str]
+    rung: int
+    round: int
+    purpose: str = "page"
+    incident: dict[str, Any]  # what the page carries of its incident (notify.snapshot)
+    not_before: str | None = None  # a person's later notification step, held until then
+    until_acknowledged: bool = False  # ... and dropped if the incident is acknowledged or resolved by then
+
+    def published(self) -> dict[str, Any]:
+        """As it travels and is kept: the fields it was given, so the JSON is as it always was."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+# A ledger entry as callers see it.
 class Delivery(Model):
     delivery_id: str
     incident_id: str
@@ -24,3 +46,18 @@ class Delivery(Model):
 
 
 LEDGER_FIELDS = tuple(Delivery.model_fields)
+
+
+class StoredDelivery(Delivery):
+    """The ledger item as the deliveries store keeps it: also the message itself (for a
+    replay) and the destinations already reached (never sent to again)."""
+
+    message: str
+    sent_to: list[str] = []
+
+    def shown(self) -> Delivery:
+        """The entry as callers see it: destinations by scheme and host only."""
+        entry = self.model_dump(include=set(LEDGER_FIELDS))
+        return Delivery.model_validate(
+            entry | {"destinations": shown_destinations(self.channel, self.destinations)}
+        )

@@ -20,6 +20,7 @@ from vigil.domain.schedules import USER_ID, ZoneName
 from vigil.domain.vocabulary import Channel
 
 ContactType = Channel  # a person is reached through the channels pages go out on
+UNSENDABLE = {"slack": "a Slack user id needs the Slack app, which Vigil does not have yet"}
 Urgency = Literal["high", "low"]
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -138,7 +139,7 @@ class NotificationStep(Model):
     contact_method: ContactMethod
 
 
-def notification_steps(person: Person, urgency: Urgency) -> list[NotificationStep]:
+def notification_steps(person: PersonIn, urgency: Urgency) -> list[NotificationStep]:
     """Every step a page of `urgency` runs if never acknowledged, in time order (rules at the same
     minute in the order given)."""
     steps = [
@@ -153,6 +154,30 @@ def notification_steps(person: Person, urgency: Urgency) -> list[NotificationSte
         for method in _targets(person, rule)
     ]
     return sorted(steps, key=lambda step: step.after_minutes)
+
+
+def page_steps(person: PersonIn, urgency: Urgency) -> tuple[list[NotificationStep], list[NotificationStep]]:
+    """What a page to `person` sends if never acknowledged, in time order, and what it skips
+    (UNSENDABLE types); without rules for `urgency` the person is emailed at once."""
+    steps = notification_steps(person, urgency) or [_email_step(person, urgency)]
+    return (
+        [s for s in steps if s.contact_method.type not in UNSENDABLE],
+        [s for s in steps if s.contact_method.type in UNSENDABLE],
+    )
+
+
+def _email_step(person: PersonIn, urgency: Urgency) -> NotificationStep:
+    method = ContactMethod(id="email", type="email", address=person.email)
+    return NotificationStep(
+        key=f"{urgency}:default:email", urgency=urgency, rule_index=-1, after_minutes=0, contact_method=method
+    )
+
+
+def steps_before_stop(steps: list[NotificationStep], stopped_after_minutes: float) -> list[NotificationStep]:
+    """The steps of a page that are sent when the incident is acknowledged or resolved
+    `stopped_after_minutes` after it: those at the page go out with it, a later one only if it
+    comes due before the stop (its delivery is dropped after)."""
+    return [s for s in steps if s.after_minutes == 0 or s.after_minutes < stopped_after_minutes]
 
 
 def _targets(person: PersonIn, rule: NotificationRule) -> list[ContactMethod]:

@@ -10,8 +10,10 @@ until it was acknowledged or resolved in reality (`stops`), or until its alerts 
 Its policy is its service's (an assignment rule naming `service:<id>`, else the service of the
 integration the alert came in by, else the global policy). A `user:` target pages that person, a
 `schedule:` target whoever the final schedule has on call at the page's moment (one final
-schedule per schedule, computed once for the whole period), a team its members. A person's
-hours and nights are counted in their own time zone.
+schedule per schedule, computed once for the whole period), a team its members. A person
+paged by `user:` or `schedule:` is notified by their own rules for the incident's urgency, as
+the live path does (vigil.domain.people.page_steps), each step counted if it came due before
+the incident stopped. A person's hours and nights are counted in their own time zone.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from vigil.domain.escalation import EscalationPolicy, Simulation, simulate
 from vigil.domain.incidents import AssignmentRules, condition_context
 from vigil.domain.mapping import grouped
 from vigil.domain.model import Model
-from vigil.domain.oncall import DEFAULT_ID, target_of
-from vigil.domain.people import PersonIn
+from vigil.domain.oncall import DEFAULT_ID, target_of, urgency_of
+from vigil.domain.people import NotificationStep, PersonIn, Urgency, page_steps, steps_before_stop
 from vigil.domain.schedules import Schedule, Shift, final_schedule, time_zone, wall_clock
 from vigil.domain.silences import MaintenanceWindow, Silence, silenced_by
 from vigil.domain.teams import AlertingRules, Team, destinations
@@ -85,11 +87,20 @@ class Rules:
 
 
 @dataclass(frozen=True)
+class Notification:
+    """One message a page sends: when, and by which type of contact method."""
+
+    at: datetime
+    method: str  # email, sms, slack or webhook
+
+
+@dataclass(frozen=True)
 class Page:
     at: datetime
     team: str  # the team, or the `user:`/`schedule:` target that paged
     person: str  # a member's name, "team:<name>" for a team-level destination, or a user id
     time_zone: str = "UTC"  # the person's, for their hours and nights
+    notifications: tuple[Notification, ...] = ()
 
 
 @dataclass
@@ -225,7 +236,8 @@ class OnCallTable:
 
 
 class _Ladders:
-    """Ladders differ only by policy and what its conditions read: one simulation per difference."""
+    """Ladders differ only by policy and what its conditions read: one simulation per difference;
+    and a person's steps only by urgency: worked out once per person and urgency."""
 
     def __init__(self, rules: Rules, on_call: OnCallTable) -> None:
         self.rules = rules
@@ -233,6 +245,7 @@ class _Ladders:
         policies = [rules.policy, *rules.policies.values()]
         self.names = sorted({n for p in policies for rule in p.rules for n in names_in(rule.condition)})
         self.known: dict[tuple[Any, ...], Simulation] = {}
+        self.known_steps: dict[tuple[str, Urgency], list[NotificationStep]] = {}
 
     def plan(self, record: dict[str, Any], policy_id: str) -> Simulation:
         context = condition_context(record)
@@ -243,6 +256,12 @@ class _Ladders:
             self.known[key] = simulate(self.rules.policy_of(policy_id), record, channels)
         return self.known[key]
 
+    def steps(self, user_id: str, person: PersonIn, urgency: Urgency) -> list[NotificationStep]:
+        """What a page to the person sends if never acknowledged (the live path's steps)."""
+        if (user_id, urgency) not in self.known_steps:
+            self.known_steps[user_id, urgency] = page_steps(person, urgency)[0]
+        return self.known_steps[user_id, urgency]
+
 
 def _page(
     incident: Incident, rules: Rules, ladders: _Ladders, until: datetime, unreachable: Counter[str]
@@ -250,26 +269,49 @@ def _page(
     policy_id = rules.policy_id_for(incident.team, incident.service_id)
     plan = ladders.plan(incident_record(incident), policy_id)
     end = min(incident.stops_at or until, until)
+    reach = _Reach(ladders, urgency_of(incident.alert.severity.value), end)
     for rung in plan.rungs:
         at = incident.opened_at + timedelta(seconds=rung.at_seconds)
         if rung.skipped or (rung.at_seconds > 0 and at >= end):
             continue
         for target in rung.targets:
-            found = _pages_of_target(target, rung.channels, at, rules, ladders.on_call)
+            found = reach.pages(target, rung.channels, at)
             incident.pages += found
             if not found:
                 unreachable[target] += 1
 
 
-def _pages_of_target(
-    target: str, channels: list[str], at: datetime, rules: Rules, on_call: OnCallTable
-) -> list[Page]:
-    kind, name = target_of(target)
-    if kind == "team":
-        return pages_to(rules.teams.get(name) or Team(name=name), channels, at)
-    user_id = name if kind == "user" else on_call.at(name, at) if kind == "schedule" else None
-    person = rules.people.get(user_id) if user_id else None
-    return [Page(at, target, user_id, person.time_zone)] if person and user_id else []
+@dataclass(frozen=True)
+class _Reach:
+    """Who a target reaches for one incident, whose pages stop at `end`."""
+
+    ladders: _Ladders
+    urgency: Urgency
+    end: datetime
+
+    def pages(self, target: str, channels: list[str], at: datetime) -> list[Page]:
+        kind, name = target_of(target)
+        rules = self.ladders.rules
+        if kind == "team":
+            return pages_to(rules.teams.get(name) or Team(name=name), channels, at)
+        user_id = (
+            name if kind == "user" else self.ladders.on_call.at(name, at) if kind == "schedule" else None
+        )
+        person = rules.people.get(user_id) if user_id else None
+        if person is None or user_id is None:
+            return []
+        return [self._person_page(user_id, person, target, at)]
+
+    def _person_page(self, user_id: str, person: PersonIn, target: str, at: datetime) -> Page:
+        """Each step of the person's rules sent if it came due before the incident stopped (the
+        steps at the page always go out with it)."""
+        stopped_after = (self.end - at).total_seconds() / 60
+        steps = steps_before_stop(self.ladders.steps(user_id, person, self.urgency), stopped_after)
+        notifications = tuple(
+            Notification(at + timedelta(minutes=step.after_minutes), step.contact_method.type)
+            for step in steps
+        )
+        return Page(at, target, user_id, person.time_zone, notifications)
 
 
 def incident_record(incident: Incident) -> dict[str, Any]:
@@ -286,14 +328,15 @@ def incident_record(incident: Incident) -> dict[str, Any]:
 
 
 def pages_to(team: Team, channels: list[str], at: datetime) -> list[Page]:
-    """One page per member reachable on the rung's channels, one per team-level destination."""
+    """One page per member reachable on the rung's channels, one per team-level destination;
+    a member is notified once per contact method on those channels, the team once per channel."""
     people = [
-        Page(at, team.name, member.name)
+        Page(at, team.name, member.name, notifications=tuple(Notification(at, m.type) for m in methods))
         for member in team.members
-        if any(method.type in channels for method in member.contact_methods)
+        if (methods := [m for m in member.contact_methods if m.type in channels])
     ]
-    shared = {d for channel in channels for d in _team_level(team, channel)}
-    return people + [Page(at, team.name, f"team:{team.name}")] * (1 if shared else 0)
+    shared = tuple(Notification(at, channel) for channel in channels if _team_level(team, channel))
+    return people + ([Page(at, team.name, f"team:{team.name}", notifications=shared)] if shared else [])
 
 
 def _team_level(team: Team, channel: str) -> list[str]:
@@ -303,7 +346,7 @@ def _team_level(team: Team, channel: str) -> list[str]:
 
 def local_hour(page: Page) -> int:
     """The page's hour on the paged person's clock."""
-    return wall_clock(page.at, time_zone(page.time_zone)).hour
+    return _hour(page.at, page.time_zone)
 
 
 def is_night(page: Page) -> bool:
@@ -311,26 +354,51 @@ def is_night(page: Page) -> bool:
     return local_hour(page) in NIGHT_HOURS
 
 
+def night_notifications(page: Page) -> int:
+    """The page's notifications sent between 22:00 and 07:00 on the paged person's clock."""
+    return sum(_hour(n.at, page.time_zone) in NIGHT_HOURS for n in page.notifications)
+
+
+def _hour(at: datetime, zone: str) -> int:
+    return wall_clock(at, time_zone(zone)).hour
+
+
 def summary(outcome: Outcome) -> dict[str, Any]:
-    """Counts a person can read: incidents, pages per team and per person by hour, nights."""
+    """Counts a person can read: incidents, pages per team and per person by hour, nights, and
+    the notifications those pages sent, per contact method type."""
     pages = [page for incident in outcome.incidents for page in incident.pages]
     people: dict[str, dict[str, Any]] = {}
     for page in pages:
-        person = people.setdefault(page.person, {"pages": 0, "night_pages": 0, "by_hour": Counter()})
+        if page.person not in people:
+            people[page.person] = _person_counts()
+        person, hour = people[page.person], local_hour(page)
         person["pages"] += 1
-        person["night_pages"] += is_night(page)
-        person["by_hour"][f"{local_hour(page):02d}"] += 1
+        person["night_pages"] += hour in NIGHT_HOURS
+        person["by_hour"][f"{hour:02d}"] += 1
+        person["notifications"] += len(page.notifications)
+        person["night_notifications"] += night_notifications(page)
+        person["by_method"].update(n.method for n in page.notifications)
     return {
         "incidents": len(outcome.incidents),
         "pages": len(pages),
-        "night_pages": sum(is_night(p) for p in pages),
+        "night_pages": sum(p["night_pages"] for p in people.values()),
+        "notifications": sum(p["notifications"] for p in people.values()),
+        "night_notifications": sum(p["night_notifications"] for p in people.values()),
         "silenced_arrivals": outcome.silenced,
         "pages_by_team": dict(Counter(p.team for p in pages)),
         "pages_by_person": {
-            name: {**v, "by_hour": dict(sorted(v["by_hour"].items()))} for name, v in people.items()
+            name: {**v, "by_hour": dict(sorted(v["by_hour"].items())), "by_method": dict(v["by_method"])}
+            for name, v in people.items()
         },
         "unreachable_rungs": dict(outcome.unreachable),
     }
+
+
+def _person_counts() -> dict[str, Any]:
+    counts: dict[str, Any] = dict.fromkeys(
+        ("pages", "night_pages", "notifications", "night_notifications"), 0
+    )
+    return counts | {"by_hour": Counter(), "by_method": Counter()}
 
 
 def first_page_after(incident: Incident) -> float | None:

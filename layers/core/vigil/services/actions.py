@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from vigil.adapters import stores
-from vigil.adapters.signing import signing_keys, slack_signing_secret
+from vigil.adapters.signing import reread_slack_signing_secret, signing_keys, slack_signing_secret
 from vigil.domain import action_links, slack
 from vigil.domain.clock import utcnow
 from vigil.domain.errors import InvalidInput, InvalidTransition, Unauthorized
@@ -44,15 +44,10 @@ def follow_link(token: str) -> dict[str, Any]:
 
 def slack_action(headers: dict[str, str], body: bytes) -> dict[str, Any]:
     """A Slack interactive button press, believed only if Slack's signature holds."""
-    secret = slack_signing_secret()
-    if not secret:
-        raise Unauthorized(
-            "Slack actions are not configured: store slack_signing_secret in the signing secret"
-        )
     timestamp, signature = headers.get("x-slack-request-timestamp"), headers.get("x-slack-signature")
     # Both are ASCII when genuine; other text breaks int() ("²".isdigit()) and compare_digest.
     ascii_headers = (timestamp or "").isascii() and (signature or "").isascii()
-    if not ascii_headers or not slack.request_is_genuine(secret, timestamp, signature, body, utcnow()):
+    if not ascii_headers or not _signed_by_slack(timestamp, signature, body):
         raise Unauthorized("Slack signature missing, wrong or stale")
     try:
         payload = json.loads(parse_qs(body.decode())["payload"][0])
@@ -69,6 +64,21 @@ def slack_action(headers: dict[str, str], body: bytes) -> dict[str, Any]:
         "replace_original": False,
         "text": f"{incident_id} {record['status']} by {user}",
     }
+
+
+def _signed_by_slack(timestamp: str | None, signature: str | None, body: bytes) -> bool:
+    """Checked against the kept secret, then against a new read of it (the operator may have
+    just stored or changed it: the change holds at once)."""
+    secret = slack_signing_secret()
+    if secret and slack.request_is_genuine(secret, timestamp, signature, body, utcnow()):
+        return True
+    reread = reread_slack_signing_secret()
+    secret = secret if reread is None else reread
+    if not secret:
+        raise Unauthorized(
+            "Slack actions are not configured: store slack_signing_secret in the signing secret"
+        )
+    return slack.request_is_genuine(secret, timestamp, signature, body, utcnow())
 
 
 def _act(incident_id: str, action: str, *, actor: str) -> dict[str, Any]:

@@ -26,9 +26,11 @@ from vigil.domain.config_code import (
     ConfigDocument,
     EscalationPolicyIn,
     IntegrationConfig,
+    ScheduleConfig,
     plan,
     silence_name,
     version_of,
+    without_ended_overrides,
 )
 from vigil.domain.errors import Conflict, InvalidInput
 from vigil.domain.escalation import EscalationPolicy
@@ -88,10 +90,11 @@ def _write_user(user_id: str, value: Any, actor: str) -> None:
         people.put_user(user_id, PersonIn.model_validate(value))
 
 
-def _schedules() -> dict[str, ScheduleIn]:
-    fields = set(ScheduleIn.model_fields)
+def _schedules() -> dict[str, ScheduleConfig]:
+    fields = set(ScheduleConfig.model_fields)
+    now = utcnow()
     return {
-        s.schedule_id: ScheduleIn.model_validate(s.model_dump(include=fields))
+        s.schedule_id: ScheduleConfig.model_validate(s.model_dump(include=fields)).current(now)
         for s in schedules.list_schedules()
     }
 
@@ -99,10 +102,10 @@ def _schedules() -> dict[str, ScheduleIn]:
 def _write_schedule(schedule_id: str, value: Any, actor: str) -> None:
     if value is None:
         schedules.delete_schedule(schedule_id)
-    elif stores.schedules.find(schedule_id):
-        schedules.replace_schedule(schedule_id, ScheduleIn.model_validate(value))
-    else:
-        schedules.create_schedule(ScheduleIn.model_validate(value), schedule_id)
+        return
+    config = ScheduleConfig.model_validate(value)
+    layers = ScheduleIn.model_validate(config.model_dump(exclude={"overrides"}))
+    schedules.put_schedule(schedule_id, layers, list(config.overrides))
 
 
 def _named_policies() -> dict[str, NamedPolicyIn]:
@@ -319,7 +322,7 @@ def exported() -> dict[str, Any]:
 
 def plan_against_live(proposed: ConfigDocument) -> dict[str, Any]:
     live, version = export()
-    changes = plan(live, proposed)
+    changes = plan(live, without_ended_overrides(proposed, utcnow()))
     with _integrations_listed_once():
         _check(changes)
     return {"version": version, "changes": [c.model_dump(mode="json") for c in changes]}
@@ -329,7 +332,7 @@ def apply(proposed: ConfigDocument, expected_version: str, actor: str) -> dict[s
     live, version = export()
     if version != expected_version:
         raise Conflict(f"the live configuration is at version {version}, not {expected_version}; plan again")
-    changes = sorted(plan(live, proposed), key=_order)
+    changes = sorted(plan(live, without_ended_overrides(proposed, utcnow())), key=_order)
     with _integrations_listed_once():
         _check(changes)
     previous = int((stores.config.current(KIND, consistent=True) or {}).get("revision", 0))

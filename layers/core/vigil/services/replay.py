@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from vigil.adapters import stores
 from vigil.domain.alerts import AlertStatus, NormalizedAlert
 from vigil.domain.clock import iso, parse_iso, utcnow
-from vigil.domain.config_code import ConfigDocument
+from vigil.domain.config_code import ConfigDocument, kept_overrides
 from vigil.domain.errors import InvalidInput
 from vigil.domain.escalation import EscalationPolicy
 from vigil.domain.integrations import Integration, IntegrationSettings
@@ -54,8 +54,8 @@ def replay_period(proposed: ConfigDocument, since: datetime, now: datetime | Non
     def stop_of(key: IncidentKey) -> datetime | None:
         return stops.get(incidents.incident_id_for(key[0], iso(key[1])))
 
-    current = replay(alerts, rules_of(live), sources_of(live, known), stop_of, now)
-    changed = replay(alerts, rules_of(merged), sources_of(merged, known), stop_of, now)
+    current = replay(alerts, rules_of(live, now), sources_of(live, known), stop_of, now)
+    changed = replay(alerts, rules_of(merged, now), sources_of(merged, known), stop_of, now)
     return report(current, changed, set(stops), since, now, len(alerts))
 
 
@@ -81,6 +81,7 @@ def report(
                 "team": incident.team,
                 "opened_at": iso(incident.opened_at),
                 "pages": len(incident.pages),
+                "notifications": sum(len(page.notifications) for page in incident.pages),
                 "first_page_after_seconds": first_page_after(incident),
             }
             for incident_id, incident in sorted(opened.items(), key=lambda kv: kv[1].opened_at)[:LISTED]
@@ -151,7 +152,7 @@ def actual_stops(since: datetime, now: datetime) -> dict[str, datetime]:
 
 
 # ----------------------------------------------------------------------------- a configuration to replay
-def rules_of(document: ConfigDocument) -> Rules:
+def rules_of(document: ConfigDocument, now: datetime) -> Rules:
     assert document.alerting_rules and document.assignment_rules and document.escalation_policy
     silences = [
         Silence(**s.model_dump(), silence_id=f"sil_replay{n}", created_by="replay", created_at="")
@@ -171,18 +172,18 @@ def rules_of(document: ConfigDocument) -> Rules:
         },
         services={DEFAULT_ID: DEFAULT_ID}
         | {service_id: s.escalation_policy_id for service_id, s in (document.services or {}).items()},
-        schedules=schedules_of(document),
+        schedules=schedules_of(document, now),
         people=dict(document.users or {}),
     )
 
 
-def schedules_of(document: ConfigDocument) -> dict[str, Schedule]:
-    """The document's schedules, with the overrides the live ones hold (overrides are not
-    configuration, so a proposal keeps them)."""
+def schedules_of(document: ConfigDocument, now: datetime) -> dict[str, Schedule]:
+    """The document's schedules with their overrides, and the live overrides that ended before
+    `now` (documents leave those out; an ended override a proposal gives is replayed too)."""
     found = {}
     for schedule_id, schedule in (document.schedules or {}).items():
         live = stores.schedules.find(schedule_id)
-        overrides = live.overrides if live else []
+        overrides = kept_overrides(live.overrides if live else [], list(schedule.overrides), now)
         found[schedule_id] = Schedule(
             time_zone=schedule.time_zone, layers=schedule.layers, overrides=overrides
         )

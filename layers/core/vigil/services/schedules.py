@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from vigil.adapters import stores
 from vigil.domain.clock import utcnow
+from vigil.domain.config_code import kept_overrides
 from vigil.domain.errors import InvalidInput, NotFound
 from vigil.domain.oncall import OnCall, OverrideIn, ScheduleIn, StoredSchedule
 from vigil.domain.people import ImportSource
@@ -37,6 +38,25 @@ def replace_schedule(schedule_id: str, data: ScheduleIn) -> StoredSchedule:
         **data.model_dump(),
     )
     stores.schedules.put(schedule, previous_version=current.version)
+    return schedule
+
+
+def put_schedule(schedule_id: str, data: ScheduleIn, overrides: list[Override]) -> StoredSchedule:
+    """Create or replace a schedule with these layers and overrides (configuration as code); its
+    overrides that have ended stay, since a document leaves them out."""
+    current = stores.schedules.find(schedule_id)
+    _require_participants(data)
+    require_users([(f"body.overrides[{i}].user_id", o.user_id) for i, o in enumerate(overrides)])
+    kept = kept_overrides(current.overrides if current else [], overrides, utcnow())
+    version = current.version if current else None
+    schedule = StoredSchedule(
+        schedule_id=schedule_id,
+        overrides=kept,
+        version=(version or 0) + 1,
+        imported_from=current.imported_from if current else None,
+        **data.model_dump(),
+    )
+    stores.schedules.put(schedule, previous_version=version)
     return schedule
 
 

@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vigil.adapters import dynamo
-from vigil.adapters.stores.keys import without_keys
 from vigil.domain.clock import iso
+from vigil.domain.deliveries import StoredDelivery
 
-Record = dict[str, Any]
 SK = "DELIVERY"
 INDEX = "DELIVERIES"
 KEPT_FOR = timedelta(days=30)
@@ -84,15 +83,18 @@ def finish(
     )
 
 
-def find(delivery_id: str) -> Record | None:
+def find(delivery_id: str) -> StoredDelivery | None:
     item = dynamo.get(_pk(delivery_id), SK, consistent=True)
-    return without_keys(item) if item else None
+    return StoredDelivery.model_validate(item) if item else None
 
 
 def page(
-    incident_id: str | None, keep: Any, limit: int, cursor: str | None
-) -> tuple[list[Record], str | None]:
-    """The ledger newest first: of one incident, or of all."""
+    incident_id: str | None, *, channel: str | None, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[StoredDelivery], str | None]:
+    """The ledger newest first: of one incident, or of all; of one channel and status, or of any."""
+    wanted = {name: value for name, value in (("channel", channel), ("status", status)) if value}
     pk, index = (f"{INDEX}#{incident_id}", "gsi1") if incident_id else (INDEX, "gsi2")
-    items, next_cursor = dynamo.page(pk, index, keep, limit, cursor)
-    return [without_keys(i) for i in items], next_cursor
+    items, next_cursor = dynamo.page(
+        pk, index, lambda item: all(item.get(k) == v for k, v in wanted.items()), limit, cursor
+    )
+    return [StoredDelivery.model_validate(item) for item in items], next_cursor

@@ -22,6 +22,7 @@ def builtin_integration() -> Integration:
 
 
 def receive(event: dict[str, Any]) -> dict[str, Any]:
+    # No SNS/EventBridge envelope: the cloudwatch parser takes these over HTTP too, and keeps TopicArn.
     alerts = parse("cloudwatch", event)
     outcomes = dedup.ingest(builtin_integration(), alerts, json.dumps(event, default=str))
     return {"received": len(outcomes), "alerts": [o.as_dict() for o in outcomes]}

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from vigil.adapters import stores, storm_queue
 from vigil.domain.alerts import AlertOutcome, NormalizedAlert
 from vigil.domain.integrations import Integration
+from vigil.domain.model import Model
 from vigil.observability import count, logger
 from vigil.services.ingest import dedup
 
@@ -54,14 +55,17 @@ def _parts(alerts: list[dict[str, object]]) -> Iterator[list[dict[str, object]]]
         yield part
 
 
-def take_in(part: str) -> list[AlertOutcome]:
+class StormPart(Model):
+    """One message on StormQueue, as `hand_over` writes it (the storm function parses it)."""
+
+    integration_id: str
+    alerts: list[NormalizedAlert]
+
+
+def take_in(part: StormPart) -> list[AlertOutcome]:
     """One part of a storm, taken in as the request would have taken it."""
-    message = json.loads(part)
-    integration = stores.integrations.find(message["integration_id"])
+    integration = stores.integrations.find(part.integration_id)
     if integration is None:  # deleted since: its token no longer takes alerts either
-        logger.warning(
-            "storm part of a deleted integration", extra={"integration": message["integration_id"]}
-        )
+        logger.warning("storm part of a deleted integration", extra={"integration": part.integration_id})
         return []
-    alerts = [NormalizedAlert.model_validate(alert) for alert in message["alerts"]]
-    return dedup.ingest(integration, alerts)
+    return dedup.ingest(integration, part.alerts)

@@ -21,7 +21,7 @@ from vigil.adapters.aws import is_transient
 from vigil.adapters.outbound_http import HttpResult
 from vigil.adapters.signing import signing_keys
 from vigil.domain.clock import iso, parse_iso, utcnow
-from vigil.domain.deliveries import LEDGER_FIELDS
+from vigil.domain.deliveries import Delivery, DeliveryMessage
 from vigil.domain.errors import InvalidTransition, NotFound
 from vigil.domain.incidents import PAGING_STATES, Status
 from vigil.domain.messages import (
@@ -74,21 +74,24 @@ def backoff_seconds(attempt: int, base: float) -> int:
     return math.ceil(random.uniform(0, ceiling))
 
 
-def deliver(message: dict[str, Any], attempt: int, options: DeliveryOptions) -> str:
+def deliver(given: DeliveryMessage | dict[str, Any], attempt: int, options: DeliveryOptions) -> str:
     """sent, duplicate, stopped or failed; raises DeliveryFailed when the queue should retry
     (or hold a person's later notification step until it is due)."""
-    delivery = message["delivery_id"]
+    message = DeliveryMessage.model_validate(given)
+    delivery = message.delivery_id
     wait = _seconds_until_due(message)
     if wait > 0:
         raise DeliveryFailed("not due yet", min(wait, MAX_VISIBILITY_SECONDS))
-    if message.get("until_acknowledged") and not _still_paging(message["incident"]["incident_id"]):
+    if message.until_acknowledged and not _still_paging(_incident_id(message)):
         count("NotificationStepsStopped")
         return "stopped"
     already_sent = _claim(delivery, message)
     if already_sent is None:
         count("DeliveriesDeduplicated")
         return "duplicate"
-    pending = {**message, "destinations": [d for d in message["destinations"] if d not in already_sent]}
+    pending = message.model_copy(
+        update={"destinations": [d for d in message.destinations if d not in already_sent]}
+    )
     result = _send(pending, options.public_base_url)
     stores.deliveries.finish(
         delivery,
@@ -115,10 +118,14 @@ def deliver(message: dict[str, Any], attempt: int, options: DeliveryOptions) -> 
     return "failed"
 
 
-def _seconds_until_due(message: dict[str, Any]) -> int:
-    if not message.get("not_before"):
+def _seconds_until_due(message: DeliveryMessage) -> int:
+    if not message.not_before:
         return 0
-    return math.ceil((parse_iso(message["not_before"]) - utcnow()).total_seconds())
+    return math.ceil((parse_iso(message.not_before) - utcnow()).total_seconds())
+
+
+def _incident_id(message: DeliveryMessage) -> str:
+    return str(message.incident["incident_id"])
 
 
 def _still_paging(incident_id: str) -> bool:
@@ -128,15 +135,15 @@ def _still_paging(incident_id: str) -> bool:
 
 
 # ----------------------------------------------------------------------------- sending
-def _send(message: dict[str, Any], public_base_url: str) -> SendResult:
+def _send(message: DeliveryMessage, public_base_url: str) -> SendResult:
     """One attempt at every destination not yet reached; each destination is tried even when
     another fails, so that one bad address never holds back the others."""
     try:
-        if message["channel"] == "email":
+        if message.channel == "email":
             return _send_email(message, public_base_url)
     except Exception as error:
         return _failed(error)
-    if message["channel"] == "sms":
+    if message.channel == "sms":
         return _send_sms(message)
     return _send_http(message, public_base_url)
 
@@ -146,12 +153,12 @@ def _failed(error: Exception, sent_to: tuple[str, ...] = ()) -> SendResult:
     return SendResult(ok=False, detail=detail, transient=is_transient(error), sent_to=sent_to)
 
 
-def _send_sms(message: dict[str, Any]) -> SendResult:
-    text = rendering.render_template("sms_text", message["incident"], {})
+def _send_sms(message: DeliveryMessage) -> SendResult:
+    text = rendering.render_template("sms_text", message.incident, {})
     sent: list[str] = []
     ids: list[str] = []
     failure: Exception | None = None
-    for phone in message["destinations"]:
+    for phone in message.destinations:
         try:
             ids.append(channels.send_sms(phone, text))
             sent.append(phone)
@@ -162,15 +169,15 @@ def _send_sms(message: dict[str, Any]) -> SendResult:
     return SendResult(ok=True, detail=", ".join(ids), sent_to=tuple(sent))
 
 
-def _send_email(message: dict[str, Any], public_base_url: str) -> SendResult:
-    incident = message["incident"]
+def _send_email(message: DeliveryMessage, public_base_url: str) -> SendResult:
+    incident = message.incident
     links = rendering.action_links_for(incident["incident_id"], public_base_url)
     parts = {
         name: rendering.render_template(name, incident, links)
         for name in ("email_subject", "email_html", "email_text")
     }
     message_id = channels.send_email(
-        message["destinations"],
+        message.destinations,
         email_subject(parts["email_subject"]),
         parts["email_html"],
         parts["email_text"],
@@ -178,23 +185,23 @@ def _send_email(message: dict[str, Any], public_base_url: str) -> SendResult:
     return SendResult(ok=True, detail=message_id)
 
 
-def _send_http(message: dict[str, Any], public_base_url: str) -> SendResult:
-    incident = message["incident"]
-    if message["channel"] == "slack":
+def _send_http(message: DeliveryMessage, public_base_url: str) -> SendResult:
+    incident = message.incident
+    if message.channel == "slack":
         base = public_base_url
         link = rendering.console_link(base, incident["incident_id"]) if base else None
         body = canonical_json(slack_message(incident, link))
-        headers = {"X-Vigil-Delivery": message["delivery_id"]}
+        headers = {"X-Vigil-Delivery": message.delivery_id}
     else:
-        body = canonical_json(webhook_event(message))
+        body = canonical_json(webhook_event(message.published()))
         headers = {
-            "X-Vigil-Delivery": message["delivery_id"],
+            "X-Vigil-Delivery": message.delivery_id,
             "X-Vigil-Signature": signature_header(body, signing_keys(), int(utcnow().timestamp())),
         }
     sent: list[str] = []
     failures: list[tuple[str, HttpResult]] = []
-    for url in message["destinations"]:
-        result = channels.post(url, body, headers, channel=message["channel"])
+    for url in message.destinations:
+        result = channels.post(url, body, headers, channel=message.channel)
         if result.ok:
             sent.append(url)
         else:
@@ -217,124 +224,117 @@ def _worth_retrying(result: HttpResult) -> bool:
 
 
 # ----------------------------------------------------------------------------- ledger
-def _claim(delivery: str, message: dict[str, Any]) -> list[str] | None:
+def _claim(delivery: str, message: DeliveryMessage) -> list[str] | None:
     """Take the delivery (only if it is new, failed, or its sender's lease has lapsed): the
     destinations an earlier attempt already reached, or None when it is not ours to send."""
     now = utcnow()
     fields = {
-        "channel": message["channel"],
-        "team": message["team"],
-        "destinations": message["destinations"],
-        "purpose": message.get("purpose", "page"),
-        "incident_id": message["incident"]["incident_id"],
-        "message": json.dumps(message),
+        "channel": message.channel,
+        "team": message.team,
+        "destinations": message.destinations,
+        "purpose": message.purpose,
+        "incident_id": _incident_id(message),
+        "message": json.dumps(message.published()),
     }
     return stores.deliveries.claim(
         delivery, fields, now=now, lease_until=now + timedelta(seconds=LEASE_SECONDS)
     )
 
 
-def _record_sent(message: dict[str, Any]) -> None:
+def _record_sent(message: DeliveryMessage) -> None:
     add_timeline(
-        message["incident"]["incident_id"],
+        _incident_id(message),
         "notified",
-        f"{message['channel']} to {message['team']} delivered "
-        f"({len(message['destinations'])} destination(s))",
-        data={"delivery_id": message["delivery_id"], "channel": message["channel"], "team": message["team"]},
-        entry_id=f"notified-{message['delivery_id']}",
+        f"{message.channel} to {message.team} delivered ({len(message.destinations)} destination(s))",
+        data={"delivery_id": message.delivery_id, "channel": message.channel, "team": message.team},
+        entry_id=f"notified-{message.delivery_id}",
     )
 
 
-def _record_final_failure(message: dict[str, Any], result: SendResult, attempt: int) -> None:
+def _record_final_failure(message: DeliveryMessage, result: SendResult, attempt: int) -> None:
     count("DeliveriesAbandoned")
     add_timeline(
-        message["incident"]["incident_id"],
+        _incident_id(message),
         "delivery_failed",
-        f"{message['channel']} to {message['team']} failed after {attempt} attempt(s): {result.detail[:200]}",
+        f"{message.channel} to {message.team} failed after {attempt} attempt(s): {result.detail[:200]}",
         data={
-            "delivery_id": message["delivery_id"],
-            "channel": message["channel"],
+            "delivery_id": message.delivery_id,
+            "channel": message.channel,
             "attempts": attempt,
             "status_code": result.status_code,
         },
-        entry_id=f"abandoned-{message['delivery_id']}",
+        entry_id=f"abandoned-{message.delivery_id}",
     )
 
 
-def _fall_back(message: dict[str, Any]) -> None:
+def _fall_back(message: DeliveryMessage) -> None:
     """Try the team on another channel, once (a fallback has no fallback of its own)."""
-    if message.get("purpose", "").startswith("fallback"):
+    if message.purpose.startswith("fallback"):
         return
-    channel = FALLBACK_CHANNEL[message["channel"]]
-    team = notify.load_team(message["team"])
+    channel = FALLBACK_CHANNEL[message.channel]
+    team = notify.load_team(message.team)
     found = destinations(team, channel) if team else []
-    incident_id = message["incident"]["incident_id"]
+    incident_id = _incident_id(message)
     if not found:
         add_timeline(
             incident_id,
             "page_failed",
-            f"no {channel} contact for {message['team']} to fall back to",
-            entry_id=f"nofallback-{message['delivery_id']}",
+            f"no {channel} contact for {message.team} to fall back to",
+            entry_id=f"nofallback-{message.delivery_id}",
         )
         return
-    fallback = {
-        **message,
-        "channel": channel,
-        "destinations": found,
-        "purpose": f"fallback-{message['channel']}",
-        "delivery_id": "dlv_"
-        + hashlib.sha256(f"{message['delivery_id']}:{channel}".encode()).hexdigest()[:24],
-    }
-    channels.publish_notification(fallback, channel)
+    fallback = message.model_copy(
+        update={
+            "channel": channel,
+            "destinations": found,
+            "purpose": f"fallback-{message.channel}",
+            "delivery_id": "dlv_"
+            + hashlib.sha256(f"{message.delivery_id}:{channel}".encode()).hexdigest()[:24],
+        }
+    )
+    channels.publish_notification(fallback.published(), channel)
     add_timeline(
         incident_id,
         "page",
-        f"falling back to {channel} for {message['team']}",
-        data={"delivery_id": fallback["delivery_id"], "channel": channel},
-        entry_id=f"fallback-{message['delivery_id']}",
+        f"falling back to {channel} for {message.team}",
+        data={"delivery_id": fallback.delivery_id, "channel": channel},
+        entry_id=f"fallback-{message.delivery_id}",
     )
 
 
 # ----------------------------------------------------------------------------- the ledger API
 
 
-def _ledger_view(item: dict[str, Any]) -> dict[str, Any]:
-    view = {f: item.get(f) for f in LEDGER_FIELDS}
-    view["destinations"] = shown_destinations(str(item.get("channel")), list(item.get("destinations") or []))
-    return view
-
-
 def list_deliveries(
-    filters: dict[str, Any], limit: int, cursor: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
-    """The ledger, newest first: of one incident, or of all."""
-    wanted = {f: filters[f] for f in ("channel", "status") if filters.get(f)}
+    incident_id: str | None, *, channel: str | None, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[Delivery], str | None]:
+    """The ledger, newest first: of one incident, or of all; of one channel and status, or of any."""
     items, next_cursor = stores.deliveries.page(
-        filters.get("incident_id"), lambda i: all(i.get(f) == v for f, v in wanted.items()), limit, cursor
+        incident_id, channel=channel, status=status, limit=limit, cursor=cursor
     )
-    return [_ledger_view(i) for i in items], next_cursor
+    return [item.shown() for item in items], next_cursor
 
 
-def replay(delivery: str, actor: str) -> dict[str, Any]:
+def replay(delivery: str, actor: str) -> Delivery:
     """Send a failed delivery again, through its queue."""
     item = stores.deliveries.find(delivery)
     if not item:
         raise NotFound(f"no delivery {delivery}")
-    if item["status"] != "failed":
+    if item.status != "failed":
         raise InvalidTransition(
-            f"delivery {delivery} is {item['status']}; only a failed one can be replayed",
-            details=[{"field": "status", "message": f"current={item['status']}"}],
+            f"delivery {delivery} is {item.status}; only a failed one can be replayed",
+            details=[{"field": "status", "message": f"current={item.status}"}],
         )
-    message = json.loads(item["message"])
-    channels.publish_notification(message, message["channel"])
+    message = DeliveryMessage.model_validate_json(item.message)
+    channels.publish_notification(message.published(), message.channel)
     add_timeline(
-        item["incident_id"],
+        item.incident_id,
         "page",
-        f"{item['channel']} delivery replayed",
+        f"{item.channel} delivery replayed",
         actor=actor,
         data={"delivery_id": delivery},
     )
-    return _ledger_view(item)
+    return item.shown()
 
 
 def send_test(team_name: str, wanted: list[str], severity: str, public_base_url: str) -> list[dict[str, Any]]:
@@ -365,16 +365,16 @@ def send_test(team_name: str, wanted: list[str], severity: str, public_base_url:
                 }
             )
             continue
-        message = {
-            "delivery_id": f"dlv_test_{hashlib.sha256(now.encode()).hexdigest()[:12]}",
-            "channel": channel,
-            "team": team_name,
-            "destinations": found,
-            "rung": 0,
-            "round": 0,
-            "purpose": "test",
-            "incident": incident,
-        }
+        message = DeliveryMessage(
+            delivery_id=f"dlv_test_{hashlib.sha256(now.encode()).hexdigest()[:12]}",
+            channel=channel,
+            team=team_name,
+            destinations=found,
+            rung=0,
+            round=0,
+            purpose="test",
+            incident=incident,
+        )
         result = _send(message, public_base_url)
         results.append(
             {

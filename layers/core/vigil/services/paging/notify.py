@@ -7,6 +7,7 @@ import hashlib
 from typing import Any
 
 from vigil.adapters import channels, stores
+from vigil.domain.deliveries import DeliveryMessage
 from vigil.domain.escalation import Rung
 from vigil.domain.incidents import PAGE_FIELDS
 from vigil.domain.page_context import page_context
@@ -156,17 +157,17 @@ def _publish(
     round_: int,
     purpose: str,
 ) -> None:
-    message = {
-        "delivery_id": delivery_id(run, round_, level, team, channel, purpose),
-        "channel": channel,
-        "team": team,
-        "destinations": targets,
-        "rung": level,
-        "round": round_,
-        "purpose": purpose,
-        "incident": snapshot(incident),
-    }
-    channels.publish_notification(message, channel)
+    message = DeliveryMessage(
+        delivery_id=delivery_id(run, round_, level, team, channel, purpose),
+        channel=channel,
+        team=team,
+        destinations=targets,
+        rung=level,
+        round=round_,
+        purpose=purpose,
+        incident=snapshot(incident),
+    )
+    channels.publish_notification(message.published(), channel)
 
 
 def _record_unreachable(incident_id: str, team: str, rung: Rung, step: str) -> None:

@@ -14,15 +14,14 @@ from typing import Any
 
 from vigil.adapters import channels, stores
 from vigil.domain.clock import iso, utcnow
+from vigil.domain.deliveries import DeliveryMessage
 from vigil.domain.escalation import Rung
 from vigil.domain.oncall import target_of, urgency_of
-from vigil.domain.people import ContactMethod, NotificationStep, Person, Urgency, notification_steps
+from vigil.domain.people import UNSENDABLE, NotificationStep, Person, page_steps
 from vigil.observability import count
 from vigil.services.paging import notify
 from vigil.services.schedules import who_is_on_call
 from vigil.services.timeline import add_timeline
-
-UNSENDABLE = {"slack": "a Slack user id needs the Slack app, which Vigil does not have yet"}
 
 
 def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose: str = "page") -> int:
@@ -62,14 +61,9 @@ class Page:
 
 def _page_person(page_: Page, person: Person, *, via: str | None, entry: str) -> int:
     urgency = urgency_of(page_.incident["severity"])
-    steps = notification_steps(person, urgency) or [_email_step(person, urgency)]
-    sent, skipped = [], []
-    for step in steps:
-        if step.contact_method.type in UNSENDABLE:
-            skipped.append(step)
-            continue
+    sent, skipped = page_steps(person, urgency)
+    for step in sent:
         channels.publish_notification(_message(page_, person, step), step.contact_method.type)
-        sent.append(step)
     who = f"{person.name} ({person.user_id})" + (f", on call for {via}" if via else "")
     add_timeline(
         page_.incident["incident_id"],
@@ -93,30 +87,22 @@ def _page_person(page_: Page, person: Person, *, via: str | None, entry: str) ->
 def _message(page_: Page, person: Person, step: NotificationStep) -> dict[str, Any]:
     who = f"user:{person.user_id}"
     channel = step.contact_method.type
-    message = {
-        "delivery_id": notify.delivery_id(
+    message = DeliveryMessage(
+        delivery_id=notify.delivery_id(
             page_.run, page_.round, page_.rung.level, who, f"{channel}:{step.key}", page_.purpose
         ),
-        "channel": channel,
-        "team": who,
-        "destinations": [step.contact_method.address],
-        "rung": page_.rung.level,
-        "round": page_.round,
-        "purpose": page_.purpose,
-        "incident": notify.snapshot(page_.incident),
-    }
-    if step.after_minutes > 0:
-        message["not_before"] = iso(page_.now + timedelta(minutes=step.after_minutes))
-        message["until_acknowledged"] = True
-    return message
-
-
-def _email_step(person: Person, urgency: Urgency) -> NotificationStep:
-    """A person without rules for this urgency is emailed at once."""
-    method = ContactMethod(id="email", type="email", address=person.email)
-    return NotificationStep(
-        key=f"{urgency}:default:email", urgency=urgency, rule_index=-1, after_minutes=0, contact_method=method
+        channel=channel,
+        team=who,
+        destinations=[step.contact_method.address],
+        rung=page_.rung.level,
+        round=page_.round,
+        purpose=page_.purpose,
+        incident=notify.snapshot(page_.incident),
     )
+    if step.after_minutes > 0:
+        due = iso(page_.now + timedelta(minutes=step.after_minutes))
+        message = message.model_copy(update={"not_before": due, "until_acknowledged": True})
+    return message.published()
 
 
 def _unreachable(incident_id: str, target: str, user_id: str | None, rung: Rung, step: str) -> None:
