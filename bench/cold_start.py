@@ -3,7 +3,10 @@ start, against `import boto3` alone, measured side by side (alternating) in the 
 
 from __future__ import annotations
 
+import glob
 import os
+import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -15,7 +18,7 @@ FUNCTIONS = (
     "ingest",
     "alarm",
     "api",
-    "page",
+    "ladder_step",
     "deliver_email",
     "deliver_slack",
     "deliver_webhook",
@@ -68,31 +71,41 @@ def _top_costs(module: str, count: int = 8) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: -r["ms"])[1 : count + 1]
 
 
-def _built_layer(target: Path, *, bytecode: bool) -> Path:
-    """The layer as `sam build` makes it (layers/core/Makefile), for this machine: the pinned
-    dependencies as installed here and the vigil package, compiled or not."""
-    import compileall
-    import py_compile
-    import shutil
-    from importlib.metadata import distribution
+def python313() -> str:
+    """The Python the layer's bytecode is compiled by and for (Lambda's runtime), found as
+    layers/core/Makefile finds it (a pyenv shim may name a version that is not selected)."""
+    candidates = [
+        shutil.which("python3.13"),
+        *sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.13*/bin/python"))),
+    ]
+    for candidate in filter(None, candidates):
+        found = subprocess.run(
+            [candidate, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True
+        )
+        if found.returncode == 0:
+            return found.stdout.strip()
+    raise RuntimeError("the layer's bytecode needs python3.13 (Lambda's runtime)")
 
-    shutil.rmtree(target, ignore_errors=True)
-    python = target / "python"
-    requirements = (ROOT / "layers" / "core" / "requirements.txt").read_text().split()
-    for name in (line.split("==")[0] for line in requirements if "==" in line):
-        dist = distribution(name)
-        for file in dist.files or []:
-            source = Path(str(dist.locate_file(file)))
-            if source.suffix != ".pyc" and source.is_file() and ".." not in file.parts:
-                (python / file).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source, python / file)
-    shutil.copytree(
-        ROOT / "layers" / "core" / "vigil", python / "vigil", ignore=shutil.ignore_patterns("*.pyc")
+
+def build_layer(target: Path) -> Path:
+    """The core layer as `sam build` builds it (layers/core/Makefile: the pinned dependencies,
+    vigil, unchecked-hash bytecode), for this machine's platform instead of Lambda's arm64 so
+    that it can be imported here; its python/ directory."""
+    machine = platform.machine()
+    subprocess.run(
+        [
+            "make",
+            "-s",
+            "-C",
+            str(ROOT / "layers" / "core"),
+            "build-CoreLayer",
+            f"ARTIFACTS_DIR={target}",
+            f"PLATFORMS=manylinux2014_{machine} manylinux_2_28_{machine}",
+        ],
+        check=True,
+        capture_output=True,
     )
-    if bytecode:
-        mode = py_compile.PycInvalidationMode.UNCHECKED_HASH
-        compileall.compile_dir(python, quiet=1, invalidation_mode=mode)
-    return python
+    return target / "python"
 
 
 def _layer_seconds(layer: Path, module: str) -> float:
@@ -100,7 +113,7 @@ def _layer_seconds(layer: Path, module: str) -> float:
     (no bytecode is written, so a layer without it compiles again every time)."""
     environment = {**_environment(), "PYTHONPATH": f"{layer}:{ROOT}", "PYTHONDONTWRITEBYTECODE": "1"}
     out = subprocess.run(
-        [sys.executable, "-S", "-c", PROBE.format(module=module)],
+        [python313(), "-S", "-c", PROBE.format(module=module)],
         capture_output=True,
         text=True,
         env=environment,
@@ -116,10 +129,10 @@ def bytecode(rounds: int = 3) -> dict[str, Any]:
     import tempfile
 
     with tempfile.TemporaryDirectory() as scratch:
-        layers = {
-            "without bytecode": _built_layer(Path(scratch) / "plain", bytecode=False),
-            "with bytecode": _built_layer(Path(scratch) / "compiled", bytecode=True),
-        }
+        compiled = build_layer(Path(scratch) / "compiled")
+        plain = Path(scratch) / "plain" / "python"
+        shutil.copytree(compiled, plain, ignore=shutil.ignore_patterns("__pycache__"))
+        layers = {"without bytecode": plain, "with bytecode": compiled}
         samples: dict[str, list[float]] = {}
         for _ in range(rounds):
             for label, layer in layers.items():

@@ -126,9 +126,13 @@ def _cold_start(results: dict[str, Any]) -> list[str]:
         + ", ".join(f"`{i['module']}` {i['ms']}" for i in cold["ingest_top_imports"])
         + ".",
         "",
-        "The built layer (`layers/core/Makefile`, as `sam build` runs it: the pinned dependencies and",
-        "`vigil`) on a read-only code directory, as Lambda has it, with and without the bytecode it",
-        "ships (unchecked-hash `.pyc` compiled by Python 3.13); medians of alternating rounds, ms:",
+        "The built layer (`layers/core/Makefile`, the target `sam build CoreLayer` runs, here with",
+        "`PLATFORMS` set to this machine's so that it can be imported) on a code directory nothing is",
+        "written to, as Lambda's read-only one, with the bytecode it ships (unchecked-hash `.pyc`",
+        "compiled by Python 3.13) and with its `__pycache__` directories removed; medians of",
+        "alternating rounds, ms. `tests/integration/test_built_layer.py` builds it the same way and",
+        "imports the ingest function with every compiled source replaced by a stub that raises, so",
+        "the import can only succeed from the shipped bytecode:",
         "",
         "| import | without bytecode | with bytecode |",
         "|---|---|---|",
@@ -141,6 +145,9 @@ def _cold_start(results: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+THROUGHPUT_GOAL = 50  # alerts per second, mixed (issue 20)
+
+
 def _latency(results: dict[str, Any]) -> list[str]:
     lat = results["latency"]
     floor = lat["floor"]["new_alert_calls"]
@@ -151,6 +158,7 @@ def _latency(results: dict[str, Any]) -> list[str]:
         "each opens an incident (the HTTP answer) and its rung 0 pages a webhook on a loopback sink",
         "(the first page). The floor is the minimal AWS calls of that path (alert upsert, incident put,",
         "link, StartExecution) replayed straight against the same moto, in the same run.",
+        "`python -m bench.local_sections` measures this section, the throughput and the storm alone.",
         "",
         "| path | p50 ms | p99 ms | n |",
         "|---|---|---|---|",
@@ -161,13 +169,16 @@ def _latency(results: dict[str, Any]) -> list[str]:
         f"| floor: the same AWS calls, nothing else | {floor['p50_ms']} | {floor['p99_ms']} | {floor['n']} |",
         "",
         f"Vigil's answer over the floor: p50 **{lat['overhead_ratio_p50']}×**, "
-        f"p99 **{lat.get('overhead_ratio_p99')}×** (goals ≤ 1.5× and ≤ 2×).",
+        f"p99 **{lat.get('overhead_ratio_p99')}×** (goals ≤ 1.5× and ≤ 2×: "
+        f"{'met' if _answer_goals_met(lat) else 'not met'}).",
         "The floor's state machine does nothing once started; each Vigil incident starts the real",
-        "ladder, whose steps (and the page they publish, and its delivery) run at once on the same",
-        "two cores and the same moto; on AWS those run in other functions, in parallel. The runtime's",
-        "lock is no longer held across a ladder step (each AWS call takes it on its own), but the",
-        "steps still compete for the one interpreter (the GIL) and for moto. The ratio is a measure",
-        "of this runtime, kept honest, not of the deployed stack.",
+        "ladder, whose steps (and the page they publish, and its delivery) run on the same two cores",
+        "and the same moto; on AWS those run in other functions. Locally they now give way to the",
+        "HTTP answers: moto serves an answer's calls first, a background call waits (at most 0.25 s)",
+        "while a request is being answered, and a background invocation starts only when none is (or",
+        "after 2 s). What is left between the answer and the floor is mostly moto itself working on",
+        "Vigil's richer expressions (the floor's are one clause each): see the profile below. The",
+        "ratio is a measure of this runtime, kept honest, not of the deployed stack.",
         "",
         *_throughput(lat),
         *_storm(lat),
@@ -182,9 +193,23 @@ def _throughput(lat: dict[str, Any]) -> list[str]:
         "| senders | alerts | seconds | alerts/s |",
         "|---|---|---|---|",
     ]
-    for senders, mix in lat.get("throughput_by_senders", {"4": lat["throughput"]}).items():
+    mixes = lat.get("throughput_by_senders", {"4": lat["throughput"]})
+    for senders, mix in mixes.items():
         lines.append(f"| {senders} | {mix['alerts']} | {mix['seconds']} | {mix['alerts_per_second']} |")
-    return [*lines, ""]
+    best = max(mix["alerts_per_second"] for mix in mixes.values())
+    verdict = "met" if best >= THROUGHPUT_GOAL else f"not met (best {best} alerts/s)"
+    return [
+        *lines,
+        "",
+        f"Goal ≥ {THROUGHPUT_GOAL} alerts/s on 2 cores: {verdict}. Duplicates alone (goal ≥ 150/s) are",
+        "not measured separately.",
+        "",
+    ]
+
+
+def _answer_goals_met(lat: dict[str, Any]) -> bool:
+    p50, p99 = lat["overhead_ratio_p50"], lat.get("overhead_ratio_p99")
+    return p50 is not None and p99 is not None and p50 <= 1.5 and p99 <= 2
 
 
 def _storm(lat: dict[str, Any]) -> list[str]:
@@ -196,7 +221,8 @@ def _storm(lat: dict[str, Any]) -> list[str]:
         f"**{storm['answered_seconds']} s** (goal ≤ 1 s; {storm['queued']} queued); "
         + (
             f"every alert was stored, grouped into one incident, {storm['all_stored_seconds']} s after it "
-            "was sent (the storm function takes the parts from SQS)."
+            "was sent (the storm function takes the 20 parts of 50 alerts from SQS one at a time; each "
+            "alert joining the incident is about six AWS calls)."
             if storm["all_stored_seconds"]
             else "the bench did not see all of them counted on one incident within its 600 s wait "
             "(`tests/security/test_hostile_input.py` checks that a 1,000-alert body is queued whole)."

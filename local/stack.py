@@ -140,6 +140,68 @@ class _BusyClock:
 # On AWS each of those runs in its own Lambda environment; here they share the interpreter with
 # the HTTP request being answered, so their time does not count against its Timeout.
 _background = _BusyClock()
+# True while this thread runs background work (a ladder step, a delivery, a storm part, an event).
+_in_background: ContextVar[bool] = ContextVar("vigil_local_in_background", default=False)
+# How long background work waits for the HTTP requests being answered: before it starts an
+# invocation, and for its turn at moto before each AWS call. Bounded, so that a steady stream of
+# requests slows the ladder, the deliveries and a storm's parts down but never stops them.
+PATIENCE_BEFORE_INVOCATION_SECONDS = 2.0
+PATIENCE_BEFORE_CALL_SECONDS = 0.25
+
+
+class _MotoTurns:
+    """moto serves one AWS call at a time, so that concurrent conditional writes behave as
+    DynamoDB's do (one at a time per item). On AWS the ladder's steps, the deliveries and a
+    storm's parts run in other functions on other machines; here they share two cores, one
+    interpreter and this one moto with the HTTP answers. So the calls of an HTTP answer go first:
+    background work takes its turn when no request is being answered, or once its patience is
+    over."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._owner: int | None = None
+        self._depth = 0
+        self._answering = 0
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        with self._changed:
+            self._answering += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._answering -= 1
+                self._changed.notify_all()
+
+    def wait_for_the_requests(self, most_seconds: float) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._answering == 0, timeout=most_seconds)
+
+    @contextmanager
+    def turn(self, *, background: bool) -> Iterator[None]:
+        me = threading.get_ident()
+        with self._changed:
+            if self._owner == me:  # a call made while serving a call (moto calling itself)
+                self._depth += 1
+            else:
+                self._wait_for_turn(time.monotonic() + (PATIENCE_BEFORE_CALL_SECONDS if background else 0))
+                self._owner, self._depth = me, 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._owner = None
+                    self._changed.notify_all()
+
+    def _wait_for_turn(self, patient_until: float) -> None:
+        while True:
+            patience = patient_until - time.monotonic()
+            if self._owner is None and (self._answering == 0 or patience <= 0):
+                return
+            self._changed.wait(timeout=patience if patience > 0 else None)
 
 
 class LambdaContext:
@@ -197,7 +259,7 @@ class LocalStack:
         self.template = load_template(self.template_path)
         self.resolver = Resolver(self.template)
         self._mock: Any = None
-        self.lock = threading.RLock()
+        self.moto_turns = _MotoTurns()
         self.iam = iam.Enforcer({}, self._task_token_owner, enabled=os.environ.get(IAM_SETTING, "1") != "0")
 
     # ----------------------------------------------------------------- lifecycle
@@ -428,10 +490,16 @@ class LocalStack:
     def invoke(self, logical: str, event: Any, *, answering_http: bool = False) -> Any:
         """Run a function's real handler in-process, as Lambda would, within its Timeout: the
         first AWS call after the deadline stops it, and a late result is a timeout error."""
-        if not answering_http:
+        if answering_http:
+            with self.moto_turns.answering():
+                return self._invoke(logical, event, answering_http=True)
+        marked = _in_background.set(True)
+        try:
+            self.moto_turns.wait_for_the_requests(PATIENCE_BEFORE_INVOCATION_SECONDS)
             with _background.running():
                 return self._invoke(logical, event, answering_http=False)
-        return self._invoke(logical, event, answering_http=True)
+        finally:
+            _in_background.reset(marked)
 
     def _invoke(self, logical: str, event: Any, *, answering_http: bool) -> Any:
         timeout = self.timeouts[logical]
@@ -878,11 +946,11 @@ def _install_patches(stack: LocalStack) -> None:
 
     def locked_call(self: Any, event_name: str, *args: Any, **kwargs: Any) -> Any:
         if event_name.endswith(".lambda.Invoke"):
-            # A whole Lambda invocation (a ladder step): its own AWS calls take the lock one by
-            # one, so that the step never holds up an HTTP answer in the meantime.
+            # A whole Lambda invocation (a ladder step): its own AWS calls take their turns one
+            # by one, so that the step never holds up an HTTP answer in the meantime.
             return original_call(self, event_name, *args, **kwargs)
         waiting_since = time.monotonic()
-        with _current().lock:
+        with _current().moto_turns.turn(background=_in_background.get()):
             _not_counting_the_wait(waiting_since)
             return original_call(self, event_name, *args, **kwargs)
 
@@ -890,6 +958,7 @@ def _install_patches(stack: LocalStack) -> None:
     Subscription.publish = publish  # type: ignore[method-assign]
     BotocoreStubber.__call__ = locked_call  # type: ignore[method-assign]
     _parse_each_definition_once()
+    _parse_each_update_expression_once()
 
 
 def _parse_each_definition_once() -> None:
@@ -916,3 +985,24 @@ def _parse_each_definition_once() -> None:
 
     ExecutionWorker._get_evaluation_entrypoint = entrypoint  # type: ignore[method-assign]
     lambda_eval_utils.boto_client_for = boto_client_for
+
+
+def _parse_each_update_expression_once() -> None:
+    """moto parses an UpdateItem's expression twice per call and counts its clauses at every
+    level of the parse tree (quadratic in the clauses: most of a 26-clause alert upsert's time).
+    Here each expression text is parsed once (the validators work on a deep copy, the rest only
+    reads it) and the clauses are counted once, at the root, which sees them all."""
+    from functools import cache
+
+    from moto.dynamodb.parsing import ast_nodes, expressions
+    from moto.dynamodb.parsing.validators import ActionCountValidator
+
+    parser: Any = getattr(expressions, "UpdateExpressionParser")  # noqa: B009  (moto leaves it untyped)
+    root_type: Any = getattr(ast_nodes, "UpdateExpression")  # noqa: B009
+    parser.make = cache(parser.make)
+
+    def count_at_the_root(self: Any, node: Any) -> Any:
+        return self.verify_action_counts(node) if isinstance(node, root_type) else node
+
+    validator: Any = ActionCountValidator
+    validator.traverse = count_at_the_root

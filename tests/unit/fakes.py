@@ -126,6 +126,9 @@ class FakeIncidents:
     def created_between(self, window: tuple[str, str] | None = None) -> Iterator[Record]:
         yield from (copy.deepcopy(r) for r in self.records.values())
 
+    def statuses(self) -> Iterator[str]:
+        yield from (r["status"] for r in self.records.values())
+
 
 class FakeAlerts:
     def __init__(self) -> None:

@@ -223,8 +223,10 @@ def query(
     limit: int | None = None,
     start_key: Mapping[str, Any] | None = None,
     consistent: bool = False,
+    only: tuple[str, ...] = (),
 ) -> tuple[list[Item], dict[str, Any] | None]:
-    """One page of a query on the table or an index; returns items and the next start key."""
+    """One page of a query on the table or an index; returns items (with `only` these
+    attributes, when given) and the next start key."""
     pk_name, sk_name = ("pk", "sk") if index is None else (f"{index}pk", f"{index}sk")
     expression = "#pk = :pk"
     values: dict[str, Any] = {":pk": pk_value}
@@ -249,6 +251,9 @@ def query(
         params["ExclusiveStartKey"] = start_key
     if consistent:
         params["ConsistentRead"] = True
+    if only:
+        params["ProjectionExpression"] = ", ".join(f"#a{n}" for n in range(len(only)))
+        names.update({f"#a{n}": name for n, name in enumerate(only)})
     response = _dynamodb("query", **params)
     items = [deserialize(raw) for raw in response.get("Items", [])]
     return items, response.get("LastEvaluatedKey")

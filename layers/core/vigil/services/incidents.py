@@ -429,6 +429,6 @@ def _matches(item: Record, filters: dict[str, Any]) -> bool:
 
 def counts_by_status() -> dict[str, int]:
     counts = {status.value: 0 for status in Status}
-    for item in stores.incidents.created_between():
-        counts[item["status"]] = counts.get(item["status"], 0) + 1
+    for status in stores.incidents.statuses():
+        counts[status] = counts.get(status, 0) + 1
     return counts

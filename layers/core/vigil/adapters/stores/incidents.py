@@ -331,6 +331,12 @@ def created_between(window: tuple[str, str] | None = None) -> Iterator[Record]:
         yield without_keys(item)
 
 
+def statuses() -> Iterator[str]:
+    """The status of every incident, read alone: a whole incident is far bigger."""
+    for item in dynamo.query_all(INDEX, index="gsi2", only=("status",)):
+        yield str(item["status"])
+
+
 # ----------------------------------------------------------------------------- deletion
 def delete_with_audit(record: Record, *, actor: str, forced: bool, at: str) -> None:
     """Delete the incident and its timeline; an audit record of it stays."""
