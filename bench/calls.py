@@ -3,8 +3,10 @@ docs/design.md (performance budgets) and the AWS bill they imply at list prices.
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from local.stack import LocalStack, _invocation_calls
@@ -24,6 +26,7 @@ PRICES = {
 }
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
 READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
+# Held by bench (exit 1 when exceeded) and by tests/e2e/test_call_floors_e2e.py (whole requests).
 BUDGETS = {
     "duplicate alert": {"dynamodb_writes": 1, "dynamodb_reads": 0},
     "new alert opening an incident": {
@@ -31,7 +34,24 @@ BUDGETS = {
         "dynamodb_reads": 0,
         "stepfunctions:StartExecution": 1,
     },
+    "new alert opening an incident, fresh instance": {"dynamodb_reads": 1},
+    "duplicate alert, fresh instance": {"dynamodb_reads": 1},
+    "alert joining an open incident": {"dynamodb_writes": 5, "dynamodb_reads": 0},
+    "acknowledge": {"dynamodb_writes": 2, "dynamodb_reads": 1, "stepfunctions:SendTaskSuccess": 1},
+    "resolve (a person)": {"dynamodb_writes": 2, "dynamodb_reads": 1, "stepfunctions:SendTaskSuccess": 1},
+    "resolve at source (last alert; resolve notice off)": {
+        "dynamodb_writes": 3,
+        "dynamodb_reads": 0,
+        "stepfunctions:SendTaskSuccess": 1,
+    },
 }
+_WHY_STATUS = (
+    "the incident must be read for its status (the lifecycle table) and version; then ONE conditional "
+    "UpdateItem sets the status, bumps the version, ends the ladder's wait and returns the incident "
+    "as it was (ALL_OLD), so SendTaskSuccess uses the token that write removed (and the ack timeout "
+    "the waiting rung recorded) without a read; the timeline entry is its own item (an incident's "
+    "timeline is unbounded, an item is not)"
+)
 # Each operation's floor (reads + writes in the request) and why nothing less will do.
 FLOORS = {
     "new alert opening an incident": (
@@ -41,19 +61,31 @@ FLOORS = {
         "to it; the ladder is one execution",
     ),
     "duplicate alert": ("0 R + 1 W", "the occurrence must be counted durably; the upsert returns the rest"),
+    "new alert opening an incident, fresh instance": (
+        "1 R + 3 W + StartExecution",
+        "a fresh instance reads the live configuration (alerting and assignment rules, silences, "
+        "stored playbooks) with one Query of one partition; the token and its integration are two "
+        "more reads in a whole request",
+    ),
+    "duplicate alert, fresh instance": ("1 R + 1 W", "the live configuration's one Query, then the upsert"),
     "alert joining an open incident": (
-        "0 R + 3 W",
-        "the upsert, the link, and the incident's alert count; the correlation window is claimed with "
-        "a conditional write, not read",
+        "0 R + 5 W",
+        "the upsert; the correlation window's claim, a conditional write whose answer names the "
+        "incident (reading it first would race); the link; the incident's counts, whose write returns "
+        "the incident so that the severity is compared without a read; the timeline entry. The "
+        "issue's 0 R + 3 W left out the claim and the entry",
     ),
-    "acknowledge": (
-        "1 R + 2 W + SendTaskSuccess + PutEvents",
-        "the incident must be read for its version and task token, the status written with its "
-        "timeline entry, the ladder answered",
-    ),
-    "resolve (alert resolved at its source)": (
+    "acknowledge": ("1 R + 2 W + SendTaskSuccess + PutEvents", _WHY_STATUS),
+    "resolve (a person)": ("1 R + 2 W + SendTaskSuccess + PutEvents", _WHY_STATUS),
+    "resolve at source (last alert; resolve notice off)": (
         "0 R + 3 W + SendTaskSuccess + PutEvents",
-        "the alert upsert returns its incident; the incident's count and status, and its entry",
+        "the alert's resolve returns its incident; ONE conditional UpdateItem counts the alert and, "
+        "if it was the last one firing, resolves the incident and ends the ladder's wait, returning "
+        "the token; one timeline item holds both entries (the alert's and the status change). An "
+        "alert without a correlation key tries that write first; if others still fire, the failed "
+        "conditional write is billed and the alert is counted alone (one write more than before); an "
+        "alert with a correlation key, likely one of several, is counted first. The resolve notice "
+        "(on by default) adds its own reads and Publish",
     ),
 }
 
@@ -102,12 +134,19 @@ def _measure(
     return summarize(own)
 
 
+def _waiting(stack: LocalStack, opened: Any) -> str:
+    """The opened incident's id, once its rung 0 has paged and waits (a task token to answer)."""
+    _settle(stack)
+    return str(opened.incident_id)
+
+
 def measure(stack: LocalStack) -> dict[str, Any]:
     from vigil.domain.alerts import AlertOutcome, AlertStatus, NormalizedAlert, Severity
     from vigil.domain.incidents import IncidentIn, Status
-    from vigil.domain.teams import TeamIn
+    from vigil.domain.teams import AlertingRules, TeamIn
     from vigil.services import escalation, incidents, integrations, teams
     from vigil.services.ingest import dedup
+    from vigil.services.paging import routing
 
     teams.put_team("on_call_engineer", TeamIn(webhook_url="http://127.0.0.1:9/bench"))
     integration = integrations.authenticate(integrations.create("bench", "generic", {})[1])
@@ -139,14 +178,23 @@ def measure(stack: LocalStack) -> dict[str, Any]:
     results["alert joining an open incident"] = _measure(
         stack, lambda: send(alert("group-b", correlation="group"))
     )
-    opened = send(alert("ack-me"))
-    _settle(stack)
-    incident_id = str(opened.incident_id)
+    incident_id = _waiting(stack, send(alert("ack-me")))
     results["acknowledge"] = _measure(
         stack, lambda: incidents.change_status(incident_id, Status.ACKNOWLEDGED, actor="bench")
     )
-    results["resolve (alert resolved at its source)"] = _measure(
-        stack, lambda: send(alert("ack-me", AlertStatus.RESOLVED))
+    other = _waiting(stack, send(alert("resolve-me")))
+    results["resolve (a person)"] = _measure(
+        stack, lambda: incidents.change_status(other, Status.RESOLVED, actor="bench")
+    )
+    routing.save_alerting_rules(AlertingRules(notify_resolved_for=[]), "bench")  # forgets, then:
+    _waiting(stack, send(alert("resolve-at-source")))  # reads the live configuration again
+    results["resolve at source (last alert; resolve notice off)"] = _measure(
+        stack, lambda: send(alert("resolve-at-source", AlertStatus.RESOLVED))
+    )
+    routing.save_alerting_rules(AlertingRules(), "bench")
+    _waiting(stack, send(alert("resolve-and-tell")))
+    results["resolve at source (last alert; resolve notice on, the default)"] = _measure(
+        stack, lambda: send(alert("resolve-and-tell", AlertStatus.RESOLVED))
     )
     record = incidents.create_by_hand(
         IncidentIn(title="bench rung", assigned_team="on_call_engineer"), "bench"
@@ -169,3 +217,26 @@ def measure(stack: LocalStack) -> dict[str, Any]:
         "within_budgets": all(b["ok"] for r in results.values() for b in r.get("budget", {}).values()),
         "prices": PRICES,
     }
+
+
+def measure_alone(root: Path) -> dict[str, Any]:
+    """`python -m bench.calls`: this section alone, into bench/results.json and docs/benchmarks.md
+    (the other sections stay as the last full run measured them)."""
+    from bench import report
+    from local.settings import apply_local_settings
+
+    apply_local_settings()
+    with LocalStack() as stack:
+        measured = measure(stack)
+    path = root / "bench" / "results.json"
+    results = json.loads(path.read_text())
+    results["aws_calls"] = measured
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    report.write(results, root / "docs" / "benchmarks.md")
+    return measured
+
+
+if __name__ == "__main__":
+    import local  # noqa: F401  (puts the core layer on the path)
+
+    print(json.dumps(measure_alone(Path(__file__).resolve().parent.parent)["operations"], indent=2))

@@ -52,6 +52,43 @@ class FakeIncidents:
         record.update(copy.deepcopy(sets), version=version + 1)
         return copy.deepcopy(record)
 
+    def update_status(
+        self, incident_id: str, version: int, sets: dict[str, Any], *, ladder_state: str | None = None
+    ) -> tuple[Record, Record]:
+        if incident_id not in self.records:
+            raise Conflict("gone")
+        before = copy.deepcopy(self.records[incident_id])  # the write returns it: no read
+        self.update_versioned(incident_id, version, sets)
+        if ladder_state:
+            self._end_wait(incident_id, ladder_state)
+        return before, copy.deepcopy(self.records[incident_id])
+
+    def resolve_with_last_alert(
+        self, incident_id: str, sets: dict[str, Any], *, ladder_state: str, from_statuses: list[str]
+    ) -> tuple[Record, Record] | None:
+        self.calls["write"] += 1
+        record = self.records.get(incident_id)
+        applies = record is not None and "escalation" in record and record.get("firing_alerts") == 1
+        if not applies or record is None or record["status"] not in from_statuses:
+            return None
+        before = copy.deepcopy(record)
+        record.update(copy.deepcopy(sets), version=record["version"] + 1, firing_alerts=0)
+        self._end_wait(incident_id, ladder_state)
+        return before, copy.deepcopy(record)
+
+    def _end_wait(self, incident_id: str, state: str) -> None:
+        waiting = self.records[incident_id].get("escalation") or {}
+        ended = {**waiting, "state": state, "task_token": None, "next_escalation_at": None}
+        self.records[incident_id]["escalation"] = ended
+
+    def wait_on_rung(self, incident_id: str, paging_statuses: list[str], escalation: dict[str, Any]) -> bool:
+        self.calls["write"] += 1
+        record = self.records.get(incident_id)
+        if record is None or record["status"] not in paging_statuses:
+            return False
+        record["escalation"] = copy.deepcopy(escalation)
+        return True
+
     def set_escalation(self, incident_id: str, escalation: dict[str, Any]) -> None:
         self.calls["write"] += 1
         if incident_id in self.records:
@@ -76,8 +113,15 @@ class FakeIncidents:
         if entry_id is None or all(e.get("entry_id") != entry_id for e in entries):
             entries.append({**entry, "entry_id": entry_id})
 
+    def add_entries(self, incident_id: str, entries: list[Record]) -> None:
+        self.calls["write"] += 1
+        self.timelines.setdefault(incident_id, []).extend({**e, "entry_id": None} for e in entries)
+
     def entries(self, incident_id: str) -> list[Record]:
         return list(self.timelines.get(incident_id, []))
+
+    def with_entries(self, incident_id: str) -> tuple[Record, list[Record]]:
+        return self.get(incident_id), self.entries(incident_id)
 
     def created_between(self, window: tuple[str, str] | None = None) -> Iterator[Record]:
         yield from (copy.deepcopy(r) for r in self.records.values())
@@ -183,6 +227,24 @@ class FakeConfig:
     def template(self, template_id: str) -> str | None:
         return None
 
+    # The live configuration: copies by section and key; None until built.
+    live_sections: dict[str, dict[str, Record]] | None = None
+
+    def live(self) -> dict[str, dict[str, Record]] | None:
+        return copy.deepcopy(self.live_sections)
+
+    def put_live(self, section: str, key: str, body: Record, *, expires_at: int | None = None) -> None:
+        self.live_sections = self.live_sections or {}
+        self.live_sections.setdefault(section, {})[key] = copy.deepcopy(body)
+
+    def delete_live(self, section: str, key: str) -> None:
+        (self.live_sections or {}).get(section, {}).pop(key, None)
+
+    def build_live(self, copies: dict[tuple[str, str], tuple[Record, int | None]]) -> None:
+        for (section, key), (body, _) in copies.items():
+            self.put_live(section, key, body)
+        self.live_sections = self.live_sections or {}
+
 
 class FakeTeams:
     def __init__(self, *teams: Team) -> None:
@@ -267,6 +329,9 @@ class FakePlaybooks:
 class FakeSilences:
     def all_stored(self) -> list[Silence]:
         return []
+
+    def expires_at(self, silence: Silence) -> int:
+        return int(silence.ends_at.timestamp())
 
 
 class FakeLadder:

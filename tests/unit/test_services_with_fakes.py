@@ -261,3 +261,60 @@ def test_one_bad_destination_does_not_hold_back_the_others(world: World) -> None
     assert delivery.deliver(message, 1, OPTIONS) == "failed"  # 410: final, falls back at once
     assert [url for url, _ in world.channels.posted] == [dead, good]
     assert world.deliveries.items["dlv_fake1"]["sent_to"] == [good]
+
+
+# ----------------------------------------------------------------------------- status changes at their floor
+def test_an_acknowledgement_answers_with_the_ack_timeout_its_rung_recorded_reading_once(world: World) -> None:
+    incident_id = _opened_incident(world)
+    waiting = {"state": "waiting", "task_token": "token-4", "ack_timeout_seconds": 120}
+    world.incidents.records[incident_id]["escalation"] = waiting
+    escalation.save_policy(escalation.load_policy().model_copy(update={"ack_timeout_seconds": 600}), "test")
+    before = world.incidents.calls.copy()
+    incidents.change_status(incident_id, Status.ACKNOWLEDGED, actor="ann")
+    [(token, output)] = world.ladder.answers
+    assert (token, output["ack_timeout_seconds"]) == ("token-4", 120)  # the policy is not read
+    assert world.incidents.calls - before == {"read": 1, "write": 2}
+    assert world.incidents.records[incident_id]["escalation"]["state"] == "acknowledged"
+
+
+def test_the_last_alert_resolving_is_one_incident_write_and_one_timeline_item(world: World) -> None:
+    opened = _ingest(_alert())
+    incident_id = opened.incident_id or ""
+    world.incidents.records[incident_id]["escalation"] = {"state": "waiting", "task_token": "token-5"}
+    before = world.incidents.calls.copy()
+    _ingest(_alert(AlertStatus.RESOLVED), NOW + timedelta(minutes=1))
+    assert world.incidents.calls - before == {"write": 2}
+    assert world.incidents.records[incident_id]["status"] == Status.RESOLVED.value
+    assert world.ladder.answers == [("token-5", escalation.answer("resolved"))]
+    messages = [e["message"] for e in world.incidents.timelines[incident_id]]
+    assert messages == [
+        "alert resolved at source: disk full (disk-1)",
+        "open → resolved: " + dedup.RESOLVED_AT_SOURCE,
+    ]
+
+
+def test_an_alert_resolving_while_others_still_fire_leaves_its_incident_open(world: World) -> None:
+    opened = _ingest(_alert())
+    incident_id = opened.incident_id or ""
+    world.incidents.records[incident_id]["firing_alerts"] = 2  # another alert was merged in
+    _ingest(_alert(AlertStatus.RESOLVED), NOW + timedelta(minutes=1))
+    record = world.incidents.records[incident_id]
+    assert (record["status"], record["firing_alerts"]) == (Status.OPEN.value, 1)
+    assert world.ladder.answers == []
+    [entry] = world.incidents.timelines[incident_id]
+    assert entry["data"]["still_firing"] == 1
+
+
+def test_an_acknowledgement_stored_after_the_page_step_read_the_incident_stops_the_page(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    incident_id = _opened_incident(world)
+    world.incidents.records[incident_id]["assigned_team"] = TEAM.name
+    as_read = world.incidents.get(incident_id)  # open, as the page step reads it
+    world.incidents.records[incident_id]["status"] = Status.ACKNOWLEDGED.value  # stored meanwhile
+    monkeypatch.setattr(world.incidents, "get", lambda _: as_read)
+    arn = f"arn:aws:states:us-east-1:1:execution:vigil:{incident_id}"
+    cursor = {"rung": 0, "round": 0, "wait_seconds": 60, "outcome": "page"}
+    assert ladder_steps.on_page(incident_id, cursor, "token-6", arn) == {"paged": 0}
+    assert world.channels.published == []
+    assert world.ladder.answers == [("token-6", escalation.answer("stopped"))]

@@ -222,6 +222,7 @@ def query(
     newest_first: bool = False,
     limit: int | None = None,
     start_key: Mapping[str, Any] | None = None,
+    consistent: bool = False,
     only: tuple[str, ...] = (),
 ) -> tuple[list[Item], dict[str, Any] | None]:
     """One page of a query on the table or an index; returns items (with `only` these
@@ -248,6 +249,8 @@ def query(
         params["Limit"] = limit
     if start_key:
         params["ExclusiveStartKey"] = start_key
+    if consistent:
+        params["ConsistentRead"] = True
     if only:
         params["ProjectionExpression"] = ", ".join(f"#a{n}" for n in range(len(only)))
         names.update({f"#a{n}": name for n, name in enumerate(only)})

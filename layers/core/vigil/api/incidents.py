@@ -66,6 +66,11 @@ def _detail(incident_id: str) -> IncidentDetail:
     return IncidentDetail.model_validate(incident_views.detail(incident_id))
 
 
+def _detail_after(changed: tuple[dict[str, Any], list[dict[str, Any]]]) -> IncidentDetail:
+    """The detail of an incident a status change returned with its timeline (no read of them)."""
+    return IncidentDetail.model_validate(incident_views.detail_of(*changed))
+
+
 @router.get(
     BASE, tags=["incidents"], summary="List incidents, newest first, with filters", responses=responses_for()
 )
@@ -211,13 +216,15 @@ def update_incident(incident_id: str, body: IncidentUpdate) -> IncidentDetail:
     if details:
         updated = incidents.update_details(incident_id, details, actor=who, expected_version=version)
         version = None if version is None else int(updated["version"])
+    changed = None
     if body.status:
-        incidents.change_status(
+        changed = incidents.change_status_with_timeline(
             incident_id, body.status, actor=who, reason=body.reason, expected_version=version
         )
     if body.note:
         incidents.add_note(incident_id, body.note, actor=who)
-    return _detail(incident_id)
+        changed = None  # the note is on the timeline too: read it again
+    return _detail_after(changed) if changed else _detail(incident_id)
 
 
 def _expected_version(from_body: int | None) -> int | None:
@@ -277,8 +284,11 @@ def get_timeline(
     responses=responses_for(404, 409, 422),
 )
 def acknowledge(incident_id: str, body: ActionIn) -> IncidentDetail:
-    incidents.change_status(incident_id, Status.ACKNOWLEDGED, actor=actor(router), reason=body.reason)
-    return _detail(incident_id)
+    return _detail_after(
+        incidents.change_status_with_timeline(
+            incident_id, Status.ACKNOWLEDGED, actor=actor(router), reason=body.reason
+        )
+    )
 
 
 @router.post(
@@ -288,8 +298,11 @@ def acknowledge(incident_id: str, body: ActionIn) -> IncidentDetail:
     responses=responses_for(404, 409, 422),
 )
 def resolve(incident_id: str, body: ActionIn) -> IncidentDetail:
-    incidents.change_status(incident_id, Status.RESOLVED, actor=actor(router), reason=body.reason)
-    return _detail(incident_id)
+    return _detail_after(
+        incidents.change_status_with_timeline(
+            incident_id, Status.RESOLVED, actor=actor(router), reason=body.reason
+        )
+    )
 
 
 @router.post(

@@ -138,25 +138,32 @@ def restart_ladder(incident: dict[str, Any], *, from_rung: int, snooze_seconds: 
     return ladder.start(incident_id, ladder_input, run=run)
 
 
-def stop_ladder(incident: dict[str, Any], why: str) -> None:
-    """Acknowledged or resolved: end the wait with one SendTaskSuccess, no polling.
-    An acknowledgement carries the policy's ack timeout, after which the ladder resumes."""
-    token = (incident.get("escalation") or {}).get("task_token")
+def answer_stopped_ladder(before: dict[str, Any], after: dict[str, Any], why: str) -> list[dict[str, Any]]:
+    """Acknowledged or resolved: the status write ended the ladder's wait and removed its token,
+    which `before` (the incident as that write found it) still holds: end the waiting rung with
+    one SendTaskSuccess, no polling, no read. An acknowledgement carries the ack timeout the rung
+    was paged with, after which the ladder resumes. Returns the timeline entries written."""
+    token = (before.get("escalation") or {}).get("task_token")
     if not token:
-        return
-    timeout = policy_for(incident).ack_timeout_seconds if why == Status.ACKNOWLEDGED.value else None
+        return []
+    timeout = _ack_timeout(before) if why == Status.ACKNOWLEDGED.value else 0
     try:
-        ladder.answer(token, answer(why, timeout or 0, incident.get("acknowledged_at")))
+        ladder.answer(token, answer(why, timeout, after.get("acknowledged_at")))
     except Exception as error:
-        _could_not_stop(incident, error)
-        return
-    escalation = incident.get("escalation") or {}
-    stores.incidents.set_escalation(
-        incident["incident_id"], {**escalation, "state": why, "task_token": None, "next_escalation_at": None}
-    )
+        return [_could_not_stop(after, error)]
+    return []
 
 
-def _could_not_stop(incident: dict[str, Any], error: Exception) -> None:
+def _ack_timeout(incident: dict[str, Any]) -> int:
+    """The policy's ack timeout, as the waiting rung recorded it when it paged (a rung paged
+    before rungs recorded it: the policy now)."""
+    waiting = incident.get("escalation") or {}
+    if "ack_timeout_seconds" in waiting:
+        return int(waiting["ack_timeout_seconds"] or 0)
+    return policy_for(incident).ack_timeout_seconds or 0
+
+
+def _could_not_stop(incident: dict[str, Any], error: Exception) -> dict[str, Any]:
     """The new status is stored, so the ladder pages no one else: its next step sees it and
     stops. Only the early end failed; say so, and do not fail the person's request."""
     logger.warning(
@@ -164,7 +171,7 @@ def _could_not_stop(incident: dict[str, Any], error: Exception) -> None:
         extra={"incident_id": incident["incident_id"], "error": type(error).__name__},
     )
     count("LadderStopDelayed")
-    add_timeline(
+    return add_timeline(
         incident["incident_id"],
         "escalation",
         "the ladder could not be stopped at once; it stops at its next step, paging no one",

@@ -12,13 +12,19 @@ from vigil.services import incidents
 
 def detail(incident_id: str) -> dict[str, Any]:
     """The incident with its alerts, timeline, ladder state (never the task token) and playbook
-    progress (never the steps' URLs)."""
-    record = incidents.get_record(incident_id)
+    progress (never the steps' URLs). Two reads: the incident's partition (the incident and its
+    timeline) and its alerts."""
+    record, entries = stores.incidents.with_entries(incident_id)
+    return detail_of(record, incidents.timeline_of(record, [incidents.public_entry(e) for e in entries]))
+
+
+def detail_of(record: dict[str, Any], timeline: list[dict[str, Any]]) -> dict[str, Any]:
+    """The detail of an incident whose record and whole timeline the caller has."""
     playbook = record.get("playbook")
     return {
         **record,
-        "alerts": stores.alerts.of_incident(incident_id),
-        "timeline": incidents.timeline(incident_id, record),
+        "alerts": stores.alerts.of_incident(record["incident_id"]),
+        "timeline": timeline,
         "escalation": {k: v for k, v in (record.get("escalation") or {}).items() if k != "task_token"},
         "playbook": progress_view(playbook, utcnow()).model_dump() if playbook else None,
     }

@@ -22,15 +22,23 @@ from vigil.adapters import stores
 from vigil.domain.alerts import NormalizedAlert
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import Conflict, InvalidInput, NotFound
-from vigil.domain.incidents import TIMESTAMP_FOR, AssignmentRules, IncidentIn, Status, check_transition
+from vigil.domain.incidents import (
+    ALLOWED_TRANSITIONS,
+    TIMESTAMP_FOR,
+    AssignmentRules,
+    IncidentIn,
+    Status,
+    check_transition,
+)
 from vigil.observability import count
 from vigil.services import escalation, incident_events, playbooks
 from vigil.services.paging.routing import load_assignment_rules, save_assignment_rules
-from vigil.services.timeline import add_timeline
+from vigil.services.timeline import add_timeline, timeline_entry
 
 __all__ = [
     "add_note",
     "change_status",
+    "change_status_with_timeline",
     "create_by_hand",
     "delete_incident",
     "get_record",
@@ -38,6 +46,8 @@ __all__ = [
     "open_by_hand",
     "open_for_alert",
     "open_incident",
+    "public_entry",
+    "resolve_with_last_alert",
     "save_assignment_rules",
     "timeline",
     "update_details",
@@ -80,6 +90,8 @@ def new_incident_record(
         "updated_at": created,
         "alert_count": 0,
         "version": 1,
+        # Present from the start, so that a status change ends the ladder's wait in its own write.
+        "escalation": {},
     }
 
 
@@ -189,51 +201,120 @@ def change_status(
     """Move an incident to `requested`, with the consequences for its ladder and alerts;
     a reopened incident's ladder starts paging after `hold_seconds`."""
     record = _at_version(incident_id, expected_version)
-    previous = Status(record["status"])
+    updated, _ = _change(record, requested, actor=actor, reason=reason, hold_seconds=hold_seconds)
+    return updated
+
+
+def change_status_with_timeline(
+    incident_id: str, requested: Status, *, actor: str, reason: str = "", expected_version: int | None = None
+) -> tuple[Record, list[Record]]:
+    """`change_status` for a person's request, whose answer shows the incident and its timeline:
+    the incident and its entries are read in one Query, the answer needs no other read of them."""
+    record, stored = stores.incidents.with_entries(incident_id)
+    _check_version(record, expected_version)
+    updated, written = _change(record, requested, actor=actor, reason=reason)
+    return updated, timeline_of(updated, [*map(public_entry, stored), *written])
+
+
+def _change(
+    record: Record, requested: Status, *, actor: str, reason: str, hold_seconds: int = 0
+) -> tuple[Record, list[Record]]:
+    """One versioned write (which also ends the ladder's wait), its event and timeline entry, then
+    the consequences; returns the incident after and the timeline entries written."""
+    incident_id, previous = record["incident_id"], Status(record["status"])
     check_transition(previous, requested)
-    now = iso(utcnow())
+    sets = status_sets(requested, iso(utcnow()))
+    if requested is Status.OPEN and previous is Status.RESOLVED:
+        sets["ladder_runs"] = int(record.get("ladder_runs", 0)) + 1
+    ends_wait = requested in STOPS_LADDER and isinstance(record.get("escalation"), dict)
+    before, updated = stores.incidents.update_status(
+        incident_id, record["version"], sets, ladder_state=requested.value if ends_wait else None
+    )
+    change = {"from": previous.value, "to": requested.value, "reason": reason}
+    incident_events.publish("status_changed", updated, actor=actor, data=change)
+    entry = add_timeline(incident_id, "status", status_message(change), actor=actor, data=change)
+    later = _status_consequences(before, updated, requested, actor, hold_seconds)
+    return updated, [entry, *later]
+
+
+def status_sets(requested: Status, now: str) -> dict[str, Any]:
+    """The fields a move to `requested` sets at `now`."""
     sets = {"status": requested.value, "updated_at": now}
     if requested in TIMESTAMP_FOR:
         sets[TIMESTAMP_FOR[requested]] = now
     if requested is Status.OPEN:
         sets["reopened_at"] = now
-    updated = stores.incidents.update_versioned(incident_id, record["version"], sets)
-    change = {"from": previous.value, "to": requested.value, "reason": reason}
+    return sets
+
+
+def status_message(change: dict[str, str]) -> str:
+    return f"{change['from']} → {change['to']}" + (f": {change['reason']}" if change["reason"] else "")
+
+
+def resolve_with_last_alert(
+    incident_id: str, alert_entry: Record, *, actor: str, reason: str
+) -> Record | None:
+    """The incident's last firing alert resolved at its source: count it, resolve the incident and
+    end its ladder's wait in one write, with one timeline item holding the alert's entry and the
+    status change. None when that write did not apply (more alerts firing, already resolved,
+    gone): the caller counts the alert on its own."""
+    resolvable = [s.value for s, allowed in ALLOWED_TRANSITIONS.items() if Status.RESOLVED in allowed]
+    changed = stores.incidents.resolve_with_last_alert(
+        incident_id,
+        status_sets(Status.RESOLVED, iso(utcnow())),
+        ladder_state=Status.RESOLVED.value,
+        from_statuses=resolvable,
+    )
+    if changed is None:
+        return None
+    before, updated = changed
+    change = {"from": before["status"], "to": Status.RESOLVED.value, "reason": reason}
     incident_events.publish("status_changed", updated, actor=actor, data=change)
-    message = f"{previous.value} → {requested.value}" + (f": {reason}" if reason else "")
-    add_timeline(incident_id, "status", message, actor=actor, data=change)
-    _status_consequences(updated, previous, requested, actor, hold_seconds)
-    return get_record(incident_id)
+    status_entry = timeline_entry("status", status_message(change), actor=actor, data=change)
+    stores.incidents.add_entries(incident_id, [{**alert_entry, "at": status_entry["at"]}, status_entry])
+    _status_consequences(before, updated, Status.RESOLVED, actor, 0)
+    return updated
 
 
 def _status_consequences(
-    record: Record, previous: Status, requested: Status, actor: str, hold_seconds: int
-) -> None:
+    before: Record, record: Record, requested: Status, actor: str, hold_seconds: int
+) -> list[Record]:
+    """What a status change sets off; returns the timeline entries it wrote."""
+    previous = Status(before["status"])
+    written: list[Record] = []
     if requested in STOPS_LADDER:
-        escalation.stop_ladder(record, requested.value)
+        written += escalation.answer_stopped_ladder(before, record, requested.value)
     if requested is Status.ACKNOWLEDGED:
         count("IncidentsAcknowledged")
     if requested in (Status.RESOLVED, Status.CLOSED) and record.get("correlation_pointer"):
         stores.alerts.release_correlation(record["correlation_pointer"], record["incident_id"])
     if requested is Status.OPEN and previous is Status.RESOLVED:
-        run = int(record.get("ladder_runs", 0)) + 1
-        stores.incidents.set_ladder_runs(record["incident_id"], run)
+        run = int(record["ladder_runs"])
         escalation.start_ladder(record["incident_id"], run=run, hold_seconds=hold_seconds)
         held = f" in {hold_seconds}s unless the alert resolves first" if hold_seconds else ""
-        add_timeline(
-            record["incident_id"],
-            "escalation",
-            f"reopened: the escalation ladder restarts{held}",
-            actor=actor,
-            data={"hold_seconds": hold_seconds},
+        written.append(
+            add_timeline(
+                record["incident_id"],
+                "escalation",
+                f"reopened: the escalation ladder restarts{held}",
+                actor=actor,
+                data={"hold_seconds": hold_seconds},
+            )
         )
+    return written
 
 
 def _at_version(incident_id: str, expected_version: int | None) -> Record:
     record = get_record(incident_id)
-    if expected_version is not None and expected_version != record["version"]:
-        raise Conflict(f"incident {incident_id} changed (version {record['version']}); reload and retry")
+    _check_version(record, expected_version)
     return record
+
+
+def _check_version(record: Record, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != record["version"]:
+        raise Conflict(
+            f"incident {record['incident_id']} changed (version {record['version']}); reload and retry"
+        )
 
 
 # ----------------------------------------------------------------------------- edits
@@ -289,6 +370,11 @@ def delete_incident(incident_id: str, *, actor: str, force: bool) -> Record:
 def timeline(incident_id: str, record: Record | None = None) -> list[Record]:
     """The incident's timeline, oldest first. The opening entry is the incident record itself."""
     record = record or get_record(incident_id)
+    return timeline_of(record, [public_entry(e) for e in stores.incidents.entries(incident_id)])
+
+
+def timeline_of(record: Record, entries: list[Record]) -> list[Record]:
+    """The whole timeline from the incident record and its stored entries, oldest first."""
     opened = {
         "at": record["created_at"],
         "kind": "opened",
@@ -297,11 +383,10 @@ def timeline(incident_id: str, record: Record | None = None) -> list[Record]:
         "data": {"source": record.get("source")},
     }
     chosen = playbooks.opening_entry(record)
-    entries = [_public_entry(e) for e in stores.incidents.entries(incident_id)]
     return [opened, *([chosen] if chosen else []), *entries]
 
 
-def _public_entry(item: Record) -> Record:
+def public_entry(item: Record) -> Record:
     return {k: item.get(k) for k in ("at", "kind", "actor", "message", "data")}
 
 

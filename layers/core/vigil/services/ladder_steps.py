@@ -76,8 +76,10 @@ def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution
         ladder.answer(task_token, answer("stopped"))
         return {"paged": 0}
     now = utcnow()
-    stores.incidents.set_escalation(
+    policy = policy_for(incident)
+    waiting = stores.incidents.wait_on_rung(
         incident_id,
+        [status.value for status in PAGING_STATES],
         {
             "state": "waiting",
             "execution_arn": execution_arn,
@@ -86,9 +88,14 @@ def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution
             "round": step.round,
             "paged_at": iso(now),
             "next_escalation_at": iso(now + timedelta(seconds=step.wait_seconds)),
+            # An acknowledgement answers with it, without reading the policy.
+            "ack_timeout_seconds": policy.ack_timeout_seconds or 0,
         },
     )
-    rung = rung_at(policy_for(incident), step.rung, incident, notify.channels_for(incident))
+    if not waiting:  # acknowledged or resolved since the read above: its write did not see this token
+        ladder.answer(task_token, answer("stopped"))
+        return {"paged": 0}
+    rung = rung_at(policy, step.rung, incident, notify.channels_for(incident))
     run = ladder.run_of(execution_arn)
     sent = targets.page(incident, rung, run=run, round_=step.round)
     count("PagesSent", sent)

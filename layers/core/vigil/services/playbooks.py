@@ -25,19 +25,24 @@ from vigil.domain.errors import Conflict, NotFound
 from vigil.domain.messages import canonical_json, signature_header
 from vigil.domain.playbooks import Playbook, PlaybookIn, StepRequest
 from vigil.observability import count, logger
+from vigil.services import live_config
 from vigil.services.timeline import add_timeline
-from vigil.services.warm import Remembered
-
-# The stored playbooks, as warm functions keep them so that opening an incident reads nothing;
-# a change clears this function's copy at once, others within CACHE_SECONDS.
-CACHE_SECONDS = 30
-_stored: Remembered[str, list[Playbook]] = Remembered(lambda _: stores.playbooks.all_stored(), CACHE_SECONDS)
 
 
 # ----------------------------------------------------------------------------- the catalogue
 def list_playbooks(*, remembered: bool = False) -> list[Playbook]:
-    stored = (_stored.get("all") or []) if remembered else stores.playbooks.all_stored()
+    """Built-in and stored playbooks; `remembered`: the stored ones as the live configuration
+    has them (services/live_config.py), so that opening an incident reads nothing when warm."""
+    stored = _live_copies() if remembered else stores.playbooks.all_stored()
     return [*built_in_playbooks().values(), *sorted(stored, key=lambda p: p.playbook_id)]
+
+
+def _live_copies() -> list[Playbook]:
+    return [Playbook.model_validate(body) for body in live_config.current().playbooks]
+
+
+def _keep_copy(playbook: Playbook) -> None:
+    live_config.keep(live_config.PLAYBOOK, playbook.playbook_id, playbook.model_dump(mode="json"))
 
 
 def get_playbook(playbook_id: str) -> Playbook:
@@ -59,7 +64,7 @@ def create_playbook(
     now = iso(utcnow())
     playbook = _playbook(data, chosen, version=1, created_at=now, actor=actor)
     if stores.playbooks.create(playbook):
-        _stored.forget()
+        _keep_copy(playbook)
         return playbook, True
     if playbook_id is None and idempotency_key:
         return get_playbook(chosen), False
@@ -80,7 +85,7 @@ def replace_playbook(playbook_id: str, data: PlaybookIn, *, actor: str) -> Playb
         data, playbook_id, version=current.version + 1, created_at=current.created_at, actor=actor
     )
     stores.playbooks.replace(playbook, seen_version=current.version)
-    _stored.forget()
+    _keep_copy(playbook)
     return playbook
 
 
@@ -90,7 +95,7 @@ def delete_playbook(playbook_id: str) -> Playbook:
     playbook = get_playbook(playbook_id)
     if not stores.playbooks.delete(playbook_id):
         raise NotFound(f"no playbook {playbook_id}")
-    _stored.forget()
+    live_config.drop(live_config.PLAYBOOK, playbook_id)
     return playbook
 
 

@@ -152,11 +152,12 @@ def merge(incident_id: str, into: str, *, actor: str) -> None:
     incidents.change_status(incident_id, Status.CLOSED, actor=actor, reason=f"merged into {into}")
 
 
-def raise_severity(incident_id: str, severity: str, *, actor: str) -> None:
+def raise_severity(incident_id: str, severity: str, *, actor: str, record: Record | None = None) -> None:
     """A joining alert of a higher severity raises the incident's (never lowers it) and
-    re-routes it by the assignment rules; a new team is paged at once by a restarted ladder."""
+    re-routes it by the assignment rules; a new team is paged at once by a restarted ladder.
+    `record`: the incident as the caller just wrote it (no read for the first try)."""
     for _ in range(3):  # another writer may change the incident meanwhile: retry on fresh state
-        record = incidents.get_record(incident_id)
+        record = record or incidents.get_record(incident_id)
         if SEVERITIES.index(severity) >= SEVERITIES.index(record["severity"]):
             return
         team = load_assignment_rules().assign(severity, record.get("category"))
@@ -168,6 +169,7 @@ def raise_severity(incident_id: str, severity: str, *, actor: str) -> None:
                 expected_version=int(record["version"]),
             )
         except Conflict:
+            record = None
             continue
         if team != record["assigned_team"] and Status(record["status"]) in PAGING_STATES:
             add_timeline(

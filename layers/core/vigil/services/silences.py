@@ -1,5 +1,6 @@
-"""Silences: stored with their end time as TTL, so expiry is automatic; warm functions keep
-the active ones briefly (a new silence takes effect in this function at once)."""
+"""Silences: stored with their end time as TTL, so expiry is automatic; the ingest path reads
+them from the live configuration (services/live_config.py), where each save copies the silence
+(a new silence takes effect in this function at once, in the others within its cache time)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,14 @@ from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import NotFound
 from vigil.domain.secrets import new_id
 from vigil.domain.silences import Silence, SilenceIn
-from vigil.services.warm import Remembered
-
-CACHE_SECONDS = 30
-_active: Remembered[str, list[Silence]] = Remembered(lambda _: list_all(), CACHE_SECONDS)
+from vigil.services import live_config
 
 
 def create(data: SilenceIn, actor: str) -> Silence:
     silence = Silence(
         **data.model_dump(), silence_id=new_id("sil"), created_by=actor, created_at=iso(utcnow())
     )
-    stores.silences.put(silence)
-    _active.forget()
+    _store(silence)
     return silence
 
 
@@ -32,7 +29,18 @@ def list_all(now: datetime | None = None, *, include_expired: bool = False) -> l
 
 
 def active() -> list[Silence]:
-    return _active.get("active") or []
+    """The silences in force now, as the live configuration has them (no read when warm)."""
+    now = utcnow()
+    found = [Silence.model_validate(body) for body in live_config.current().silences]
+    return [s for s in found if s.ends_at > now]
+
+
+def _store(silence: Silence) -> None:
+    stores.silences.put(silence)
+    body = silence.model_dump(mode="json")
+    live_config.keep(
+        live_config.SILENCE, silence.silence_id, body, expires_at=stores.silences.expires_at(silence)
+    )
 
 
 def expire(silence_id: str) -> Silence:
@@ -41,6 +49,5 @@ def expire(silence_id: str) -> Silence:
     if silence is None:
         raise NotFound(f"no silence {silence_id}")
     ended = silence.model_copy(update={"ends_at": max(silence.starts_at, utcnow())})
-    stores.silences.put(ended)
-    _active.forget()
+    _store(ended)
     return ended

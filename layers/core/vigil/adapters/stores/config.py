@@ -1,8 +1,11 @@
 """Configuration records: the current one of each kind (`CONFIG#<kind>` / `CURRENT`), the
-escalation policy's saved versions (`V#<n>`), and the message templates (one item each)."""
+escalation policy's saved versions (`V#<n>`), the message templates (one item each), and the
+live configuration: one partition (`CONFIG#live`) holding a copy of everything the ingest path
+reads (sort key `<section>#<key>`, the copy in `body`), read with one Query."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from vigil.adapters import dynamo
@@ -11,6 +14,8 @@ from vigil.domain.errors import Conflict
 Record = dict[str, Any]
 CURRENT = "CURRENT"
 TEMPLATES = "CONFIG#template"
+LIVE = "CONFIG#live"
+BUILT = "BUILT"  # the live partition's marker: written once its copies were made
 
 
 def _pk(kind: str) -> str:
@@ -100,3 +105,40 @@ def revisions(kind: str, limit: int) -> list[Record]:
     """The newest `limit` saved revisions, newest first."""
     items, _ = dynamo.query(_pk(kind), sk_prefix="V#", newest_first=True, limit=limit)
     return [{k: v for k, v in item.items() if k not in ("pk", "sk")} for item in items]
+
+
+# ----------------------------------------------------------------------------- the live configuration
+def live() -> dict[str, dict[str, Record]] | None:
+    """Every copy in the live partition, by section and key, in one Query (a partition over
+    1 MB takes a page per MB); None until it was built."""
+    items = list(dynamo.query_all(LIVE))
+    if not any(item["sk"] == BUILT for item in items):
+        return None
+    sections: dict[str, dict[str, Record]] = {}
+    for item in items:
+        if item["sk"] != BUILT:
+            section, key = item["sk"].split("#", 1)
+            sections.setdefault(section, {})[key] = item["body"]
+    return sections
+
+
+def put_live(section: str, key: str, body: Record, *, expires_at: int | None = None) -> None:
+    """Keep the copy of one record (`expires_at`: when DynamoDB may delete it, as the record)."""
+    item = {"pk": LIVE, "sk": f"{section}#{key}", "body": body}
+    dynamo.put(item if expires_at is None else {**item, "expires_at": expires_at})
+
+
+def delete_live(section: str, key: str) -> None:
+    dynamo.delete(LIVE, f"{section}#{key}")
+
+
+def build_live(copies: dict[tuple[str, str], tuple[Record, int | None]]) -> None:
+    """Write the copies (section, key) -> (body, expires_at) that are not there yet (a save
+    meanwhile wrote a newer one), then the marker."""
+    for (section, key), (body, expires_at) in copies.items():
+        item: Record = {"pk": LIVE, "sk": f"{section}#{key}", "body": body}
+        if expires_at is not None:
+            item["expires_at"] = expires_at
+        with contextlib.suppress(dynamo.ConditionFailed):
+            dynamo.put(item, condition="attribute_not_exists(pk)")
+    dynamo.put({"pk": LIVE, "sk": BUILT})

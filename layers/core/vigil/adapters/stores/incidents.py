@@ -2,14 +2,16 @@
 
 Every change a person makes is conditional on the incident's `version`; the ladder's state,
 alert counts and the playbook are written outside it (conditional only on the incident still
-existing), so that they never make a responder's pending edit a conflict.
+existing), so that they never make a responder's pending edit a conflict. A status change that
+stops the ladder ends the ladder's wait in the same write and returns the incident as it was:
+the task token to answer is the one that write removed, so answering needs no read.
 """
 
 from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from vigil.adapters import dynamo
@@ -70,6 +72,100 @@ def update_versioned(incident_id: str, version: int, sets: dict[str, Any]) -> Re
     return without_keys(item)
 
 
+# The ladder's wait ends with a status change: its state, no token to answer, no next escalation.
+_END_WAIT = (
+    "escalation.#ladder_state = :ladder_state",
+    "escalation.task_token = :none",
+    "escalation.next_escalation_at = :none",
+)
+
+
+def update_status(
+    incident_id: str, version: int, sets: dict[str, Any], *, ladder_state: str | None = None
+) -> tuple[Record, Record]:
+    """Set the status fields if the incident is still at `version` (Conflict if not); with
+    `ladder_state`, the same write ends the ladder's wait (the incident must have its
+    `escalation` map). Returns the incident before and after the write."""
+    names, values, clauses = _sets(sets)
+    values |= {":next": version + 1, ":expected": version}
+    clauses.append("version = :next")
+    if ladder_state:
+        names, values = _ending_wait(names, values, ladder_state)
+        clauses.extend(_END_WAIT)
+    try:
+        old = dynamo.update(
+            incident_pk(incident_id),
+            META,
+            "SET " + ", ".join(clauses),
+            values,
+            names=names,
+            condition="version = :expected",
+            returns="ALL_OLD",
+        )
+    except dynamo.ConditionFailed:
+        raise Conflict(f"incident {incident_id} was changed by someone else; retry") from None
+    before = without_keys(old)
+    return before, _after(before, sets, ladder_state=ladder_state)
+
+
+def resolve_with_last_alert(
+    incident_id: str, sets: dict[str, Any], *, ladder_state: str, from_statuses: list[str]
+) -> tuple[Record, Record] | None:
+    """Count one firing alert resolved and, in the same write, resolve the incident with `sets`
+    and end its ladder's wait: only if it was the last firing alert, the status is one of
+    `from_statuses` and the ladder state exists. None when not (nothing was written)."""
+    names, values, clauses = _sets(sets)
+    names, values = _ending_wait(names, values, ladder_state)
+    names["#current"] = "status"
+    allowed = {f":from{i}": status for i, status in enumerate(from_statuses)}
+    values |= {":one": 1, ":minus": -1, **allowed}
+    clauses += ["version = version + :one", *_END_WAIT]
+    condition = (
+        f"firing_alerts = :one AND #current IN ({', '.join(allowed)}) AND attribute_exists(escalation)"
+    )
+    try:
+        old = dynamo.update(
+            incident_pk(incident_id),
+            META,
+            "SET " + ", ".join(clauses) + " ADD firing_alerts :minus",
+            values,
+            names=names,
+            condition=condition,
+            returns="ALL_OLD",
+        )
+    except dynamo.ConditionFailed:
+        return None
+    before = without_keys(old)
+    after = _after(before, sets, ladder_state=ladder_state)
+    return before, {**after, "firing_alerts": int(before["firing_alerts"]) - 1}
+
+
+def _sets(sets: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any], list[str]]:
+    names = {f"#f{i}": name for i, name in enumerate(sets)}
+    values = {f":v{i}": value for i, value in enumerate(sets.values())}
+    return names, values, [f"#f{i} = :v{i}" for i in range(len(sets))]
+
+
+def _ending_wait(
+    names: dict[str, str], values: dict[str, Any], ladder_state: str
+) -> tuple[dict[str, str], dict[str, Any]]:
+    return {**names, "#ladder_state": "state"}, {**values, ":ladder_state": ladder_state, ":none": None}
+
+
+def _after(before: Record, sets: dict[str, Any], *, ladder_state: str | None) -> Record:
+    """The incident as a versioned write of `sets` left it (what ALL_NEW would have returned)."""
+    after = {**before, **sets, "version": int(before["version"]) + 1}
+    if ladder_state:
+        waiting = before.get("escalation") or {}
+        after["escalation"] = {
+            **waiting,
+            "state": ladder_state,
+            "task_token": None,
+            "next_escalation_at": None,
+        }
+    return after
+
+
 def _update_if_exists(incident_id: str, expression: str, values: dict[str, Any]) -> Record | None:
     """An unversioned update that never brings a deleted incident back; None if it is gone."""
     try:
@@ -83,6 +179,25 @@ def _update_if_exists(incident_id: str, expression: str, values: dict[str, Any])
 
 def set_escalation(incident_id: str, escalation: dict[str, Any]) -> None:
     _update_if_exists(incident_id, "SET escalation = :e", {":e": escalation})
+
+
+def wait_on_rung(incident_id: str, paging_statuses: list[str], escalation: dict[str, Any]) -> bool:
+    """The ladder waits on a rung (its token stored) only if the incident is still in one of
+    `paging_statuses`: a status change stored meanwhile, which could not see this token to
+    answer it, stops the page instead. False when it did not hold (or the incident is gone)."""
+    allowed = {f":s{i}": status for i, status in enumerate(paging_statuses)}
+    try:
+        dynamo.update(
+            incident_pk(incident_id),
+            META,
+            "SET escalation = :e",
+            {":e": escalation, **allowed},
+            names={"#status": "status"},
+            condition=f"#status IN ({', '.join(allowed)})",
+        )
+    except dynamo.ConditionFailed:
+        return False
+    return True
 
 
 def set_ladder_runs(incident_id: str, runs: int) -> None:
@@ -148,6 +263,22 @@ def write_step(
 
 
 # ----------------------------------------------------------------------------- timeline
+def add_entries(incident_id: str, entries: list[dict[str, Any]]) -> None:
+    """Append the entries of one change (written at once, listed in this order) in one item."""
+    if len(entries) == 1:
+        add_entry(incident_id, entries[0])
+        return
+    at = entries[0]["at"]
+    dynamo.put(
+        {
+            "pk": incident_pk(incident_id),
+            "sk": f"{TIMELINE}{at}#{secrets.token_hex(4)}",
+            "at": at,
+            "entries": entries,
+        }
+    )
+
+
 def add_entry(incident_id: str, entry: dict[str, Any], *, entry_id: str | None = None) -> None:
     """Append a timeline entry. With `entry_id` the write is idempotent (a retried step adds it once)."""
     item = {
@@ -167,8 +298,23 @@ def add_entry(incident_id: str, entry: dict[str, Any], *, entry_id: str | None =
 
 def entries(incident_id: str) -> list[Record]:
     """The stored timeline entries, oldest first."""
-    items = dynamo.query_all(incident_pk(incident_id), sk_prefix=TIMELINE)
-    return [without_keys(i) for i in sorted(items, key=lambda e: (e["at"], e["sk"]))]
+    return _entries_of(dynamo.query_all(incident_pk(incident_id), sk_prefix=TIMELINE))
+
+
+def with_entries(incident_id: str) -> tuple[Record, list[Record]]:
+    """The incident and its stored timeline entries, oldest first: one consistent Query of its
+    partition (the item and its entries share it)."""
+    items = list(dynamo.query_all(incident_pk(incident_id), consistent=True))
+    record = next((without_keys(i) for i in items if i["sk"] == META), None)
+    if record is None:
+        raise NotFound(f"no incident {incident_id}")
+    return record, _entries_of(i for i in items if i["sk"].startswith(TIMELINE))
+
+
+def _entries_of(items: Iterable[Record]) -> list[Record]:
+    """Timeline items, oldest first, each change's entries in the order they were written."""
+    ordered = sorted(items, key=lambda e: (e["at"], e["sk"]))
+    return [without_keys(e) for item in ordered for e in item.get("entries") or [item]]
 
 
 # ----------------------------------------------------------------------------- lists
@@ -207,7 +353,7 @@ def delete_with_audit(record: Record, *, actor: str, forced: bool, at: str) -> N
             "at": at,
             "forced": forced,
             "incident": without_keys(record),
-            "timeline_entries": len(timeline_items),
+            "timeline_entries": len(_entries_of(timeline_items)),
         }
     )
     for item in timeline_items:

@@ -17,7 +17,7 @@ def put(silence: Silence) -> None:
             "pk": PK,
             "sk": silence.silence_id,
             "silence": silence.model_dump(mode="json"),
-            "expires_at": int((silence.ends_at + KEPT_AFTER_END).timestamp()),
+            "expires_at": expires_at(silence),
         }
     )
 
@@ -29,3 +29,8 @@ def all_stored() -> list[Silence]:
 def find(silence_id: str) -> Silence | None:
     item = dynamo.get(PK, silence_id)
     return Silence.model_validate(item["silence"]) if item else None
+
+
+def expires_at(silence: Silence) -> int:
+    """When DynamoDB deletes the silence's item (TTL): a week after it ends."""
+    return int((silence.ends_at + KEPT_AFTER_END).timestamp())

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vigil.adapters import stores
-from vigil.domain.alerts import AlertOutcome, AlertStatus, NormalizedAlert
+from vigil.domain.alerts import AlertOutcome, AlertStatus, NormalizedAlert, Severity
 from vigil.domain.clock import iso, parse_iso, utcnow
 from vigil.domain.errors import InvalidTransition, NotFound
 from vigil.domain.flapping import DEFAULT_HOLD_SECONDS, KEEP_CHANGES, is_flapping, recent_changes
@@ -29,7 +29,7 @@ from vigil.domain.silences import MaintenanceWindow, silenced_by
 from vigil.observability import count, logger
 from vigil.services import incidents, responders, silences
 from vigil.services.paging import notify, routing
-from vigil.services.timeline import add_timeline
+from vigil.services.timeline import add_timeline, timeline_entry
 
 DEFAULT_WINDOW = timedelta(minutes=10)
 # What one alert item keeps, far below DynamoDB's 400 KB item limit whatever a sender sends.
@@ -269,7 +269,7 @@ def _claim_correlation(integration: Integration, pointer: str, own_id: str, now:
 
 def _join(alert_id: str, alert: NormalizedAlert, episode: str, incident_id: str) -> AlertOutcome:
     if stores.alerts.link(alert_id, incident_id, episode, changed_at=None):
-        stores.incidents.count_alerts(incident_id, alerts=1, firing=1)
+        counted = stores.incidents.count_alerts(incident_id, alerts=1, firing=1)
         add_timeline(
             incident_id,
             "alert",
@@ -277,7 +277,10 @@ def _join(alert_id: str, alert: NormalizedAlert, episode: str, incident_id: str)
             data={"alert_id": alert_id, "dedup_key": alert.dedup_key},
             entry_id=f"joined-{alert_id}-{episode}",
         )
-        responders.raise_severity(incident_id, alert.severity.value, actor=f"alert:{alert.source}")
+        if counted is not None:  # the count returned the incident: no read to compare severities
+            responders.raise_severity(
+                incident_id, alert.severity.value, actor=f"alert:{alert.source}", record=counted
+            )
     return _outcome(
         alert_id, alert, "firing", "joined", incident_id, f"correlated by {alert.correlation_key}"
     )
@@ -302,31 +305,50 @@ def _resolve(
     return _outcome(alert_id, alert, "resolved", "resolved", incident_id)
 
 
+RESOLVED_AT_SOURCE = "every alert resolved at its source"
+
+
 def _alert_resolved(incident_id: str, alert: NormalizedAlert, *, flapping: bool) -> None:
+    rules = routing.load_alerting_rules()
+    actor = f"alert:{alert.source}"
+    # An alert without a correlation key is most likely its incident's only one: try counting
+    # it and resolving the incident in one write first (a shared incident is counted first).
+    if rules.resolve_incidents_with_alerts and not alert.correlation_key:
+        entry = _resolved_entry(alert, remaining=0, flapping=flapping)
+        resolved = incidents.resolve_with_last_alert(
+            incident_id, entry, actor=actor, reason=RESOLVED_AT_SOURCE
+        )
+        if resolved is not None:
+            _announce_if_wanted(resolved, rules.notify_resolved_for)
+            return
     updated = stores.incidents.count_alerts(incident_id, firing=-1)
     if updated is None:
         return  # the incident was deleted
     remaining = int(updated.get("firing_alerts", 0))
-    note = " (flapping: if it fires again it rejoins this incident)" if flapping else ""
-    add_timeline(
-        incident_id,
-        "alert",
-        f"alert resolved at source: {alert.title}{note}",
-        data={"dedup_key": alert.dedup_key, "still_firing": remaining, "flapping": flapping},
-    )
-    rules = routing.load_alerting_rules()
+    entry = _resolved_entry(alert, remaining=remaining, flapping=flapping)
+    add_timeline(incident_id, entry["kind"], entry["message"], data=entry["data"])
     if remaining > 0 or not rules.resolve_incidents_with_alerts:
         return
     try:
         resolved = incidents.change_status(
-            incident_id,
-            Status.RESOLVED,
-            actor=f"alert:{alert.source}",
-            reason="every alert resolved at its source",
+            incident_id, Status.RESOLVED, actor=actor, reason=RESOLVED_AT_SOURCE
         )
     except InvalidTransition:  # already resolved or closed by a person
         return
-    if resolved["severity"] in rules.notify_resolved_for:
+    _announce_if_wanted(resolved, rules.notify_resolved_for)
+
+
+def _resolved_entry(alert: NormalizedAlert, *, remaining: int, flapping: bool) -> dict[str, Any]:
+    note = " (flapping: if it fires again it rejoins this incident)" if flapping else ""
+    return timeline_entry(
+        "alert",
+        f"alert resolved at source: {alert.title}{note}",
+        data={"dedup_key": alert.dedup_key, "still_firing": remaining, "flapping": flapping},
+    )
+
+
+def _announce_if_wanted(resolved: dict[str, Any], notify_resolved_for: list[Severity]) -> None:
+    if resolved["severity"] in notify_resolved_for:
         notify.announce_resolved(resolved)
 
 

@@ -1,8 +1,9 @@
 """Routing rules: which firing alerts open incidents and through which channels they page
 (alerting rules), and which team a new incident goes to (assignment rules).
 
-Warm functions keep the saved rules for a short time so that the ingest path reads nothing;
-a save clears this function's copy at once, others within CACHE_SECONDS.
+The ingest path reads the saved rules from the live configuration (services/live_config.py:
+one Query on a fresh instance, nothing on a warm one); a save writes the rules and their copy
+there, and clears this function's copy at once, others within its CACHE_SECONDS.
 """
 
 from __future__ import annotations
@@ -17,17 +18,16 @@ from vigil.domain.errors import InvalidInput
 from vigil.domain.incidents import AssignmentRules
 from vigil.domain.teams import AlertingRules
 from vigil.observability import logger
-from vigil.services.warm import Remembered
+from vigil.services import live_config
 
-CACHE_SECONDS = 30
-# The saved rules by kind ("alerting", "assignment"): {} when none are saved.
-_saved: Remembered[str, dict[str, Any]] = Remembered(
-    lambda kind: stores.config.current(kind) or {}, CACHE_SECONDS
-)
+
+def _saved(kind: str) -> dict[str, Any]:
+    """The saved rules of a kind ("alerting", "assignment"): {} when none are saved."""
+    return live_config.current().rules.get(kind) or {}
 
 
 def load_alerting_rules() -> AlertingRules:
-    saved = _saved.get("alerting") or {}
+    saved = _saved("alerting")
     if saved:
         try:
             return AlertingRules.model_validate(saved["rules"])
@@ -61,7 +61,7 @@ def patch_alerting_rules(changes: dict[str, Any], actor: str) -> AlertingRules:
 
 
 def load_assignment_rules() -> AssignmentRules:
-    saved = _saved.get("assignment") or {}
+    saved = _saved("assignment")
     return AssignmentRules.model_validate(saved["rules"]) if saved else AssignmentRules()
 
 
@@ -71,8 +71,9 @@ def save_assignment_rules(rules: AssignmentRules, actor: str) -> AssignmentRules
 
 
 def _save(kind: str, rules: dict[str, object], actor: str) -> None:
-    stores.config.save(kind, {"rules": rules, "saved_by": actor, "saved_at": iso(utcnow())})
-    _saved.forget()
+    body = {"rules": rules, "saved_by": actor, "saved_at": iso(utcnow())}
+    stores.config.save(kind, body)
+    live_config.keep(live_config.RULES, kind, body)
 
 
 def channels_for(incident: dict[str, Any]) -> list[str]:
