@@ -97,7 +97,7 @@ def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution
         return {"paged": 0}
     rung = rung_at(policy, step.rung, incident, notify.channels_for(incident))
     run = ladder.run_of(execution_arn)
-    sent = targets.page(incident, rung, run=run, round_=step.round)
+    sent = targets.page(incident, rung, run=run, round_=step.round, at=now)
     count("PagesSent", sent)
     if not sent and rung.targets:
         _move_on_unreachable(incident_id, run, task_token)

@@ -4,6 +4,7 @@ each is delivered by its channel's function (services/paging/delivery.py)."""
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
 from vigil.adapters import channels, stores
@@ -63,8 +64,18 @@ def context_of(incident: dict[str, Any]) -> dict[str, Any]:
     return page_context(alerts, int(incident.get("alert_count") or 0))
 
 
-def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose: str = "page") -> int:
-    """Publish the deliveries of one rung; a team nobody can be reached at is a failed page."""
+def page(
+    incident: dict[str, Any],
+    rung: Rung,
+    *,
+    run: str,
+    round_: int,
+    purpose: str = "page",
+    at: datetime | None = None,
+) -> int:
+    """Publish the deliveries of one rung; a team nobody can be reached at is a failed page.
+    Its entries carry `at`: when the rung committed to paging (before an acknowledgement that
+    races it), not when the publishing ended."""
     published = 0
     incident_id = incident["incident_id"]
     incident = with_context(incident)
@@ -91,6 +102,7 @@ def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose
             f"paged {team_name} by {', '.join(found)} (rung {rung.level})",
             data={"team": team_name, "channels": list(found), "rung": rung.level, "round": round_},
             entry_id=f"page-{run}-{purpose}-{round_}-{rung.level}-{team_name}",
+            at=at,
         )
     return published
 

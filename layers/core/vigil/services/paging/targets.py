@@ -24,14 +24,23 @@ from vigil.services.schedules import who_is_on_call
 from vigil.services.timeline import add_timeline
 
 
-def page(incident: dict[str, Any], rung: Rung, *, run: str, round_: int, purpose: str = "page") -> int:
-    """Publish every delivery of one rung; the number published."""
+def page(
+    incident: dict[str, Any],
+    rung: Rung,
+    *,
+    run: str,
+    round_: int,
+    purpose: str = "page",
+    at: datetime | None = None,
+) -> int:
+    """Publish every delivery of one rung; the number published. `at` is when the rung
+    committed to paging (the entries' time), now if not given."""
+    now = at or utcnow()
     incident = notify.with_context(incident)
     teams = [name for kind, name in map(target_of, rung.targets) if kind == "team"]
     published = notify.page(
-        incident, rung.model_copy(update={"targets": teams}), run=run, round_=round_, purpose=purpose
+        incident, rung.model_copy(update={"targets": teams}), run=run, round_=round_, purpose=purpose, at=now
     )
-    now = utcnow()
     for target in rung.targets:
         kind, name = target_of(target)
         if kind == "team":
@@ -84,6 +93,7 @@ def _page_person(page_: Page, person: Person, *, via: str | None, entry: str) ->
             "round": page_.round,
         },
         entry_id=f"page-{entry}",
+        at=page_.now,
     )
     return len(sent)
 
