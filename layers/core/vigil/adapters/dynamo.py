@@ -289,6 +289,11 @@ def _serialize_op(operation: dict[str, Any]) -> dict[str, Any]:
     return {kind: body}
 
 
+# Items read per Query while a filtered page fills: a filter that matches little reads far, and
+# fewer, larger Queries read the same items with fewer round trips (DynamoDB caps each at 1 MB).
+FILTERED_READ = 1000
+
+
 def page(
     pk_value: str,
     index: str,
@@ -303,7 +308,12 @@ def page(
     found: list[Item] = []
     while len(found) < limit:
         items, start = query(
-            pk_value, index=index, newest_first=True, limit=100, start_key=start, sk_between=sk_between
+            pk_value,
+            index=index,
+            newest_first=True,
+            limit=FILTERED_READ,
+            start_key=start,
+            sk_between=sk_between,
         )
         for item in items:
             if keep(item):
