@@ -135,6 +135,8 @@ def on_ack_expired(
 
 def on_exhausted(incident_id: str, cursor: dict[str, Any], execution_arn: str) -> dict[str, Any]:
     run = ladder.run_of(execution_arn)
+    if _replaced(incident_id, run):
+        return {"paged": 0}
     add_timeline(
         incident_id,
         "escalation",
@@ -150,6 +152,8 @@ def on_exhausted(incident_id: str, cursor: dict[str, Any], execution_arn: str) -
 def on_failed(incident_id: str, error: dict[str, Any], execution_arn: str) -> dict[str, Any]:
     logger.error("escalation failed", extra={"incident_id": incident_id, "error": error})
     run = ladder.run_of(execution_arn)
+    if _replaced(incident_id, run):
+        return {"paged": 0}
     add_timeline(
         incident_id,
         "escalation",
@@ -178,7 +182,14 @@ def _set_state(incident_id: str, state: str, *, keep: dict[str, Any] | None = No
     )
 
 
+def _replaced(incident_id: str, run: str) -> bool:
+    """A newer run (reassign, snooze, escalate to a rung) took over: this one ends quietly, its
+    state and fallback are the newer run's business."""
+    return run != current_run(stores.incidents.get(incident_id))
+
+
 def _page_fallback(incident_id: str, why: str, run: str) -> dict[str, Any]:
+    decided_at = utcnow()  # the page is decided on the incident as read now (its entries say so)
     incident = stores.incidents.get(incident_id)
     policy = policy_for(incident)
     if not policy.fallback_target:
@@ -186,4 +197,4 @@ def _page_fallback(incident_id: str, why: str, run: str) -> dict[str, Any]:
     if _all_alerts_resolved(incident):
         return {"paged": 0}
     rung = Rung(level=0, targets=[policy.fallback_target], channels=notify.channels_for(incident))
-    return {"paged": targets.page(incident, rung, run=run, round_=0, purpose=why)}
+    return {"paged": targets.page(incident, rung, run=run, round_=0, purpose=why, at=decided_at)}
