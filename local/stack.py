@@ -10,6 +10,7 @@ invoke asynchronously, with Lambda's retries and OnFailure destination.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import json
@@ -721,8 +722,12 @@ class LocalStack:
             failed = failed_items(result, mapping, {m.id for m in messages})
         except Exception:  # the whole batch failed (an error or a timeout): every message is retried
             failed = {m.id for m in messages}
+        from moto.sqs.exceptions import ReceiptHandleIsInvalid
+
         for message in messages:
-            if message.id not in failed:
+            if message.id in failed:
+                continue
+            with contextlib.suppress(ReceiptHandleIsInvalid):  # purged meanwhile: nothing to delete
                 backend.delete_message(queue_name, message.receipt_handle)
 
     # ----------------------------------------------------------------- observation
