@@ -965,6 +965,7 @@ def _install_patches(stack: LocalStack) -> None:
     _parse_each_definition_once()
     _parse_each_update_expression_once()
     _serialise_attribute_values_as_they_are()
+    _list_each_traversers_node_types_once()
 
 
 def _parse_each_definition_once() -> None:
@@ -1012,6 +1013,22 @@ def _parse_each_update_expression_once() -> None:
 
     validator: Any = ActionCountValidator
     validator.traverse = count_at_the_root
+
+
+def _list_each_traversers_node_types_once() -> None:
+    """moto's expression validators walk the parse tree once each, and at every node build the
+    tuple of node types they process anew from a new dict (its docstring says "cached"; it is
+    not): 8% of an ingest answer's samples. Here each traverser builds it once."""
+    from moto.dynamodb.parsing import ast_nodes
+
+    def nodes_to_be_processed(self: Any) -> tuple[type, ...]:
+        types: tuple[type, ...] | None = self.__dict__.get("_vigil_node_types")
+        if types is None:
+            types = self.__dict__["_vigil_node_types"] = tuple(self._processing_map())
+        return types
+
+    traverser: Any = getattr(ast_nodes, "DepthFirstTraverser")  # noqa: B009  (moto leaves it untyped)
+    traverser.nodes_to_be_processed = nodes_to_be_processed
 
 
 def _serialise_attribute_values_as_they_are() -> None:
