@@ -4,6 +4,7 @@ that services can be tested without moto. Each fake counts its writes and reads.
 from __future__ import annotations
 
 import copy
+import json
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
@@ -11,7 +12,7 @@ from typing import Any
 
 from vigil.adapters.outbound_http import HttpResult
 from vigil.domain.clock import iso
-from vigil.domain.deliveries import StoredDelivery
+from vigil.domain.deliveries import DeliveryMessage, StoredDelivery
 from vigil.domain.errors import Conflict, NotFound
 from vigil.domain.playbooks import Playbook
 from vigil.domain.silences import Silence
@@ -258,14 +259,18 @@ class FakeDeliveries:
     def __init__(self) -> None:
         self.items: dict[str, Record] = {}
 
-    def claim(
-        self, delivery_id: str, fields: dict[str, Any], *, now: datetime, lease_until: datetime
-    ) -> list[str] | None:
+    def claim(self, message: DeliveryMessage, *, now: datetime, lease_until: datetime) -> list[str] | None:
+        delivery_id = message.delivery_id
         item = self.items.get(delivery_id)
         if item and item["status"] != "failed":
             return None
         self.items[delivery_id] = {
-            **fields,
+            "channel": message.channel,
+            "team": message.team,
+            "destinations": message.destinations,
+            "purpose": message.purpose,
+            "incident_id": message.ledger_key,
+            "message": json.dumps(message.published()),
             "delivery_id": delivery_id,
             "status": "sending",
             "attempts": (item or {}).get("attempts", 0) + 1,
