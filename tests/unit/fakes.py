@@ -14,6 +14,7 @@ from vigil.adapters.outbound_http import HttpResult
 from vigil.domain.clock import iso
 from vigil.domain.deliveries import DeliveryMessage, StoredDelivery
 from vigil.domain.errors import Conflict, NotFound
+from vigil.domain.incidents import StoredIncident
 from vigil.domain.playbooks import Playbook
 from vigil.domain.silences import Silence
 from vigil.domain.teams import Team
@@ -22,60 +23,65 @@ Record = dict[str, Any]
 
 
 class FakeIncidents:
+    """Keeps items as the table does (dicts, which tests may change) and returns entities."""
+
     def __init__(self) -> None:
         self.records: dict[str, Record] = {}
         self.timelines: dict[str, list[Record]] = {}
         self.calls: Counter[str] = Counter()
 
-    def create(self, record: Record) -> bool:
+    def create(self, record: StoredIncident | Record) -> bool:
         self.calls["write"] += 1
-        if record["incident_id"] in self.records:
+        item = record.stored() if isinstance(record, StoredIncident) else copy.deepcopy(record)
+        if item["incident_id"] in self.records:
             return False
-        self.records[record["incident_id"]] = copy.deepcopy(record)
+        self.records[item["incident_id"]] = item
         return True
 
-    def find(self, incident_id: str, *, consistent: bool = True) -> Record | None:
-        self.calls["read"] += 1
-        found = self.records.get(incident_id)
-        return copy.deepcopy(found) if found else None
+    def _entity(self, incident_id: str) -> StoredIncident:
+        return StoredIncident.model_validate(copy.deepcopy(self.records[incident_id]))
 
-    def get(self, incident_id: str) -> Record:
+    def find(self, incident_id: str, *, consistent: bool = True) -> StoredIncident | None:
+        self.calls["read"] += 1
+        return self._entity(incident_id) if incident_id in self.records else None
+
+    def get(self, incident_id: str) -> StoredIncident:
         found = self.find(incident_id)
         if found is None:
             raise NotFound(f"no incident {incident_id}")
         return found
 
-    def update_versioned(self, incident_id: str, version: int, sets: dict[str, Any]) -> Record:
+    def update_versioned(self, incident_id: str, version: int, sets: dict[str, Any]) -> StoredIncident:
         self.calls["write"] += 1
         record = self.records[incident_id]
         if record["version"] != version:
             raise Conflict("changed")
         record.update(copy.deepcopy(sets), version=version + 1)
-        return copy.deepcopy(record)
+        return self._entity(incident_id)
 
     def update_status(
         self, incident_id: str, version: int, sets: dict[str, Any], *, ladder_state: str | None = None
-    ) -> tuple[Record, Record]:
+    ) -> tuple[StoredIncident, StoredIncident]:
         if incident_id not in self.records:
             raise Conflict("gone")
-        before = copy.deepcopy(self.records[incident_id])  # the write returns it: no read
+        before = self._entity(incident_id)  # the write returns it: no read
         self.update_versioned(incident_id, version, sets)
         if ladder_state:
             self._end_wait(incident_id, ladder_state)
-        return before, copy.deepcopy(self.records[incident_id])
+        return before, self._entity(incident_id)
 
     def resolve_with_last_alert(
         self, incident_id: str, sets: dict[str, Any], *, ladder_state: str, from_statuses: list[str]
-    ) -> tuple[Record, Record] | None:
+    ) -> tuple[StoredIncident, StoredIncident] | None:
         self.calls["write"] += 1
         record = self.records.get(incident_id)
         applies = record is not None and "escalation" in record and record.get("firing_alerts") == 1
         if not applies or record is None or record["status"] not in from_statuses:
             return None
-        before = copy.deepcopy(record)
+        before = self._entity(incident_id)
         record.update(copy.deepcopy(sets), version=record["version"] + 1, firing_alerts=0)
         self._end_wait(incident_id, ladder_state)
-        return before, copy.deepcopy(record)
+        return before, self._entity(incident_id)
 
     def _end_wait(self, incident_id: str, state: str) -> None:
         waiting = self.records[incident_id].get("escalation") or {}
@@ -99,14 +105,14 @@ class FakeIncidents:
         self.calls["write"] += 1
         self.records[incident_id]["ladder_runs"] = runs
 
-    def count_alerts(self, incident_id: str, *, alerts: int = 0, firing: int = 0) -> Record | None:
+    def count_alerts(self, incident_id: str, *, alerts: int = 0, firing: int = 0) -> StoredIncident | None:
         self.calls["write"] += 1
         record = self.records.get(incident_id)
         if record is None:
             return None
         record["alert_count"] = record.get("alert_count", 0) + alerts
         record["firing_alerts"] = record.get("firing_alerts", 0) + firing
-        return copy.deepcopy(record)
+        return self._entity(incident_id)
 
     def add_entry(self, incident_id: str, entry: Record, *, entry_id: str | None = None) -> None:
         self.calls["write"] += 1
@@ -121,11 +127,11 @@ class FakeIncidents:
     def entries(self, incident_id: str) -> list[Record]:
         return list(self.timelines.get(incident_id, []))
 
-    def with_entries(self, incident_id: str) -> tuple[Record, list[Record]]:
+    def with_entries(self, incident_id: str) -> tuple[StoredIncident, list[Record]]:
         return self.get(incident_id), self.entries(incident_id)
 
-    def created_between(self, window: tuple[str, str] | None = None) -> Iterator[Record]:
-        yield from (copy.deepcopy(r) for r in self.records.values())
+    def created_between(self, window: tuple[str, str] | None = None) -> Iterator[StoredIncident]:
+        yield from (self._entity(incident_id) for incident_id in self.records)
 
     def statuses(self) -> Iterator[str]:
         yield from (r["status"] for r in self.records.values())

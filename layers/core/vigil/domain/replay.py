@@ -28,7 +28,7 @@ from typing import Any
 from vigil.domain.alerts import AlertStatus, NormalizedAlert
 from vigil.domain.conditions import names_in
 from vigil.domain.escalation import EscalationPolicy, Simulation, simulate
-from vigil.domain.incidents import AssignmentRules, condition_context
+from vigil.domain.incidents import AssignmentRules, StoredIncident, condition_context, hypothetical
 from vigil.domain.mapping import grouped
 from vigil.domain.model import Model
 from vigil.domain.oncall import DEFAULT_ID, target_of, urgency_of
@@ -247,12 +247,12 @@ class _Ladders:
         self.known: dict[tuple[Any, ...], Simulation] = {}
         self.known_steps: dict[tuple[str, Urgency], list[NotificationStep]] = {}
 
-    def plan(self, record: dict[str, Any], policy_id: str) -> Simulation:
+    def plan(self, record: StoredIncident, policy_id: str) -> Simulation:
         context = condition_context(record)
         read = tuple(repr(context.get(name)) for name in self.names)
-        key = (policy_id, record["severity"], record["category"], record["assigned_team"], *read)
+        key = (policy_id, record.severity, record.category, record.assigned_team, *read)
         if key not in self.known:
-            channels = self.rules.alerting.channels(record["severity"], record["category"])
+            channels = self.rules.alerting.channels(record.severity, record.category)
             self.known[key] = simulate(self.rules.policy_of(policy_id), record, channels)
         return self.known[key]
 
@@ -314,17 +314,16 @@ class _Reach:
         return Page(at, target, user_id, person.time_zone, notifications)
 
 
-def incident_record(incident: Incident) -> dict[str, Any]:
+def incident_record(incident: Incident) -> StoredIncident:
     alert = incident.alert
-    return {
-        "title": alert.title,
-        "severity": alert.severity.value,
-        "category": alert.category,
-        "status": "open",
-        "assigned_team": incident.team,
-        "source": alert.source,
-        "labels": alert.labels,
-    }
+    return hypothetical(
+        title=alert.title,
+        severity=alert.severity.value,
+        category=alert.category,
+        assigned_team=incident.team,
+        source=alert.source,
+        labels=alert.labels,
+    )
 
 
 def pages_to(team: Team, channels: list[str], at: datetime) -> list[Page]:

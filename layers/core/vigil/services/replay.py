@@ -144,10 +144,10 @@ def actual_stops(since: datetime, now: datetime) -> dict[str, datetime]:
     """Each incident opened in the period, and when its pages stopped (acknowledged or ended)."""
     stops: dict[str, datetime] = {}
     for record in stores.incidents.created_between((iso(since), iso(now))):
-        if not str(record.get("opened_by", "")).startswith("alert:"):
+        if not (record.opened_by or "").startswith("alert:"):
             continue
-        stopped = record.get("acknowledged_at") or record.get("resolved_at") or record.get("closed_at")
-        stops[record["incident_id"]] = parse_iso(stopped) if stopped else now
+        stopped = record.acknowledged_at or record.resolved_at or record.closed_at
+        stops[record.incident_id] = parse_iso(stopped) if stopped else now
     return stops
 
 

@@ -23,7 +23,7 @@ from vigil.domain.alerts import AlertOutcome, AlertStatus, NormalizedAlert, Seve
 from vigil.domain.clock import iso, parse_iso, utcnow
 from vigil.domain.errors import InvalidTransition, NotFound
 from vigil.domain.flapping import DEFAULT_HOLD_SECONDS, KEEP_CHANGES, is_flapping, recent_changes
-from vigil.domain.incidents import PAGING_STATES, Status
+from vigil.domain.incidents import PAGING_STATES, Status, StoredIncident
 from vigil.domain.integrations import Integration
 from vigil.domain.silences import MaintenanceWindow, silenced_by
 from vigil.observability import count, logger
@@ -124,8 +124,8 @@ def _fresh(stored: dict[str, Any], now: datetime, window: timedelta) -> bool:
 
 def _incident_active(incident_id: str) -> bool:
     """Read only for a repeat after a long silence: is its incident still being worked?"""
-    record = stores.incidents.find(incident_id, consistent=False) or {}
-    return record.get("status") in {s.value for s in (*PAGING_STATES, Status.ACKNOWLEDGED)}
+    record = stores.incidents.find(incident_id, consistent=False)
+    return record is not None and record.status in {s.value for s in (*PAGING_STATES, Status.ACKNOWLEDGED)}
 
 
 def _upsert(
@@ -195,12 +195,15 @@ def _open_or_join(
     holder = _claim_correlation(integration, pointer, own_id, now) if pointer else None
     if holder is not None and holder != own_id:
         return _join(alert_id, alert, episode, holder)
-    record = incidents.record_from_alert(alert, own_id, now)
-    record["firing_alerts"] = 1
-    record["integration_id"] = integration.integration_id
-    record["service_id"] = integration.service_id  # its service's policy pages it
-    if pointer:
-        record["correlation_pointer"] = pointer
+    record = incidents.record_from_alert(
+        alert,
+        own_id,
+        now,
+        firing_alerts=1,
+        integration_id=integration.integration_id,
+        service_id=integration.service_id,  # its service's policy pages it
+        **({"correlation_pointer": pointer} if pointer else {}),
+    )
     opened = incidents.open_incident(record)
     if opened:
         logger.info("incident opened", extra={"incident_id": own_id, "alert_id": alert_id})
@@ -324,7 +327,7 @@ def _alert_resolved(incident_id: str, alert: NormalizedAlert, *, flapping: bool)
     updated = stores.incidents.count_alerts(incident_id, firing=-1)
     if updated is None:
         return  # the incident was deleted
-    remaining = int(updated.get("firing_alerts", 0))
+    remaining = updated.firing_alerts or 0
     entry = _resolved_entry(alert, remaining=remaining, flapping=flapping)
     add_timeline(incident_id, entry["kind"], entry["message"], data=entry["data"])
     if remaining > 0 or not rules.resolve_incidents_with_alerts:
@@ -347,8 +350,8 @@ def _resolved_entry(alert: NormalizedAlert, *, remaining: int, flapping: bool) -
     )
 
 
-def _announce_if_wanted(resolved: dict[str, Any], notify_resolved_for: list[Severity]) -> None:
-    if resolved["severity"] in notify_resolved_for:
+def _announce_if_wanted(resolved: StoredIncident, notify_resolved_for: list[Severity]) -> None:
+    if resolved.severity in notify_resolved_for:
         notify.announce_resolved(resolved)
 
 

@@ -132,7 +132,7 @@ def _incident(message: DeliveryMessage) -> dict[str, Any]:
 def _still_paging(incident_id: str) -> bool:
     """A person's later step is sent only while nobody has acknowledged or resolved."""
     incident = stores.incidents.find(incident_id)
-    return incident is not None and Status(incident["status"]) in PAGING_STATES
+    return incident is not None and Status(incident.status) in PAGING_STATES
 
 
 # ----------------------------------------------------------------------------- sending
