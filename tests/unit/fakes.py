@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from vigil.adapters.outbound_http import HttpResult
+from vigil.domain.alerts import StoredAlert
 from vigil.domain.clock import iso
 from vigil.domain.deliveries import DeliveryMessage, StoredDelivery
 from vigil.domain.errors import Conflict, NotFound
@@ -138,13 +139,17 @@ class FakeIncidents:
 
 
 class FakeAlerts:
+    """Keeps items as the table does (dicts, which tests may read) and returns entities."""
+
     def __init__(self) -> None:
         self.items: dict[str, Record] = {}
         self.pointers: dict[str, str] = {}
         self.past: list[Record] = []
         self.calls: Counter[str] = Counter()
 
-    def upsert(self, alert_id: str, fields: dict[str, Any], now: datetime, *, starts_episode: bool) -> Record:
+    def upsert(
+        self, alert_id: str, fields: dict[str, Any], now: datetime, *, starts_episode: bool
+    ) -> StoredAlert:
         self.calls["write"] += 1
         item = self.items.setdefault(alert_id, {})
         stamp = iso(now)
@@ -156,15 +161,15 @@ class FakeAlerts:
             item.setdefault("episode_started", stamp)
         item["occurrences"] = item.get("occurrences", 0) + 1
         item["arrivals"] = [*item.get("arrivals", []), f"{stamp}|{fields.get('status', 'firing')}"]
-        return copy.deepcopy(item)
+        return _alert(item)
 
-    def keep_arrivals_of(self, alert_id: str, stored: Record) -> None:
+    def keep_arrivals_of(self, alert_id: str, stored: StoredAlert) -> None:
         """The real store trims only once 400 arrivals are kept: no write here."""
 
-    def restart_episode(self, alert_id: str, stored: Record, now: datetime) -> Record:
+    def restart_episode(self, alert_id: str, stored: StoredAlert, now: datetime) -> StoredAlert:
         self.calls["write"] += 1
         self.items[alert_id]["episode_started"] = iso(now)
-        return copy.deepcopy(self.items[alert_id])
+        return _alert(self.items[alert_id])
 
     def link(self, alert_id: str, incident_id: str, episode: str, *, changed_at: datetime | None) -> bool:
         self.calls["write"] += 1
@@ -177,32 +182,33 @@ class FakeAlerts:
             item["changes"] = [*item.get("changes", []), iso(changed_at)]
         return True
 
-    def resolve(self, alert_id: str, now: datetime) -> tuple[Record | None, bool]:
+    def resolve(self, alert_id: str, now: datetime) -> tuple[StoredAlert | None, bool]:
         self.calls["write"] += 1
         item = self.items.get(alert_id)
         if item is None or item.get("status") == "resolved":
             return None, item is not None
-        old = copy.deepcopy(item)
+        old = _alert(item)
         item.update(status="resolved", resolved_at=iso(now), last_seen=iso(now))
         item["changes"] = [*item.get("changes", []), iso(now)]
         item["arrivals"] = [*item.get("arrivals", []), f"{iso(now)}|resolved"]
         item.pop("episode_started", None)
         return old, True
 
-    def of_incident(self, incident_id: str) -> list[Record]:
+    def of_incident(self, incident_id: str) -> list[StoredAlert]:
         self.calls["read"] += 1
-        return [copy.deepcopy(a) for a in self.items.values() if a.get("incident_id") == incident_id]
+        return [_alert(a) for a in self.items.values() if a.get("incident_id") == incident_id]
 
-    def keep_in_past_incident(self, alert: Record) -> None:
+    def keep_in_past_incident(self, alert: StoredAlert) -> None:
         self.calls["write"] += 1
-        self.past.append(copy.deepcopy(alert))
+        self.past.append(alert.stored())
 
     def keep_changes(self, alert_id: str, changes: list[str]) -> None:
         self.items[alert_id]["changes"] = changes
 
-    def find(self, alert_id: str, *, consistent: bool = False) -> Record | None:
+    def find(self, alert_id: str, *, consistent: bool = False) -> StoredAlert | None:
         self.calls["read"] += 1
-        return copy.deepcopy(self.items.get(alert_id))
+        item = self.items.get(alert_id)
+        return _alert(item) if item else None
 
     def correlation_pointer(self, integration_id: str, correlation_key: str) -> str:
         return f"CORRELATION#{integration_id}/{correlation_key}"
@@ -216,6 +222,10 @@ class FakeAlerts:
     def release_correlation(self, pointer: str, incident_id: str) -> None:
         if self.pointers.get(pointer) == incident_id:
             del self.pointers[pointer]
+
+
+def _alert(item: Record) -> StoredAlert:
+    return StoredAlert.model_validate(copy.deepcopy(item))
 
 
 class FakeConfig:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from statistics import mean
-from typing import Any
 
 from vigil.domain.clock import parse_iso
 from vigil.domain.incidents import StoredIncident
@@ -38,11 +37,10 @@ def _mean(values: Iterable[float | None]) -> float | None:
     return round(mean(present), 3) if present else None
 
 
-def summarize(
-    incidents: list[StoredIncident], alerts: list[dict[str, Any]], since: str, until: str
-) -> Analytics:
-    """MTTA from opening to first acknowledgement, MTTR from opening to resolution."""
-    received = sum(int(a.get("occurrences", 1)) for a in alerts)
+def summarize(incidents: list[StoredIncident], occurrences: list[int], since: str, until: str) -> Analytics:
+    """MTTA from opening to first acknowledgement, MTTR from opening to resolution;
+    `occurrences`: how often each alert first seen in the range arrived."""
+    received = sum(occurrences)
     return Analytics(
         since=since,
         until=until,
@@ -56,6 +54,6 @@ def summarize(
         acknowledged=sum(1 for i in incidents if i.acknowledged_at),
         resolved=sum(1 for i in incidents if i.resolved_at),
         alerts_received=received,
-        distinct_alerts=len(alerts),
+        distinct_alerts=len(occurrences),
         noise_reduction=round(1 - len(incidents) / received, 4) if received else None,
     )

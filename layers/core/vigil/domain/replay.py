@@ -41,7 +41,9 @@ NIGHT_HOURS = frozenset({22, 23, 0, 1, 2, 3, 4, 5, 6})
 IncidentKey = tuple[str, datetime]  # (the alert that opened it, the moment its episode started)
 
 
-class StoredAlert(Model):
+class ReplayedAlert(Model):
+    """A stored alert as replay takes it: parsed again from its payload, with its arrivals."""
+
     alert_id: str
     integration_id: str
     alert: NormalizedAlert
@@ -139,7 +141,7 @@ class _State:
 
 
 def replay(
-    alerts: list[StoredAlert],
+    alerts: list[ReplayedAlert],
     rules: Rules,
     sources: dict[str, Source],
     stops: Callable[[IncidentKey], datetime | None],
@@ -159,13 +161,13 @@ def replay(
     return Outcome(list(state.incidents.values()), state.silenced, paging, unreachable)
 
 
-def _grouped(stored: StoredAlert, source: Source) -> StoredAlert:
+def _grouped(stored: ReplayedAlert, source: Source) -> ReplayedAlert:
     if not source.grouping_key:
         return stored
     return stored.model_copy(update={"alert": grouped([stored.alert], source.grouping_key)[0]})
 
 
-def _arrive(state: _State, stored: StoredAlert, status: AlertStatus, at: datetime) -> None:
+def _arrive(state: _State, stored: ReplayedAlert, status: AlertStatus, at: datetime) -> None:
     source = state.sources.get(stored.integration_id) or DEFAULT_SOURCE
     alert = stored.alert  # silences match fields, never the status: no copy per arrival
     if status is AlertStatus.RESOLVED:
@@ -188,7 +190,7 @@ def _arrive(state: _State, stored: StoredAlert, status: AlertStatus, at: datetim
 
 
 def _join_or_open(
-    state: _State, stored: StoredAlert, alert: NormalizedAlert, at: datetime, window: timedelta
+    state: _State, stored: ReplayedAlert, alert: NormalizedAlert, at: datetime, window: timedelta
 ) -> Incident:
     pointer = (stored.integration_id, alert.correlation_key) if alert.correlation_key else None
     held = state.windows.get(pointer) if pointer else None

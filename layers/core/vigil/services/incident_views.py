@@ -24,7 +24,7 @@ def detail_of(record: StoredIncident, timeline: list[dict[str, Any]]) -> dict[st
     playbook = record.playbook
     return {
         **record.stored(),
-        "alerts": stores.alerts.of_incident(record.incident_id),
+        "alerts": [alert.stored() for alert in stores.alerts.of_incident(record.incident_id)],
         "timeline": timeline,
         "escalation": {k: v for k, v in (record.escalation or {}).items() if k != "task_token"},
         "playbook": progress_view(playbook, utcnow()).model_dump() if playbook else None,

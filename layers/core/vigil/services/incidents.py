@@ -162,12 +162,12 @@ def open_for_alert(alert_id: str, actor: str) -> str:
     alert = stores.alerts.find(alert_id, consistent=True)
     if not alert:
         raise NotFound(f"no alert {alert_id}")
-    if alert.get("incident_id"):
-        return str(alert["incident_id"])
-    episode = alert.get("episode_started") or alert["first_seen"]
+    if alert.incident_id:
+        return alert.incident_id
+    episode = alert.episode_started or alert.first_seen
     incident_id = incident_id_for(alert_id, episode)
-    normalized = NormalizedAlert.model_validate({**alert, "status": "firing"})
-    integration = stores.integrations.find(alert.get("integration_id") or "")
+    normalized = NormalizedAlert.model_validate({**alert.stored(), "status": "firing"})
+    integration = stores.integrations.find(alert.integration_id or "")
     service_id = integration.service_id if integration else None
     record = record_from_alert(normalized, incident_id, utcnow(), actor=actor, service_id=service_id)
     if _store_new(record):

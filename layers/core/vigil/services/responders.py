@@ -130,7 +130,7 @@ def merge(incident_id: str, into: str, *, actor: str) -> None:
     source = _active(incident_id, "merge it")
     _active(into, "merge into it")
     for alert in stores.alerts.of_incident(incident_id):
-        stores.alerts.move_to_incident(alert["alert_id"], into)
+        stores.alerts.move_to_incident(alert.alert_id, into)
     moved = source.alert_count, source.firing_alerts or 0
     if any(moved):
         stores.incidents.count_alerts(into, alerts=moved[0], firing=moved[1])

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vigil.adapters import stores
-from vigil.domain.alerts import AlertOutcome, AlertStatus, NormalizedAlert, Severity
+from vigil.domain.alerts import AlertOutcome, AlertStatus, NormalizedAlert, Severity, StoredAlert
 from vigil.domain.clock import iso, parse_iso, utcnow
 from vigil.domain.errors import InvalidTransition, NotFound
 from vigil.domain.flapping import DEFAULT_HOLD_SECONDS, KEEP_CHANGES, is_flapping, recent_changes
@@ -86,18 +86,16 @@ def record_alert(
     stored = _upsert(alert_id, integration, alert, now, quiet_by=quiet_by, raw=raw, firing=pages)
     if not pages:
         action = "silenced" if quiet_by else "suppressed" if alert.suppressed else "recorded"
-        return _outcome(
-            alert_id, alert, alert.status.value, action, stored.get("incident_id"), quiet_by or ""
-        )
-    if stored.get("incident_episode") == stored["episode_started"]:
-        if _fresh(stored, now, window_of(integration)) or _incident_active(stored["incident_id"]):
+        return _outcome(alert_id, alert, alert.status.value, action, stored.incident_id, quiet_by or "")
+    if incident_id := stored.episode_incident:
+        if _fresh(stored, now, window_of(integration)) or _incident_active(incident_id):
             count("AlertsDeduplicated")
             return _outcome(
                 alert_id,
                 alert,
                 "firing",
                 "duplicate",
-                stored["incident_id"],
+                incident_id,
                 "repeat of a firing alert within its correlation window",
             )
         stored = stores.alerts.restart_episode(alert_id, stored, now)
@@ -118,8 +116,8 @@ def _quiet_by(integration: Integration, alert: NormalizedAlert, now: datetime) -
     return silenced_by(alert, silences.active(), windows, now)
 
 
-def _fresh(stored: dict[str, Any], now: datetime, window: timedelta) -> bool:
-    return now - parse_iso(stored.get("prev_seen") or stored["last_seen"]) <= window
+def _fresh(stored: StoredAlert, now: datetime, window: timedelta) -> bool:
+    return now - parse_iso(stored.prev_seen or stored.last_seen) <= window
 
 
 def _incident_active(incident_id: str) -> bool:
@@ -137,7 +135,7 @@ def _upsert(
     quiet_by: str,
     raw: str,
     firing: bool,
-) -> dict[str, Any]:
+) -> StoredAlert:
     """The one write of a duplicate: store the latest state, count the occurrence."""
     fields = {
         "source": alert.source,
@@ -182,13 +180,16 @@ def _storable(value: Any, depth: int) -> Any:
 
 
 def _open_or_join(
-    integration: Integration, alert_id: str, alert: NormalizedAlert, stored: dict[str, Any], now: datetime
+    integration: Integration, alert_id: str, alert: NormalizedAlert, stored: StoredAlert, now: datetime
 ) -> AlertOutcome:
-    episode = stored["episode_started"]
-    flapping = stored.get("incident_id") and is_flapping(stored.get("changes", []), now)
-    if flapping and _still_or_again_open(stored["incident_id"], alert, _hold_of(integration)):
-        return _rejoin_flapping(alert_id, alert, episode, stored, now)
-    if stored.get("incident_id") and stored.get("incident_episode") != episode:
+    episode = stored.episode_started
+    if episode is None:  # the upsert of a firing alert starts one; a concurrent resolve ended it
+        raise RuntimeError(f"alert {alert_id} resolved while it fired: no episode to open or join")
+    earlier = stored.incident_id
+    flapping = earlier and is_flapping(stored.changes, now)
+    if earlier and flapping and _still_or_again_open(earlier, alert, _hold_of(integration)):
+        return _rejoin_flapping(alert_id, alert, episode, earlier, stored.changes, now)
+    if earlier and stored.incident_episode != episode:
         stores.alerts.keep_in_past_incident(stored)
     own_id = incidents.incident_id_for(alert_id, episode)
     pointer = _correlation_pointer(integration, alert)
@@ -240,17 +241,16 @@ def _still_or_again_open(incident_id: str, alert: NormalizedAlert, hold_seconds:
 
 
 def _rejoin_flapping(
-    alert_id: str, alert: NormalizedAlert, episode: str, stored: dict[str, Any], now: datetime
+    alert_id: str, alert: NormalizedAlert, episode: str, incident_id: str, changes: list[str], now: datetime
 ) -> AlertOutcome:
     """A flapping alert goes back to its incident (kept open while it flaps): no new page."""
-    incident_id = stored["incident_id"]
     if stores.alerts.link(alert_id, incident_id, episode, changed_at=now):
-        changes = recent_changes(stored.get("changes", []), now)
+        recent = recent_changes(changes, now)
         add_timeline(
             incident_id,
             "alert",
-            f"alert fired again while flapping ({changes} changes): {alert.title}",
-            data={"alert_id": alert_id, "changes": changes},
+            f"alert fired again while flapping ({recent} changes): {alert.title}",
+            data={"alert_id": alert_id, "changes": recent},
             entry_id=f"flap-{alert_id}-{episode}",
         )
         stores.incidents.count_alerts(incident_id, firing=1)
@@ -298,13 +298,12 @@ def _resolve(
         _upsert(alert_id, integration, alert, now, quiet_by="", raw=raw, firing=False)
         reason = "already resolved" if seen else "never seen firing"
         return _outcome(alert_id, alert, "resolved", "recorded", reason=reason)
-    if len(old.get("changes", [])) >= 2 * KEEP_CHANGES:
-        stores.alerts.keep_changes(alert_id, old["changes"][-KEEP_CHANGES:])
-    linked = old.get("episode_started") and old.get("incident_episode") == old.get("episode_started")
-    if not linked:
-        return _outcome(alert_id, alert, "resolved", "resolved", old.get("incident_id"))
-    incident_id = old["incident_id"]
-    _alert_resolved(incident_id, alert, flapping=is_flapping([*old.get("changes", []), iso(now)], now))
+    if len(old.changes) >= 2 * KEEP_CHANGES:
+        stores.alerts.keep_changes(alert_id, old.changes[-KEEP_CHANGES:])
+    incident_id = old.episode_incident
+    if incident_id is None:  # its episode never opened or joined an incident
+        return _outcome(alert_id, alert, "resolved", "resolved", old.incident_id)
+    _alert_resolved(incident_id, alert, flapping=is_flapping([*old.changes, iso(now)], now))
     return _outcome(alert_id, alert, "resolved", "resolved", incident_id)
 
 
@@ -356,7 +355,8 @@ def _announce_if_wanted(resolved: StoredIncident, notify_resolved_for: list[Seve
 
 
 def _acknowledge(alert_id: str, alert: NormalizedAlert) -> AlertOutcome:
-    incident_id = (stores.alerts.find(alert_id) or {}).get("incident_id")
+    stored = stores.alerts.find(alert_id)
+    incident_id = stored.incident_id if stored else None
     if not incident_id:
         return _outcome(alert_id, alert, "acknowledged", "recorded", reason="no incident to acknowledge")
     with contextlib.suppress(InvalidTransition):  # already acknowledged, resolved or closed

@@ -57,8 +57,8 @@ def snapshot(incident: StoredIncident, context: Context | None = None) -> dict[s
 
 def context_of(incident: StoredIncident) -> Context:
     """Alert count, labels and links of the incident's alerts (one query), for the pages about to go."""
-    alerts = sorted(stores.alerts.of_incident(incident.incident_id), key=lambda a: a.get("first_seen", ""))
-    return page_context(alerts, incident.alert_count)
+    alerts = sorted(stores.alerts.of_incident(incident.incident_id), key=lambda a: a.first_seen)
+    return page_context([a.stored() for a in alerts], incident.alert_count)
 
 
 def page(
