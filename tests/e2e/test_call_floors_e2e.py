@@ -130,7 +130,7 @@ def _ladder_answered(incident_id: str, answer: str) -> None:
     import boto3
     from vigil.adapters import stores
 
-    arn = (stores.incidents.get(incident_id).escalation or {})["execution_arn"]
+    arn = stores.incidents.get(incident_id).escalation.execution_arn
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
     execution = wait_for(lambda: (e := sfn.describe_execution(executionArn=arn))["status"] != "RUNNING" and e)
     assert execution["status"] == "SUCCEEDED", execution

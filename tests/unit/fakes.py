@@ -15,7 +15,7 @@ from vigil.domain.alerts import StoredAlert
 from vigil.domain.clock import iso
 from vigil.domain.deliveries import DeliveryMessage, StoredDelivery
 from vigil.domain.errors import Conflict, NotFound
-from vigil.domain.incidents import StoredIncident
+from vigil.domain.incidents import LadderState, StoredIncident
 from vigil.domain.playbooks import Playbook
 from vigil.domain.silences import Silence
 from vigil.domain.teams import Team
@@ -89,18 +89,18 @@ class FakeIncidents:
         ended = {**waiting, "state": state, "task_token": None, "next_escalation_at": None}
         self.records[incident_id]["escalation"] = ended
 
-    def wait_on_rung(self, incident_id: str, paging_statuses: list[str], escalation: dict[str, Any]) -> bool:
+    def wait_on_rung(self, incident_id: str, paging_statuses: list[str], escalation: LadderState) -> bool:
         self.calls["write"] += 1
         record = self.records.get(incident_id)
         if record is None or record["status"] not in paging_statuses:
             return False
-        record["escalation"] = copy.deepcopy(escalation)
+        record["escalation"] = escalation.stored()
         return True
 
-    def set_escalation(self, incident_id: str, escalation: dict[str, Any]) -> None:
+    def set_escalation(self, incident_id: str, escalation: LadderState) -> None:
         self.calls["write"] += 1
         if incident_id in self.records:
-            self.records[incident_id]["escalation"] = copy.deepcopy(escalation)
+            self.records[incident_id]["escalation"] = escalation.stored()
 
     def set_ladder_runs(self, incident_id: str, runs: int) -> None:
         self.calls["write"] += 1

@@ -96,7 +96,7 @@ def test_acknowledge_ends_the_ladder_and_nobody_else_is_paged(wired_teams: Recei
     wait_for(lambda: _execution_status(incident_id) == "SUCCEEDED", timeout=5)
     assert [p["data"]["team"] for p in _pages(incident_id)] == ["wf_first"]
     history = _sfn().get_execution_history(
-        executionArn=(incidents.get_record(incident_id).escalation or {})["execution_arn"]
+        executionArn=incidents.get_record(incident_id).escalation.execution_arn
     )["events"]
     assert not any(e["type"] == "TaskTimedOut" for e in history)
 
@@ -162,7 +162,7 @@ def test_execution_input_is_readable_in_the_console(wired_teams: Receiver) -> No
     _two_rung_policy(delay=60)
     incident_id = _open("readable execution", "wf_first")
     wait_for(lambda: _pages(incident_id))
-    arn = (incidents.get_record(incident_id).escalation or {})["execution_arn"]
+    arn = incidents.get_record(incident_id).escalation.execution_arn
     described = _sfn().describe_execution(executionArn=arn)
     assert described["name"] == incident_id
     assert json.loads(described["input"])["incident_id"] == incident_id
@@ -254,7 +254,7 @@ def test_transient_lambda_error_is_retried_and_the_ladder_goes_on(wired_teams: R
         _unthrottle(throttle)
     assert throttle.times == 0
     history = _sfn().get_execution_history(
-        executionArn=(incidents.get_record(record.incident_id).escalation or {})["execution_arn"]
+        executionArn=incidents.get_record(record.incident_id).escalation.execution_arn
     )["events"]
     failed = [e for e in history if e["type"] == "TaskFailed"]
     assert failed and failed[0]["taskFailedEventDetails"]["error"] == "TransientError"

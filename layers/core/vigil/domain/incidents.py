@@ -121,6 +121,28 @@ class Incident(Model):
     version: int
 
 
+class LadderState(Model):
+    """Where an incident's escalation ladder is: its state, the run's execution, and, while it
+    waits on a rung, the task token a status change answers. Only the fields it was given are
+    stored (`stored()`), so a state moved on keeps what it does not change."""
+
+    state: str | None = None  # waiting, acknowledged, resolved, stopped, snoozed, exhausted...
+    execution_arn: str | None = None
+    task_token: str | None = None
+    rung: int | None = None
+    round: int | None = None
+    paged_at: str | None = None
+    next_escalation_at: str | None = None
+    ack_timeout_seconds: int | None = None  # as the waiting rung was paged with
+
+    def moved_to(self, state: str) -> LadderState:
+        """The ladder in `state` with no wait: no token to answer, no next escalation."""
+        return self.model_copy(update={"state": state, "task_token": None, "next_escalation_at": None})
+
+    def stored(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
 class StoredIncident(Incident):
     """An incident as the incidents store keeps it: what callers see, and the state the
     services keep on it (written beside the versioned fields, see adapters/stores/incidents.py)."""
@@ -133,15 +155,14 @@ class StoredIncident(Incident):
     correlation_pointer: str | None = None  # the correlation window it holds, freed on resolve
     firing_alerts: int | None = None  # its alerts still firing; None: opened by hand, never counted
     ladder_runs: int = 0  # the ladder's current run (0, then one more each time it is moved)
-    # The ladder's state (state, execution_arn, task_token, rung, round, paged_at,
-    # next_escalation_at, ack_timeout_seconds); {} from the start, None on incidents older than it.
-    escalation: dict[str, Any] | None = None
+    # The ladder's state: empty from the start, None on incidents stored before it was.
+    escalation: LadderState | None = None
     playbook: dict[str, Any] | None = None  # the attached playbook's progress (domain/playbooks.py)
 
     @property
     def waiting_token(self) -> str | None:
         """The task token of the rung the ladder waits on, if it waits."""
-        return (self.escalation or {}).get("task_token")
+        return self.escalation.task_token if self.escalation else None
 
     def shown(self) -> Incident:
         """The incident as callers see it."""

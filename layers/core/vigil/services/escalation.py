@@ -17,7 +17,7 @@ from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import InvalidTransition, NotFound
 from vigil.domain.escalation import Cursor, EscalationPolicy, default_policy
 from vigil.domain.escalation import simulate as simulate_ladder
-from vigil.domain.incidents import PAGING_STATES, Status, StoredIncident, hypothetical
+from vigil.domain.incidents import PAGING_STATES, LadderState, Status, StoredIncident, hypothetical
 from vigil.domain.oncall import DEFAULT_ID, service_of, target_of
 from vigil.observability import count, logger
 from vigil.services import teams
@@ -121,10 +121,10 @@ def restart_ladder(incident: StoredIncident, *, from_rung: int, snooze_seconds: 
     run = incident.ladder_runs + 1
     stores.incidents.set_ladder_runs(incident_id, run)
     old_token = incident.waiting_token
-    state = {"state": "snoozed" if snooze_seconds else "restarting", "task_token": None, "rung": from_rung}
+    state = LadderState(state="snoozed" if snooze_seconds else "restarting", task_token=None, rung=from_rung)
     if snooze_seconds:
-        state["next_escalation_at"] = iso(utcnow() + timedelta(seconds=snooze_seconds))
-    state["execution_arn"] = ladder.execution_arn(incident_id, run)
+        state.next_escalation_at = iso(utcnow() + timedelta(seconds=snooze_seconds))
+    state.execution_arn = ladder.execution_arn(incident_id, run)
     stores.incidents.set_escalation(incident_id, state)
     if old_token:
         ladder.answer(old_token, answer("moved"))
@@ -157,9 +157,9 @@ def answer_stopped_ladder(before: StoredIncident, after: StoredIncident, why: st
 def _ack_timeout(incident: StoredIncident) -> int:
     """The policy's ack timeout, as the waiting rung recorded it when it paged (a rung paged
     before rungs recorded it: the policy now)."""
-    waiting = incident.escalation or {}
-    if "ack_timeout_seconds" in waiting:
-        return int(waiting["ack_timeout_seconds"] or 0)
+    waiting = incident.escalation
+    if waiting and "ack_timeout_seconds" in waiting.model_fields_set:
+        return waiting.ack_timeout_seconds or 0
     return policy_for(incident).ack_timeout_seconds or 0
 
 
@@ -181,7 +181,7 @@ def _could_not_stop(incident: StoredIncident, error: Exception) -> dict[str, Any
 
 def abandon_ladder(incident: StoredIncident, why: str) -> None:
     """Stop the execution outright (the incident is being deleted): it ends ABORTED."""
-    arn = (incident.escalation or {}).get("execution_arn")
+    arn = incident.escalation.execution_arn if incident.escalation else None
     if arn:
         ladder.abandon(arn, why)
 
@@ -193,7 +193,6 @@ def answer(why: str, ack_timeout_seconds: int = 0, acknowledged_at: str | None =
 
 def escalate_by_hand(incident_id: str, reason: str, actor: str) -> None:
     incident = stores.incidents.get(incident_id)
-    escalation = incident.escalation or {}
     token = incident.waiting_token
     if Status(incident.status) not in PAGING_STATES or not token:
         raise InvalidTransition(
@@ -205,7 +204,7 @@ def escalate_by_hand(incident_id: str, reason: str, actor: str) -> None:
         "escalation",
         f"manual escalation: {reason}",
         actor=actor,
-        data={"rung": escalation.get("rung"), "reason": reason},
+        data={"rung": incident.escalation.rung if incident.escalation else None, "reason": reason},
     )
     ladder.escalate(token, reason)
 

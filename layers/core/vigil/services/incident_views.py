@@ -26,6 +26,8 @@ def detail_of(record: StoredIncident, timeline: list[dict[str, Any]]) -> dict[st
         **record.stored(),
         "alerts": [alert.stored() for alert in stores.alerts.of_incident(record.incident_id)],
         "timeline": timeline,
-        "escalation": {k: v for k, v in (record.escalation or {}).items() if k != "task_token"},
+        "escalation": record.escalation.model_dump(exclude_unset=True, exclude={"task_token"})
+        if record.escalation
+        else {},
         "playbook": progress_view(playbook, utcnow()).model_dump() if playbook else None,
     }

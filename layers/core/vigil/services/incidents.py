@@ -27,6 +27,7 @@ from vigil.domain.incidents import (
     TIMESTAMP_FOR,
     AssignmentRules,
     IncidentIn,
+    LadderState,
     Status,
     StoredIncident,
     check_transition,
@@ -92,7 +93,7 @@ def new_incident_record(
         alert_count=0,
         version=1,
         # Present from the start, so that a status change ends the ladder's wait in its own write.
-        escalation={},
+        escalation=LadderState(),
     )
 
 

@@ -10,7 +10,7 @@ from vigil.adapters import ladder, stores
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import Throttled
 from vigil.domain.escalation import Cursor, Rung, advance, rung_at
-from vigil.domain.incidents import PAGING_STATES, Status, StoredIncident
+from vigil.domain.incidents import PAGING_STATES, LadderState, Status, StoredIncident
 from vigil.observability import count, logger
 from vigil.services import incidents
 from vigil.services.escalation import answer, current_run, policy_for
@@ -63,7 +63,7 @@ def on_advance(
             entry_id=f"skip-{run}-{step.round}-{step.rung}",
         )
     elif step.outcome == "stop":
-        _set_state(incident_id, "stopped", keep=incident.escalation or {})
+        _set_state(incident_id, "stopped", keep=incident.escalation or LadderState())
     return step.model_dump()
 
 
@@ -80,17 +80,17 @@ def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution
     waiting = stores.incidents.wait_on_rung(
         incident_id,
         [status.value for status in PAGING_STATES],
-        {
-            "state": "waiting",
-            "execution_arn": execution_arn,
-            "task_token": task_token,
-            "rung": step.rung,
-            "round": step.round,
-            "paged_at": iso(now),
-            "next_escalation_at": iso(now + timedelta(seconds=step.wait_seconds)),
+        LadderState(
+            state="waiting",
+            execution_arn=execution_arn,
+            task_token=task_token,
+            rung=step.rung,
+            round=step.round,
+            paged_at=iso(now),
+            next_escalation_at=iso(now + timedelta(seconds=step.wait_seconds)),
             # An acknowledgement answers with it, without reading the policy.
-            "ack_timeout_seconds": policy.ack_timeout_seconds or 0,
-        },
+            ack_timeout_seconds=policy.ack_timeout_seconds or 0,
+        ),
     )
     if not waiting:  # acknowledged or resolved since the read above: its write did not see this token
         ladder.answer(task_token, answer("stopped"))
@@ -172,14 +172,12 @@ def _all_alerts_resolved(incident: StoredIncident) -> bool:
     return incident.firing_alerts is not None and incident.firing_alerts <= 0
 
 
-def _set_state(incident_id: str, state: str, *, keep: dict[str, Any] | None = None) -> None:
+def _set_state(incident_id: str, state: str, *, keep: LadderState | None = None) -> None:
     """The ladder ended (or stopped): no token to answer, no next escalation; the execution's
     ARN stays, it is how a person finds the run in the console."""
     if keep is None:
-        keep = stores.incidents.get(incident_id).escalation or {}
-    stores.incidents.set_escalation(
-        incident_id, {**keep, "state": state, "task_token": None, "next_escalation_at": None}
-    )
+        keep = stores.incidents.get(incident_id).escalation or LadderState()
+    stores.incidents.set_escalation(incident_id, keep.moved_to(state))
 
 
 def _replaced(incident_id: str, run: str) -> bool:

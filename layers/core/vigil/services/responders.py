@@ -53,7 +53,8 @@ def escalate(incident_id: str, *, level: int | None, reason: str, actor: str) ->
     highest = escalation.policy_for(record).max_level
     if level is not None and level > highest:
         raise InvalidInput("body.escalation_level", f"the escalation policy's highest level is {highest}")
-    target = level if level is not None else int((record.escalation or {}).get("rung") or 0) + 1
+    current_rung = record.escalation.rung if record.escalation else None
+    target = level if level is not None else (current_rung or 0) + 1
     record = _reopen_if_acknowledged(record, actor, f"escalated by hand: {reason}")
     add_timeline(
         incident_id,

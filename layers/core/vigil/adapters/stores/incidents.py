@@ -17,7 +17,7 @@ from typing import Any
 from vigil.adapters import dynamo
 from vigil.adapters.stores.keys import incident_pk, without_keys
 from vigil.domain.errors import Conflict, NotFound
-from vigil.domain.incidents import StoredIncident
+from vigil.domain.incidents import LadderState, StoredIncident
 
 Record = dict[str, Any]
 INDEX = "INCIDENTS"
@@ -182,11 +182,11 @@ def _update_if_exists(incident_id: str, expression: str, values: dict[str, Any])
     return _incident(item)
 
 
-def set_escalation(incident_id: str, escalation: dict[str, Any]) -> None:
-    _update_if_exists(incident_id, "SET escalation = :e", {":e": escalation})
+def set_escalation(incident_id: str, escalation: LadderState) -> None:
+    _update_if_exists(incident_id, "SET escalation = :e", {":e": escalation.stored()})
 
 
-def wait_on_rung(incident_id: str, paging_statuses: list[str], escalation: dict[str, Any]) -> bool:
+def wait_on_rung(incident_id: str, paging_statuses: list[str], escalation: LadderState) -> bool:
     """The ladder waits on a rung (its token stored) only if the incident is still in one of
     `paging_statuses`: a status change stored meanwhile, which could not see this token to
     answer it, stops the page instead. False when it did not hold (or the incident is gone)."""
@@ -196,7 +196,7 @@ def wait_on_rung(incident_id: str, paging_statuses: list[str], escalation: dict[
             incident_pk(incident_id),
             META,
             "SET escalation = :e",
-            {":e": escalation, **allowed},
+            {":e": escalation.stored(), **allowed},
             names={"#status": "status"},
             condition=f"#status IN ({', '.join(allowed)})",
         )
