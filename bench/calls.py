@@ -200,7 +200,7 @@ def measure(stack: LocalStack) -> dict[str, Any]:
         IncidentIn(title="bench rung", assigned_team="on_call_engineer"), "bench"
     )
     results["one escalation rung (Advance + Page, webhook delivery included)"] = _measure(
-        stack, lambda: escalation.start_ladder(record["incident_id"]), settle=True
+        stack, lambda: escalation.start_ladder(record.incident_id), settle=True
     )
     for name, (floor, why) in FLOORS.items():
         results[name] |= {"floor": floor, "why": why}

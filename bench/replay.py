@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from statistics import median
 from typing import Any
 
+from vigil.domain.alerts import StoredAlert
 from vigil.domain.clock import iso
 from vigil.domain.escalation import EscalationPolicy, default_policy
 from vigil.domain.incidents import AssignmentRules
@@ -38,7 +39,7 @@ INTEGRATION = Integration(
 )
 
 
-def stored_items(count: int = ALERTS) -> list[dict[str, Any]]:
+def stored_items(count: int = ALERTS) -> list[StoredAlert]:
     """A week of Alertmanager alerts: each fires, repeats once, and resolves an hour later."""
     items = []
     for n in range(count):
@@ -66,13 +67,18 @@ def stored_items(count: int = ALERTS) -> list[dict[str, Any]]:
             f"{iso(at + timedelta(hours=1))}|resolved",
         ]
         items.append(
-            {
-                **parsed.model_dump(mode="json"),
-                "alert_id": f"alr_{n:024x}",
-                "integration_id": "int_bench",
-                "raw_payload": json.dumps(body),
-                "arrivals": arrivals,
-            }
+            StoredAlert.model_validate(
+                {
+                    **parsed.model_dump(mode="json"),
+                    "alert_id": f"alr_{n:024x}",
+                    "integration_id": "int_bench",
+                    "raw_payload": json.dumps(body),
+                    "arrivals": arrivals,
+                    "occurrences": 2,
+                    "first_seen": arrivals[0].partition("|")[0],
+                    "last_seen": arrivals[-1].partition("|")[0],
+                }
+            )
         )
     return items
 
@@ -159,12 +165,12 @@ ON_CALL: dict[str, Any] = {
 }
 
 
-def parse_alone(items: list[dict[str, Any]]) -> int:
+def parse_alone(items: list[StoredAlert]) -> int:
     settings = INTEGRATION.typed_settings()
-    return sum(len(intake.parsed("alertmanager", settings, json.loads(i["raw_payload"]))) for i in items)
+    return sum(len(intake.parsed("alertmanager", settings, json.loads(i.raw_payload or ""))) for i in items)
 
 
-def replay_all(items: list[dict[str, Any]]) -> dict[str, Any]:
+def replay_all(items: list[StoredAlert]) -> dict[str, Any]:
     alerts = replay_service.to_replay(items, {"int_bench": INTEGRATION})
     until = START + timedelta(days=8)
     live = {"int_bench": Source(service_id="svc_bench")}
@@ -174,7 +180,7 @@ def replay_all(items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"current": summary(current), "proposed": summary(proposed)}
 
 
-def _seconds(run: Any, items: list[dict[str, Any]], repeat: int) -> float:
+def _seconds(run: Any, items: list[StoredAlert], repeat: int) -> float:
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -190,7 +196,7 @@ def measure(count: int = ALERTS, repeat: int = 3) -> dict[str, Any]:
     replayed = _seconds(replay_all, items, repeat)
     return {
         "alerts": count,
-        "arrivals": sum(len(i["arrivals"]) for i in items),
+        "arrivals": sum(len(i.arrivals) for i in items),
         "parse_seconds": round(parse, 3),
         "replay_seconds": round(replayed, 3),
         "ratio": round(replayed / parse, 2),

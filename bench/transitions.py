@@ -56,17 +56,17 @@ def measure(stack: LocalStack) -> dict[str, Any]:
     unanswered = incidents.create_by_hand(
         IncidentIn(title="bench unanswered", assigned_team="bench_team"), "bench"
     )
-    arn = escalation.start_ladder(unanswered["incident_id"])
+    arn = escalation.start_ladder(unanswered.incident_id)
     _wait_done(stack, arn)
     exhausted = _entered(_history(stack, arn))
 
     answered = incidents.create_by_hand(
         IncidentIn(title="bench answered", assigned_team="bench_team"), "bench"
     )
-    arn2 = escalation.start_ladder(answered["incident_id"])
-    while not (incidents.get_record(answered["incident_id"]).get("escalation") or {}).get("task_token"):
+    arn2 = escalation.start_ladder(answered.incident_id)
+    while not incidents.get_record(answered.incident_id).waiting_token:
         time.sleep(0.05)
-    incidents.change_status(answered["incident_id"], Status.ACKNOWLEDGED, actor="bench")
+    incidents.change_status(answered.incident_id, Status.ACKNOWLEDGED, actor="bench")
     _wait_done(stack, arn2)
     acknowledged = _entered(_history(stack, arn2))
     per_rung = Counter(exhausted)["Page"]

@@ -121,7 +121,7 @@ def _waiting_incident(api: ApiClient) -> tuple[str, str]:
     token = api.integration("generic")["token"]
     key = f"floor-{secrets.token_hex(4)}"
     incident_id = _hook(api, token, key).body["alerts"][0]["incident_id"]
-    wait_for(lambda: (stores.incidents.get(incident_id).get("escalation") or {}).get("task_token"))
+    wait_for(lambda: stores.incidents.get(incident_id).waiting_token)
     return incident_id, token
 
 
@@ -130,7 +130,7 @@ def _ladder_answered(incident_id: str, answer: str) -> None:
     import boto3
     from vigil.adapters import stores
 
-    arn = stores.incidents.get(incident_id)["escalation"]["execution_arn"]
+    arn = stores.incidents.get(incident_id).escalation.execution_arn
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
     execution = wait_for(lambda: (e := sfn.describe_execution(executionArn=arn))["status"] != "RUNNING" and e)
     assert execution["status"] == "SUCCEEDED", execution
@@ -224,7 +224,7 @@ def test_an_alert_joining_an_open_incident_costs_its_floor(api: ApiClient, stack
     from vigil.adapters import stores
 
     stored = stores.incidents.get(first["incident_id"])
-    assert stored["alert_count"] == 2 and stored["firing_alerts"] == 2
+    assert stored.alert_count == 2 and stored.firing_alerts == 2
     detail = api.incident(first["incident_id"])
     assert sorted(a["dedup_key"] for a in detail["alerts"]) == ["a", "b"]
     assert "alert joined: slow b" in [e["message"] for e in detail["timeline"]]  # the ladder adds its own

@@ -99,7 +99,7 @@ def test_acknowledged_between_advance_and_page_pages_nobody_and_not_the_fallback
     record = incidents.create_by_hand(
         IncidentIn(title="ack race", severity="critical", assigned_team="c_first"), "t"
     )
-    incident_id = record["incident_id"]
+    incident_id = record.incident_id
     invoke = stack.invoke
 
     def acknowledge_just_before_the_page(logical: str, event: Any) -> Any:

@@ -4,15 +4,18 @@ that services can be tested without moto. Each fake counts its writes and reads.
 from __future__ import annotations
 
 import copy
+import json
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from vigil.adapters.outbound_http import HttpResult
+from vigil.domain.alerts import StoredAlert
 from vigil.domain.clock import iso
-from vigil.domain.deliveries import StoredDelivery
+from vigil.domain.deliveries import DeliveryMessage, StoredDelivery
 from vigil.domain.errors import Conflict, NotFound
+from vigil.domain.incidents import LadderState, StoredIncident
 from vigil.domain.playbooks import Playbook
 from vigil.domain.silences import Silence
 from vigil.domain.teams import Team
@@ -21,91 +24,96 @@ Record = dict[str, Any]
 
 
 class FakeIncidents:
+    """Keeps items as the table does (dicts, which tests may change) and returns entities."""
+
     def __init__(self) -> None:
         self.records: dict[str, Record] = {}
         self.timelines: dict[str, list[Record]] = {}
         self.calls: Counter[str] = Counter()
 
-    def create(self, record: Record) -> bool:
+    def create(self, record: StoredIncident | Record) -> bool:
         self.calls["write"] += 1
-        if record["incident_id"] in self.records:
+        item = record.stored() if isinstance(record, StoredIncident) else copy.deepcopy(record)
+        if item["incident_id"] in self.records:
             return False
-        self.records[record["incident_id"]] = copy.deepcopy(record)
+        self.records[item["incident_id"]] = item
         return True
 
-    def find(self, incident_id: str, *, consistent: bool = True) -> Record | None:
-        self.calls["read"] += 1
-        found = self.records.get(incident_id)
-        return copy.deepcopy(found) if found else None
+    def _entity(self, incident_id: str) -> StoredIncident:
+        return StoredIncident.model_validate(copy.deepcopy(self.records[incident_id]))
 
-    def get(self, incident_id: str) -> Record:
+    def find(self, incident_id: str, *, consistent: bool = True) -> StoredIncident | None:
+        self.calls["read"] += 1
+        return self._entity(incident_id) if incident_id in self.records else None
+
+    def get(self, incident_id: str) -> StoredIncident:
         found = self.find(incident_id)
         if found is None:
             raise NotFound(f"no incident {incident_id}")
         return found
 
-    def update_versioned(self, incident_id: str, version: int, sets: dict[str, Any]) -> Record:
+    def update_versioned(self, incident_id: str, version: int, sets: dict[str, Any]) -> StoredIncident:
         self.calls["write"] += 1
         record = self.records[incident_id]
         if record["version"] != version:
             raise Conflict("changed")
         record.update(copy.deepcopy(sets), version=version + 1)
-        return copy.deepcopy(record)
+        return self._entity(incident_id)
 
     def update_status(
         self, incident_id: str, version: int, sets: dict[str, Any], *, ladder_state: str | None = None
-    ) -> tuple[Record, Record]:
+    ) -> tuple[StoredIncident, StoredIncident]:
         if incident_id not in self.records:
             raise Conflict("gone")
-        before = copy.deepcopy(self.records[incident_id])  # the write returns it: no read
+        before = self._entity(incident_id)  # the write returns it: no read
         self.update_versioned(incident_id, version, sets)
         if ladder_state:
             self._end_wait(incident_id, ladder_state)
-        return before, copy.deepcopy(self.records[incident_id])
+        return before, self._entity(incident_id)
 
     def resolve_with_last_alert(
         self, incident_id: str, sets: dict[str, Any], *, ladder_state: str, from_statuses: list[str]
-    ) -> tuple[Record, Record] | None:
+    ) -> tuple[StoredIncident, StoredIncident] | None:
         self.calls["write"] += 1
         record = self.records.get(incident_id)
         applies = record is not None and "escalation" in record and record.get("firing_alerts") == 1
         if not applies or record is None or record["status"] not in from_statuses:
             return None
-        before = copy.deepcopy(record)
+        before = self._entity(incident_id)
         record.update(copy.deepcopy(sets), version=record["version"] + 1, firing_alerts=0)
         self._end_wait(incident_id, ladder_state)
-        return before, copy.deepcopy(record)
+        return before, self._entity(incident_id)
 
     def _end_wait(self, incident_id: str, state: str) -> None:
         waiting = self.records[incident_id].get("escalation") or {}
         ended = {**waiting, "state": state, "task_token": None, "next_escalation_at": None}
         self.records[incident_id]["escalation"] = ended
 
-    def wait_on_rung(self, incident_id: str, paging_statuses: list[str], escalation: dict[str, Any]) -> bool:
+    def wait_on_rung(self, incident_id: str, paging_statuses: list[str], escalation: LadderState) -> bool:
         self.calls["write"] += 1
         record = self.records.get(incident_id)
         if record is None or record["status"] not in paging_statuses:
             return False
-        record["escalation"] = copy.deepcopy(escalation)
+        record["escalation"] = escalation.stored()
         return True
 
-    def set_escalation(self, incident_id: str, escalation: dict[str, Any]) -> None:
+    def set_escalation(self, incident_id: str, escalation: LadderState) -> None:
         self.calls["write"] += 1
         if incident_id in self.records:
-            self.records[incident_id]["escalation"] = copy.deepcopy(escalation)
+            self.records[incident_id]["escalation"] = escalation.stored()
 
     def set_ladder_runs(self, incident_id: str, runs: int) -> None:
         self.calls["write"] += 1
         self.records[incident_id]["ladder_runs"] = runs
 
-    def count_alerts(self, incident_id: str, *, alerts: int = 0, firing: int = 0) -> Record | None:
+    def count_alerts(self, incident_id: str, *, alerts: int = 0, firing: int = 0) -> StoredIncident | None:
         self.calls["write"] += 1
         record = self.records.get(incident_id)
         if record is None:
             return None
         record["alert_count"] = record.get("alert_count", 0) + alerts
         record["firing_alerts"] = record.get("firing_alerts", 0) + firing
-        return copy.deepcopy(record)
+        return self._entity(incident_id)
 
     def add_entry(self, incident_id: str, entry: Record, *, entry_id: str | None = None) -> None:
         self.calls["write"] += 1
@@ -120,24 +128,28 @@ class FakeIncidents:
     def entries(self, incident_id: str) -> list[Record]:
         return list(self.timelines.get(incident_id, []))
 
-    def with_entries(self, incident_id: str) -> tuple[Record, list[Record]]:
+    def with_entries(self, incident_id: str) -> tuple[StoredIncident, list[Record]]:
         return self.get(incident_id), self.entries(incident_id)
 
-    def created_between(self, window: tuple[str, str] | None = None) -> Iterator[Record]:
-        yield from (copy.deepcopy(r) for r in self.records.values())
+    def created_between(self, window: tuple[str, str] | None = None) -> Iterator[StoredIncident]:
+        yield from (self._entity(incident_id) for incident_id in self.records)
 
     def statuses(self) -> Iterator[str]:
         yield from (r["status"] for r in self.records.values())
 
 
 class FakeAlerts:
+    """Keeps items as the table does (dicts, which tests may read) and returns entities."""
+
     def __init__(self) -> None:
         self.items: dict[str, Record] = {}
         self.pointers: dict[str, str] = {}
         self.past: list[Record] = []
         self.calls: Counter[str] = Counter()
 
-    def upsert(self, alert_id: str, fields: dict[str, Any], now: datetime, *, starts_episode: bool) -> Record:
+    def upsert(
+        self, alert_id: str, fields: dict[str, Any], now: datetime, *, starts_episode: bool
+    ) -> StoredAlert:
         self.calls["write"] += 1
         item = self.items.setdefault(alert_id, {})
         stamp = iso(now)
@@ -149,15 +161,15 @@ class FakeAlerts:
             item.setdefault("episode_started", stamp)
         item["occurrences"] = item.get("occurrences", 0) + 1
         item["arrivals"] = [*item.get("arrivals", []), f"{stamp}|{fields.get('status', 'firing')}"]
-        return copy.deepcopy(item)
+        return _alert(item)
 
-    def keep_arrivals_of(self, alert_id: str, stored: Record) -> None:
+    def keep_arrivals_of(self, alert_id: str, stored: StoredAlert) -> None:
         """The real store trims only once 400 arrivals are kept: no write here."""
 
-    def restart_episode(self, alert_id: str, stored: Record, now: datetime) -> Record:
+    def restart_episode(self, alert_id: str, stored: StoredAlert, now: datetime) -> StoredAlert:
         self.calls["write"] += 1
         self.items[alert_id]["episode_started"] = iso(now)
-        return copy.deepcopy(self.items[alert_id])
+        return _alert(self.items[alert_id])
 
     def link(self, alert_id: str, incident_id: str, episode: str, *, changed_at: datetime | None) -> bool:
         self.calls["write"] += 1
@@ -170,32 +182,33 @@ class FakeAlerts:
             item["changes"] = [*item.get("changes", []), iso(changed_at)]
         return True
 
-    def resolve(self, alert_id: str, now: datetime) -> tuple[Record | None, bool]:
+    def resolve(self, alert_id: str, now: datetime) -> tuple[StoredAlert | None, bool]:
         self.calls["write"] += 1
         item = self.items.get(alert_id)
         if item is None or item.get("status") == "resolved":
             return None, item is not None
-        old = copy.deepcopy(item)
+        old = _alert(item)
         item.update(status="resolved", resolved_at=iso(now), last_seen=iso(now))
         item["changes"] = [*item.get("changes", []), iso(now)]
         item["arrivals"] = [*item.get("arrivals", []), f"{iso(now)}|resolved"]
         item.pop("episode_started", None)
         return old, True
 
-    def of_incident(self, incident_id: str) -> list[Record]:
+    def of_incident(self, incident_id: str) -> list[StoredAlert]:
         self.calls["read"] += 1
-        return [copy.deepcopy(a) for a in self.items.values() if a.get("incident_id") == incident_id]
+        return [_alert(a) for a in self.items.values() if a.get("incident_id") == incident_id]
 
-    def keep_in_past_incident(self, alert: Record) -> None:
+    def keep_in_past_incident(self, alert: StoredAlert) -> None:
         self.calls["write"] += 1
-        self.past.append(copy.deepcopy(alert))
+        self.past.append(alert.stored())
 
     def keep_changes(self, alert_id: str, changes: list[str]) -> None:
         self.items[alert_id]["changes"] = changes
 
-    def find(self, alert_id: str, *, consistent: bool = False) -> Record | None:
+    def find(self, alert_id: str, *, consistent: bool = False) -> StoredAlert | None:
         self.calls["read"] += 1
-        return copy.deepcopy(self.items.get(alert_id))
+        item = self.items.get(alert_id)
+        return _alert(item) if item else None
 
     def correlation_pointer(self, integration_id: str, correlation_key: str) -> str:
         return f"CORRELATION#{integration_id}/{correlation_key}"
@@ -209,6 +222,10 @@ class FakeAlerts:
     def release_correlation(self, pointer: str, incident_id: str) -> None:
         if self.pointers.get(pointer) == incident_id:
             del self.pointers[pointer]
+
+
+def _alert(item: Record) -> StoredAlert:
+    return StoredAlert.model_validate(copy.deepcopy(item))
 
 
 class FakeConfig:
@@ -258,14 +275,18 @@ class FakeDeliveries:
     def __init__(self) -> None:
         self.items: dict[str, Record] = {}
 
-    def claim(
-        self, delivery_id: str, fields: dict[str, Any], *, now: datetime, lease_until: datetime
-    ) -> list[str] | None:
+    def claim(self, message: DeliveryMessage, *, now: datetime, lease_until: datetime) -> list[str] | None:
+        delivery_id = message.delivery_id
         item = self.items.get(delivery_id)
         if item and item["status"] != "failed":
             return None
         self.items[delivery_id] = {
-            **fields,
+            "channel": message.channel,
+            "team": message.team,
+            "destinations": message.destinations,
+            "purpose": message.purpose,
+            "incident_id": message.ledger_key,
+            "message": json.dumps(message.published()),
             "delivery_id": delivery_id,
             "status": "sending",
             "attempts": (item or {}).get("attempts", 0) + 1,

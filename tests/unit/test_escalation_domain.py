@@ -15,16 +15,20 @@ from vigil.domain.escalation import (
     rung_at,
     wait_after,
 )
+from vigil.domain.incidents import StoredIncident, hypothetical
 
 
-def incident(**overrides: Any) -> dict[str, Any]:
-    return {
-        "severity": "critical",
-        "status": "open",
-        "assigned_team": "db",
-        "category": "database",
-        **overrides,
-    }
+def incident(**overrides: Any) -> StoredIncident:
+    return hypothetical(
+        **{
+            "title": "t",
+            "severity": "critical",
+            "status": "open",
+            "assigned_team": "db",
+            "category": "database",
+            **overrides,
+        }
+    )
 
 
 def policy(repeat: int = 0) -> EscalationPolicy:

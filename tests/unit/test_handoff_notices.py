@@ -121,6 +121,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
                 "severity": "high",
                 "status": status,
                 "created_at": opened,
+                "updated_at": opened,
                 "version": 1,
                 **fields,
             }
@@ -218,7 +219,9 @@ def _page(world: World, monkeypatch: pytest.MonkeyPatch, rounds: int = 1) -> Non
 
 
 def _resolve(world: World) -> list[dict[str, Any]]:
-    resolved = {**world.incidents.get("inc_web"), "status": "resolved", "resolved_at": "2026-03-09T14:30:00Z"}
+    resolved = world.incidents.get("inc_web").model_copy(
+        update={"status": "resolved", "resolved_at": "2026-03-09T14:30:00Z"}
+    )
     notify.announce_resolved(resolved)
     return _sent(world)
 

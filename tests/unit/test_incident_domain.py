@@ -77,6 +77,7 @@ def test_every_pair_is_allowed_or_refused_exactly_as_the_table_says(
 
 def test_analytics_mtta_mttr_and_noise_reduction() -> None:
     from vigil.domain.analytics import summarize
+    from vigil.domain.incidents import hypothetical
 
     incidents = [
         {
@@ -106,7 +107,9 @@ def test_analytics_mtta_mttr_and_noise_reduction() -> None:
         },
     ]
     alerts = [{"occurrences": 10}, {"occurrences": 5}, {"occurrences": 5}]
-    result = summarize(incidents, alerts, "2026-11-27T00:00:00Z", "2026-11-28T00:00:00Z")
+    stored = [hypothetical(title="t", **incident) for incident in incidents]
+    occurrences = [int(alert["occurrences"]) for alert in alerts]
+    result = summarize(stored, occurrences, "2026-11-27T00:00:00Z", "2026-11-28T00:00:00Z")
     assert result.mtta_seconds == 180.0  # (120 + 240) / 2
     assert result.mttr_seconds == 1200.0  # (1800 + 600) / 2
     assert result.by_severity == {"critical": 2, "high": 1}

@@ -80,7 +80,15 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     for module in (targets, delivery):
         monkeypatch.setattr(module, "utcnow", lambda: w.clock[0])
     w.incidents.create(
-        {"incident_id": "inc_1", "status": "open", "severity": "critical", "title": "db down", "version": 1}
+        {
+            "incident_id": "inc_1",
+            "status": "open",
+            "severity": "critical",
+            "title": "db down",
+            "created_at": "2026-03-04T12:00:00Z",
+            "updated_at": "2026-03-04T12:00:00Z",
+            "version": 1,
+        }
     )
     yield w
 

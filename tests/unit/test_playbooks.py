@@ -16,6 +16,7 @@ from vigil.domain import playbooks as book
 from vigil.domain.builtin_playbooks import built_in_playbooks
 from vigil.domain.clock import iso
 from vigil.domain.errors import Conflict, InvalidInput, NotFound
+from vigil.domain.incidents import StoredIncident, hypothetical
 from vigil.domain.parsers._common import CATEGORIES
 from vigil.domain.playbooks import Playbook, PlaybookCreate, PlaybookIn
 
@@ -42,8 +43,8 @@ def playbook(playbook_id: str = "custom", *, built_in: bool = False, **match: An
     )
 
 
-def incident(title: str = "something odd", **fields: Any) -> dict[str, Any]:
-    return {"title": title, "severity": "high", "category": None, "labels": {}, **fields}
+def incident(title: str = "something odd", **fields: Any) -> StoredIncident:
+    return hypothetical(title=title, **{"severity": "high", "category": None, "labels": {}, **fields})
 
 
 def error_locations(body: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -345,13 +346,9 @@ def test_automation_outcome_never_claims_success_it_cannot_see() -> None:
 
 
 def test_step_event_carries_the_incident_not_the_table_keys() -> None:
-    record = {
-        "pk": "INCIDENT#inc_1",
-        "incident_id": "inc_1",
-        "title": "t",
-        "labels": {"a": "b"},
-        "version": 3,
-    }
+    record = hypothetical(
+        pk="INCIDENT#inc_1", incident_id="inc_1", title="t", severity="high", labels={"a": "b"}, version=3
+    )
     step = {"number": 2, "title": "hook", "run_id": "run_1"}
     event = book.step_event(record, attached(), step, actor="key:ann")
     assert event["incident"]["incident_id"] == "inc_1" and event["incident"]["labels"] == {"a": "b"}
@@ -378,7 +375,8 @@ def test_choosing_a_playbook_never_raises(monkeypatch: pytest.MonkeyPatch) -> No
         raise RuntimeError("table unavailable")
 
     monkeypatch.setattr(playbooks, "list_playbooks", broken)
-    assert playbooks.choose_for({"incident_id": "inc_x", "title": "db down"}) is None  # logged, not raised
+    record = hypothetical(incident_id="inc_x", title="db down", severity="high")
+    assert playbooks.choose_for(record) is None  # logged, not raised
 
 
 def test_ssm_automation_is_not_faked_in_the_local_runtime(monkeypatch: pytest.MonkeyPatch) -> None:

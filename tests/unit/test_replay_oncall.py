@@ -17,7 +17,7 @@ from vigil.domain.alerts import AlertStatus, NormalizedAlert
 from vigil.domain.escalation import EscalationPolicy
 from vigil.domain.incidents import AssignmentRules
 from vigil.domain.people import PersonIn
-from vigil.domain.replay import NIGHT_HOURS, IncidentKey, Rules, Source, StoredAlert, replay, summary
+from vigil.domain.replay import NIGHT_HOURS, IncidentKey, ReplayedAlert, Rules, Source, replay, summary
 from vigil.domain.schedules import Schedule, on_call_at
 from vigil.domain.silences import Silence
 from vigil.domain.teams import AlertingRules, Team
@@ -67,7 +67,7 @@ SEARCH_SILENCED = Silence.model_validate(
 )  # fmt: skip
 
 
-def traffic() -> list[StoredAlert]:
+def traffic() -> list[ReplayedAlert]:
     """An alert every 97 minutes for a week, round robin over the three integrations; every
     fifth web alert is critical, which the proposal's assignment rules send to payments."""
     alerts = []
@@ -84,7 +84,7 @@ def traffic() -> list[StoredAlert]:
             labels={"service": service},
         )
         at = START + timedelta(minutes=97 * n)
-        alerts.append(StoredAlert(alert_id=f"alt{n}", integration_id=integration_id, alert=alert,
+        alerts.append(ReplayedAlert(alert_id=f"alt{n}", integration_id=integration_id, alert=alert,
                                   arrivals=[(at, AlertStatus.FIRING)]))  # fmt: skip
     return alerts
 
@@ -111,7 +111,7 @@ def rules(proposed: bool) -> Rules:
     )
 
 
-def direct_pages(alerts: list[StoredAlert]) -> list[tuple[str, datetime]]:
+def direct_pages(alerts: list[ReplayedAlert]) -> list[tuple[str, datetime]]:
     """(who, when) of every page: payments (and critical web) page whoever the schedule has on
     call, then the lead 30 minutes later; other web alerts page the ops team; search is silenced."""
     found = []
@@ -207,10 +207,10 @@ def test_a_persons_rules_run_until_the_incident_is_acknowledged() -> None:
 
 def one_alert_at(
     at: datetime, severity: str = "medium", integration_id: str = "int_pay"
-) -> list[StoredAlert]:
+) -> list[ReplayedAlert]:
     alert = NormalizedAlert(source="test", dedup_key="one", status=AlertStatus.FIRING, title="one",
                             severity=severity, labels={"service": "payments"})  # fmt: skip
-    return [StoredAlert(alert_id="alt_one", integration_id=integration_id, alert=alert,
+    return [ReplayedAlert(alert_id="alt_one", integration_id=integration_id, alert=alert,
                         arrivals=[(at, AlertStatus.FIRING)])]  # fmt: skip
 
 

@@ -26,8 +26,8 @@ def _sfn() -> Any:
 
 def _open(title: str, team: str, severity: str = "critical") -> str:
     record = incidents.create_by_hand(IncidentIn(title=title, severity=severity, assigned_team=team), "test")
-    escalation.start_ladder(record["incident_id"])
-    return str(record["incident_id"])
+    escalation.start_ladder(record.incident_id)
+    return str(record.incident_id)
 
 
 def _pages(incident_id: str) -> list[dict[str, Any]]:
@@ -96,7 +96,7 @@ def test_acknowledge_ends_the_ladder_and_nobody_else_is_paged(wired_teams: Recei
     wait_for(lambda: _execution_status(incident_id) == "SUCCEEDED", timeout=5)
     assert [p["data"]["team"] for p in _pages(incident_id)] == ["wf_first"]
     history = _sfn().get_execution_history(
-        executionArn=incidents.get_record(incident_id)["escalation"]["execution_arn"]
+        executionArn=incidents.get_record(incident_id).escalation.execution_arn
     )["events"]
     assert not any(e["type"] == "TaskTimedOut" for e in history)
 
@@ -104,7 +104,7 @@ def test_acknowledge_ends_the_ladder_and_nobody_else_is_paged(wired_teams: Recei
 def test_manual_escalation_moves_to_the_next_rung_at_once(wired_teams: Receiver, api: ApiClient) -> None:
     _two_rung_policy(delay=300)
     incident_id = _open("queue backlog", "wf_first")
-    wait_for(lambda: incidents.get_record(incident_id).get("escalation", {}).get("task_token"))
+    wait_for(lambda: incidents.get_record(incident_id).waiting_token)
 
     reply = api.post(
         "/api/incident_response/escalate", {"incident_id": incident_id, "reason": "need db help"}
@@ -162,7 +162,7 @@ def test_execution_input_is_readable_in_the_console(wired_teams: Receiver) -> No
     _two_rung_policy(delay=60)
     incident_id = _open("readable execution", "wf_first")
     wait_for(lambda: _pages(incident_id))
-    arn = incidents.get_record(incident_id)["escalation"]["execution_arn"]
+    arn = incidents.get_record(incident_id).escalation.execution_arn
     described = _sfn().describe_execution(executionArn=arn)
     assert described["name"] == incident_id
     assert json.loads(described["input"])["incident_id"] == incident_id
@@ -202,7 +202,7 @@ def test_expired_acknowledgement_resumes_the_ladder(wired_teams: Receiver, api: 
     wait_for(lambda: len(_pages(incident_id)) == 2, timeout=8)
     assert _pages(incident_id)[1]["data"]["team"] == "wf_second"
     record = incidents.get_record(incident_id)
-    assert record["status"] == "open"
+    assert record.status == "open"
     assert any("acknowledgement expired" in e["message"] for e in incidents.timeline(incident_id))
 
 
@@ -246,19 +246,19 @@ def _unthrottle(throttle: _Throttle) -> None:
 def test_transient_lambda_error_is_retried_and_the_ladder_goes_on(wired_teams: Receiver) -> None:
     _two_rung_policy(delay=60)
     record = incidents.create_by_hand(IncidentIn(title="throttled once", assigned_team="wf_first"), "test")
-    throttle = _throttled(1, record["incident_id"])
+    throttle = _throttled(1, record.incident_id)
     try:
-        escalation.start_ladder(record["incident_id"])
-        wait_for(lambda: _pages(record["incident_id"]), timeout=8)
+        escalation.start_ladder(record.incident_id)
+        wait_for(lambda: _pages(record.incident_id), timeout=8)
     finally:
         _unthrottle(throttle)
     assert throttle.times == 0
     history = _sfn().get_execution_history(
-        executionArn=incidents.get_record(record["incident_id"])["escalation"]["execution_arn"]
+        executionArn=incidents.get_record(record.incident_id).escalation.execution_arn
     )["events"]
     failed = [e for e in history if e["type"] == "TaskFailed"]
     assert failed and failed[0]["taskFailedEventDetails"]["error"] == "TransientError"
-    assert not any("ladder failed" in e["message"] for e in incidents.timeline(record["incident_id"]))
+    assert not any("ladder failed" in e["message"] for e in incidents.timeline(record.incident_id))
 
 
 def test_persistent_lambda_error_is_reported_and_pages_the_fallback(wired_teams: Receiver) -> None:
@@ -266,7 +266,7 @@ def test_persistent_lambda_error_is_reported_and_pages_the_fallback(wired_teams:
     record = incidents.create_by_hand(
         IncidentIn(title="throttled for good", assigned_team="wf_first"), "test"
     )
-    incident_id = record["incident_id"]
+    incident_id = record.incident_id
     throttle = _throttled(4, incident_id)  # the first Advance and its 3 retries
     try:
         escalation.start_ladder(incident_id)

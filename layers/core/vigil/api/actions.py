@@ -62,7 +62,7 @@ def follow_link() -> Response[str]:
     except VigilError as error:
         status = 401 if error.code == "unauthorized" else 422 if error.code == "invalid_transition" else 400
         return _page(status, "This link cannot be used", error.message)
-    return _page(200, f"Incident {record['incident_id']} is {record['status']}", record["title"])
+    return _page(200, f"Incident {record.incident_id} is {record.status}", record.title)
 
 
 @router.post(

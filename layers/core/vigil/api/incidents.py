@@ -32,7 +32,7 @@ from vigil.api.models import (
 )
 from vigil.domain.errors import InvalidInput
 from vigil.domain.escalation import EscalationPolicy
-from vigil.domain.incidents import AssignmentRules, IncidentIn, Status
+from vigil.domain.incidents import AssignmentRules, IncidentIn, Status, StoredIncident
 from vigil.domain.model import Model
 from vigil.services import alerting, escalation, incident_views, incidents, responders
 from vigil.services.paging import routing
@@ -66,7 +66,7 @@ def _detail(incident_id: str) -> IncidentDetail:
     return IncidentDetail.model_validate(incident_views.detail(incident_id))
 
 
-def _detail_after(changed: tuple[dict[str, Any], list[dict[str, Any]]]) -> IncidentDetail:
+def _detail_after(changed: tuple[StoredIncident, list[dict[str, Any]]]) -> IncidentDetail:
     """The detail of an incident a status change returned with its timeline (no read of them)."""
     return IncidentDetail.model_validate(incident_views.detail_of(*changed))
 
@@ -101,7 +101,7 @@ def list_incidents(
     }
     items, next_cursor = incidents.list_incidents(filters, limit, cursor)
     return IncidentPage(
-        items=[Incident.model_validate(i) for i in items],
+        items=[i.shown() for i in items],
         next_cursor=next_cursor,
         counts=incidents.counts_by_status(),
     )
@@ -111,7 +111,7 @@ def list_incidents(
 def create_incident(body: IncidentIn) -> tuple[IncidentDetail, int]:
     key = router.current_event.get_header_value("Idempotency-Key", case_sensitive=False)
     record = incidents.open_by_hand(body, actor(router), key)
-    return _detail(record["incident_id"]), 201
+    return _detail(record.incident_id), 201
 
 
 @router.post(
@@ -215,7 +215,7 @@ def update_incident(incident_id: str, body: IncidentUpdate) -> IncidentDetail:
     )
     if details:
         updated = incidents.update_details(incident_id, details, actor=who, expected_version=version)
-        version = None if version is None else int(updated["version"])
+        version = None if version is None else updated.version
     changed = None
     if body.status:
         changed = incidents.change_status_with_timeline(

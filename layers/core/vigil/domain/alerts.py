@@ -11,7 +11,15 @@ from pydantic import ConfigDict, Field
 from vigil.domain.model import Model
 from vigil.domain.vocabulary import ALERT_ACTIONS, Severity
 
-__all__ = ["PUBLIC_FIELDS", "Alert", "AlertOutcome", "AlertStatus", "NormalizedAlert", "Severity"]
+__all__ = [
+    "PUBLIC_FIELDS",
+    "Alert",
+    "AlertOutcome",
+    "AlertStatus",
+    "NormalizedAlert",
+    "Severity",
+    "StoredAlert",
+]
 
 
 class AlertStatus(StrEnum):
@@ -62,8 +70,7 @@ class AlertOutcome(Model):
         return self.model_dump()
 
 
-# A stored alert as callers see it; the item also keeps its episode, its link to the incident,
-# the changes that tell flapping, the raw payload and the details.
+# A stored alert as callers see it (StoredAlert below is what the store keeps).
 class Alert(Model):
     alert_id: str
     dedup_key: str
@@ -87,3 +94,27 @@ class Alert(Model):
 
 
 PUBLIC_FIELDS = tuple(Alert.model_fields)
+
+
+class StoredAlert(Alert):
+    """An alert as the alerts store keeps it: what callers see, its current episode and its
+    link to an incident, the changes that tell flapping, each arrival, the raw payload and the
+    details (see adapters/stores/alerts.py)."""
+
+    prev_seen: str | None = None  # the arrival before the latest
+    episode_started: str | None = None  # when its current firing episode began; None once resolved
+    incident_episode: str | None = None  # the episode that `incident_id` was opened or joined by
+    changes: list[str] = []  # its state changes (firing after a resolve, resolve), for flapping
+    arrivals: list[str] = []  # each arrival as "<time>|<status>", for replays
+    raw_payload: str | None = None
+    details: dict[str, Any] = {}
+
+    @property
+    def episode_incident(self) -> str | None:
+        """The incident of its current episode, once the episode is linked to one."""
+        linked = self.episode_started is not None and self.incident_episode == self.episode_started
+        return self.incident_id if linked else None
+
+    def stored(self) -> dict[str, Any]:
+        """The fields as stored: those it was read with (defaults are not written)."""
+        return self.model_dump(exclude_unset=True)

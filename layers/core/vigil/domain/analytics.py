@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from statistics import mean
-from typing import Any
 
 from vigil.domain.clock import parse_iso
+from vigil.domain.incidents import StoredIncident
 from vigil.domain.model import Model
 
 
@@ -37,24 +37,23 @@ def _mean(values: Iterable[float | None]) -> float | None:
     return round(mean(present), 3) if present else None
 
 
-def summarize(
-    incidents: list[dict[str, Any]], alerts: list[dict[str, Any]], since: str, until: str
-) -> Analytics:
-    """MTTA from opening to first acknowledgement, MTTR from opening to resolution."""
-    received = sum(int(a.get("occurrences", 1)) for a in alerts)
+def summarize(incidents: list[StoredIncident], occurrences: list[int], since: str, until: str) -> Analytics:
+    """MTTA from opening to first acknowledgement, MTTR from opening to resolution;
+    `occurrences`: how often each alert first seen in the range arrived."""
+    received = sum(occurrences)
     return Analytics(
         since=since,
         until=until,
         incidents=len(incidents),
-        by_status=dict(Counter(i["status"] for i in incidents)),
-        by_severity=dict(Counter(i["severity"] for i in incidents)),
-        by_category=dict(Counter(i.get("category") or "none" for i in incidents)),
-        by_team=dict(Counter(i.get("assigned_team") or "none" for i in incidents)),
-        mtta_seconds=_mean(_seconds_between(i["created_at"], i.get("acknowledged_at")) for i in incidents),
-        mttr_seconds=_mean(_seconds_between(i["created_at"], i.get("resolved_at")) for i in incidents),
-        acknowledged=sum(1 for i in incidents if i.get("acknowledged_at")),
-        resolved=sum(1 for i in incidents if i.get("resolved_at")),
+        by_status=dict(Counter(i.status for i in incidents)),
+        by_severity=dict(Counter(i.severity for i in incidents)),
+        by_category=dict(Counter(i.category or "none" for i in incidents)),
+        by_team=dict(Counter(i.assigned_team or "none" for i in incidents)),
+        mtta_seconds=_mean(_seconds_between(i.created_at, i.acknowledged_at) for i in incidents),
+        mttr_seconds=_mean(_seconds_between(i.created_at, i.resolved_at) for i in incidents),
+        acknowledged=sum(1 for i in incidents if i.acknowledged_at),
+        resolved=sum(1 for i in incidents if i.resolved_at),
         alerts_received=received,
-        distinct_alerts=len(alerts),
+        distinct_alerts=len(occurrences),
         noise_reduction=round(1 - len(incidents) / received, 4) if received else None,
     )

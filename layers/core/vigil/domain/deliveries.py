@@ -39,6 +39,11 @@ class DeliveryMessage(Model):
     def incident_id(self) -> str | None:
         return str(self.incident["incident_id"]) if self.incident else None
 
+    @property
+    def ledger_key(self) -> str | None:
+        """What its ledger entries are listed under: its incident, or a handoff's `ledger_id`."""
+        return self.ledger_id or self.incident_id
+
     def published(self) -> dict[str, Any]:
         """As it travels and is kept: the fields it was given, so the JSON is as it always was."""
         return self.model_dump(mode="json", exclude_unset=True)

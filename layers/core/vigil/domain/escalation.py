@@ -8,12 +8,12 @@ rung the ladder repeats `repeat` times, then it is exhausted.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from vigil.domain.conditions import evaluate, validate_condition
-from vigil.domain.incidents import PAGING_STATES, Status, condition_context
+from vigil.domain.incidents import PAGING_STATES, Incident, Status, condition_context
 from vigil.domain.model import Model
 from vigil.domain.vocabulary import CHANNELS, Channel
 
@@ -123,14 +123,12 @@ class Rung(Model):
     channels: list[str]
 
 
-def matching_rules(policy: EscalationPolicy, level: int, incident: dict[str, Any]) -> list[EscalationRule]:
+def matching_rules(policy: EscalationPolicy, level: int, incident: Incident) -> list[EscalationRule]:
     context = condition_context(incident)
     return [r for r in policy.rules if r.escalation_level == level and evaluate(r.condition, context)]
 
 
-def rung_at(
-    policy: EscalationPolicy, level: int, incident: dict[str, Any], default_channels: list[str]
-) -> Rung:
+def rung_at(policy: EscalationPolicy, level: int, incident: Incident, default_channels: list[str]) -> Rung:
     if level == 0:
         return Rung(
             level=0, targets=policy.targets or [_assigned_team(policy, incident)], channels=default_channels
@@ -140,16 +138,16 @@ def rung_at(
     return Rung(level=level, targets=list(dict.fromkeys(r.escalate_to for r in rules)), channels=channels)
 
 
-def _assigned_team(policy: EscalationPolicy, incident: dict[str, Any]) -> str:
+def _assigned_team(policy: EscalationPolicy, incident: Incident) -> str:
     """The team rung 0 pages when the policy names no targets. An assignment to a service
     (`service:<id>`) chose the policy, not a team: its fallback is paged then."""
-    assigned = incident.get("assigned_team") or ""
+    assigned = incident.assigned_team or ""
     if not assigned or assigned.startswith("service:"):
         return policy.fallback_target or "platform_team"
     return assigned
 
 
-def wait_after(policy: EscalationPolicy, level: int, incident: dict[str, Any]) -> int:
+def wait_after(policy: EscalationPolicy, level: int, incident: Incident) -> int:
     """How long rung `level` waits: the delay of the next level that will page, or the repeat gap."""
     for next_level in range(level + 1, policy.max_level + 1):
         rules = matching_rules(policy, next_level, incident)
@@ -158,9 +156,9 @@ def wait_after(policy: EscalationPolicy, level: int, incident: dict[str, Any]) -
     return policy.repeat_after_seconds
 
 
-def advance(policy: EscalationPolicy, cursor: Cursor, incident: dict[str, Any]) -> Cursor:
+def advance(policy: EscalationPolicy, cursor: Cursor, incident: Incident) -> Cursor:
     """The next step of the ladder after `cursor`."""
-    if Status(incident["status"]) not in PAGING_STATES:
+    if Status(incident.status) not in PAGING_STATES:
         return cursor.model_copy(update={"outcome": "stop"})
     rung, round_ = cursor.rung + 1, cursor.round
     if rung > policy.max_level:
@@ -186,7 +184,7 @@ class Simulation(Model):
     exhausted_at_seconds: int | None = Field(description="when the ladder runs out; null if it stops")
 
 
-def simulate(policy: EscalationPolicy, incident: dict[str, Any], default_channels: list[str]) -> Simulation:
+def simulate(policy: EscalationPolicy, incident: Incident, default_channels: list[str]) -> Simulation:
     """The ladder as it would run with nobody acknowledging, with no side effects."""
     cursor, elapsed = Cursor(), 0
     planned: list[PlannedRung] = []

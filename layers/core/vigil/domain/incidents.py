@@ -101,8 +101,7 @@ class IncidentIn(Model):
     labels: dict[str, str] = Field(default_factory=dict, max_length=50)
 
 
-# An incident as callers see it. The stored record has more: the ladder's state (`escalation`),
-# the playbook's progress (`playbook`), counts and who opened it.
+# An incident as callers see it (StoredIncident below is what the store keeps).
 class Incident(Model):
     incident_id: str
     title: str
@@ -120,6 +119,66 @@ class Incident(Model):
     closed_at: str | None = None
     alert_count: int = 0
     version: int
+
+
+class LadderState(Model):
+    """Where an incident's escalation ladder is: its state, the run's execution, and, while it
+    waits on a rung, the task token a status change answers. Only the fields it was given are
+    stored (`stored()`), so a state moved on keeps what it does not change."""
+
+    state: str | None = None  # waiting, acknowledged, resolved, stopped, snoozed, exhausted...
+    execution_arn: str | None = None
+    task_token: str | None = None
+    rung: int | None = None
+    round: int | None = None
+    paged_at: str | None = None
+    next_escalation_at: str | None = None
+    ack_timeout_seconds: int | None = None  # as the waiting rung was paged with
+
+    def moved_to(self, state: str) -> LadderState:
+        """The ladder in `state` with no wait: no token to answer, no next escalation."""
+        return self.model_copy(update={"state": state, "task_token": None, "next_escalation_at": None})
+
+    def stored(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+class StoredIncident(Incident):
+    """An incident as the incidents store keeps it: what callers see, and the state the
+    services keep on it (written beside the versioned fields, see adapters/stores/incidents.py)."""
+
+    opened_by: str | None = None  # the actor: a person, or `alert:<source>`
+    reopened_at: str | None = None
+    merged_into: str | None = None
+    integration_id: str | None = None  # opened by an alert: where PagerDuty Change Events land
+    service_id: str | None = None  # its integration's service, whose policy pages it
+    correlation_pointer: str | None = None  # the correlation window it holds, freed on resolve
+    firing_alerts: int | None = None  # its alerts still firing; None: opened by hand, never counted
+    ladder_runs: int = 0  # the ladder's current run (0, then one more each time it is moved)
+    # The ladder's state: empty from the start, None on incidents stored before it was.
+    escalation: LadderState | None = None
+    playbook: dict[str, Any] | None = None  # the attached playbook's progress (domain/playbooks.py)
+
+    @property
+    def waiting_token(self) -> str | None:
+        """The task token of the rung the ladder waits on, if it waits."""
+        return self.escalation.task_token if self.escalation else None
+
+    def shown(self) -> Incident:
+        """The incident as callers see it."""
+        return Incident.model_validate(self.model_dump(include=set(Incident.model_fields)))
+
+    def stored(self) -> dict[str, Any]:
+        """The fields as stored: those it was given or read with (defaults are not written)."""
+        return self.model_dump(exclude_unset=True)
+
+
+def hypothetical(**facts: Any) -> StoredIncident:
+    """An incident as it would open, for a simulation or a replay: no id, no times."""
+    return StoredIncident.model_validate(
+        {"incident_id": "", "status": Status.OPEN.value, "created_at": "", "updated_at": "", "version": 0}
+        | facts
+    )
 
 
 def _fields_of_incident(*, leaving_out: set[str]) -> tuple[str, ...]:
@@ -144,14 +203,14 @@ STEP_EVENT_FIELDS = _fields_of_incident(
 )
 
 
-def condition_context(incident: dict[str, Any]) -> dict[str, Any]:
-    """The names escalation conditions may use, taken from an incident record."""
+def condition_context(incident: Incident) -> dict[str, Any]:
+    """The names escalation conditions may use, taken from an incident."""
     return {
-        "severity": incident.get("severity"),
-        "status": incident.get("status"),
-        "category": incident.get("category"),
-        "title": incident.get("title"),
-        "source": incident.get("source"),
-        "team": incident.get("assigned_team"),
-        "labels": incident.get("labels") or {},
+        "severity": incident.severity,
+        "status": incident.status,
+        "category": incident.category,
+        "title": incident.title,
+        "source": incident.source,
+        "team": incident.assigned_team,
+        "labels": incident.labels or {},
     }

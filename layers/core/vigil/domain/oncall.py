@@ -7,13 +7,13 @@ A rung's target is a team name (as before), `team:<name>`, `user:<user id>` or
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
 from vigil.domain.escalation import EscalationPolicy
+from vigil.domain.incidents import StoredIncident
 from vigil.domain.model import Model
 from vigil.domain.people import ImportSource, Urgency
 from vigil.domain.schedules import USER_ID, Gap, Instant, Layer, Override, Schedule, Shift, ZoneName
@@ -32,10 +32,10 @@ def target_of(name: str) -> tuple[TargetKind, str]:
     return "team", name
 
 
-def service_of(incident: Mapping[str, Any]) -> str:
+def service_of(incident: StoredIncident) -> str:
     """The incident's service: one an assignment rule named (`service:<id>`), else its integration's."""
-    kind, name = target_of(incident.get("assigned_team") or "")
-    return name if kind == "service" else incident.get("service_id") or DEFAULT_ID
+    kind, name = target_of(incident.assigned_team or "")
+    return name if kind == "service" else incident.service_id or DEFAULT_ID
 
 
 def urgency_of(severity: str) -> Urgency:

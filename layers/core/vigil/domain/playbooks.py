@@ -14,7 +14,7 @@ from pydantic import ConfigDict, Field, StringConstraints, ValidationInfo, field
 from vigil.domain.alerts import Severity
 from vigil.domain.clock import iso, parse_iso
 from vigil.domain.errors import Conflict, InvalidInput, NotFound
-from vigil.domain.incidents import STEP_EVENT_FIELDS
+from vigil.domain.incidents import STEP_EVENT_FIELDS, Incident
 from vigil.domain.model import Model
 from vigil.domain.vocabulary import Category
 
@@ -153,24 +153,24 @@ class Match:
         return "; ".join(self.reasons) or "no match rule applies"
 
 
-def score(playbook: Playbook, incident: Mapping[str, Any]) -> Match:
+def score(playbook: Playbook, incident: Incident) -> Match:
     """How well a playbook fits an incident, with the reasons a responder can read."""
     rules = playbook.match
-    severity = str(incident.get("severity") or "")
+    severity = str(incident.severity or "")
     if rules.severities and severity not in rules.severities:
         allowed = ", ".join(s.value for s in rules.severities)
         return Match(playbook, 0, (f"severity {severity or 'unset'} is not one of {allowed}",))
     points, reasons = 0, []
-    category = incident.get("category")
+    category = incident.category
     if category and category in rules.categories:
         points += CATEGORY_POINTS
         reasons.append(f"category is {category}")
-    labels = incident.get("labels") or {}
+    labels = incident.labels or {}
     for key, value in sorted(rules.labels.items()):
         if str(labels.get(key, "")).lower() == value.lower():
             points += LABEL_POINTS
             reasons.append(f"label {key}={value}")
-    hits = [k for k in rules.title_keywords if mentions(str(incident.get("title") or ""), k)]
+    hits = [k for k in rules.title_keywords if mentions(incident.title, k)]
     if hits:
         points += KEYWORD_POINTS * min(len(hits), MAX_KEYWORD_HITS)
         reasons.append("title mentions " + ", ".join(f"'{k}'" for k in hits))
@@ -186,13 +186,13 @@ def mentions(text: str, phrase: str) -> bool:
     return re.search(pattern, text, re.IGNORECASE) is not None
 
 
-def ranked(playbooks: Iterable[Playbook], incident: Mapping[str, Any]) -> list[Match]:
+def ranked(playbooks: Iterable[Playbook], incident: Incident) -> list[Match]:
     """Matching playbooks, best first; on a tie the team's own beat the built-ins."""
     matches = [m for m in (score(p, incident) for p in playbooks) if m.score > 0]
     return sorted(matches, key=lambda m: (-m.score, m.playbook.built_in, m.playbook.playbook_id))
 
 
-def best_match(playbooks: Iterable[Playbook], incident: Mapping[str, Any]) -> Match | None:
+def best_match(playbooks: Iterable[Playbook], incident: Incident) -> Match | None:
     found = ranked(playbooks, incident)
     return found[0] if found else None
 
@@ -307,7 +307,7 @@ STEP_EVENT_SCHEMA = "vigil.playbook-step.v1"
 
 
 def step_event(
-    incident: Mapping[str, Any], progress: Mapping[str, Any], step: Mapping[str, Any], *, actor: str
+    incident: Incident, progress: Mapping[str, Any], step: Mapping[str, Any], *, actor: str
 ) -> dict[str, Any]:
     """The body a webhook step receives: the incident, and which step of which playbook asks."""
     return {
@@ -316,7 +316,7 @@ def step_event(
         "requested_by": actor,
         "playbook": {"playbook_id": progress["playbook_id"], "title": progress["title"]},
         "step": {"number": step["number"], "title": step["title"]},
-        "incident": {f: incident.get(f) for f in STEP_EVENT_FIELDS},
+        "incident": incident.model_dump(include=set(STEP_EVENT_FIELDS)),
     }
 
 

@@ -28,7 +28,7 @@ from typing import Any
 from vigil.domain.alerts import AlertStatus, NormalizedAlert
 from vigil.domain.conditions import names_in
 from vigil.domain.escalation import EscalationPolicy, Simulation, simulate
-from vigil.domain.incidents import AssignmentRules, condition_context
+from vigil.domain.incidents import AssignmentRules, StoredIncident, condition_context, hypothetical
 from vigil.domain.mapping import grouped
 from vigil.domain.model import Model
 from vigil.domain.oncall import DEFAULT_ID, target_of, urgency_of
@@ -41,7 +41,9 @@ NIGHT_HOURS = frozenset({22, 23, 0, 1, 2, 3, 4, 5, 6})
 IncidentKey = tuple[str, datetime]  # (the alert that opened it, the moment its episode started)
 
 
-class StoredAlert(Model):
+class ReplayedAlert(Model):
+    """A stored alert as replay takes it: parsed again from its payload, with its arrivals."""
+
     alert_id: str
     integration_id: str
     alert: NormalizedAlert
@@ -139,7 +141,7 @@ class _State:
 
 
 def replay(
-    alerts: list[StoredAlert],
+    alerts: list[ReplayedAlert],
     rules: Rules,
     sources: dict[str, Source],
     stops: Callable[[IncidentKey], datetime | None],
@@ -159,13 +161,13 @@ def replay(
     return Outcome(list(state.incidents.values()), state.silenced, paging, unreachable)
 
 
-def _grouped(stored: StoredAlert, source: Source) -> StoredAlert:
+def _grouped(stored: ReplayedAlert, source: Source) -> ReplayedAlert:
     if not source.grouping_key:
         return stored
     return stored.model_copy(update={"alert": grouped([stored.alert], source.grouping_key)[0]})
 
 
-def _arrive(state: _State, stored: StoredAlert, status: AlertStatus, at: datetime) -> None:
+def _arrive(state: _State, stored: ReplayedAlert, status: AlertStatus, at: datetime) -> None:
     source = state.sources.get(stored.integration_id) or DEFAULT_SOURCE
     alert = stored.alert  # silences match fields, never the status: no copy per arrival
     if status is AlertStatus.RESOLVED:
@@ -188,7 +190,7 @@ def _arrive(state: _State, stored: StoredAlert, status: AlertStatus, at: datetim
 
 
 def _join_or_open(
-    state: _State, stored: StoredAlert, alert: NormalizedAlert, at: datetime, window: timedelta
+    state: _State, stored: ReplayedAlert, alert: NormalizedAlert, at: datetime, window: timedelta
 ) -> Incident:
     pointer = (stored.integration_id, alert.correlation_key) if alert.correlation_key else None
     held = state.windows.get(pointer) if pointer else None
@@ -247,12 +249,12 @@ class _Ladders:
         self.known: dict[tuple[Any, ...], Simulation] = {}
         self.known_steps: dict[tuple[str, Urgency], list[NotificationStep]] = {}
 
-    def plan(self, record: dict[str, Any], policy_id: str) -> Simulation:
+    def plan(self, record: StoredIncident, policy_id: str) -> Simulation:
         context = condition_context(record)
         read = tuple(repr(context.get(name)) for name in self.names)
-        key = (policy_id, record["severity"], record["category"], record["assigned_team"], *read)
+        key = (policy_id, record.severity, record.category, record.assigned_team, *read)
         if key not in self.known:
-            channels = self.rules.alerting.channels(record["severity"], record["category"])
+            channels = self.rules.alerting.channels(record.severity, record.category)
             self.known[key] = simulate(self.rules.policy_of(policy_id), record, channels)
         return self.known[key]
 
@@ -314,17 +316,16 @@ class _Reach:
         return Page(at, target, user_id, person.time_zone, notifications)
 
 
-def incident_record(incident: Incident) -> dict[str, Any]:
+def incident_record(incident: Incident) -> StoredIncident:
     alert = incident.alert
-    return {
-        "title": alert.title,
-        "severity": alert.severity.value,
-        "category": alert.category,
-        "status": "open",
-        "assigned_team": incident.team,
-        "source": alert.source,
-        "labels": alert.labels,
-    }
+    return hypothetical(
+        title=alert.title,
+        severity=alert.severity.value,
+        category=alert.category,
+        assigned_team=incident.team,
+        source=alert.source,
+        labels=alert.labels,
+    )
 
 
 def pages_to(team: Team, channels: list[str], at: datetime) -> list[Page]:

@@ -12,7 +12,7 @@ from vigil.adapters.signing import reread_slack_signing_secret, signing_keys, sl
 from vigil.domain import action_links, slack
 from vigil.domain.clock import utcnow
 from vigil.domain.errors import InvalidInput, InvalidTransition, Unauthorized
-from vigil.domain.incidents import Status
+from vigil.domain.incidents import Status, StoredIncident
 from vigil.services import incidents
 
 STATUS_FOR = {"acknowledge": Status.ACKNOWLEDGED, "resolve": Status.RESOLVED}
@@ -31,7 +31,7 @@ def peek_link(token: str) -> tuple[str, str]:
     return incident_id, action
 
 
-def follow_link(token: str) -> dict[str, Any]:
+def follow_link(token: str) -> StoredIncident:
     """Perform a link's action once: its nonce is spent by a conditional write."""
     incident_id, action, nonce = _verify_link(token)
     now = utcnow()
@@ -62,7 +62,7 @@ def slack_action(headers: dict[str, str], body: bytes) -> dict[str, Any]:
     return {
         "response_type": "in_channel",
         "replace_original": False,
-        "text": f"{incident_id} {record['status']} by {user}",
+        "text": f"{incident_id} {record.status} by {user}",
     }
 
 
@@ -81,11 +81,11 @@ def _signed_by_slack(timestamp: str | None, signature: str | None, body: bytes) 
     return slack.request_is_genuine(secret, timestamp, signature, body, utcnow())
 
 
-def _act(incident_id: str, action: str, *, actor: str) -> dict[str, Any]:
+def _act(incident_id: str, action: str, *, actor: str) -> StoredIncident:
     try:
         return incidents.change_status(incident_id, STATUS_FOR[action], actor=actor, reason=f"via {actor}")
     except InvalidTransition:
         record = incidents.get_record(incident_id)
-        if record["status"] in (Status.ACKNOWLEDGED.value, Status.RESOLVED.value, Status.CLOSED.value):
+        if record.status in (Status.ACKNOWLEDGED.value, Status.RESOLVED.value, Status.CLOSED.value):
             return record  # already done by someone else: the person's intent holds
         raise

@@ -7,7 +7,14 @@ import json
 from typing import Any
 
 from vigil.adapters import stores
-from vigil.domain.alerts import PUBLIC_FIELDS, AlertOutcome, AlertStatus, NormalizedAlert, Severity
+from vigil.domain.alerts import (
+    PUBLIC_FIELDS,
+    AlertOutcome,
+    AlertStatus,
+    NormalizedAlert,
+    Severity,
+    StoredAlert,
+)
 from vigil.domain.errors import NotFound
 from vigil.domain.integrations import Integration
 from vigil.services import integrations
@@ -64,20 +71,22 @@ def send(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def public(item: dict[str, Any], *, with_raw: bool = False) -> dict[str, Any]:
-    view = {f: item.get(f) for f in PUBLIC_FIELDS}
+def public(alert: StoredAlert, *, with_raw: bool = False) -> dict[str, Any]:
+    """The alert as callers see it: each public field as stored (null when it never was)."""
+    stored = alert.stored()
+    view = {f: stored.get(f) for f in PUBLIC_FIELDS}
     view["silenced_by"] = view["silenced_by"] or None
     if with_raw:
-        view["raw_payload"] = item.get("raw_payload") or None
-        view["details"] = item.get("details") or {}
+        view["raw_payload"] = alert.raw_payload or None
+        view["details"] = alert.details or {}
     return view
 
 
 def get(alert_id: str) -> dict[str, Any]:
-    item = stores.alerts.find(alert_id)
-    if not item:
+    alert = stores.alerts.find(alert_id)
+    if not alert:
         raise NotFound(f"no alert {alert_id}")
-    return public(item, with_raw=True)
+    return public(alert, with_raw=True)
 
 
 def list_alerts(
@@ -87,6 +96,9 @@ def list_alerts(
     wanted = {f: filters[f] for f in ("status", "severity", "source", "category") if filters.get(f)}
     window = (filters.get("since") or "0", (filters.get("until") or "9999") + "\uffff")
     items, next_cursor = stores.alerts.page(
-        lambda i: all(i.get(f) == v for f, v in wanted.items()), limit, cursor, first_seen_between=window
+        lambda alert: all(getattr(alert, f) == v for f, v in wanted.items()),
+        limit,
+        cursor,
+        first_seen_between=window,
     )
     return [public(i) for i in items], next_cursor

@@ -19,5 +19,5 @@ def analytics(since: str | None, until: str | None) -> Analytics:
         raise InvalidInput("since", "must be before until")
     window = (since, until + "\uffff")
     incidents = list(stores.incidents.created_between(window))
-    alerts = list(stores.alerts.first_seen_between(window))
-    return summarize(incidents, alerts, since, until)
+    occurrences = [alert.occurrences for alert in stores.alerts.first_seen_between(window)]
+    return summarize(incidents, occurrences, since, until)

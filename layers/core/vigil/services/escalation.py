@@ -17,7 +17,7 @@ from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import InvalidTransition, NotFound
 from vigil.domain.escalation import Cursor, EscalationPolicy, default_policy
 from vigil.domain.escalation import simulate as simulate_ladder
-from vigil.domain.incidents import PAGING_STATES, Status
+from vigil.domain.incidents import PAGING_STATES, LadderState, Status, StoredIncident, hypothetical
 from vigil.domain.oncall import DEFAULT_ID, service_of, target_of
 from vigil.observability import count, logger
 from vigil.services import teams
@@ -41,7 +41,7 @@ def load_policy() -> EscalationPolicy:
         return default_policy()
 
 
-def policy_for(incident: dict[str, Any]) -> EscalationPolicy:
+def policy_for(incident: StoredIncident) -> EscalationPolicy:
     """The policy of the incident's service: the service an assignment rule named
     (`service:<id>`), else the one its integration belongs to, else the default (the global
     policy). A named policy that is gone falls back to the default: a page is never lost."""
@@ -56,7 +56,7 @@ def policy_for(incident: dict[str, Any]) -> EscalationPolicy:
     return named
 
 
-def _policy_id_of(incident: dict[str, Any]) -> str:
+def _policy_id_of(incident: StoredIncident) -> str:
     service_id = service_of(incident)
     service = stores.services.find(service_id) if service_id != DEFAULT_ID else None
     return service.escalation_policy_id if service else DEFAULT_ID
@@ -108,23 +108,23 @@ def start_ladder(incident_id: str, *, run: int = 0, resume_from: int = 0, hold_s
     return ladder.start(incident_id, ladder_input, run=run)
 
 
-def current_run(incident: dict[str, Any]) -> str:
+def current_run(incident: StoredIncident) -> str:
     """The execution name of the incident's current ladder run; an older run's steps stop."""
-    return ladder.execution_name(incident["incident_id"], int(incident.get("ladder_runs", 0)))
+    return ladder.execution_name(incident.incident_id, incident.ladder_runs)
 
 
-def restart_ladder(incident: dict[str, Any], *, from_rung: int, snooze_seconds: int = 0) -> str:
+def restart_ladder(incident: StoredIncident, *, from_rung: int, snooze_seconds: int = 0) -> str:
     """Move the ladder for a person: the waiting run ends and the next run starts at `from_rung`
     (or, snoozed, waits `snooze_seconds` acknowledged, then resumes). The old run's later steps
     see they are no longer the current run and stop, so nobody is paged twice by it."""
-    incident_id = incident["incident_id"]
-    run = int(incident.get("ladder_runs", 0)) + 1
+    incident_id = incident.incident_id
+    run = incident.ladder_runs + 1
     stores.incidents.set_ladder_runs(incident_id, run)
-    old_token = (incident.get("escalation") or {}).get("task_token")
-    state = {"state": "snoozed" if snooze_seconds else "restarting", "task_token": None, "rung": from_rung}
+    old_token = incident.waiting_token
+    state = LadderState(state="snoozed" if snooze_seconds else "restarting", task_token=None, rung=from_rung)
     if snooze_seconds:
-        state["next_escalation_at"] = iso(utcnow() + timedelta(seconds=snooze_seconds))
-    state["execution_arn"] = ladder.execution_arn(incident_id, run)
+        state.next_escalation_at = iso(utcnow() + timedelta(seconds=snooze_seconds))
+    state.execution_arn = ladder.execution_arn(incident_id, run)
     stores.incidents.set_escalation(incident_id, state)
     if old_token:
         ladder.answer(old_token, answer("moved"))
@@ -134,54 +134,54 @@ def restart_ladder(incident: dict[str, Any], *, from_rung: int, snooze_seconds: 
         "reason": "snoozed" if snooze_seconds else "moved",
     }
     if snooze_seconds:
-        ladder_input["answer"] = answer("snoozed", snooze_seconds, incident.get("acknowledged_at"))
+        ladder_input["answer"] = answer("snoozed", snooze_seconds, incident.acknowledged_at)
     return ladder.start(incident_id, ladder_input, run=run)
 
 
-def answer_stopped_ladder(before: dict[str, Any], after: dict[str, Any], why: str) -> list[dict[str, Any]]:
+def answer_stopped_ladder(before: StoredIncident, after: StoredIncident, why: str) -> list[dict[str, Any]]:
     """Acknowledged or resolved: the status write ended the ladder's wait and removed its token,
     which `before` (the incident as that write found it) still holds: end the waiting rung with
     one SendTaskSuccess, no polling, no read. An acknowledgement carries the ack timeout the rung
     was paged with, after which the ladder resumes. Returns the timeline entries written."""
-    token = (before.get("escalation") or {}).get("task_token")
+    token = before.waiting_token
     if not token:
         return []
     timeout = _ack_timeout(before) if why == Status.ACKNOWLEDGED.value else 0
     try:
-        ladder.answer(token, answer(why, timeout, after.get("acknowledged_at")))
+        ladder.answer(token, answer(why, timeout, after.acknowledged_at))
     except Exception as error:
         return [_could_not_stop(after, error)]
     return []
 
 
-def _ack_timeout(incident: dict[str, Any]) -> int:
+def _ack_timeout(incident: StoredIncident) -> int:
     """The policy's ack timeout, as the waiting rung recorded it when it paged (a rung paged
     before rungs recorded it: the policy now)."""
-    waiting = incident.get("escalation") or {}
-    if "ack_timeout_seconds" in waiting:
-        return int(waiting["ack_timeout_seconds"] or 0)
+    waiting = incident.escalation
+    if waiting and "ack_timeout_seconds" in waiting.model_fields_set:
+        return waiting.ack_timeout_seconds or 0
     return policy_for(incident).ack_timeout_seconds or 0
 
 
-def _could_not_stop(incident: dict[str, Any], error: Exception) -> dict[str, Any]:
+def _could_not_stop(incident: StoredIncident, error: Exception) -> dict[str, Any]:
     """The new status is stored, so the ladder pages no one else: its next step sees it and
     stops. Only the early end failed; say so, and do not fail the person's request."""
     logger.warning(
         "ladder not stopped at once",
-        extra={"incident_id": incident["incident_id"], "error": type(error).__name__},
+        extra={"incident_id": incident.incident_id, "error": type(error).__name__},
     )
     count("LadderStopDelayed")
     return add_timeline(
-        incident["incident_id"],
+        incident.incident_id,
         "escalation",
         "the ladder could not be stopped at once; it stops at its next step, paging no one",
         data={"error": ladder.error_name(error)},
     )
 
 
-def abandon_ladder(incident: dict[str, Any], why: str) -> None:
+def abandon_ladder(incident: StoredIncident, why: str) -> None:
     """Stop the execution outright (the incident is being deleted): it ends ABORTED."""
-    arn = (incident.get("escalation") or {}).get("execution_arn")
+    arn = incident.escalation.execution_arn if incident.escalation else None
     if arn:
         ladder.abandon(arn, why)
 
@@ -193,19 +193,18 @@ def answer(why: str, ack_timeout_seconds: int = 0, acknowledged_at: str | None =
 
 def escalate_by_hand(incident_id: str, reason: str, actor: str) -> None:
     incident = stores.incidents.get(incident_id)
-    escalation = incident.get("escalation") or {}
-    token = escalation.get("task_token")
-    if Status(incident["status"]) not in PAGING_STATES or not token:
+    token = incident.waiting_token
+    if Status(incident.status) not in PAGING_STATES or not token:
         raise InvalidTransition(
-            f"incident {incident_id} is {incident['status']} and has no ladder waiting to escalate",
-            details=[{"field": "incident_id", "message": f"status={incident['status']}"}],
+            f"incident {incident_id} is {incident.status} and has no ladder waiting to escalate",
+            details=[{"field": "incident_id", "message": f"status={incident.status}"}],
         )
     add_timeline(
         incident_id,
         "escalation",
         f"manual escalation: {reason}",
         actor=actor,
-        data={"rung": escalation.get("rung"), "reason": reason},
+        data={"rung": incident.escalation.rung if incident.escalation else None, "reason": reason},
     )
     ladder.escalate(token, reason)
 
@@ -219,12 +218,15 @@ def _named_policy(policy_id: str) -> EscalationPolicy:
     return named
 
 
-def simulate(incident: dict[str, Any], policy_id: str | None = None) -> dict[str, Any]:
-    """Who would be paged, through which channels and when; and who is unreachable. Under the
-    incident's own policy, or the escalation policy `policy_id` (a dry-run of it)."""
+def simulate(facts: dict[str, Any], policy_id: str | None = None) -> dict[str, Any]:
+    """Who would be paged, through which channels and when; and who is unreachable, for an
+    incident with these `facts` as it would open. Under the incident's own policy, or the
+    escalation policy `policy_id` (a dry-run of it)."""
     rules = routing.load_assignment_rules()
-    incident = {"status": Status.OPEN.value, **incident}
-    incident.setdefault("assigned_team", rules.assign(incident["severity"], incident.get("category")))
+    incident = hypothetical(**facts)
+    if incident.assigned_team is None:
+        team = rules.assign(incident.severity, incident.category)
+        incident = incident.model_copy(update={"assigned_team": team})
     policy = policy_for(incident) if policy_id is None else _named_policy(policy_id)
     plan = simulate_ladder(policy, incident, notify.channels_for(incident))
     reachability = {
@@ -236,7 +238,7 @@ def simulate(incident: dict[str, Any], policy_id: str | None = None) -> dict[str
     }
     return {
         **plan.model_dump(),
-        "assigned_team": incident["assigned_team"],
+        "assigned_team": incident.assigned_team,
         "policy_version": policy.version,
         "reachable": reachability,
     }

@@ -134,11 +134,11 @@ def _open_incidents_by_schedule(now: datetime) -> dict[str, list[OpenIncident]]:
         s.service_id: schedules_of.get(s.escalation_policy_id, schedules_of[DEFAULT_ID]) for s in services
     }
     window = (iso(now - OPEN_LOOKBACK), "\uffff")  # and any opened since the run's minute began
-    incidents = [i for i in stores.incidents.created_between(window) if i.get("status") not in CLOSED]
+    incidents = [i for i in stores.incidents.created_between(window) if i.status not in CLOSED]
     found: dict[str, list[OpenIncident]] = defaultdict(list)
-    for incident in sorted(incidents, key=lambda i: str(i.get("created_at")), reverse=True):
+    for incident in sorted(incidents, key=lambda i: i.created_at, reverse=True):
         for schedule_id in schedules_paged_by.get(service_of(incident), schedules_paged_by[DEFAULT_ID]):
-            found[schedule_id].append(OpenIncident.model_validate(incident))
+            found[schedule_id].append(OpenIncident.model_validate(incident.model_dump()))
     return found
 
 

@@ -7,25 +7,25 @@ from typing import Any
 
 from vigil.adapters import events
 from vigil.domain.clock import iso, utcnow
-from vigil.domain.incidents import EVENT_FIELDS
+from vigil.domain.incidents import EVENT_FIELDS, StoredIncident
 from vigil.observability import count, logger
 
 SCHEMA = "vigil.incident-event.v1"
 
 
 def publish(
-    kind: str, incident: dict[str, Any], *, actor: str = "system", data: dict[str, Any] | None = None
+    kind: str, incident: StoredIncident, *, actor: str = "system", data: dict[str, Any] | None = None
 ) -> None:
     detail = {
         "schema": SCHEMA,
         "kind": kind,
         "at": iso(utcnow()),
         "actor": actor,
-        "incident": {f: incident.get(f) for f in EVENT_FIELDS},
+        "incident": incident.model_dump(include=set(EVENT_FIELDS)),
         "data": data or {},
     }
     try:
         events.put_event(f"Vigil Incident {kind.replace('_', ' ').title()}", detail)
     except Exception:
-        logger.exception("incident event not published", extra={"incident_id": incident.get("incident_id")})
+        logger.exception("incident event not published", extra={"incident_id": incident.incident_id})
         count("EventsNotPublished")

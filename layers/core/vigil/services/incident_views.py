@@ -6,6 +6,7 @@ from typing import Any
 
 from vigil.adapters import stores
 from vigil.domain.clock import utcnow
+from vigil.domain.incidents import StoredIncident
 from vigil.domain.playbooks import progress_view
 from vigil.services import incidents
 
@@ -18,13 +19,15 @@ def detail(incident_id: str) -> dict[str, Any]:
     return detail_of(record, incidents.timeline_of(record, [incidents.public_entry(e) for e in entries]))
 
 
-def detail_of(record: dict[str, Any], timeline: list[dict[str, Any]]) -> dict[str, Any]:
+def detail_of(record: StoredIncident, timeline: list[dict[str, Any]]) -> dict[str, Any]:
     """The detail of an incident whose record and whole timeline the caller has."""
-    playbook = record.get("playbook")
+    playbook = record.playbook
     return {
-        **record,
-        "alerts": stores.alerts.of_incident(record["incident_id"]),
+        **record.stored(),
+        "alerts": [alert.stored() for alert in stores.alerts.of_incident(record.incident_id)],
         "timeline": timeline,
-        "escalation": {k: v for k, v in (record.get("escalation") or {}).items() if k != "task_token"},
+        "escalation": record.escalation.model_dump(exclude_unset=True, exclude={"task_token"})
+        if record.escalation
+        else {},
         "playbook": progress_view(playbook, utcnow()).model_dump() if playbook else None,
     }

@@ -27,7 +27,9 @@ from vigil.domain.incidents import (
     TIMESTAMP_FOR,
     AssignmentRules,
     IncidentIn,
+    LadderState,
     Status,
+    StoredIncident,
     check_transition,
 )
 from vigil.observability import count
@@ -66,36 +68,39 @@ def incident_id_for(*parts: str) -> str:
     return f"inc_{digest[:20]}"
 
 
-def get_record(incident_id: str) -> Record:
+def get_record(incident_id: str) -> StoredIncident:
     return stores.incidents.get(incident_id)
 
 
 # ----------------------------------------------------------------------------- opening
 def new_incident_record(
     incident_id: str, data: IncidentIn, *, source: str, actor: str, now: datetime, rules: AssignmentRules
-) -> Record:
+) -> StoredIncident:
     created = iso(now)
-    return {
-        "incident_id": incident_id,
-        "title": data.title,
-        "description": data.description,
-        "severity": data.severity.value,
-        "category": data.category,
-        "labels": data.labels,
-        "status": Status.OPEN.value,
-        "assigned_team": data.assigned_team or rules.assign(data.severity.value, data.category),
-        "source": source,
-        "opened_by": actor,
-        "created_at": created,
-        "updated_at": created,
-        "alert_count": 0,
-        "version": 1,
+    return StoredIncident(
+        incident_id=incident_id,
+        title=data.title,
+        description=data.description,
+        severity=data.severity.value,
+        category=data.category,
+        labels=data.labels,
+        status=Status.OPEN.value,
+        assigned_team=data.assigned_team or rules.assign(data.severity.value, data.category),
+        source=source,
+        opened_by=actor,
+        created_at=created,
+        updated_at=created,
+        alert_count=0,
+        version=1,
         # Present from the start, so that a status change ends the ladder's wait in its own write.
-        "escalation": {},
-    }
+        escalation=LadderState(),
+    )
 
 
-def record_from_alert(alert: NormalizedAlert, incident_id: str, now: datetime, *, actor: str = "") -> Record:
+def record_from_alert(
+    alert: NormalizedAlert, incident_id: str, now: datetime, *, actor: str = "", **stored: Any
+) -> StoredIncident:
+    """The incident an alert opens; `stored`: what the caller knows besides (its integration...)."""
     data = IncidentIn(
         title=alert.title[:300],
         description=alert.description[:10_000],
@@ -111,35 +116,34 @@ def record_from_alert(alert: NormalizedAlert, incident_id: str, now: datetime, *
         now=now,
         rules=load_assignment_rules(),
     )
-    record["alert_count"] = 1
-    return record
+    return record.model_copy(update={"alert_count": 1, **stored})
 
 
-def open_incident(record: Record) -> bool:
+def open_incident(record: StoredIncident) -> bool:
     """Store a new incident with its best playbook and start its ladder. False when it
     existed already (a retry or a race); the ladder still starts, idempotently, which finishes
     the job of an earlier try that crashed in between."""
     opened = _store_new(record)
-    escalation.start_ladder(record["incident_id"])
+    escalation.start_ladder(record.incident_id)
     return opened
 
 
-def _store_new(record: Record) -> bool:
-    record = {**record, "playbook": record.get("playbook") or playbooks.choose_for(record)}
+def _store_new(record: StoredIncident) -> bool:
+    record = record.model_copy(update={"playbook": record.playbook or playbooks.choose_for(record)})
     if not stores.incidents.create(record):
         return False
     count("IncidentsOpened")
     return True
 
 
-def open_by_hand(data: IncidentIn, actor: str, idempotency_key: str | None = None) -> Record:
+def open_by_hand(data: IncidentIn, actor: str, idempotency_key: str | None = None) -> StoredIncident:
     """A person opens an incident; with an `Idempotency-Key`, a retry finds the same one."""
     record = create_by_hand(data, actor, idempotency_key)
-    escalation.start_ladder(record["incident_id"])
+    escalation.start_ladder(record.incident_id)
     return record
 
 
-def create_by_hand(data: IncidentIn, actor: str, idempotency_key: str | None = None) -> Record:
+def create_by_hand(data: IncidentIn, actor: str, idempotency_key: str | None = None) -> StoredIncident:
     """The incident of `open_by_hand`, stored without starting its ladder: for callers that
     drive the ladder themselves (the workflow tests and the benchmarks)."""
     check_labels(data.labels)
@@ -159,14 +163,14 @@ def open_for_alert(alert_id: str, actor: str) -> str:
     alert = stores.alerts.find(alert_id, consistent=True)
     if not alert:
         raise NotFound(f"no alert {alert_id}")
-    if alert.get("incident_id"):
-        return str(alert["incident_id"])
-    episode = alert.get("episode_started") or alert["first_seen"]
+    if alert.incident_id:
+        return alert.incident_id
+    episode = alert.episode_started or alert.first_seen
     incident_id = incident_id_for(alert_id, episode)
-    normalized = NormalizedAlert.model_validate({**alert, "status": "firing"})
-    record = record_from_alert(normalized, incident_id, utcnow(), actor=actor)
-    integration = stores.integrations.find(alert.get("integration_id") or "")
-    record["service_id"] = integration.service_id if integration else None
+    normalized = NormalizedAlert.model_validate({**alert.stored(), "status": "firing"})
+    integration = stores.integrations.find(alert.integration_id or "")
+    service_id = integration.service_id if integration else None
+    record = record_from_alert(normalized, incident_id, utcnow(), actor=actor, service_id=service_id)
     if _store_new(record):
         escalation.start_ladder(incident_id)
     stores.alerts.list_under_incident(alert_id, incident_id, episode)
@@ -197,7 +201,7 @@ def change_status(
     reason: str = "",
     expected_version: int | None = None,
     hold_seconds: int = 0,
-) -> Record:
+) -> StoredIncident:
     """Move an incident to `requested`, with the consequences for its ladder and alerts;
     a reopened incident's ladder starts paging after `hold_seconds`."""
     record = _at_version(incident_id, expected_version)
@@ -207,7 +211,7 @@ def change_status(
 
 def change_status_with_timeline(
     incident_id: str, requested: Status, *, actor: str, reason: str = "", expected_version: int | None = None
-) -> tuple[Record, list[Record]]:
+) -> tuple[StoredIncident, list[Record]]:
     """`change_status` for a person's request, whose answer shows the incident and its timeline:
     the incident and its entries are read in one Query, the answer needs no other read of them."""
     record, stored = stores.incidents.with_entries(incident_id)
@@ -217,18 +221,18 @@ def change_status_with_timeline(
 
 
 def _change(
-    record: Record, requested: Status, *, actor: str, reason: str, hold_seconds: int = 0
-) -> tuple[Record, list[Record]]:
+    record: StoredIncident, requested: Status, *, actor: str, reason: str, hold_seconds: int = 0
+) -> tuple[StoredIncident, list[Record]]:
     """One versioned write (which also ends the ladder's wait), its event and timeline entry, then
     the consequences; returns the incident after and the timeline entries written."""
-    incident_id, previous = record["incident_id"], Status(record["status"])
+    incident_id, previous = record.incident_id, Status(record.status)
     check_transition(previous, requested)
     sets = status_sets(requested, iso(utcnow()))
     if requested is Status.OPEN and previous is Status.RESOLVED:
-        sets["ladder_runs"] = int(record.get("ladder_runs", 0)) + 1
-    ends_wait = requested in STOPS_LADDER and isinstance(record.get("escalation"), dict)
+        sets["ladder_runs"] = record.ladder_runs + 1
+    ends_wait = requested in STOPS_LADDER and record.escalation is not None
     before, updated = stores.incidents.update_status(
-        incident_id, record["version"], sets, ladder_state=requested.value if ends_wait else None
+        incident_id, record.version, sets, ladder_state=requested.value if ends_wait else None
     )
     change = {"from": previous.value, "to": requested.value, "reason": reason}
     incident_events.publish("status_changed", updated, actor=actor, data=change)
@@ -253,7 +257,7 @@ def status_message(change: dict[str, str]) -> str:
 
 def resolve_with_last_alert(
     incident_id: str, alert_entry: Record, *, actor: str, reason: str
-) -> Record | None:
+) -> StoredIncident | None:
     """The incident's last firing alert resolved at its source: count it, resolve the incident and
     end its ladder's wait in one write, with one timeline item holding the alert's entry and the
     status change. None when that write did not apply (more alerts firing, already resolved,
@@ -268,7 +272,7 @@ def resolve_with_last_alert(
     if changed is None:
         return None
     before, updated = changed
-    change = {"from": before["status"], "to": Status.RESOLVED.value, "reason": reason}
+    change = {"from": before.status, "to": Status.RESOLVED.value, "reason": reason}
     incident_events.publish("status_changed", updated, actor=actor, data=change)
     status_entry = timeline_entry("status", status_message(change), actor=actor, data=change)
     stores.incidents.add_entries(incident_id, [{**alert_entry, "at": status_entry["at"]}, status_entry])
@@ -277,24 +281,23 @@ def resolve_with_last_alert(
 
 
 def _status_consequences(
-    before: Record, record: Record, requested: Status, actor: str, hold_seconds: int
+    before: StoredIncident, record: StoredIncident, requested: Status, actor: str, hold_seconds: int
 ) -> list[Record]:
     """What a status change sets off; returns the timeline entries it wrote."""
-    previous = Status(before["status"])
+    previous = Status(before.status)
     written: list[Record] = []
     if requested in STOPS_LADDER:
         written += escalation.answer_stopped_ladder(before, record, requested.value)
     if requested is Status.ACKNOWLEDGED:
         count("IncidentsAcknowledged")
-    if requested in (Status.RESOLVED, Status.CLOSED) and record.get("correlation_pointer"):
-        stores.alerts.release_correlation(record["correlation_pointer"], record["incident_id"])
+    if requested in (Status.RESOLVED, Status.CLOSED) and record.correlation_pointer:
+        stores.alerts.release_correlation(record.correlation_pointer, record.incident_id)
     if requested is Status.OPEN and previous is Status.RESOLVED:
-        run = int(record["ladder_runs"])
-        escalation.start_ladder(record["incident_id"], run=run, hold_seconds=hold_seconds)
+        escalation.start_ladder(record.incident_id, run=record.ladder_runs, hold_seconds=hold_seconds)
         held = f" in {hold_seconds}s unless the alert resolves first" if hold_seconds else ""
         written.append(
             add_timeline(
-                record["incident_id"],
+                record.incident_id,
                 "escalation",
                 f"reopened: the escalation ladder restarts{held}",
                 actor=actor,
@@ -304,30 +307,28 @@ def _status_consequences(
     return written
 
 
-def _at_version(incident_id: str, expected_version: int | None) -> Record:
+def _at_version(incident_id: str, expected_version: int | None) -> StoredIncident:
     record = get_record(incident_id)
     _check_version(record, expected_version)
     return record
 
 
-def _check_version(record: Record, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != record["version"]:
-        raise Conflict(
-            f"incident {record['incident_id']} changed (version {record['version']}); reload and retry"
-        )
+def _check_version(record: StoredIncident, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != record.version:
+        raise Conflict(f"incident {record.incident_id} changed (version {record.version}); reload and retry")
 
 
 # ----------------------------------------------------------------------------- edits
 def update_details(
     incident_id: str, changes: dict[str, Any], *, actor: str, expected_version: int | None = None
-) -> Record:
+) -> StoredIncident:
     """Change title, description, severity or assigned team; one timeline entry for the lot."""
     record = _at_version(incident_id, expected_version)
-    changed = {k: v for k, v in changes.items() if record.get(k) != v}
+    changed = {k: v for k, v in changes.items() if getattr(record, k) != v}
     if not changed:
         return record
     updated = stores.incidents.update_versioned(
-        incident_id, record["version"], {**changed, "updated_at": iso(utcnow())}
+        incident_id, record.version, {**changed, "updated_at": iso(utcnow())}
     )
     kind = "assignment" if set(changed) == {"assigned_team"} else "update"
     summary = ", ".join(f"{k} → {v}" for k, v in changed.items() if k != "description")
@@ -338,26 +339,26 @@ def update_details(
         kind,
         summary,
         actor=actor,
-        data={k: {"from": record.get(k), "to": v} for k, v in changed.items()},
+        data={k: {"from": getattr(record, k), "to": v} for k, v in changed.items()},
     )
     incident_events.publish("updated", updated, actor=actor, data={"changed": sorted(changed)})
     return updated
 
 
-def add_note(incident_id: str, note: str, *, actor: str) -> Record:
+def add_note(incident_id: str, note: str, *, actor: str) -> StoredIncident:
     record = get_record(incident_id)
     add_timeline(incident_id, "note", note, actor=actor)
     incident_events.publish("note_added", record, actor=actor, data={"note": note})
     return record
 
 
-def delete_incident(incident_id: str, *, actor: str, force: bool) -> Record:
+def delete_incident(incident_id: str, *, actor: str, force: bool) -> StoredIncident:
     """Delete an incident (an open one only with force) and abandon its ladder; an audit
     record of it stays."""
     record = get_record(incident_id)
-    if record["status"] not in (Status.RESOLVED.value, Status.CLOSED.value) and not force:
+    if record.status not in (Status.RESOLVED.value, Status.CLOSED.value) and not force:
         raise Conflict(
-            f"incident {incident_id} is {record['status']}: resolve it first, or delete with force=true",
+            f"incident {incident_id} is {record.status}: resolve it first, or delete with force=true",
             details=[{"field": "force", "message": "required to delete an incident that is not resolved"}],
         )
     stores.incidents.delete_with_audit(record, actor=actor, forced=force, at=iso(utcnow()))
@@ -367,20 +368,20 @@ def delete_incident(incident_id: str, *, actor: str, force: bool) -> Record:
 
 
 # ----------------------------------------------------------------------------- reading
-def timeline(incident_id: str, record: Record | None = None) -> list[Record]:
+def timeline(incident_id: str, record: StoredIncident | None = None) -> list[Record]:
     """The incident's timeline, oldest first. The opening entry is the incident record itself."""
     record = record or get_record(incident_id)
     return timeline_of(record, [public_entry(e) for e in stores.incidents.entries(incident_id)])
 
 
-def timeline_of(record: Record, entries: list[Record]) -> list[Record]:
+def timeline_of(record: StoredIncident, entries: list[Record]) -> list[Record]:
     """The whole timeline from the incident record and its stored entries, oldest first."""
     opened = {
-        "at": record["created_at"],
+        "at": record.created_at,
         "kind": "opened",
-        "actor": record.get("opened_by", "system"),
-        "message": f"incident opened ({record['severity']}), assigned to {record['assigned_team']}",
-        "data": {"source": record.get("source")},
+        "actor": record.opened_by or "system",
+        "message": f"incident opened ({record.severity}), assigned to {record.assigned_team}",
+        "data": {"source": record.source},
     }
     chosen = playbooks.opening_entry(record)
     return [opened, *([chosen] if chosen else []), *entries]
@@ -413,18 +414,18 @@ def _decode_offset(cursor: str | None) -> int:
 
 def list_incidents(
     filters: dict[str, Any], limit: int, cursor: str | None
-) -> tuple[list[Record], str | None]:
+) -> tuple[list[StoredIncident], str | None]:
     """Newest first, filtered; the cursor is opaque to callers."""
     window = (filters.get("since") or "0", (filters.get("until") or "9999") + "\uffff")
     return stores.incidents.page(lambda item: _matches(item, filters), limit, cursor, created_between=window)
 
 
-def _matches(item: Record, filters: dict[str, Any]) -> bool:
+def _matches(incident: StoredIncident, filters: dict[str, Any]) -> bool:
     for field in ("status", "severity", "category", "assigned_team", "service_id"):
-        if filters.get(field) and item.get(field) != filters[field]:
+        if filters.get(field) and getattr(incident, field) != filters[field]:
             return False
     text = (filters.get("text") or "").lower()
-    return not text or text in f"{item.get('title', '')} {item.get('description', '')}".lower()
+    return not text or text in f"{incident.title} {incident.description}".lower()
 
 
 def counts_by_status() -> dict[str, int]:

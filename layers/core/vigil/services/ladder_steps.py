@@ -10,7 +10,7 @@ from vigil.adapters import ladder, stores
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import Throttled
 from vigil.domain.escalation import Cursor, Rung, advance, rung_at
-from vigil.domain.incidents import PAGING_STATES, Status
+from vigil.domain.incidents import PAGING_STATES, LadderState, Status, StoredIncident
 from vigil.observability import count, logger
 from vigil.services import incidents
 from vigil.services.escalation import answer, current_run, policy_for
@@ -41,7 +41,7 @@ def on_advance(
     run = ladder.run_of(execution_arn)
     if run != current_run(incident):
         return previous.model_copy(update={"outcome": "stop"}).model_dump()  # a person moved the ladder
-    still_paging = Status(incident["status"]) in PAGING_STATES
+    still_paging = Status(incident.status) in PAGING_STATES
     if reason in RUNG_ENDED and previous.rung >= 0 and still_paging:
         why = RUNG_ENDED[reason]
         add_timeline(
@@ -63,7 +63,7 @@ def on_advance(
             entry_id=f"skip-{run}-{step.round}-{step.rung}",
         )
     elif step.outcome == "stop":
-        _set_state(incident_id, "stopped", keep=incident.get("escalation") or {})
+        _set_state(incident_id, "stopped", keep=incident.escalation or LadderState())
     return step.model_dump()
 
 
@@ -71,7 +71,7 @@ def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution
     incident = stores.incidents.get(incident_id)
     step = Cursor.model_validate(cursor)
     stale = ladder.run_of(execution_arn) != current_run(incident)
-    if stale or Status(incident["status"]) not in PAGING_STATES or _all_alerts_resolved(incident):
+    if stale or Status(incident.status) not in PAGING_STATES or _all_alerts_resolved(incident):
         # Acknowledged, resolved (or the ladder moved) between Advance and Page: nobody is paged.
         ladder.answer(task_token, answer("stopped"))
         return {"paged": 0}
@@ -80,17 +80,17 @@ def on_page(incident_id: str, cursor: dict[str, Any], task_token: str, execution
     waiting = stores.incidents.wait_on_rung(
         incident_id,
         [status.value for status in PAGING_STATES],
-        {
-            "state": "waiting",
-            "execution_arn": execution_arn,
-            "task_token": task_token,
-            "rung": step.rung,
-            "round": step.round,
-            "paged_at": iso(now),
-            "next_escalation_at": iso(now + timedelta(seconds=step.wait_seconds)),
+        LadderState(
+            state="waiting",
+            execution_arn=execution_arn,
+            task_token=task_token,
+            rung=step.rung,
+            round=step.round,
+            paged_at=iso(now),
+            next_escalation_at=iso(now + timedelta(seconds=step.wait_seconds)),
             # An acknowledgement answers with it, without reading the policy.
-            "ack_timeout_seconds": policy.ack_timeout_seconds or 0,
-        },
+            ack_timeout_seconds=policy.ack_timeout_seconds or 0,
+        ),
     )
     if not waiting:  # acknowledged or resolved since the read above: its write did not see this token
         ladder.answer(task_token, answer("stopped"))
@@ -116,9 +116,9 @@ def on_ack_expired(
 ) -> dict[str, Any]:
     """The ack window (or a snooze) ended: if the same acknowledgement still stands, reopen and resume."""
     incident = stores.incidents.get(incident_id)
-    still_acknowledged = incident["status"] == Status.ACKNOWLEDGED.value and incident.get(
-        "acknowledged_at"
-    ) == answered.get("acknowledged_at")
+    still_acknowledged = incident.status == Status.ACKNOWLEDGED.value and (
+        incident.acknowledged_at == answered.get("acknowledged_at")
+    )
     current = execution_arn is None or ladder.run_of(execution_arn) == current_run(incident)
     if not (still_acknowledged and current):
         return Cursor(outcome="stop").model_dump()
@@ -166,20 +166,18 @@ def on_failed(incident_id: str, error: dict[str, Any], execution_arn: str) -> di
     return _page_fallback(incident_id, "failed", run)
 
 
-def _all_alerts_resolved(incident: dict[str, Any]) -> bool:
+def _all_alerts_resolved(incident: StoredIncident) -> bool:
     """Opened by alerts that have all resolved at their source: a page would call people to a
     problem that is gone (incidents opened by hand have no firing count)."""
-    return "firing_alerts" in incident and int(incident["firing_alerts"]) <= 0
+    return incident.firing_alerts is not None and incident.firing_alerts <= 0
 
 
-def _set_state(incident_id: str, state: str, *, keep: dict[str, Any] | None = None) -> None:
+def _set_state(incident_id: str, state: str, *, keep: LadderState | None = None) -> None:
     """The ladder ended (or stopped): no token to answer, no next escalation; the execution's
     ARN stays, it is how a person finds the run in the console."""
     if keep is None:
-        keep = stores.incidents.get(incident_id).get("escalation") or {}
-    stores.incidents.set_escalation(
-        incident_id, {**keep, "state": state, "task_token": None, "next_escalation_at": None}
-    )
+        keep = stores.incidents.get(incident_id).escalation or LadderState()
+    stores.incidents.set_escalation(incident_id, keep.moved_to(state))
 
 
 def _replaced(incident_id: str, run: str) -> bool:

@@ -22,6 +22,7 @@ from vigil.domain import playbooks as book
 from vigil.domain.builtin_playbooks import built_in_playbooks
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import Conflict, NotFound
+from vigil.domain.incidents import StoredIncident
 from vigil.domain.messages import canonical_json, signature_header
 from vigil.domain.playbooks import Playbook, PlaybookIn, StepRequest
 from vigil.observability import count, logger
@@ -131,7 +132,7 @@ def _check_targets(data: PlaybookIn) -> None:
 
 
 # ----------------------------------------------------------------------------- attaching
-def choose_for(record: dict[str, Any]) -> dict[str, Any] | None:
+def choose_for(record: StoredIncident) -> dict[str, Any] | None:
     """The best-matching playbook's progress for a new incident, stored with the incident in
     the same write (the timeline shows it, with the reasons, from the incident record).
 
@@ -140,7 +141,7 @@ def choose_for(record: dict[str, Any]) -> dict[str, Any] | None:
     try:
         match = book.best_match(list_playbooks(remembered=True), record)
     except Exception:
-        logger.exception("playbook not chosen", extra={"incident_id": record.get("incident_id")})
+        logger.exception("playbook not chosen", extra={"incident_id": record.incident_id})
         count("PlaybookAttachFailed")
         return None
     if match is None:
@@ -152,9 +153,9 @@ def choose_for(record: dict[str, Any]) -> dict[str, Any] | None:
     return {**progress, "score": match.score, "reasons": list(match.reasons)}
 
 
-def opening_entry(record: dict[str, Any]) -> dict[str, Any] | None:
+def opening_entry(record: StoredIncident) -> dict[str, Any] | None:
     """The timeline entry of a playbook chosen when the incident opened."""
-    progress = record.get("playbook") or {}
+    progress = record.playbook or {}
     if progress.get("attachment") != 1 or progress.get("attached_by") != "system":
         return None
     return {
@@ -175,7 +176,7 @@ def attach(incident_id: str, playbook_id: str, *, actor: str) -> None:
     """A responder's choice; it replaces the current playbook and its progress."""
     playbook = get_playbook(playbook_id)
     record = stores.incidents.get(incident_id)
-    current = record.get("playbook")
+    current = record.playbook
     attachment = int(current["attachment"]) + 1 if current else 1
     match = book.score(playbook, record)
     reason = f"chosen by {actor}" + (f"; it matches: {match.explain()}" if match.score > 0 else "")
@@ -221,14 +222,14 @@ def update_step(incident_id: str, number: int, status: StepRequest, note: str, *
     )
 
 
-def _incident_with_playbook(incident_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _incident_with_playbook(incident_id: str) -> tuple[StoredIncident, dict[str, Any]]:
     record = stores.incidents.get(incident_id)
-    if not record.get("playbook"):
+    if not record.playbook:
         raise NotFound(
             f"incident {incident_id} has no playbook: attach one with "
             f"POST /api/incident_response/{incident_id}/playbook"
         )
-    return record, record["playbook"]
+    return record, record.playbook
 
 
 def _step_line(progress: dict[str, Any], step: dict[str, Any]) -> str:
@@ -236,9 +237,9 @@ def _step_line(progress: dict[str, Any], step: dict[str, Any]) -> str:
 
 
 def _run(
-    record: dict[str, Any], progress: dict[str, Any], step: dict[str, Any], note: str, actor: str
+    record: StoredIncident, progress: dict[str, Any], step: dict[str, Any], note: str, actor: str
 ) -> None:
-    incident_id, now = record["incident_id"], utcnow()
+    incident_id, now = record.incident_id, utcnow()
     book.check_runnable(step, now)
     run_id = f"run_{secrets.token_hex(8)}"
     claimed = book.claimed(step, run_id, note, actor=actor, now=now)
@@ -271,7 +272,7 @@ def _run(
 
 
 def _execute(
-    record: dict[str, Any], progress: dict[str, Any], step: dict[str, Any], actor: str
+    record: StoredIncident, progress: dict[str, Any], step: dict[str, Any], actor: str
 ) -> book.RunOutcome:
     if step["action"] == "webhook":
         return _call_webhook(record, progress, step, actor)
@@ -282,7 +283,7 @@ def _execute(
 
 
 def _call_webhook(
-    record: dict[str, Any], progress: dict[str, Any], step: dict[str, Any], actor: str
+    record: StoredIncident, progress: dict[str, Any], step: dict[str, Any], actor: str
 ) -> book.RunOutcome:
     # Only the host goes on the timeline: webhook URLs often carry a secret in the path.
     target = urlsplit(str(step["url"])).netloc.rpartition("@")[2]

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from vigil.adapters import stores
-from vigil.domain.alerts import AlertStatus, NormalizedAlert
+from vigil.domain.alerts import AlertStatus, NormalizedAlert, StoredAlert
 from vigil.domain.clock import iso, parse_iso, utcnow
 from vigil.domain.config_code import ConfigDocument, kept_overrides
 from vigil.domain.errors import InvalidInput
@@ -21,9 +21,9 @@ from vigil.domain.oncall import DEFAULT_ID
 from vigil.domain.replay import (
     IncidentKey,
     Outcome,
+    ReplayedAlert,
     Rules,
     Source,
-    StoredAlert,
     first_page_after,
     replay,
     summary,
@@ -94,7 +94,7 @@ def _id(key: IncidentKey) -> str:
 
 
 # ----------------------------------------------------------------------------- reading what happened
-def stored_alerts(since: datetime, now: datetime, known: dict[str, Integration]) -> list[StoredAlert]:
+def stored_alerts(since: datetime, now: datetime, known: dict[str, Integration]) -> list[ReplayedAlert]:
     """Alerts first seen in the period, each parsed again from its raw payload."""
     items = []
     for item in stores.alerts.first_seen_between((iso(since), iso(now))):
@@ -104,17 +104,17 @@ def stored_alerts(since: datetime, now: datetime, known: dict[str, Integration])
     return to_replay(items, known)
 
 
-def to_replay(items: list[dict[str, Any]], known: dict[str, Integration]) -> list[StoredAlert]:
-    """Stored alert items as replay takes them: parsed again, with their arrivals."""
+def to_replay(stored: list[StoredAlert], known: dict[str, Integration]) -> list[ReplayedAlert]:
+    """Stored alerts as replay takes them: parsed again, with their arrivals."""
     return [
-        StoredAlert(
-            alert_id=item["alert_id"],
-            integration_id=item["integration_id"],
-            alert=reparsed(item, known.get(item["integration_id"])),
-            arrivals=[_arrival(a) for a in item["arrivals"]],
+        ReplayedAlert(
+            alert_id=item.alert_id,
+            integration_id=item.integration_id,
+            alert=reparsed(item, known.get(item.integration_id)),
+            arrivals=[_arrival(a) for a in item.arrivals],
         )
-        for item in items
-        if item.get("arrivals")
+        for item in stored
+        if item.arrivals
     ]
 
 
@@ -123,11 +123,11 @@ def _arrival(text: str) -> tuple[datetime, AlertStatus]:
     return parse_iso(at), AlertStatus(status)
 
 
-def reparsed(item: dict[str, Any], integration: Integration | None) -> NormalizedAlert:
+def reparsed(item: StoredAlert, integration: Integration | None) -> NormalizedAlert:
     """The alert parsed again from the payload it last arrived with; its stored fields when the
     payload no longer parses (or held other alerts)."""
     try:
-        body = json.loads(item.get("raw_payload") or "null")
+        body = json.loads(item.raw_payload or "null")
         if integration is None or integration.integration_id == BUILTIN_ID:
             candidates = [to_alert(body)] if isinstance(body, dict) else []
         else:
@@ -135,19 +135,19 @@ def reparsed(item: dict[str, Any], integration: Integration | None) -> Normalize
     except (ValueError, KeyError, TypeError, ValidationError, InvalidInput):
         candidates = []
     for alert in candidates:
-        if alert.dedup_key == item["dedup_key"]:
+        if alert.dedup_key == item.dedup_key:
             return alert
-    return NormalizedAlert.model_validate({**item, "status": "firing"})
+    return NormalizedAlert.model_validate({**item.stored(), "status": "firing"})
 
 
 def actual_stops(since: datetime, now: datetime) -> dict[str, datetime]:
     """Each incident opened in the period, and when its pages stopped (acknowledged or ended)."""
     stops: dict[str, datetime] = {}
     for record in stores.incidents.created_between((iso(since), iso(now))):
-        if not str(record.get("opened_by", "")).startswith("alert:"):
+        if not (record.opened_by or "").startswith("alert:"):
             continue
-        stopped = record.get("acknowledged_at") or record.get("resolved_at") or record.get("closed_at")
-        stops[record["incident_id"]] = parse_iso(stopped) if stopped else now
+        stopped = record.acknowledged_at or record.resolved_at or record.closed_at
+        stops[record.incident_id] = parse_iso(stopped) if stopped else now
     return stops
 
 

@@ -8,28 +8,25 @@ runs; adding a responder pages into the current run without moving it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from vigil.adapters import stores
 from vigil.domain.errors import Conflict, InvalidInput, InvalidTransition
 from vigil.domain.escalation import Rung
-from vigil.domain.incidents import PAGING_STATES, Status
+from vigil.domain.incidents import PAGING_STATES, Status, StoredIncident
 from vigil.domain.vocabulary import SEVERITIES
 from vigil.services import escalation, incidents, teams
 from vigil.services.paging import notify, targets
 from vigil.services.paging.routing import load_assignment_rules
 from vigil.services.timeline import add_timeline
 
-Record = dict[str, Any]
 ENDED = frozenset({Status.RESOLVED, Status.CLOSED})
 
 
-def _active(incident_id: str, action: str) -> Record:
+def _active(incident_id: str, action: str) -> StoredIncident:
     record = incidents.get_record(incident_id)
-    if Status(record["status"]) in ENDED:
+    if Status(record.status) in ENDED:
         raise InvalidTransition(
-            f"incident {incident_id} is {record['status']}: cannot {action}",
-            details=[{"field": "incident_id", "message": f"status={record['status']}"}],
+            f"incident {incident_id} is {record.status}: cannot {action}",
+            details=[{"field": "incident_id", "message": f"status={record.status}"}],
         )
     return record
 
@@ -39,24 +36,25 @@ def _known_team(team: str, field: str) -> None:
         raise InvalidInput(field, f"no team named {team!r}")
 
 
-def _reopen_if_acknowledged(record: Record, actor: str, reason: str) -> Record:
+def _reopen_if_acknowledged(record: StoredIncident, actor: str, reason: str) -> StoredIncident:
     """Paging resumes only for an open incident: an acknowledged one goes back to open."""
-    if record["status"] != Status.ACKNOWLEDGED.value:
+    if record.status != Status.ACKNOWLEDGED.value:
         return record
-    return incidents.change_status(record["incident_id"], Status.OPEN, actor=actor, reason=reason)
+    return incidents.change_status(record.incident_id, Status.OPEN, actor=actor, reason=reason)
 
 
 def escalate(incident_id: str, *, level: int | None, reason: str, actor: str) -> None:
     """To the next rung, or to rung `level`; an acknowledged incident is reopened first."""
     record = _active(incident_id, "escalate")
-    waiting = (record.get("escalation") or {}).get("task_token")
-    if level is None and waiting and Status(record["status"]) in PAGING_STATES:
+    waiting = record.waiting_token
+    if level is None and waiting and Status(record.status) in PAGING_STATES:
         escalation.escalate_by_hand(incident_id, reason, actor)
         return
     highest = escalation.policy_for(record).max_level
     if level is not None and level > highest:
         raise InvalidInput("body.escalation_level", f"the escalation policy's highest level is {highest}")
-    target = level if level is not None else int((record.get("escalation") or {}).get("rung") or 0) + 1
+    current_rung = record.escalation.rung if record.escalation else None
+    target = level if level is not None else (current_rung or 0) + 1
     record = _reopen_if_acknowledged(record, actor, f"escalated by hand: {reason}")
     add_timeline(
         incident_id,
@@ -72,7 +70,7 @@ def reassign(incident_id: str, team: str, *, reason: str, actor: str) -> None:
     """Hand the incident to `team`: the ladder restarts at rung 0, which pages that team."""
     _known_team(team, "body.team")
     record = _active(incident_id, "reassign")
-    if record["assigned_team"] == team:
+    if record.assigned_team == team:
         return
     incidents.update_details(incident_id, {"assigned_team": team}, actor=actor)
     record = _reopen_if_acknowledged(incidents.get_record(incident_id), actor, f"reassigned to {team}")
@@ -116,7 +114,7 @@ def snooze(incident_id: str, seconds: int, *, actor: str) -> None:
     """Acknowledged for `seconds`, then the ladder resumes (unless resolved or acknowledged anew)."""
     record = _active(incident_id, "snooze")
     reason = f"snoozed for {_duration(seconds)}"
-    if record["status"] != Status.ACKNOWLEDGED.value:
+    if record.status != Status.ACKNOWLEDGED.value:
         record = incidents.change_status(incident_id, Status.ACKNOWLEDGED, actor=actor, reason=reason)
     add_timeline(incident_id, "escalation", reason, actor=actor, data={"seconds": seconds})
     escalation.restart_ladder(record, from_rung=0, snooze_seconds=seconds)
@@ -133,8 +131,8 @@ def merge(incident_id: str, into: str, *, actor: str) -> None:
     source = _active(incident_id, "merge it")
     _active(into, "merge into it")
     for alert in stores.alerts.of_incident(incident_id):
-        stores.alerts.move_to_incident(alert["alert_id"], into)
-    moved = int(source.get("alert_count", 0)), int(source.get("firing_alerts", 0))
+        stores.alerts.move_to_incident(alert.alert_id, into)
+    moved = source.alert_count, source.firing_alerts or 0
     if any(moved):
         stores.incidents.count_alerts(into, alerts=moved[0], firing=moved[1])
     for number, entry in enumerate(incidents.timeline(incident_id, source)):
@@ -144,34 +142,36 @@ def merge(incident_id: str, into: str, *, actor: str) -> None:
     add_timeline(
         into,
         "merge",
-        f"merged {incident_id} ({source['title']}) into this incident",
+        f"merged {incident_id} ({source.title}) into this incident",
         actor=actor,
         data={"merged_from": incident_id},
     )
-    stores.incidents.update_versioned(incident_id, source["version"], {"merged_into": into})
+    stores.incidents.update_versioned(incident_id, source.version, {"merged_into": into})
     incidents.change_status(incident_id, Status.CLOSED, actor=actor, reason=f"merged into {into}")
 
 
-def raise_severity(incident_id: str, severity: str, *, actor: str, record: Record | None = None) -> None:
+def raise_severity(
+    incident_id: str, severity: str, *, actor: str, record: StoredIncident | None = None
+) -> None:
     """A joining alert of a higher severity raises the incident's (never lowers it) and
     re-routes it by the assignment rules; a new team is paged at once by a restarted ladder.
     `record`: the incident as the caller just wrote it (no read for the first try)."""
     for _ in range(3):  # another writer may change the incident meanwhile: retry on fresh state
         record = record or incidents.get_record(incident_id)
-        if SEVERITIES.index(severity) >= SEVERITIES.index(record["severity"]):
+        if SEVERITIES.index(severity) >= SEVERITIES.index(record.severity):
             return
-        team = load_assignment_rules().assign(severity, record.get("category"))
+        team = load_assignment_rules().assign(severity, record.category)
         try:
             incidents.update_details(
                 incident_id,
                 {"severity": severity, "assigned_team": team},
                 actor=actor,
-                expected_version=int(record["version"]),
+                expected_version=record.version,
             )
         except Conflict:
             record = None
             continue
-        if team != record["assigned_team"] and Status(record["status"]) in PAGING_STATES:
+        if team != record.assigned_team and Status(record.status) in PAGING_STATES:
             add_timeline(
                 incident_id,
                 "escalation",

@@ -4,7 +4,7 @@ The upsert is the one write of a duplicate: it stores the latest state, counts t
 occurrence and returns the whole item (no read). `episode_started` is kept with
 if_not_exists, so concurrent copies of one alert agree on the episode. The alert as it last
 arrived (title, labels, payload, ...) is one map attribute, `latest`, set by one clause; items
-written before it kept those fields at the top level, and `_record` reads both.
+written before it kept those fields at the top level, and `_alert` reads both.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 from vigil.adapters import dynamo
 from vigil.adapters.stores.keys import incident_pk, without_keys
+from vigil.domain.alerts import StoredAlert
 from vigil.domain.clock import iso
 
 Record = dict[str, Any]
@@ -39,20 +40,20 @@ def _episode_sk(alert_id: str, episode: str) -> str:
     return f"ALERT#{episode}#{alert_id}"
 
 
-def _record(item: dict[str, Any]) -> Record:
-    """A stored alert as one flat record, whichever way it was written: the `latest` map over
-    the top-level fields that items written before the map (and copies under past incidents) have."""
+def _alert(item: Record) -> StoredAlert:
+    """A stored alert, whichever way it was written: the `latest` map over the top-level fields
+    that items written before the map (and copies under past incidents) have."""
     record = without_keys(item)
     latest = record.pop(LATEST, None)
-    return {**record, **latest} if isinstance(latest, dict) else record
+    return StoredAlert.model_validate({**record, **latest} if isinstance(latest, dict) else record)
 
 
-def find(alert_id: str, *, consistent: bool = False) -> Record | None:
+def find(alert_id: str, *, consistent: bool = False) -> StoredAlert | None:
     item = dynamo.get(_pk(alert_id), SK, consistent=consistent)
-    return _record(item) if item else None
+    return _alert(item) if item else None
 
 
-def upsert(alert_id: str, fields: dict[str, Any], now: datetime, *, starts_episode: bool) -> Record:
+def upsert(alert_id: str, fields: dict[str, Any], now: datetime, *, starts_episode: bool) -> StoredAlert:
     """Store the latest state of an alert, count the occurrence; the item as it now is."""
     stamp = iso(now)
     own = [name for name in fields if name in OWN_ATTRIBUTES]
@@ -81,22 +82,22 @@ def upsert(alert_id: str, fields: dict[str, Any], now: datetime, *, starts_episo
         sets.append("episode_started = if_not_exists(episode_started, :now)")
     expression = "SET " + ", ".join(sets) + " ADD occurrences :one"
     names = {f"#{name}": name for name in own}
-    return _record(dynamo.update(_pk(alert_id), SK, expression, values, names=names or None))
+    return _alert(dynamo.update(_pk(alert_id), SK, expression, values, names=names or None))
 
 
-def restart_episode(alert_id: str, stored: Record, now: datetime) -> Record:
+def restart_episode(alert_id: str, stored: StoredAlert, now: datetime) -> StoredAlert:
     """A new episode starts now, unless a concurrent copy started it first (then: theirs)."""
     try:
         item = dynamo.update(
             _pk(alert_id),
             SK,
             "SET episode_started = :now",
-            {":now": iso(now), ":old": stored["episode_started"]},
+            {":now": iso(now), ":old": stored.episode_started},
             condition="episode_started = :old",
         )
     except dynamo.ConditionFailed as failed:
-        return _record(failed.item) if failed.item else stored
-    return _record(item)
+        return _alert(failed.item) if failed.item else stored
+    return _alert(item)
 
 
 def link(alert_id: str, incident_id: str, episode: str, *, changed_at: datetime | None) -> bool:
@@ -126,19 +127,22 @@ def link(alert_id: str, incident_id: str, episode: str, *, changed_at: datetime 
     return True
 
 
-def keep_in_past_incident(alert: Record) -> None:
+def keep_in_past_incident(alert: StoredAlert) -> None:
     """An alert firing into another incident leaves its earlier one (its index entry moves):
     a copy of it as it was stays listed under that incident (idempotent: one per episode)."""
-    alert_id, episode = alert["alert_id"], alert["incident_episode"]
-    past = {k: v for k, v in alert.items() if k not in ("episode_started", "changes", "prev_seen")}
-    if alert.get("resolved_at"):
-        past |= {"status": "resolved", "last_seen": alert["resolved_at"]}
+    alert_id, incident_id, episode = alert.alert_id, alert.incident_id, alert.incident_episode
+    if incident_id is None or episode is None:
+        raise ValueError(f"alert {alert_id} is in no incident to keep it in")
+    kept = alert.stored()
+    past = {k: v for k, v in kept.items() if k not in ("episode_started", "changes", "prev_seen")}
+    if alert.resolved_at:
+        past |= {"status": "resolved", "last_seen": alert.resolved_at}
     dynamo.put(
         {
             **past,
             "pk": _pk(alert_id),
             "sk": f"{PAST}{episode}",
-            "gsi1pk": incident_pk(alert["incident_id"]),
+            "gsi1pk": incident_pk(incident_id),
             "gsi1sk": _episode_sk(alert_id, episode),
         }
     )
@@ -164,7 +168,7 @@ def move_to_incident(alert_id: str, incident_id: str) -> None:
     )
 
 
-def resolve(alert_id: str, now: datetime) -> tuple[Record | None, bool]:
+def resolve(alert_id: str, now: datetime) -> tuple[StoredAlert | None, bool]:
     """(the alert before it resolved, True) on a state change; (None, seen before) when the
     alert was never stored or is resolved already."""
     try:
@@ -187,7 +191,7 @@ def resolve(alert_id: str, now: datetime) -> tuple[Record | None, bool]:
         )
     except dynamo.ConditionFailed as failed:
         return None, failed.item is not None
-    return _record(old), True
+    return _alert(old), True
 
 
 def keep_changes(alert_id: str, changes: list[str]) -> None:
@@ -198,34 +202,38 @@ def arrival(at: datetime, status: str) -> str:
     return f"{iso(at)}|{status}"
 
 
-def keep_arrivals_of(alert_id: str, stored: Record) -> None:
+def keep_arrivals_of(alert_id: str, stored: StoredAlert) -> None:
     """Trim the arrivals list to the newest KEEP_ARRIVALS once it holds twice as many."""
-    arrivals = stored.get("arrivals") or []
+    arrivals = stored.arrivals
     if len(arrivals) >= 2 * KEEP_ARRIVALS:
         dynamo.update(_pk(alert_id), SK, "SET arrivals = :kept", {":kept": arrivals[-KEEP_ARRIVALS:]})
 
 
-def of_incident(incident_id: str) -> list[Record]:
+def of_incident(incident_id: str) -> list[StoredAlert]:
     """The incident's alerts: those firing or resolved in it now, and the copies of those that
     have fired into another incident since (the current state first when both are here)."""
     items = list(dynamo.query_all(incident_pk(incident_id), index="gsi1", sk_prefix="ALERT#"))
     current = {i["alert_id"] for i in items if i["sk"] == SK}
-    return [_record(i) for i in items if i["sk"] == SK or i["alert_id"] not in current]
+    return [_alert(i) for i in items if i["sk"] == SK or i["alert_id"] not in current]
 
 
 def page(
-    keep: Callable[[Record], bool], limit: int, cursor: str | None, *, first_seen_between: tuple[str, str]
-) -> tuple[list[Record], str | None]:
+    keep: Callable[[StoredAlert], bool],
+    limit: int,
+    cursor: str | None,
+    *,
+    first_seen_between: tuple[str, str],
+) -> tuple[list[StoredAlert], str | None]:
     """Alerts newest first (by first seen), those `keep` accepts; the cursor is opaque."""
     items, next_cursor = dynamo.page(
-        INDEX, "gsi2", lambda item: keep(_record(item)), limit, cursor, sk_between=first_seen_between
+        INDEX, "gsi2", lambda item: keep(_alert(item)), limit, cursor, sk_between=first_seen_between
     )
-    return [_record(i) for i in items], next_cursor
+    return [_alert(i) for i in items], next_cursor
 
 
-def first_seen_between(window: tuple[str, str]) -> Iterator[Record]:
+def first_seen_between(window: tuple[str, str]) -> Iterator[StoredAlert]:
     for item in dynamo.query_all(INDEX, index="gsi2", sk_between=window):
-        yield _record(item)
+        yield _alert(item)
 
 
 # ----------------------------------------------------------------------------- correlation windows

@@ -3,12 +3,12 @@ redelivered message is sent once."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
-from typing import Any
 
 from vigil.adapters import dynamo
 from vigil.domain.clock import iso
-from vigil.domain.deliveries import StoredDelivery
+from vigil.domain.deliveries import DeliveryMessage, StoredDelivery
 
 SK = "DELIVERY"
 INDEX = "DELIVERIES"
@@ -19,12 +19,19 @@ def _pk(delivery_id: str) -> str:
     return f"DELIVERY#{delivery_id}"
 
 
-def claim(
-    delivery_id: str, fields: dict[str, Any], *, now: datetime, lease_until: datetime
-) -> list[str] | None:
-    """Take the delivery (only if it is new, failed, or its sender's lease has lapsed): the
-    destinations earlier attempts reached, or None when it is not ours to take."""
-    incident_id = fields["incident_id"]
+def claim(message: DeliveryMessage, *, now: datetime, lease_until: datetime) -> list[str] | None:
+    """Take the message's delivery (only if it is new, failed, or its sender's lease has lapsed):
+    the destinations earlier attempts reached, or None when it is not ours to take. The ledger
+    keeps the message as it was published, for a replay."""
+    delivery_id, incident_id = message.delivery_id, message.ledger_key
+    fields = {
+        "channel": message.channel,
+        "team": message.team,
+        "destinations": message.destinations,
+        "purpose": message.purpose,
+        "incident_id": incident_id,
+        "message": json.dumps(message.published()),
+    }
     values = {f":{name}": value for name, value in fields.items()}
     sets = ", ".join(f"{name} = :{name}" for name in fields)
     try:

@@ -17,6 +17,7 @@ from typing import Any
 from vigil.adapters import dynamo
 from vigil.adapters.stores.keys import incident_pk, without_keys
 from vigil.domain.errors import Conflict, NotFound
+from vigil.domain.incidents import LadderState, StoredIncident
 
 Record = dict[str, Any]
 INDEX = "INCIDENTS"
@@ -24,15 +25,19 @@ META = "META"
 TIMELINE = "TL#"
 
 
-def create(record: Record) -> bool:
+def _incident(item: Record) -> StoredIncident:
+    return StoredIncident.model_validate(without_keys(item))
+
+
+def create(record: StoredIncident) -> bool:
     """Store a new incident; False when it already exists (a retry or a race)."""
-    incident_id = record["incident_id"]
+    incident_id = record.incident_id
     item = {
-        **record,
+        **record.stored(),
         "pk": incident_pk(incident_id),
         "sk": META,
         "gsi2pk": INDEX,
-        "gsi2sk": f"{record['created_at']}#{incident_id}",
+        "gsi2sk": f"{record.created_at}#{incident_id}",
     }
     try:
         dynamo.put(item, condition="attribute_not_exists(pk)")
@@ -41,19 +46,19 @@ def create(record: Record) -> bool:
     return True
 
 
-def find(incident_id: str, *, consistent: bool = True) -> Record | None:
+def find(incident_id: str, *, consistent: bool = True) -> StoredIncident | None:
     item = dynamo.get(incident_pk(incident_id), META, consistent=consistent)
-    return without_keys(item) if item else None
+    return _incident(item) if item else None
 
 
-def get(incident_id: str) -> Record:
+def get(incident_id: str) -> StoredIncident:
     record = find(incident_id)
     if record is None:
         raise NotFound(f"no incident {incident_id}")
     return record
 
 
-def update_versioned(incident_id: str, version: int, sets: dict[str, Any]) -> Record:
+def update_versioned(incident_id: str, version: int, sets: dict[str, Any]) -> StoredIncident:
     """Set fields if the incident is still at `version`; Conflict when someone got there first."""
     names = {f"#f{i}": name for i, name in enumerate(sets)}
     values = {f":v{i}": value for i, value in enumerate(sets.values())}
@@ -69,7 +74,7 @@ def update_versioned(incident_id: str, version: int, sets: dict[str, Any]) -> Re
         )
     except dynamo.ConditionFailed:
         raise Conflict(f"incident {incident_id} was changed by someone else; retry") from None
-    return without_keys(item)
+    return _incident(item)
 
 
 # The ladder's wait ends with a status change: its state, no token to answer, no next escalation.
@@ -82,7 +87,7 @@ _END_WAIT = (
 
 def update_status(
     incident_id: str, version: int, sets: dict[str, Any], *, ladder_state: str | None = None
-) -> tuple[Record, Record]:
+) -> tuple[StoredIncident, StoredIncident]:
     """Set the status fields if the incident is still at `version` (Conflict if not); with
     `ladder_state`, the same write ends the ladder's wait (the incident must have its
     `escalation` map). Returns the incident before and after the write."""
@@ -105,12 +110,12 @@ def update_status(
     except dynamo.ConditionFailed:
         raise Conflict(f"incident {incident_id} was changed by someone else; retry") from None
     before = without_keys(old)
-    return before, _after(before, sets, ladder_state=ladder_state)
+    return _incident(before), _incident(_after(before, sets, ladder_state=ladder_state))
 
 
 def resolve_with_last_alert(
     incident_id: str, sets: dict[str, Any], *, ladder_state: str, from_statuses: list[str]
-) -> tuple[Record, Record] | None:
+) -> tuple[StoredIncident, StoredIncident] | None:
     """Count one firing alert resolved and, in the same write, resolve the incident with `sets`
     and end its ladder's wait: only if it was the last firing alert, the status is one of
     `from_statuses` and the ladder state exists. None when not (nothing was written)."""
@@ -137,7 +142,7 @@ def resolve_with_last_alert(
         return None
     before = without_keys(old)
     after = _after(before, sets, ladder_state=ladder_state)
-    return before, {**after, "firing_alerts": int(before["firing_alerts"]) - 1}
+    return _incident(before), _incident({**after, "firing_alerts": int(before["firing_alerts"]) - 1})
 
 
 def _sets(sets: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any], list[str]]:
@@ -166,7 +171,7 @@ def _after(before: Record, sets: dict[str, Any], *, ladder_state: str | None) ->
     return after
 
 
-def _update_if_exists(incident_id: str, expression: str, values: dict[str, Any]) -> Record | None:
+def _update_if_exists(incident_id: str, expression: str, values: dict[str, Any]) -> StoredIncident | None:
     """An unversioned update that never brings a deleted incident back; None if it is gone."""
     try:
         item = dynamo.update(
@@ -174,14 +179,14 @@ def _update_if_exists(incident_id: str, expression: str, values: dict[str, Any])
         )
     except dynamo.ConditionFailed:
         return None
-    return without_keys(item)
+    return _incident(item)
 
 
-def set_escalation(incident_id: str, escalation: dict[str, Any]) -> None:
-    _update_if_exists(incident_id, "SET escalation = :e", {":e": escalation})
+def set_escalation(incident_id: str, escalation: LadderState) -> None:
+    _update_if_exists(incident_id, "SET escalation = :e", {":e": escalation.stored()})
 
 
-def wait_on_rung(incident_id: str, paging_statuses: list[str], escalation: dict[str, Any]) -> bool:
+def wait_on_rung(incident_id: str, paging_statuses: list[str], escalation: LadderState) -> bool:
     """The ladder waits on a rung (its token stored) only if the incident is still in one of
     `paging_statuses`: a status change stored meanwhile, which could not see this token to
     answer it, stops the page instead. False when it did not hold (or the incident is gone)."""
@@ -191,7 +196,7 @@ def wait_on_rung(incident_id: str, paging_statuses: list[str], escalation: dict[
             incident_pk(incident_id),
             META,
             "SET escalation = :e",
-            {":e": escalation, **allowed},
+            {":e": escalation.stored(), **allowed},
             names={"#status": "status"},
             condition=f"#status IN ({', '.join(allowed)})",
         )
@@ -204,7 +209,7 @@ def set_ladder_runs(incident_id: str, runs: int) -> None:
     _update_if_exists(incident_id, "SET ladder_runs = :r", {":r": runs})
 
 
-def count_alerts(incident_id: str, *, alerts: int = 0, firing: int = 0) -> Record | None:
+def count_alerts(incident_id: str, *, alerts: int = 0, firing: int = 0) -> StoredIncident | None:
     """Add to the incident's alert and firing-alert counts; None if the incident is gone."""
     adds = {name: n for name, n in (("alert_count", alerts), ("firing_alerts", firing)) if n}
     expression = "ADD " + ", ".join(f"{name} :{name}" for name in adds)
@@ -301,11 +306,11 @@ def entries(incident_id: str) -> list[Record]:
     return _entries_of(dynamo.query_all(incident_pk(incident_id), sk_prefix=TIMELINE))
 
 
-def with_entries(incident_id: str) -> tuple[Record, list[Record]]:
+def with_entries(incident_id: str) -> tuple[StoredIncident, list[Record]]:
     """The incident and its stored timeline entries, oldest first: one consistent Query of its
     partition (the item and its entries share it)."""
     items = list(dynamo.query_all(incident_pk(incident_id), consistent=True))
-    record = next((without_keys(i) for i in items if i["sk"] == META), None)
+    record = next((_incident(i) for i in items if i["sk"] == META), None)
     if record is None:
         raise NotFound(f"no incident {incident_id}")
     return record, _entries_of(i for i in items if i["sk"].startswith(TIMELINE))
@@ -319,16 +324,22 @@ def _entries_of(items: Iterable[Record]) -> list[Record]:
 
 # ----------------------------------------------------------------------------- lists
 def page(
-    keep: Callable[[Record], bool], limit: int, cursor: str | None, *, created_between: tuple[str, str]
-) -> tuple[list[Record], str | None]:
+    keep: Callable[[StoredIncident], bool],
+    limit: int,
+    cursor: str | None,
+    *,
+    created_between: tuple[str, str],
+) -> tuple[list[StoredIncident], str | None]:
     """Newest first, the incidents `keep` accepts; the cursor is opaque to callers."""
-    items, next_cursor = dynamo.page(INDEX, "gsi2", keep, limit, cursor, sk_between=created_between)
-    return [without_keys(i) for i in items], next_cursor
+    items, next_cursor = dynamo.page(
+        INDEX, "gsi2", lambda item: keep(_incident(item)), limit, cursor, sk_between=created_between
+    )
+    return [_incident(i) for i in items], next_cursor
 
 
-def created_between(window: tuple[str, str] | None = None) -> Iterator[Record]:
+def created_between(window: tuple[str, str] | None = None) -> Iterator[StoredIncident]:
     for item in dynamo.query_all(INDEX, index="gsi2", sk_between=window):
-        yield without_keys(item)
+        yield _incident(item)
 
 
 def statuses() -> Iterator[str]:
@@ -338,9 +349,9 @@ def statuses() -> Iterator[str]:
 
 
 # ----------------------------------------------------------------------------- deletion
-def delete_with_audit(record: Record, *, actor: str, forced: bool, at: str) -> None:
+def delete_with_audit(record: StoredIncident, *, actor: str, forced: bool, at: str) -> None:
     """Delete the incident and its timeline; an audit record of it stays."""
-    incident_id = record["incident_id"]
+    incident_id = record.incident_id
     timeline_items = list(dynamo.query_all(incident_pk(incident_id), sk_prefix=TIMELINE))
     dynamo.put(
         {
@@ -352,7 +363,7 @@ def delete_with_audit(record: Record, *, actor: str, forced: bool, at: str) -> N
             "actor": actor,
             "at": at,
             "forced": forced,
-            "incident": without_keys(record),
+            "incident": record.stored(),
             "timeline_entries": len(_entries_of(timeline_items)),
         }
     )

@@ -26,9 +26,9 @@ def record_change(integration: Integration, change: ChangeEvent, now: datetime) 
     count("ChangeEventsReceived")
     window = (iso(now - LOOKBACK), iso(now) + "\uffff")
     touched = [
-        item["incident_id"]
-        for item in stores.incidents.created_between(window)
-        if item.get("status") in OPEN and item.get("integration_id") == integration.integration_id
+        incident.incident_id
+        for incident in stores.incidents.created_between(window)
+        if incident.status in OPEN and incident.integration_id == integration.integration_id
     ]
     data = change.model_dump()
     # A retried change event (same content) is one entry.

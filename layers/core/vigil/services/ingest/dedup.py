@@ -19,11 +19,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vigil.adapters import stores
-from vigil.domain.alerts import AlertOutcome, AlertStatus, NormalizedAlert, Severity
+from vigil.domain.alerts import AlertOutcome, AlertStatus, NormalizedAlert, Severity, StoredAlert
 from vigil.domain.clock import iso, parse_iso, utcnow
 from vigil.domain.errors import InvalidTransition, NotFound
 from vigil.domain.flapping import DEFAULT_HOLD_SECONDS, KEEP_CHANGES, is_flapping, recent_changes
-from vigil.domain.incidents import PAGING_STATES, Status
+from vigil.domain.incidents import PAGING_STATES, Status, StoredIncident
 from vigil.domain.integrations import Integration
 from vigil.domain.silences import MaintenanceWindow, silenced_by
 from vigil.observability import count, logger
@@ -86,18 +86,16 @@ def record_alert(
     stored = _upsert(alert_id, integration, alert, now, quiet_by=quiet_by, raw=raw, firing=pages)
     if not pages:
         action = "silenced" if quiet_by else "suppressed" if alert.suppressed else "recorded"
-        return _outcome(
-            alert_id, alert, alert.status.value, action, stored.get("incident_id"), quiet_by or ""
-        )
-    if stored.get("incident_episode") == stored["episode_started"]:
-        if _fresh(stored, now, window_of(integration)) or _incident_active(stored["incident_id"]):
+        return _outcome(alert_id, alert, alert.status.value, action, stored.incident_id, quiet_by or "")
+    if incident_id := stored.episode_incident:
+        if _fresh(stored, now, window_of(integration)) or _incident_active(incident_id):
             count("AlertsDeduplicated")
             return _outcome(
                 alert_id,
                 alert,
                 "firing",
                 "duplicate",
-                stored["incident_id"],
+                incident_id,
                 "repeat of a firing alert within its correlation window",
             )
         stored = stores.alerts.restart_episode(alert_id, stored, now)
@@ -118,14 +116,14 @@ def _quiet_by(integration: Integration, alert: NormalizedAlert, now: datetime) -
     return silenced_by(alert, silences.active(), windows, now)
 
 
-def _fresh(stored: dict[str, Any], now: datetime, window: timedelta) -> bool:
-    return now - parse_iso(stored.get("prev_seen") or stored["last_seen"]) <= window
+def _fresh(stored: StoredAlert, now: datetime, window: timedelta) -> bool:
+    return now - parse_iso(stored.prev_seen or stored.last_seen) <= window
 
 
 def _incident_active(incident_id: str) -> bool:
     """Read only for a repeat after a long silence: is its incident still being worked?"""
-    record = stores.incidents.find(incident_id, consistent=False) or {}
-    return record.get("status") in {s.value for s in (*PAGING_STATES, Status.ACKNOWLEDGED)}
+    record = stores.incidents.find(incident_id, consistent=False)
+    return record is not None and record.status in {s.value for s in (*PAGING_STATES, Status.ACKNOWLEDGED)}
 
 
 def _upsert(
@@ -137,7 +135,7 @@ def _upsert(
     quiet_by: str,
     raw: str,
     firing: bool,
-) -> dict[str, Any]:
+) -> StoredAlert:
     """The one write of a duplicate: store the latest state, count the occurrence."""
     fields = {
         "source": alert.source,
@@ -182,25 +180,31 @@ def _storable(value: Any, depth: int) -> Any:
 
 
 def _open_or_join(
-    integration: Integration, alert_id: str, alert: NormalizedAlert, stored: dict[str, Any], now: datetime
+    integration: Integration, alert_id: str, alert: NormalizedAlert, stored: StoredAlert, now: datetime
 ) -> AlertOutcome:
-    episode = stored["episode_started"]
-    flapping = stored.get("incident_id") and is_flapping(stored.get("changes", []), now)
-    if flapping and _still_or_again_open(stored["incident_id"], alert, _hold_of(integration)):
-        return _rejoin_flapping(alert_id, alert, episode, stored, now)
-    if stored.get("incident_id") and stored.get("incident_episode") != episode:
+    episode = stored.episode_started
+    if episode is None:  # the upsert of a firing alert starts one; a concurrent resolve ended it
+        raise RuntimeError(f"alert {alert_id} resolved while it fired: no episode to open or join")
+    earlier = stored.incident_id
+    flapping = earlier and is_flapping(stored.changes, now)
+    if earlier and flapping and _still_or_again_open(earlier, alert, _hold_of(integration)):
+        return _rejoin_flapping(alert_id, alert, episode, earlier, stored.changes, now)
+    if earlier and stored.incident_episode != episode:
         stores.alerts.keep_in_past_incident(stored)
     own_id = incidents.incident_id_for(alert_id, episode)
     pointer = _correlation_pointer(integration, alert)
     holder = _claim_correlation(integration, pointer, own_id, now) if pointer else None
     if holder is not None and holder != own_id:
         return _join(alert_id, alert, episode, holder)
-    record = incidents.record_from_alert(alert, own_id, now)
-    record["firing_alerts"] = 1
-    record["integration_id"] = integration.integration_id
-    record["service_id"] = integration.service_id  # its service's policy pages it
-    if pointer:
-        record["correlation_pointer"] = pointer
+    record = incidents.record_from_alert(
+        alert,
+        own_id,
+        now,
+        firing_alerts=1,
+        integration_id=integration.integration_id,
+        service_id=integration.service_id,  # its service's policy pages it
+        **({"correlation_pointer": pointer} if pointer else {}),
+    )
     opened = incidents.open_incident(record)
     if opened:
         logger.info("incident opened", extra={"incident_id": own_id, "alert_id": alert_id})
@@ -237,17 +241,16 @@ def _still_or_again_open(incident_id: str, alert: NormalizedAlert, hold_seconds:
 
 
 def _rejoin_flapping(
-    alert_id: str, alert: NormalizedAlert, episode: str, stored: dict[str, Any], now: datetime
+    alert_id: str, alert: NormalizedAlert, episode: str, incident_id: str, changes: list[str], now: datetime
 ) -> AlertOutcome:
     """A flapping alert goes back to its incident (kept open while it flaps): no new page."""
-    incident_id = stored["incident_id"]
     if stores.alerts.link(alert_id, incident_id, episode, changed_at=now):
-        changes = recent_changes(stored.get("changes", []), now)
+        recent = recent_changes(changes, now)
         add_timeline(
             incident_id,
             "alert",
-            f"alert fired again while flapping ({changes} changes): {alert.title}",
-            data={"alert_id": alert_id, "changes": changes},
+            f"alert fired again while flapping ({recent} changes): {alert.title}",
+            data={"alert_id": alert_id, "changes": recent},
             entry_id=f"flap-{alert_id}-{episode}",
         )
         stores.incidents.count_alerts(incident_id, firing=1)
@@ -295,13 +298,12 @@ def _resolve(
         _upsert(alert_id, integration, alert, now, quiet_by="", raw=raw, firing=False)
         reason = "already resolved" if seen else "never seen firing"
         return _outcome(alert_id, alert, "resolved", "recorded", reason=reason)
-    if len(old.get("changes", [])) >= 2 * KEEP_CHANGES:
-        stores.alerts.keep_changes(alert_id, old["changes"][-KEEP_CHANGES:])
-    linked = old.get("episode_started") and old.get("incident_episode") == old.get("episode_started")
-    if not linked:
-        return _outcome(alert_id, alert, "resolved", "resolved", old.get("incident_id"))
-    incident_id = old["incident_id"]
-    _alert_resolved(incident_id, alert, flapping=is_flapping([*old.get("changes", []), iso(now)], now))
+    if len(old.changes) >= 2 * KEEP_CHANGES:
+        stores.alerts.keep_changes(alert_id, old.changes[-KEEP_CHANGES:])
+    incident_id = old.episode_incident
+    if incident_id is None:  # its episode never opened or joined an incident
+        return _outcome(alert_id, alert, "resolved", "resolved", old.incident_id)
+    _alert_resolved(incident_id, alert, flapping=is_flapping([*old.changes, iso(now)], now))
     return _outcome(alert_id, alert, "resolved", "resolved", incident_id)
 
 
@@ -324,7 +326,7 @@ def _alert_resolved(incident_id: str, alert: NormalizedAlert, *, flapping: bool)
     updated = stores.incidents.count_alerts(incident_id, firing=-1)
     if updated is None:
         return  # the incident was deleted
-    remaining = int(updated.get("firing_alerts", 0))
+    remaining = updated.firing_alerts or 0
     entry = _resolved_entry(alert, remaining=remaining, flapping=flapping)
     add_timeline(incident_id, entry["kind"], entry["message"], data=entry["data"])
     if remaining > 0 or not rules.resolve_incidents_with_alerts:
@@ -347,13 +349,14 @@ def _resolved_entry(alert: NormalizedAlert, *, remaining: int, flapping: bool) -
     )
 
 
-def _announce_if_wanted(resolved: dict[str, Any], notify_resolved_for: list[Severity]) -> None:
-    if resolved["severity"] in notify_resolved_for:
+def _announce_if_wanted(resolved: StoredIncident, notify_resolved_for: list[Severity]) -> None:
+    if resolved.severity in notify_resolved_for:
         notify.announce_resolved(resolved)
 
 
 def _acknowledge(alert_id: str, alert: NormalizedAlert) -> AlertOutcome:
-    incident_id = (stores.alerts.find(alert_id) or {}).get("incident_id")
+    stored = stores.alerts.find(alert_id)
+    incident_id = stored.incident_id if stored else None
     if not incident_id:
         return _outcome(alert_id, alert, "acknowledged", "recorded", reason="no incident to acknowledge")
     with contextlib.suppress(InvalidTransition):  # already acknowledged, resolved or closed

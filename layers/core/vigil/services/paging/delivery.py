@@ -9,7 +9,6 @@ email → SMS, SMS → email).
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import random
 from dataclasses import dataclass
@@ -86,7 +85,7 @@ def deliver(given: DeliveryMessage | dict[str, Any], attempt: int, options: Deli
     if message.until_acknowledged and not _still_paging(_incident(message)["incident_id"]):
         count("NotificationStepsStopped")
         return "stopped"
-    already_sent = _claim(delivery, message)
+    already_sent = _claim(message)
     if already_sent is None:
         count("DeliveriesDeduplicated")
         return "duplicate"
@@ -133,7 +132,7 @@ def _incident(message: DeliveryMessage) -> dict[str, Any]:
 def _still_paging(incident_id: str) -> bool:
     """A person's later step is sent only while nobody has acknowledged or resolved."""
     incident = stores.incidents.find(incident_id)
-    return incident is not None and Status(incident["status"]) in PAGING_STATES
+    return incident is not None and Status(incident.status) in PAGING_STATES
 
 
 # ----------------------------------------------------------------------------- sending
@@ -243,21 +242,11 @@ def _worth_retrying(result: HttpResult) -> bool:
 
 
 # ----------------------------------------------------------------------------- ledger
-def _claim(delivery: str, message: DeliveryMessage) -> list[str] | None:
+def _claim(message: DeliveryMessage) -> list[str] | None:
     """Take the delivery (only if it is new, failed, or its sender's lease has lapsed): the
     destinations an earlier attempt already reached, or None when it is not ours to send."""
     now = utcnow()
-    fields = {
-        "channel": message.channel,
-        "team": message.team,
-        "destinations": message.destinations,
-        "purpose": message.purpose,
-        "incident_id": message.ledger_id or message.incident_id,
-        "message": json.dumps(message.published()),
-    }
-    return stores.deliveries.claim(
-        delivery, fields, now=now, lease_until=now + timedelta(seconds=LEASE_SECONDS)
-    )
+    return stores.deliveries.claim(message, now=now, lease_until=now + timedelta(seconds=LEASE_SECONDS))
 
 
 def _record_sent(message: DeliveryMessage) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from vigil.adapters import channels, stores
 from vigil.domain.deliveries import DeliveryMessage
 from vigil.domain.escalation import Rung
-from vigil.domain.incidents import PAGE_FIELDS
+from vigil.domain.incidents import PAGE_FIELDS, StoredIncident
 from vigil.domain.page_context import page_context
 from vigil.domain.teams import Team, destinations
 from vigil.observability import count
@@ -27,8 +27,9 @@ __all__ = [
     "page_address",
     "reachable",
     "snapshot",
-    "with_context",
 ]
+
+Context = dict[str, Any]  # the context of an incident's alerts (domain/page_context.py)
 
 
 def load_team(name: str) -> Team | None:
@@ -47,38 +48,35 @@ def delivery_id(run: str, round_: int, rung: int, team: str, channel: str, purpo
     return f"dlv_{hashlib.sha256(raw.encode()).hexdigest()[:24]}"
 
 
-def snapshot(incident: dict[str, Any]) -> dict[str, Any]:
-    """What a page carries of its incident, with the context of its alerts (see with_context)."""
-    context = incident.get("context") or page_context([], int(incident.get("alert_count") or 0))
-    return {f: incident.get(f) for f in PAGE_FIELDS} | {"context": context}
+def snapshot(incident: StoredIncident, context: Context | None = None) -> dict[str, Any]:
+    """What a page carries of its incident, with the context of its alerts (see context_of)."""
+    context = context or page_context([], incident.alert_count)
+    shown = incident.model_dump(include=set(PAGE_FIELDS))
+    return {f: shown[f] for f in PAGE_FIELDS} | {"context": context}
 
 
-def with_context(incident: dict[str, Any]) -> dict[str, Any]:
-    """The incident with its alerts' context (count, labels, links) for the pages about to go."""
-    return incident if "context" in incident else {**incident, "context": context_of(incident)}
-
-
-def context_of(incident: dict[str, Any]) -> dict[str, Any]:
-    """Alert count, labels and links of the incident's alerts (one query)."""
-    alerts = sorted(stores.alerts.of_incident(incident["incident_id"]), key=lambda a: a.get("first_seen", ""))
-    return page_context(alerts, int(incident.get("alert_count") or 0))
+def context_of(incident: StoredIncident) -> Context:
+    """Alert count, labels and links of the incident's alerts (one query), for the pages about to go."""
+    alerts = sorted(stores.alerts.of_incident(incident.incident_id), key=lambda a: a.first_seen)
+    return page_context([a.stored() for a in alerts], incident.alert_count)
 
 
 def page(
-    incident: dict[str, Any],
+    incident: StoredIncident,
     rung: Rung,
     *,
     run: str,
     round_: int,
     purpose: str = "page",
     at: datetime | None = None,
+    context: Context | None = None,
 ) -> int:
     """Publish the deliveries of one rung; a team nobody can be reached at is a failed page.
     Its entries carry `at`: when the rung committed to paging (before an acknowledgement that
-    races it), not when the publishing ended."""
+    races it), not when the publishing ended. `context`: the alerts' context, if the caller has it."""
     published = 0
-    incident_id = incident["incident_id"]
-    incident = with_context(incident)
+    incident_id = incident.incident_id
+    context = context if context is not None else context_of(incident)
     for team_name in rung.targets:
         found = {c: d for c, d in reachable(team_name, rung.channels).items() if d}
         if not found:
@@ -87,6 +85,7 @@ def page(
         for channel, targets in found.items():
             _publish(
                 incident,
+                context,
                 channel,
                 targets,
                 team=team_name,
@@ -107,13 +106,12 @@ def page(
     return published
 
 
-def page_address(incident: dict[str, Any], channel: str, address: str, *, run: str, purpose: str) -> int:
+def page_address(incident: StoredIncident, channel: str, address: str, *, run: str, purpose: str) -> int:
     """Page one address (a person added as a responder) on one channel, once per ladder run."""
-    _publish(
-        with_context(incident), channel, [address], team=address, level=0, run=run, round_=0, purpose=purpose
-    )
+    context = context_of(incident)
+    _publish(incident, context, channel, [address], team=address, level=0, run=run, round_=0, purpose=purpose)
     add_timeline(
-        incident["incident_id"],
+        incident.incident_id,
         "page",
         f"paged {address} by {channel}",
         data={"address": address, "channels": [channel]},
@@ -122,23 +120,24 @@ def page_address(incident: dict[str, Any], channel: str, address: str, *, run: s
     return 1
 
 
-def announce_resolved(incident: dict[str, Any]) -> int:
+def announce_resolved(incident: StoredIncident) -> int:
     """The incident resolved by itself: tell each team that was paged for it, on the channels
     it was paged by, and each person paged by their own rules, on the contact method their
     first step used (once per resolve, whatever the retries). Who was paged is read from the
     incident's timeline: one query, however many were paged."""
-    entries = stores.incidents.entries(incident["incident_id"])
+    entries = stores.incidents.entries(incident.incident_id)
     paged, people = _paged_teams(entries), _paged_people(entries)
     if not paged and not people:
         return 0
-    incident = with_context(incident)
-    run = f"{incident['incident_id']}-resolved-{incident.get('resolved_at')}"
+    context = context_of(incident)
+    run = f"{incident.incident_id}-resolved-{incident.resolved_at}"
     published = 0
     for team_name, used in sorted(paged.items()):
         for channel, targets in reachable(team_name, sorted(used)).items():
             if targets:
                 _publish(
                     incident,
+                    context,
                     channel,
                     targets,
                     team=team_name,
@@ -148,13 +147,17 @@ def announce_resolved(incident: dict[str, Any]) -> int:
                     purpose="resolved",
                 )
                 published += 1
-    told = [f"user:{user_id}" for user_id in people if _tell_person(incident, user_id, people[user_id], run)]
+    told = [
+        f"user:{user_id}"
+        for user_id in people
+        if _tell_person(incident, context, user_id, people[user_id], run)
+    ]
     add_timeline(
-        incident["incident_id"],
+        incident.incident_id,
         "notification",
         f"told {', '.join([*sorted(paged), *told])} that the incident resolved at its source",
         data={"teams": sorted(paged), "users": told},
-        entry_id=f"resolved-notice-{incident.get('resolved_at')}",
+        entry_id=f"resolved-notice-{incident.resolved_at}",
     )
     return published + len(told)
 
@@ -177,7 +180,9 @@ def _paged_people(entries: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
     return people
 
 
-def _tell_person(incident: dict[str, Any], user_id: str, first: dict[str, str], run: str) -> bool:
+def _tell_person(
+    incident: StoredIncident, context: Context, user_id: str, first: dict[str, str], run: str
+) -> bool:
     """One resolve notice on that contact method (its address as the person has it now; their
     email when they removed the method since). False when the person is gone."""
     person = stores.users.find(user_id)
@@ -186,13 +191,22 @@ def _tell_person(incident: dict[str, Any], user_id: str, first: dict[str, str], 
     method = next((m for m in person.contact_methods if m.id == first["contact_method_id"]), None)
     channel, address = (method.type, method.address) if method else ("email", person.email)
     _publish(
-        incident, channel, [address], team=f"user:{user_id}", level=-1, run=run, round_=0, purpose="resolved"
+        incident,
+        context,
+        channel,
+        [address],
+        team=f"user:{user_id}",
+        level=-1,
+        run=run,
+        round_=0,
+        purpose="resolved",
     )
     return True
 
 
 def _publish(
-    incident: dict[str, Any],
+    incident: StoredIncident,
+    context: Context,
     channel: str,
     targets: list[str],
     *,
@@ -210,7 +224,7 @@ def _publish(
         rung=level,
         round=round_,
         purpose=purpose,
-        incident=snapshot(incident),
+        incident=snapshot(incident, context),
     )
     channels.publish_notification(message.published(), channel)
 

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from vigil.adapters import stores
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import InvalidInput
-from vigil.domain.incidents import AssignmentRules
+from vigil.domain.incidents import AssignmentRules, Incident
 from vigil.domain.teams import AlertingRules
 from vigil.observability import logger
 from vigil.services import live_config
@@ -76,6 +76,6 @@ def _save(kind: str, rules: dict[str, object], actor: str) -> None:
     live_config.keep(live_config.RULES, kind, body)
 
 
-def channels_for(incident: dict[str, Any]) -> list[str]:
+def channels_for(incident: Incident) -> list[str]:
     """The channels an incident pages through, by its severity and category."""
-    return load_alerting_rules().channels(incident["severity"], incident.get("category"))
+    return load_alerting_rules().channels(incident.severity, incident.category)

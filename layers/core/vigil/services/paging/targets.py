@@ -16,6 +16,7 @@ from vigil.adapters import channels, stores
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.deliveries import DeliveryMessage
 from vigil.domain.escalation import Rung
+from vigil.domain.incidents import StoredIncident
 from vigil.domain.oncall import target_of, urgency_of
 from vigil.domain.people import UNSENDABLE, NotificationStep, Person, page_steps
 from vigil.observability import count
@@ -25,7 +26,7 @@ from vigil.services.timeline import add_timeline
 
 
 def page(
-    incident: dict[str, Any],
+    incident: StoredIncident,
     rung: Rung,
     *,
     run: str,
@@ -36,10 +37,16 @@ def page(
     """Publish every delivery of one rung; the number published. `at` is when the rung
     committed to paging (the entries' time), now if not given."""
     now = at or utcnow()
-    incident = notify.with_context(incident)
+    context = notify.context_of(incident)
     teams = [name for kind, name in map(target_of, rung.targets) if kind == "team"]
     published = notify.page(
-        incident, rung.model_copy(update={"targets": teams}), run=run, round_=round_, purpose=purpose, at=now
+        incident,
+        rung.model_copy(update={"targets": teams}),
+        run=run,
+        round_=round_,
+        purpose=purpose,
+        at=now,
+        context=context,
     )
     for target in rung.targets:
         kind, name = target_of(target)
@@ -49,10 +56,10 @@ def page(
         user_id = name if kind == "user" else who_is_on_call(name, now) if kind == "schedule" else None
         person = stores.users.find(user_id) if user_id else None
         if person is None:
-            _unreachable(incident["incident_id"], target, user_id, rung, step)
+            _unreachable(incident.incident_id, target, user_id, rung, step)
             continue
-        context = Page(incident, rung, run, round_, purpose, now)
-        published += _page_person(context, person, via=target if kind == "schedule" else None, entry=step)
+        shared = Page(incident, context, rung, run, round_, purpose, now)
+        published += _page_person(shared, person, via=target if kind == "schedule" else None, entry=step)
     return published
 
 
@@ -60,7 +67,8 @@ def page(
 class Page:
     """What every step of one page shares."""
 
-    incident: dict[str, Any]
+    incident: StoredIncident
+    context: notify.Context
     rung: Rung
     run: str
     round: int
@@ -69,13 +77,13 @@ class Page:
 
 
 def _page_person(page_: Page, person: Person, *, via: str | None, entry: str) -> int:
-    urgency = urgency_of(page_.incident["severity"])
+    urgency = urgency_of(page_.incident.severity)
     sent, skipped = page_steps(person, urgency)
     for step in sent:
         channels.publish_notification(_message(page_, person, step), step.contact_method.type)
     who = f"{person.name} ({person.user_id})" + (f", on call for {via}" if via else "")
     add_timeline(
-        page_.incident["incident_id"],
+        page_.incident.incident_id,
         "page",
         f"paged {who} by {urgency}-urgency rules: "
         + ", ".join(f"{s.contact_method.type} at {s.after_minutes:g} min" for s in sent)
@@ -111,7 +119,7 @@ def _message(page_: Page, person: Person, step: NotificationStep) -> dict[str, A
         rung=page_.rung.level,
         round=page_.round,
         purpose=page_.purpose,
-        incident=notify.snapshot(page_.incident),
+        incident=notify.snapshot(page_.incident, page_.context),
     )
     if step.after_minutes > 0:
         due = iso(page_.now + timedelta(minutes=step.after_minutes))
