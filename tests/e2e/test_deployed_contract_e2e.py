@@ -104,7 +104,7 @@ def test_acknowledged_between_advance_and_page_pages_nobody_and_not_the_fallback
 
     def acknowledge_just_before_the_page(logical: str, event: Any) -> Any:
         if (
-            logical == "LadderStepFunction"
+            logical == "PageFunction"
             and event.get("action") == "page"
             and event.get("incident_id") == incident_id
         ):

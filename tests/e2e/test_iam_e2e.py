@@ -143,7 +143,7 @@ def test_no_function_may_scan_or_batch_the_table(stack: Any) -> None:
 
 
 def test_the_state_machine_may_invoke_the_page_function_only(stack: Any) -> None:
-    page = stack.resolver.physical["LadderStepFunction"]["Arn"]
+    page = stack.resolver.physical["PageFunction"]["Arn"]
     api = stack.resolver.physical["ApiFunction"]["Arn"]
     assert stack.iam.roles["EscalationStateMachine"].decide("lambda:InvokeFunction", page) == "allow"
     stack.check_state_machine_may_invoke(page)

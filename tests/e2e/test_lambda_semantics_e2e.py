@@ -14,7 +14,7 @@ TIMEOUT = 0.3
 
 @pytest.fixture
 def short_timeout(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setitem(stack.timeouts, "LadderStepFunction", TIMEOUT)
+    monkeypatch.setitem(stack.timeouts, "PageFunction", TIMEOUT)
     return monkeypatch
 
 
@@ -25,7 +25,7 @@ def test_timeouts_come_from_the_template(stack: Any) -> None:
 
 
 def test_the_context_counts_down_from_the_timeout(stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(stack.timeouts, "LadderStepFunction", 5)  # room for a loaded machine
+    monkeypatch.setitem(stack.timeouts, "PageFunction", 5)  # room for a loaded machine
     seen: list[int] = []
 
     def handler(event: Any, context: Any) -> None:
@@ -33,8 +33,8 @@ def test_the_context_counts_down_from_the_timeout(stack: Any, monkeypatch: pytes
         time.sleep(0.05)
         seen.append(context.get_remaining_time_in_millis())
 
-    monkeypatch.setitem(stack._handlers, "LadderStepFunction", handler)
-    stack.invoke("LadderStepFunction", {})
+    monkeypatch.setitem(stack._handlers, "PageFunction", handler)
+    stack.invoke("PageFunction", {})
     assert 5000 >= seen[0] > seen[1] > 0
 
 
@@ -53,9 +53,9 @@ def test_an_aws_call_after_the_deadline_never_happens_and_the_invocation_times_o
             calls.append("caught")
         calls.append("after")
 
-    short_timeout.setitem(stack._handlers, "LadderStepFunction", handler)
+    short_timeout.setitem(stack._handlers, "PageFunction", handler)
     before = stack.calls["dynamodb:DescribeTable"]
-    payload, failed = stack.invoke_serialized("LadderStepFunction", b"{}")
+    payload, failed = stack.invoke_serialized("PageFunction", b"{}")
 
     assert failed
     error = json.loads(payload)
@@ -68,10 +68,8 @@ def test_an_aws_call_after_the_deadline_never_happens_and_the_invocation_times_o
 def test_a_result_returned_after_the_deadline_is_a_timeout(
     stack: Any, short_timeout: pytest.MonkeyPatch
 ) -> None:
-    short_timeout.setitem(
-        stack._handlers, "LadderStepFunction", lambda event, context: time.sleep(TIMEOUT + 0.05)
-    )
-    payload, failed = stack.invoke_serialized("LadderStepFunction", b"{}")
+    short_timeout.setitem(stack._handlers, "PageFunction", lambda event, context: time.sleep(TIMEOUT + 0.05))
+    payload, failed = stack.invoke_serialized("PageFunction", b"{}")
     assert failed and json.loads(payload)["errorType"] == "Sandbox.Timedout"
 
 

@@ -35,8 +35,10 @@ class ApiClient(BaseClient):
         return dict(reply.body)
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
-    """Poll until predicate() is truthy; the value, or an AssertionError after `timeout`."""
+def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, interval: float = 0.1) -> Any:
+    """Poll until predicate() is truthy; the value, or an AssertionError after `timeout`.
+    The local runtime lets background work (ladder steps, deliveries) give way to HTTP
+    requests, so polling too often delays what is polled for: a loaded machine needs patience."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()

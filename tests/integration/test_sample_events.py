@@ -57,7 +57,7 @@ def test_ladder_step_advance_event_decides_the_first_rung(stack: Any) -> None:
         rules=incidents.load_assignment_rules(),
     )
     stores.incidents.create(record)
-    result = stack.invoke("LadderStepFunction", sample("ladder_step_advance.json"))
+    result = stack.invoke("PageFunction", sample("ladder_step_advance.json"))
     assert result == {"rung": 0, "round": 0, "wait_seconds": 300, "outcome": "page"}
 
 

@@ -87,3 +87,14 @@ def test_no_policy_grants_sqs_on_every_queue() -> None:
     for name, function in _of_type("AWS::Serverless::Function").items():
         if any(e["Type"] == "SQS" for e in function["Properties"].get("Events", {}).values()):
             assert "Role" in function["Properties"], f"{name}: SAM's SQS policy covers every queue"
+
+
+def test_named_resources_keep_their_logical_ids_and_names_across_upgrades() -> None:
+    """A renamed logical id with a fixed name fails `sam deploy` on an existing stack, and a new
+    name replaces the resource: the ladders in flight call the function ARN they started with."""
+    deployed = json.loads((ROOT / "tests/fixtures/deployed_names.json").read_text())["names"]
+    for logical, name in deployed.items():
+        assert logical in RESOURCES, f"{logical} is deployed: keep its logical id"
+        properties = RESOURCES[logical]["Properties"]
+        named = [v for v in properties.values() if v == {"Fn::Sub": name}]
+        assert named, f"{logical} is deployed as {name}: keep the name"

@@ -7,7 +7,7 @@ from typing import Any
 from vigil.adapters import stores
 from vigil.adapters.outbound_http import check_url
 from vigil.domain.access import Scope
-from vigil.domain.errors import InvalidInput, NotFound
+from vigil.domain.errors import InvalidInput
 from vigil.domain.people import Person, PersonIn
 from vigil.services import keys
 
@@ -22,10 +22,7 @@ def put_user(user_id: str, data: PersonIn) -> Person:
 
 
 def get_user(user_id: str) -> Person:
-    person = stores.users.find(user_id)
-    if person is None:
-        raise NotFound(f"no user {user_id}")
-    return person
+    return stores.users.get(user_id)
 
 
 def list_users() -> list[Person]:

@@ -5,7 +5,7 @@ service claims) has the default policy, which is the global escalation policy of
 from __future__ import annotations
 
 from vigil.adapters import stores
-from vigil.domain.errors import Conflict, InvalidInput, NotFound
+from vigil.domain.errors import Conflict, InvalidInput
 from vigil.domain.escalation import EscalationPolicy
 from vigil.domain.oncall import DEFAULT_ID, NamedPolicy, NamedPolicyIn, Service, ServiceIn, target_of
 from vigil.domain.people import ImportSource
@@ -30,10 +30,7 @@ def list_policies() -> list[NamedPolicy]:
 def get_policy(policy_id: str) -> NamedPolicy:
     if policy_id == DEFAULT_ID:
         return default_policy_view()
-    policy = stores.policies.find(policy_id)
-    if policy is None:
-        raise NotFound(f"no escalation policy {policy_id}")
-    return policy
+    return stores.policies.get(policy_id)
 
 
 def create_policy(
@@ -97,10 +94,7 @@ def list_services() -> list[Service]:
 def get_service(service_id: str) -> Service:
     if service_id == DEFAULT_ID:
         return DEFAULT_SERVICE
-    service = stores.services.find(service_id)
-    if service is None:
-        raise NotFound(f"no service {service_id}")
-    return service
+    return stores.services.get(service_id)
 
 
 def create_service(data: ServiceIn, service_id: str | None = None) -> Service:

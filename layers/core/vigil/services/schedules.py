@@ -80,10 +80,7 @@ def put_imported(
 
 
 def get_schedule(schedule_id: str) -> StoredSchedule:
-    schedule = stores.schedules.find(schedule_id)
-    if schedule is None:
-        raise NotFound(f"no schedule {schedule_id}")
-    return schedule
+    return stores.schedules.get(schedule_id)
 
 
 def list_schedules() -> list[StoredSchedule]:

@@ -8,14 +8,17 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from vigil.adapters import dynamo
+from vigil.domain.errors import NotFound
 
 M = TypeVar("M", bound=BaseModel)
 
 
 class WholeItems(Generic[M]):
-    def __init__(self, kind: str, index: str, model: type[M], id_field: str, attribute: str) -> None:
+    def __init__(
+        self, kind: str, index: str, model: type[M], id_field: str, attribute: str, *, noun: str
+    ) -> None:
         self.kind, self.index, self.model = kind, index, model
-        self.id_field, self.attribute = id_field, attribute
+        self.id_field, self.attribute, self.noun = id_field, attribute, noun
 
     def key(self, item_id: str) -> str:
         return f"{self.kind}#{item_id}"
@@ -36,6 +39,13 @@ class WholeItems(Generic[M]):
     def find(self, item_id: str) -> M | None:
         item = dynamo.get(self.key(item_id), "META")
         return self.model.model_validate(item[self.attribute]) if item else None
+
+    def get(self, item_id: str) -> M:
+        """The record, or NotFound naming what is missing."""
+        record = self.find(item_id)
+        if record is None:
+            raise NotFound(f"no {self.noun} {item_id}")
+        return record
 
     def find_many(self, item_ids: list[str]) -> dict[str, M]:
         """Those of `item_ids` that exist, by id: one BatchGetItem per 100 ids."""

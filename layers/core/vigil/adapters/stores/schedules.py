@@ -8,8 +8,10 @@ from vigil.adapters.stores._whole_items import WholeItems
 from vigil.domain.errors import Conflict
 from vigil.domain.oncall import StoredSchedule
 
-_items = WholeItems("SCHEDULE", "SCHEDULES", StoredSchedule, id_field="schedule_id", attribute="schedule")
-find, all_stored, delete = _items.find, _items.all_stored, _items.delete
+_items = WholeItems(
+    "SCHEDULE", "SCHEDULES", StoredSchedule, id_field="schedule_id", attribute="schedule", noun="schedule"
+)
+find, get, all_stored, delete = _items.find, _items.get, _items.all_stored, _items.delete
 
 
 def put(schedule: StoredSchedule, *, previous_version: int | None) -> None:
