@@ -92,11 +92,65 @@ def throughput(runtime: Runtime, count: int, workers: int = 4) -> dict[str, Any]
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(lambda b: post(hook, b), bodies))
         elapsed = time.perf_counter() - started
+    return _rate(count, workers, elapsed)
+
+
+DUPLICATED_ALERTS = 5  # the open alerts the duplicates repeat
+
+
+def duplicates(runtime: Runtime, count: int, workers: int = 4) -> dict[str, Any]:
+    """Duplicates alone: a few alerts are opened first (not timed), then `count` copies of them
+    come from concurrent senders; each copy is one UpdateItem in the deployed function."""
+    with Sink() as sink:
+        hook = webhook_integration(runtime, sink)
+        stamp = int(time.time() * 1000)
+        keys = [f"bench-dup-{workers}-{stamp}-{n}" for n in range(DUPLICATED_ALERTS)]
+        bodies = [{"title": k, "dedup_key": k, "severity": "high"} for k in keys]
+        for body in bodies:
+            post(hook, body)
+        copies = [bodies[n % len(bodies)] for n in range(count)]
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(lambda b: post(hook, b), copies))
+        elapsed = time.perf_counter() - started
+    return _rate(count, workers, elapsed)
+
+
+def duplicate_floor(runtime: Runtime, count: int, workers: int = 4) -> dict[str, Any]:
+    """What a duplicate cannot go below here: its one UpdateItem (one clause to set, one to
+    count), made directly with boto3 against the same moto by as many concurrent senders."""
+    stack = runtime.stack
+    dynamodb = stack.clients["dynamodb"]
+    table = stack.resolver.physical["Table"]["Ref"]
+
+    def count_one(n: int) -> None:
+        dynamodb.update_item(
+            TableName=table,
+            Key={"pk": {"S": f"FLOORDUP#{n % DUPLICATED_ALERTS}"}, "sk": {"S": "ALERT"}},
+            UpdateExpression="SET t = :t ADD n :one",
+            ExpressionAttributeValues={":t": {"S": "x"}, ":one": {"N": "1"}},
+        )
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(count_one, range(count)))
+    return _rate(count, workers, time.perf_counter() - started)
+
+
+def _rate(count: int, workers: int, elapsed: float) -> dict[str, Any]:
     return {
         "alerts": count,
         "workers": workers,
         "seconds": round(elapsed, 2),
         "alerts_per_second": round(count / elapsed, 1),
+    }
+
+
+def duplicates_by_senders(runtime: Runtime, count: int) -> dict[str, Any]:
+    """Duplicates alone with 1, 4 and 16 senders, each beside its floor."""
+    return {
+        str(n): {"vigil": duplicates(runtime, count, workers=n), "floor": duplicate_floor(runtime, count, n)}
+        for n in SENDERS
     }
 
 
@@ -203,11 +257,13 @@ def measure(runtime: Runtime, count: int = 1000, storm_wait: float = 600) -> dic
     minimal = floor(runtime, min(count, 300))
     latency = alert_to_page(runtime, count)
     mix = {str(n): throughput(runtime, max(100, count // 2), workers=n) for n in SENDERS}
+    repeated = duplicates_by_senders(runtime, max(200, count // 2))
     vigil, least = latency["alert_to_incident"], minimal["new_alert_calls"]
     return {
         **latency,
         "throughput": mix["4"],
         "throughput_by_senders": mix,
+        "duplicates_by_senders": repeated,
         "floor": minimal,
         "overhead_ratio_p50": round(vigil["p50_ms"] / least["p50_ms"], 2) if least["p50_ms"] else None,
         "overhead_ratio_p99": round(vigil["p99_ms"] / least["p99_ms"], 2) if least["p99_ms"] else None,

@@ -1,37 +1,68 @@
-"""The local runtime's latency, throughput and storm sections alone, to measure a change to the
-runtime before and after without the whole of `make bench`; prints JSON, and writes it to the
-file named first. `python -m bench.local_sections out.json storm` measures the storm alone."""
+"""The local runtime's latency, throughput, duplicates and storm sections alone, to measure a
+change to the runtime before and after without the whole of `make bench`; prints JSON, and
+writes it to the file named first. Sections named after it run alone, each on a fresh runtime:
+`python -m bench.local_sections out.json duplicates` measures duplicates alone (1, 4 and 16
+senders, each beside its floor); `latency`, `throughput` and `storm` likewise."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import local  # noqa: F401  (puts the core layer on the path)
 from bench import latency
-from local.runtime import start_runtime
+from local.runtime import Runtime, start_runtime
 
 ALERTS = int(os.environ.get("VIGIL_BENCH_ALERTS", "100"))
 STORM_WAIT = float(os.environ.get("VIGIL_BENCH_STORM_WAIT", "600"))
 
 
+def _answer(runtime: Runtime) -> dict[str, Any]:
+    minimal = latency.floor(runtime, ALERTS)["new_alert_calls"]
+    answer = latency.alert_to_page(runtime, ALERTS)
+    vigil = answer["alert_to_incident"]
+    ratio = {f"ratio_{p}": round(vigil[f"{p}_ms"] / minimal[f"{p}_ms"], 2) for p in ("p50", "p99")}
+    return {**answer, "floor": minimal, **ratio}
+
+
+SECTIONS: dict[str, Callable[[Runtime], Any]] = {
+    "latency": _answer,
+    "throughput": lambda runtime: {
+        str(n): latency.throughput(runtime, max(100, ALERTS), workers=n) for n in latency.SENDERS
+    },
+    "duplicates": lambda runtime: latency.duplicates_by_senders(runtime, max(200, ALERTS)),
+    "storm": lambda runtime: latency.storm(runtime, wait=STORM_WAIT),
+}
+
+
 def main() -> int:
-    runtime = start_runtime("127.0.0.1", 0)
-    try:
-        if "storm" in sys.argv[2:]:  # the storm alone, on a fresh runtime
-            results = latency.storm(runtime, wait=STORM_WAIT)
-        else:
-            results = latency.measure(runtime, ALERTS, storm_wait=STORM_WAIT)
-    finally:
-        runtime.close()
+    chosen = sys.argv[2:]
+    unknown = [name for name in chosen if name not in SECTIONS]
+    if unknown:
+        print(f"unknown sections {unknown}; choose from {sorted(SECTIONS)}", file=sys.stderr)
+        return 2
+    if chosen:
+        results: dict[str, Any] = {name: _on_a_fresh_runtime(SECTIONS[name]) for name in chosen}
+    else:
+        results = _on_a_fresh_runtime(lambda runtime: latency.measure(runtime, ALERTS, storm_wait=STORM_WAIT))
     results["load_average"] = round(os.getloadavg()[0], 1)
     text = json.dumps(results, indent=2)
     if len(sys.argv) > 1:  # the handlers log to stdout
         Path(sys.argv[1]).write_text(text + "\n")
     print(text)
     return 0
+
+
+def _on_a_fresh_runtime(section: Callable[[Runtime], Any]) -> Any:
+    runtime = start_runtime("127.0.0.1", 0)
+    try:
+        return section(runtime)
+    finally:
+        runtime.close()
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
@@ -14,6 +15,11 @@ from local.tls import serve_https
 # `make run`'s admin key unless VIGIL_API_KEY says otherwise: fixed, so that the examples in the
 # docs run as written. The server answers loopback hosts only and refuses cross-origin requests.
 LOCAL_ADMIN_KEY = "vgk_local_admin_key_for_make_run"
+# An HTTP answer gives up the interpreter lock at every system call (its socket, botocore's
+# uuid4, a log line); a background thread (a ladder step, moto's Step Functions) then keeps it for
+# the switch interval, 5 ms by default, before the answer may go on. At 1 ms the answer waits
+# less each time; on AWS the background work would run on other machines.
+SWITCH_INTERVAL_SECONDS = 0.001
 
 
 @dataclass
@@ -24,6 +30,7 @@ class Runtime:
     api_key: str
     https: ThreadingHTTPServer | None = None
     certificate: str | None = None  # the PEM file of the self-signed certificate of `https`
+    switch_interval_before: float | None = None
 
     @property
     def url(self) -> str:
@@ -52,6 +59,8 @@ class Runtime:
             server.server_close()
         self.thread.join(timeout=5)
         self.stack.stop()
+        if self.switch_interval_before is not None:
+            sys.setswitchinterval(self.switch_interval_before)
 
 
 def start_runtime(host: str = "127.0.0.1", port: int = 3000, *, api_key: str | None = None) -> Runtime:
@@ -68,7 +77,9 @@ def start_runtime(host: str = "127.0.0.1", port: int = 3000, *, api_key: str | N
     _tell_handlers_the_url(server)
     thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
     thread.start()
-    return Runtime(stack, server, thread, secret)
+    runtime = Runtime(stack, server, thread, secret, switch_interval_before=sys.getswitchinterval())
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+    return runtime
 
 
 def _store_a_slack_signing_secret(stack: LocalStack) -> None:

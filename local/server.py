@@ -89,6 +89,10 @@ class LocalHandler(BaseHTTPRequestHandler):
     sink: Sink
     server_version = "VigilLocal/1"
     timeout = 5  # seconds a client may take to send its request, as API Gateway's front door
+    # The status line, headers and body leave in one write when the request is done (unbuffered,
+    # each is its own system call, and each gives the interpreter lock to a background thread
+    # that keeps it for the switch interval).
+    wbufsize = 64 * 1024
 
     def log_message(self, format: str, *args: Any) -> None:
         if getattr(self.server, "verbose", False):

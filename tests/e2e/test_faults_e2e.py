@@ -17,6 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.helpers.client import ApiClient, wait_for
+from tests.helpers.queues import drop_storm_parts
 from tests.helpers.receiver import Receiver
 
 BASE = "/api/incident_response"
@@ -261,4 +262,4 @@ def test_a_storm_whose_queue_is_throttled_is_a_retry_not_a_500(api: ApiClient, s
     retried = api.post(f"/api/hooks/{integration['token']}", body, key=None)
     assert retried.status == 202 and retried.body["queued"] == 60
     # Its parts are the storm function's business (tested elsewhere): not this runtime's next tests'.
-    stack.clients["sqs"].purge_queue(QueueUrl=stack.resolver.physical["StormQueue"]["Ref"])
+    drop_storm_parts(stack)

@@ -870,6 +870,41 @@ def test_a_duplicate_alert_costs_one_dynamodb_write_and_no_read(api: ApiClient) 
     assert _alert(api, integration["integration_id"], alert["dedup_key"])["occurrences"] == 1 + len(measured)
 
 
+def test_an_alert_stored_with_flat_fields_reads_the_same_and_its_next_copy_updates_it(
+    api: ApiClient,
+) -> None:
+    """Deployed tables hold alerts written before the upsert kept the alert as it arrived in one
+    map (`latest`): every reader sees them whole, and a duplicate's newer fields win."""
+    from vigil.adapters import dynamo
+
+    integration = api.integration("generic")
+    since = _now_iso()
+    dedup_key = f"flat-{uuid.uuid4().hex}"
+    [first] = _send(api, integration, _generic("disk full on db-8", dedup_key, severity="critical"))
+    assert first["action"] == "opened"
+    pk = f"ALERT#{first['alert_id']}"
+    item = dynamo.get(pk, "ALERT", consistent=True)
+    assert item is not None and item["latest"]["title"] == "disk full on db-8"
+    dynamo.put({**{k: v for k, v in item.items() if k != "latest"}, **item["latest"]})  # the old shape
+
+    alert = _alert(api, integration["integration_id"], dedup_key)
+    assert (alert["title"], alert["severity"], alert["dedup_key"]) == (
+        "disk full on db-8",
+        "critical",
+        dedup_key,
+    )
+    listed = api.get(f"/api/alerting?since={since}&severity=critical&limit=100").body["items"]
+    assert first["alert_id"] in [a["alert_id"] for a in listed]
+    assert _incident_alerts(api, first["incident_id"])[first["alert_id"]]["title"] == "disk full on db-8"
+
+    [repeat] = _send(api, integration, _generic("disk full on db-8 (98%)", dedup_key, severity="critical"))
+    assert (repeat["action"], repeat["incident_id"]) == ("duplicate", first["incident_id"])
+    alert = _alert(api, integration["integration_id"], dedup_key)
+    assert (alert["title"], alert["occurrences"]) == ("disk full on db-8 (98%)", 2)
+    stored = dynamo.get(pk, "ALERT", consistent=True)
+    assert stored is not None and stored["title"] == "disk full on db-8"  # the old field stays, unread
+
+
 # ----------------------------------------------------------------- limits and bad input
 
 

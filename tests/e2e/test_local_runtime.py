@@ -90,3 +90,63 @@ def test_bad_json_body_is_a_400_naming_the_body(api: ApiClient) -> None:
     reply = api.post("/api/integrations", raw=b"{not json")
     assert reply.status == 400
     assert reply.body["error"]["details"][0]["field"].startswith("body")
+
+
+RICH_ITEM: dict[str, Any] = {
+    "s": {"S": "ünïcode"},
+    "empty": {"S": ""},
+    "n": {"N": "-12.5"},
+    "b": {"B": b"\x00\xffbytes"},
+    "ss": {"SS": ["a", "b"]},
+    "ns": {"NS": ["1", "2.5"]},
+    "bs": {"BS": [b"\x01", b"\x02"]},
+    "yes": {"BOOL": True},
+    "no": {"BOOL": False},
+    "null": {"NULL": True},
+    "m": {"M": {"inner": {"L": [{"S": "x"}, {"M": {}}, {"B": b"\x03"}, {"L": []}]}}},
+}
+
+
+def test_items_of_every_type_come_back_from_moto_as_they_were_stored(stack: Any) -> None:
+    """The runtime copies DynamoDB attribute values into moto's answers instead of walking their
+    shape (local/stack.py): every type reads back exactly, from every operation that returns items."""
+    dynamodb, table = stack.clients["dynamodb"], stack.resolver.physical["Table"]["Ref"]
+    key = {"pk": {"S": "LOCAL#every-type"}, "sk": {"S": "ITEM"}}
+    dynamodb.put_item(TableName=table, Item={**key, **RICH_ITEM})
+    assert dynamodb.get_item(TableName=table, Key=key)["Item"] == {**key, **RICH_ITEM}
+    updated = dynamodb.update_item(
+        TableName=table,
+        Key=key,
+        UpdateExpression="SET extra = :extra",
+        ExpressionAttributeValues={":extra": {"N": "7"}},
+        ReturnValues="ALL_NEW",
+    )["Attributes"]
+    assert updated == {**key, **RICH_ITEM, "extra": {"N": "7"}}
+    queried = dynamodb.query(
+        TableName=table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": key["pk"]},
+    )
+    assert (queried["Count"], queried["Items"]) == (1, [updated])
+    deleted = dynamodb.delete_item(TableName=table, Key=key, ReturnValues="ALL_OLD")["Attributes"]
+    assert deleted == updated
+
+
+def test_attribute_values_are_answered_as_moto_s_shape_walk_answers_them(stack: Any) -> None:
+    from moto.core.responses import get_service_model
+    from moto.core.serialize import BaseJSONSerializer, JSONSerializer
+
+    operation = get_service_model("dynamodb").operation_model("GetItem")
+    key = {"pk": {"S": "LOCAL#walk"}, "sk": {"S": "ITEM"}}
+    result = {"Item": {**key, **RICH_ITEM}}
+    copied = JSONSerializer(operation_model=operation).serialize(result)
+    patched = BaseJSONSerializer._serialize_type_structure
+    walked_by: Any = getattr(patched, "__wrapped__")  # noqa: B009  (set by functools.wraps)
+    try:
+        BaseJSONSerializer._serialize_type_structure = walked_by  # type: ignore[method-assign]
+        walked = JSONSerializer(operation_model=operation).serialize(result)
+    finally:
+        BaseJSONSerializer._serialize_type_structure = patched  # type: ignore[method-assign]
+    assert walked_by is not patched
+    assert copied["body"] == walked["body"]
+    assert '"B": "AP9ieXRlcw=="' in copied["body"]

@@ -2,7 +2,9 @@
 
 The upsert is the one write of a duplicate: it stores the latest state, counts the
 occurrence and returns the whole item (no read). `episode_started` is kept with
-if_not_exists, so concurrent copies of one alert agree on the episode.
+if_not_exists, so concurrent copies of one alert agree on the episode. The alert as it last
+arrived (title, labels, payload, ...) is one map attribute, `latest`, set by one clause; items
+written before it kept those fields at the top level, and `_record` reads both.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ Record = dict[str, Any]
 INDEX = "ALERTS"
 SK = "ALERT"
 PAST = "EPISODE#"  # the sort key prefix of an alert's copy under an earlier incident
-# The stored fields an upsert sets from the alert as it arrived (names DynamoDB reserves get a #).
-RESERVED = frozenset({"source", "status"})
+# The alert as it last arrived, in one map attribute. Its status stays an attribute of its own:
+# the resolve's condition and write read it.
+LATEST = "latest"
+OWN_ATTRIBUTES = frozenset({"status"})
 # Each arrival is kept as "<time>|<status>" for replays; trimmed to the newest KEEP_ARRIVALS once
 # twice as many are kept (one write in KEEP_ARRIVALS), so that an item stays small.
 KEEP_ARRIVALS = 200
@@ -35,17 +39,27 @@ def _episode_sk(alert_id: str, episode: str) -> str:
     return f"ALERT#{episode}#{alert_id}"
 
 
+def _record(item: dict[str, Any]) -> Record:
+    """A stored alert as one flat record, whichever way it was written: the `latest` map over
+    the top-level fields that items written before the map (and copies under past incidents) have."""
+    record = without_keys(item)
+    latest = record.pop(LATEST, None)
+    return {**record, **latest} if isinstance(latest, dict) else record
+
+
 def find(alert_id: str, *, consistent: bool = False) -> Record | None:
     item = dynamo.get(_pk(alert_id), SK, consistent=consistent)
-    return without_keys(item) if item else None
+    return _record(item) if item else None
 
 
 def upsert(alert_id: str, fields: dict[str, Any], now: datetime, *, starts_episode: bool) -> Record:
     """Store the latest state of an alert, count the occurrence; the item as it now is."""
     stamp = iso(now)
-    values: dict[str, Any] = {f":{name}": value for name, value in fields.items()}
-    sets = [f"{'#' if name in RESERVED else ''}{name} = :{name}" for name in fields]
+    own = [name for name in fields if name in OWN_ATTRIBUTES]
+    values: dict[str, Any] = {f":{name}": fields[name] for name in own}
+    sets = [f"#{name} = :{name}" for name in own]
     values |= {
+        ":latest": {name: value for name, value in fields.items() if name not in OWN_ATTRIBUTES},
         ":alert_id": alert_id,
         ":now": stamp,
         ":one": 1,
@@ -53,6 +67,7 @@ def upsert(alert_id: str, fields: dict[str, Any], now: datetime, *, starts_episo
         ":sort": f"{stamp}#{alert_id}",
     }
     sets += [
+        f"{LATEST} = :latest",
         "alert_id = :alert_id",
         "prev_seen = if_not_exists(last_seen, :now)",
         "last_seen = :now",
@@ -65,8 +80,8 @@ def upsert(alert_id: str, fields: dict[str, Any], now: datetime, *, starts_episo
     if starts_episode:
         sets.append("episode_started = if_not_exists(episode_started, :now)")
     expression = "SET " + ", ".join(sets) + " ADD occurrences :one"
-    names = {f"#{name}": name for name in RESERVED if name in fields}
-    return without_keys(dynamo.update(_pk(alert_id), SK, expression, values, names=names or None))
+    names = {f"#{name}": name for name in own}
+    return _record(dynamo.update(_pk(alert_id), SK, expression, values, names=names or None))
 
 
 def restart_episode(alert_id: str, stored: Record, now: datetime) -> Record:
@@ -80,8 +95,8 @@ def restart_episode(alert_id: str, stored: Record, now: datetime) -> Record:
             condition="episode_started = :old",
         )
     except dynamo.ConditionFailed as failed:
-        return without_keys(failed.item) if failed.item else stored
-    return without_keys(item)
+        return _record(failed.item) if failed.item else stored
+    return _record(item)
 
 
 def link(alert_id: str, incident_id: str, episode: str, *, changed_at: datetime | None) -> bool:
@@ -172,7 +187,7 @@ def resolve(alert_id: str, now: datetime) -> tuple[Record | None, bool]:
         )
     except dynamo.ConditionFailed as failed:
         return None, failed.item is not None
-    return without_keys(old), True
+    return _record(old), True
 
 
 def keep_changes(alert_id: str, changes: list[str]) -> None:
@@ -195,20 +210,22 @@ def of_incident(incident_id: str) -> list[Record]:
     have fired into another incident since (the current state first when both are here)."""
     items = list(dynamo.query_all(incident_pk(incident_id), index="gsi1", sk_prefix="ALERT#"))
     current = {i["alert_id"] for i in items if i["sk"] == SK}
-    return [without_keys(i) for i in items if i["sk"] == SK or i["alert_id"] not in current]
+    return [_record(i) for i in items if i["sk"] == SK or i["alert_id"] not in current]
 
 
 def page(
     keep: Callable[[Record], bool], limit: int, cursor: str | None, *, first_seen_between: tuple[str, str]
 ) -> tuple[list[Record], str | None]:
     """Alerts newest first (by first seen), those `keep` accepts; the cursor is opaque."""
-    items, next_cursor = dynamo.page(INDEX, "gsi2", keep, limit, cursor, sk_between=first_seen_between)
-    return [without_keys(i) for i in items], next_cursor
+    items, next_cursor = dynamo.page(
+        INDEX, "gsi2", lambda item: keep(_record(item)), limit, cursor, sk_between=first_seen_between
+    )
+    return [_record(i) for i in items], next_cursor
 
 
 def first_seen_between(window: tuple[str, str]) -> Iterator[Record]:
     for item in dynamo.query_all(INDEX, index="gsi2", sk_between=window):
-        yield without_keys(item)
+        yield _record(item)
 
 
 # ----------------------------------------------------------------------------- correlation windows
