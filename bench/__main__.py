@@ -50,6 +50,7 @@ def main() -> int:
     ok = (
         results["aws_calls"]["within_budgets"]
         and results["cold_start"]["ingest_within_budget"]
+        and results["cold_start"]["others_within_budget"]
         and results["replay"]["within_budget"]
     )
     print(f"bench done in {results['seconds']} s; budgets {'held' if ok else 'EXCEEDED'}", file=sys.stderr)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from vigil.observability import logger, metrics, tracer
+from vigil.observability import logger, metrics
 from vigil.services.ingest import alarms
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer().capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return alarms.receive(event)

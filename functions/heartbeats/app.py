@@ -6,13 +6,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from vigil.domain.clock import parse_iso, utcnow
-from vigil.observability import logger, metrics, tracer
+from vigil.observability import logger, metrics
 from vigil.services import heartbeats
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer().capture_lambda_handler
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
     # The schedule's event carries the minute it fired; a late or retried invocation checks that minute.

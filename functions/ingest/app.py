@@ -1,5 +1,5 @@
 """Ingestion: integration webhooks (/api/hooks/{token}) and PagerDuty-compatible /v2/enqueue.
-Kept lean for cold starts: no Powertools resolver, no tracer (see vigil.api.ingest)."""
+Kept lean for cold starts: no Powertools resolver (see vigil.api.ingest)."""
 
 from __future__ import annotations
 

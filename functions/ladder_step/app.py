@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from vigil.observability import logger, metrics, tracer
+from vigil.observability import logger, metrics
 from vigil.services import ladder_steps
 
 
 @logger.inject_lambda_context(correlation_id_path="incident_id")
 @metrics.log_metrics
-@tracer().capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         return _step(event)

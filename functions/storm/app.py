@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from pydantic import Json
-from vigil.observability import logger, metrics, tracer
+from vigil.observability import logger, metrics
 from vigil.services.ingest import storm
 
 
@@ -25,7 +25,6 @@ def _take_in(record: StormRecord) -> None:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-@tracer().capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     processor = BatchProcessor(
         event_type=EventType.SQS, model=StormRecord, raise_on_entire_batch_failure=False

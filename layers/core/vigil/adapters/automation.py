@@ -6,8 +6,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from vigil.adapters.aws import client
 from vigil.config import settings
 
@@ -26,6 +24,8 @@ def start_automation(document_name: str, parameters: dict[str, list[str]], *, ru
     idempotency token, so a retried request starts one execution."""
     if not settings().ssm_automation:
         return AutomationStart(None, NOT_LOCAL)
+    from botocore.exceptions import BotoCoreError, ClientError  # botocore loads at first AWS call
+
     try:
         response = client("ssm").start_automation_execution(
             DocumentName=document_name,

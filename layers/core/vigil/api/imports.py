@@ -11,7 +11,6 @@ from pydantic import Field
 from vigil.api.errors import responses_for
 from vigil.domain.model import Model
 from vigil.domain.people import Vendor
-from vigil.services import imports
 
 router = APIGatewayRouter()
 Outcome = Annotated[
@@ -54,4 +53,6 @@ def import_setup(
     vendor: Annotated[Vendor, Path()],
     body: Annotated[dict[str, Any], Body(description="what the vendor's API answered (see docs/oncall.md)")],
 ) -> tuple[ImportReport, int]:
+    from vigil.services import imports  # imported for an import only: the API's other cold starts skip it
+
     return ImportReport(**imports.import_setup(vendor, body)), 201
