@@ -34,8 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["VIGIL_TABLE"] = _table_of(args.stack)
     from vigil.services import keys
 
-    record, secret = keys.create_key(args.name)
-    print(f"API key {record['key_id']} ({record['name']}): {secret}")
+    key, secret = keys.create_key(args.name)
+    print(f"API key {key.key_id} ({key.name}): {secret}")
     print("Shown once: store it in your password manager.")
     return 0
 

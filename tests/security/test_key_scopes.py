@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from vigil.domain.access import Scope, allows, required_scope
+from vigil.domain.api_keys import StoredApiKey
 from vigil.domain.errors import Conflict
 from vigil.services import keys
 
@@ -73,13 +74,18 @@ class _Keys:
     def __init__(self, records: list[dict[str, Any]]) -> None:
         self.records = records
 
-    def all_records(self) -> list[dict[str, Any]]:
-        return self.records
+    def all_stored(self) -> list[StoredApiKey]:
+        return [_stored(record) for record in self.records]
 
-    def revoke(self, key_id: str, at: str) -> dict[str, Any] | None:
+    def revoke(self, key_id: str, at: str) -> StoredApiKey | None:
         record = next(r for r in self.records if r["key_id"] == key_id)
         record["revoked_at"] = at
-        return record
+        return _stored(record)
+
+
+def _stored(record: dict[str, Any]) -> StoredApiKey:
+    fields = {"created_at": "2026-03-09T12:00:00Z", "prefix": "vgk_0000", "secret_hash": "h"}
+    return StoredApiKey.model_validate(fields | record)
 
 
 def test_the_last_admin_key_cannot_be_revoked(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -89,7 +95,7 @@ def test_the_last_admin_key_cannot_be_revoked(monkeypatch: pytest.MonkeyPatch) -
         {"key_id": "key_reader", "name": "reader", "scope": "read-only", "revoked_at": None},
     ]
     monkeypatch.setattr(keys.stores, "api_keys", _Keys(records))
-    assert keys.revoke("key_old")["revoked_at"]
+    assert keys.revoke("key_old").revoked_at
     with pytest.raises(Conflict):
         keys.revoke("key_admin")
-    assert keys.revoke("key_reader")["revoked_at"]
+    assert keys.revoke("key_reader").revoked_at

@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from vigil.api import calendars, console, heartbeats, problem
 from vigil.api.headers import header
 from vigil.domain.access import allows, required_scope
+from vigil.domain.api_keys import ApiKey
 from vigil.domain.errors import Unauthorized
 from vigil.services import keys, sessions
 
@@ -34,8 +35,8 @@ def resolve_authenticated(app: APIGatewayRestResolver, event: dict[str, Any], co
         except sessions.CsrfRefused as error:
             return _refusal(403, "forbidden", str(error))
         needed = required_scope(str(event.get("httpMethod") or "GET"), event.get("path") or "")
-        if not allows(key.get("scope"), needed):
-            return _refusal(403, "forbidden", f"this key's scope is {key.get('scope')}; this needs {needed}")
+        if not allows(key.scope, needed):
+            return _refusal(403, "forbidden", f"this key's scope is {key.scope}; this needs {needed}")
         app.append_context(api_key=key)
     return app.resolve(event, context)
 
@@ -45,7 +46,7 @@ def is_public(path: str) -> bool:
     return public or heartbeats.is_ping(path)
 
 
-def _caller(event: dict[str, Any]) -> dict[str, Any]:
+def _caller(event: dict[str, Any]) -> ApiKey:
     """A Bearer key when the request has one (scripts, the CLI), else the console's session."""
     authorization = header(event, "Authorization")
     cookie = header(event, "Cookie")
@@ -64,14 +65,15 @@ def _refusal(status: int, code: str, message: str) -> dict[str, Any]:
     }
 
 
-def actor_key(router: APIGatewayRouter) -> dict[str, Any]:
-    """The API key (its public record) this request acts with."""
-    return dict(router.context.get("api_key") or {})
+def actor_key(router: APIGatewayRouter) -> ApiKey:
+    """The API key this request acts with (a public route has none: Unauthorized)."""
+    key: ApiKey | None = router.context.get("api_key")
+    if key is None:
+        raise Unauthorized("a valid API key is required: Authorization: Bearer <key>")
+    return key
 
 
 def actor(router: APIGatewayRouter) -> str:
     """Who is acting, for the timeline: the person whose key this is, else the key's name."""
-    key = actor_key(router)
-    if key.get("user_id"):
-        return f"user:{key['user_id']}"
-    return f"key:{key.get('name', 'unknown')}"
+    key: ApiKey | None = router.context.get("api_key")
+    return key.actor if key is not None else "key:unknown"

@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from vigil.domain.access import Scope
 from vigil.domain.alerts import Severity
+from vigil.domain.api_keys import ApiKey
 from vigil.domain.escalation import EscalationPolicy, Simulation
 from vigil.domain.incidents import Incident, Status
 from vigil.domain.integrations import IntegrationSettings
@@ -68,20 +69,12 @@ class ApiKeyIn(Model):
     )
 
 
-class ApiKey(Model):
-    key_id: str
-    name: str
-    scope: Scope = Scope.ADMIN
-    user_id: str | None = Field(default=None, description="the person this key acts as, if any")
-    created_at: str
-    revoked_at: str | None = None
-    prefix: str = Field(description="first characters of the key, to recognise it")
-    email: str | None = None
-    team: str | None = None
-
-
 class ApiKeyCreated(ApiKey):
     secret: str = Field(description="the key itself: shown once, never stored")
+
+    @classmethod
+    def of(cls, key: ApiKey, secret: str) -> ApiKeyCreated:
+        return cls(**key.model_dump(), secret=secret)
 
 
 class ApiKeyList(Model):

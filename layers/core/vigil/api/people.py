@@ -61,5 +61,5 @@ def delete_user(user_id: UserId) -> Person:
     responses=responses_for(404, ok=201),
 )
 def create_user_key(user_id: UserId, body: UserKeyIn) -> tuple[ApiKeyCreated, int]:
-    record, secret = people.create_user_key(user_id, body.name, body.scope)
-    return ApiKeyCreated(**record, secret=secret), 201
+    key, secret = people.create_user_key(user_id, body.name, body.scope)
+    return ApiKeyCreated.of(key, secret), 201

@@ -78,9 +78,9 @@ def redeem_link(body: RedeemIn) -> Response[SessionOut]:
 
 def _signed_in(signed: sessions.SignedIn) -> Response[SessionOut]:
     out = SessionOut(
-        key_id=signed.key["key_id"],
-        name=signed.key["name"],
-        team=signed.key.get("team"),
+        key_id=signed.key.key_id,
+        name=signed.key.name,
+        team=signed.key.team,
         csrf_token=signed.csrf_token,
         expires_at=signed.expires_at,
     )
@@ -97,7 +97,7 @@ def _signed_in(signed: sessions.SignedIn) -> Response[SessionOut]:
 def current() -> SessionOut:
     key = actor_key(router)
     token = sessions.current(_header("Cookie"))
-    return SessionOut(key_id=key["key_id"], name=key["name"], team=key.get("team"), **token)
+    return SessionOut(key_id=key.key_id, name=key.name, team=key.team, **token)
 
 
 @router.post(

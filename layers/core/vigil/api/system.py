@@ -5,7 +5,8 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from vigil.api.errors import responses_for
-from vigil.api.models import ApiKey, ApiKeyCreated, ApiKeyIn, ApiKeyList, Health
+from vigil.api.models import ApiKeyCreated, ApiKeyIn, ApiKeyList, Health
+from vigil.domain.api_keys import ApiKey
 from vigil.domain.errors import Unauthorized
 from vigil.services import health as health_service
 from vigil.services import keys
@@ -40,15 +41,15 @@ def _holds_a_key() -> bool:
     responses=responses_for(ok=201),
 )
 def create_key(body: ApiKeyIn) -> tuple[ApiKeyCreated, int]:
-    record, secret = keys.create_key(body.name, scope=body.scope, email=body.email, team=body.team)
-    return ApiKeyCreated(**record, secret=secret), 201
+    key, secret = keys.create_key(body.name, scope=body.scope, email=body.email, team=body.team)
+    return ApiKeyCreated.of(key, secret), 201
 
 
 @router.get(
     "/api/keys", tags=["system"], summary="List API keys, without their secrets", responses=responses_for()
 )
 def list_keys() -> ApiKeyList:
-    return ApiKeyList(items=[ApiKey(**k) for k in keys.list_keys()])
+    return ApiKeyList(items=keys.list_keys())
 
 
 @router.delete(
@@ -58,4 +59,4 @@ def list_keys() -> ApiKeyList:
     responses=responses_for(404, 409),
 )
 def revoke_key(key_id: str) -> ApiKey:
-    return ApiKey(**keys.revoke(key_id))
+    return keys.revoke(key_id)

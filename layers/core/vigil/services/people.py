@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from vigil.adapters import stores
 from vigil.adapters.outbound_http import check_url
 from vigil.domain.access import Scope
+from vigil.domain.api_keys import ApiKey
 from vigil.domain.errors import InvalidInput
 from vigil.domain.people import Person, PersonIn
 from vigil.services import keys
@@ -44,7 +43,7 @@ def require_users(user_ids: list[tuple[str, str]]) -> None:
             raise InvalidInput(field, f"no user {user_id}: create it with PUT /api/users/{user_id}")
 
 
-def create_user_key(user_id: str, name: str, scope: Scope) -> tuple[dict[str, Any], str]:
+def create_user_key(user_id: str, name: str, scope: Scope) -> tuple[ApiKey, str]:
     """An API key that acts as this person: the timeline names them for what it does."""
     user = get_user(user_id)
     return keys.create_key(name, scope=scope, user_id=user_id, email=user.email)

@@ -7,11 +7,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from html import escape
-from typing import Any
 
 from vigil.adapters import channels, stores
 from vigil.adapters.signing import signing_keys
 from vigil.domain import sessions
+from vigil.domain.api_keys import ApiKey
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import Conflict, Unauthorized
 from vigil.domain.secrets import hash_secret
@@ -26,7 +26,7 @@ class CsrfRefused(Exception):
 
 @dataclass(frozen=True)
 class SignedIn:
-    key: dict[str, Any]
+    key: ApiKey
     token: str
     csrf_token: str
     expires_at: str
@@ -37,14 +37,14 @@ def sign_in(api_key: str) -> SignedIn:
     return _session(key, hash_secret(api_key.strip()))
 
 
-def _session(key: dict[str, Any], key_hash: str) -> SignedIn:
+def _session(key: ApiKey, key_hash: str) -> SignedIn:
     expires = utcnow() + timedelta(seconds=sessions.LIFETIME_SECONDS)
     current = signing_keys()[0]
     token = sessions.issue(key_hash, expires, current, nonce=secrets.token_hex(8))
     return SignedIn(key, token, sessions.csrf_token(token, current), iso(expires))
 
 
-def authenticate(cookie_header: str | None, method: str, csrf_header: str | None) -> dict[str, Any]:
+def authenticate(cookie_header: str | None, method: str, csrf_header: str | None) -> ApiKey:
     """The key a session cookie stands for; Unauthorized without a valid session, CsrfRefused
     when a change comes without the session's CSRF token."""
     token = sessions.cookie_value(sessions.COOKIE, cookie_header)
@@ -74,8 +74,8 @@ def send_link(email: str, base: str) -> int:
         return 0
     for key in held:
         expires = utcnow() + timedelta(seconds=sessions.LINK_LIFETIME_SECONDS)
-        token = sessions.sign_link(key["key_id"], expires, signing_keys()[0], nonce=secrets.token_hex(16))
-        text, html = sign_in_email(key["name"], f"{base}/#/signin/link/{token}")
+        token = sessions.sign_link(key.key_id, expires, signing_keys()[0], nonce=secrets.token_hex(16))
+        text, html = sign_in_email(key.name, f"{base}/#/signin/link/{token}")
         channels.send_email([email], "Sign in to Vigil", html, text)
     return len(held)
 
@@ -93,14 +93,13 @@ def redeem_link(token: str) -> SignedIn:
     """A session for the key a genuine, unexpired, unspent link names; Unauthorized otherwise."""
     now = utcnow()
     verified = sessions.verified_link(token, signing_keys(), now)
-    live = keys.live_key(verified[0]) if verified else None
-    if verified is None or live is None:
+    key = keys.live_key(verified[0]) if verified else None
+    if verified is None or key is None:
         raise Unauthorized("this sign-in link is not valid: ask for a new one")
     forget_after = now + timedelta(seconds=sessions.LINK_LIFETIME_SECONDS + 3600)
     if not stores.links.spend(f"signin:{verified[1]}", now=now, forget_after=forget_after):
         raise Unauthorized("this sign-in link has been used: ask for a new one")
-    key, key_hash = live
-    return _session(key, key_hash)
+    return _session(key.shown(), key.secret_hash)
 
 
 def sign_in_email(key_name: str, link: str) -> tuple[str, str]:
