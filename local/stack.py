@@ -146,6 +146,12 @@ _in_background: ContextVar[bool] = ContextVar("vigil_local_in_background", defau
 # How long background work waits for the HTTP requests being answered: before it starts an
 # invocation, and for its turn at moto before each AWS call. Bounded, so that a steady stream of
 # requests slows the ladder, the deliveries and a storm's parts down but never stops them.
+# A Lambda execution environment runs one event at a time; here each function has one, shared
+# by every thread. The API function's Powertools resolver keeps the request's route and key on
+# its module-level app (cleared as each request ends), so two requests at once there would mix
+# them: it takes its requests one at a time, as one environment would. The other handlers keep
+# nothing per request and run concurrently, so that concurrent senders race here as on AWS.
+ONE_EVENT_AT_A_TIME = frozenset({"ApiFunction"})
 PATIENCE_BEFORE_INVOCATION_SECONDS = 2.0
 PATIENCE_BEFORE_CALL_SECONDS = 0.25
 
@@ -254,6 +260,9 @@ class LocalStack:
     last_calls: dict[str, Counter[str]] = field(default_factory=dict)  # logical id -> its last calls
     _handlers: dict[str, Callable[..., Any]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
+    _environments: dict[str, threading.Lock] = field(
+        default_factory=lambda: {logical: threading.Lock() for logical in ONE_EVENT_AT_A_TIME}
+    )
     _threads: list[threading.Thread] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -491,16 +500,22 @@ class LocalStack:
     def invoke(self, logical: str, event: Any, *, answering_http: bool = False) -> Any:
         """Run a function's real handler in-process, as Lambda would, within its Timeout: the
         first AWS call after the deadline stops it, and a late result is a timeout error."""
-        if answering_http:
-            with self.moto_turns.answering():
-                return self._invoke(logical, event, answering_http=True)
-        marked = _in_background.set(True)
-        try:
-            self.moto_turns.wait_for_the_requests(PATIENCE_BEFORE_INVOCATION_SECONDS)
-            with _background.running():
-                return self._invoke(logical, event, answering_http=False)
-        finally:
-            _in_background.reset(marked)
+        with self._environment(logical):
+            if answering_http:
+                with self.moto_turns.answering():
+                    return self._invoke(logical, event, answering_http=True)
+            marked = _in_background.set(True)
+            try:
+                self.moto_turns.wait_for_the_requests(PATIENCE_BEFORE_INVOCATION_SECONDS)
+                with _background.running():
+                    return self._invoke(logical, event, answering_http=False)
+            finally:
+                _in_background.reset(marked)
+
+    def _environment(self, logical: str) -> contextlib.AbstractContextManager[Any]:
+        """Held while `logical` runs an event, for the functions of ONE_EVENT_AT_A_TIME."""
+        lock = self._environments.get(logical)
+        return lock if lock is not None else contextlib.nullcontext()
 
     def _invoke(self, logical: str, event: Any, *, answering_http: bool) -> Any:
         timeout = self.timeouts[logical]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from tests.helpers.client import ApiClient
@@ -150,3 +151,31 @@ def test_attribute_values_are_answered_as_moto_s_shape_walk_answers_them(stack: 
     assert walked_by is not patched
     assert copied["body"] == walked["body"]
     assert '"B": "AP9ieXRlcw=="' in copied["body"]
+
+
+def test_concurrent_api_requests_each_keep_their_own_route_and_key(api: ApiClient) -> None:
+    """One Lambda environment runs one event at a time: the API function's resolver keeps the
+    request's route and key on its app, so concurrent requests must not share it (they did:
+    500s from a route cleared by another request's end, notes under another key's name)."""
+    secrets = {f"writer-{n}": api.post("/api/keys", {"name": f"writer-{n}"}).body["secret"] for n in range(4)}
+    opened = api.post("/api/incident_response", {"title": "concurrent notes"})
+    assert opened.status == 201, opened.body
+    notes = f"/api/incident_response/{opened.body['incident_id']}/notes"
+    failures: list[Any] = []
+
+    def write(name: str) -> None:
+        for n in range(5):
+            reply = api.post(notes, {"note": f"{name} #{n}"}, key=secrets[name])
+            if reply.status != 201:
+                failures.append((name, reply.status, reply.body))
+
+    threads = [threading.Thread(target=write, args=(name,)) for name in secrets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    timeline = api.get(f"/api/incident_response/{opened.body['incident_id']}/timeline?limit=100").body
+    written = [e for e in timeline["items"] if e["kind"] == "note"]
+    assert len(written) == 20
+    assert all(e["actor"] == f"key:{e['message'].split(' #')[0]}" for e in written), written
