@@ -223,6 +223,11 @@ def _throughput(lat: dict[str, Any]) -> list[str]:
         "",
         f"Goal ≥ {THROUGHPUT_GOAL} alerts/s on 2 cores: {verdict}.",
         "",
+        "In `make bench` the throughput runs after the latency run, whose incidents' ladders and",
+        "deliveries (retried against a sink already closed) still run on the same two cores and",
+        "the same moto: on AWS they would run in other functions. `python -m bench.local_sections",
+        "out.json throughput duplicates` measures both on a fresh runtime (the table of rounds below).",
+        "",
         *_duplicates(lat),
     ]
 
