@@ -91,7 +91,8 @@ def _transitions(results: dict[str, Any]) -> list[str]:
         "",
         "| ladder | transitions |",
         "|---|---|",
-        "| each rung that pages and times out (Advance, Route, Page, TimedOut) "
+        "| each rung that pages and moves on, timed out or reaching nobody (Advance, Route, Page, "
+        "TimedOut or Unreachable) "
         f"| {sfn['transitions_per_rung']} |",
         f"| end of an unanswered ladder (Advance, Route, Exhausted) | {sfn['transitions_end_of_ladder']} |",
         f"| unanswered ladder of {sfn['rungs']} rungs, whole | {sfn['transitions_unanswered_ladder']} |",

@@ -34,7 +34,8 @@ def _entered(events: list[dict[str, Any]]) -> list[str]:
 def measure(stack: LocalStack) -> dict[str, Any]:
     from vigil.domain.escalation import EscalationPolicy, EscalationRule
     from vigil.domain.incidents import IncidentIn, Status
-    from vigil.services import escalation, incidents
+    from vigil.domain.teams import TeamIn
+    from vigil.services import escalation, incidents, teams
 
     rungs = 3
     escalation.save_policy(
@@ -60,8 +61,11 @@ def measure(stack: LocalStack) -> dict[str, Any]:
     _wait_done(stack, arn)
     exhausted = _entered(_history(stack, arn))
 
+    # Rung 0 of this one reaches somebody, so that it waits for the acknowledgement (a rung that
+    # reaches nobody moves on at once, and the acknowledgement would race the next rung).
+    teams.put_team("bench_reachable", TeamIn(email_list=["oncall@example.com"]))
     answered = incidents.create_by_hand(
-        IncidentIn(title="bench answered", assigned_team="bench_team"), "bench"
+        IncidentIn(title="bench answered", assigned_team="bench_reachable"), "bench"
     )
     arn2 = escalation.start_ladder(answered.incident_id)
     while not incidents.get_record(answered.incident_id).waiting_token:
