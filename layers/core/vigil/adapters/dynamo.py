@@ -9,13 +9,14 @@ import json
 import math
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from vigil.adapters.aws import call, error_code
 from vigil.config import settings
 from vigil.domain.errors import InvalidInput, Throttled
 
 Item = dict[str, Any]
+T = TypeVar("T")
 CONDITION_CODES = frozenset({"ConditionalCheckFailedException", "TransactionCanceledException"})
 
 
@@ -297,15 +298,17 @@ FILTERED_READ = 1000
 def page(
     pk_value: str,
     index: str,
-    keep: Callable[[Item], bool],
+    parse: Callable[[Item], T],
+    keep: Callable[[T], bool],
     limit: int,
     cursor: str | None,
     *,
     sk_between: tuple[str, str] | None = None,
-) -> tuple[list[Item], str | None]:
-    """One page of an index, newest first, of the items `keep` accepts; the cursor is opaque."""
+) -> tuple[list[T], str | None]:
+    """One page of an index, newest first: each item parsed once, those `keep` accepts; the
+    cursor is opaque."""
     start = _decode_cursor(cursor, index, pk_value)
-    found: list[Item] = []
+    found: list[T] = []
     while len(found) < limit:
         items, start = query(
             pk_value,
@@ -316,8 +319,9 @@ def page(
             sk_between=sk_between,
         )
         for item in items:
-            if keep(item):
-                found.append(item)
+            parsed = parse(item)
+            if keep(parsed):
+                found.append(parsed)
                 if len(found) == limit:
                     start = serialize({k: item[k] for k in ("pk", "sk", f"{index}pk", f"{index}sk")})
                     break

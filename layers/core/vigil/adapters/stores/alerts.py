@@ -225,10 +225,7 @@ def page(
     first_seen_between: tuple[str, str],
 ) -> tuple[list[StoredAlert], str | None]:
     """Alerts newest first (by first seen), those `keep` accepts; the cursor is opaque."""
-    items, next_cursor = dynamo.page(
-        INDEX, "gsi2", lambda item: keep(_alert(item)), limit, cursor, sk_between=first_seen_between
-    )
-    return [_alert(i) for i in items], next_cursor
+    return dynamo.page(INDEX, "gsi2", _alert, keep, limit, cursor, sk_between=first_seen_between)
 
 
 def first_seen_between(window: tuple[str, str]) -> Iterator[StoredAlert]:

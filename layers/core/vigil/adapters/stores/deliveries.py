@@ -101,7 +101,11 @@ def page(
     """The ledger newest first: of one incident, or of all; of one channel and status, or of any."""
     wanted = {name: value for name, value in (("channel", channel), ("status", status)) if value}
     pk, index = (f"{INDEX}#{incident_id}", "gsi1") if incident_id else (INDEX, "gsi2")
-    items, next_cursor = dynamo.page(
-        pk, index, lambda item: all(item.get(k) == v for k, v in wanted.items()), limit, cursor
+    return dynamo.page(
+        pk,
+        index,
+        StoredDelivery.model_validate,
+        lambda delivery: all(getattr(delivery, k) == v for k, v in wanted.items()),
+        limit,
+        cursor,
     )
-    return [StoredDelivery.model_validate(item) for item in items], next_cursor

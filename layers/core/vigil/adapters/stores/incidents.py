@@ -331,10 +331,7 @@ def page(
     created_between: tuple[str, str],
 ) -> tuple[list[StoredIncident], str | None]:
     """Newest first, the incidents `keep` accepts; the cursor is opaque to callers."""
-    items, next_cursor = dynamo.page(
-        INDEX, "gsi2", lambda item: keep(_incident(item)), limit, cursor, sk_between=created_between
-    )
-    return [_incident(i) for i in items], next_cursor
+    return dynamo.page(INDEX, "gsi2", _incident, keep, limit, cursor, sk_between=created_between)
 
 
 def created_between(window: tuple[str, str] | None = None) -> Iterator[StoredIncident]:

@@ -51,8 +51,7 @@ def delivery_id(run: str, round_: int, rung: int, team: str, channel: str, purpo
 def snapshot(incident: StoredIncident, context: Context | None = None) -> dict[str, Any]:
     """What a page carries of its incident, with the context of its alerts (see context_of)."""
     context = context or page_context([], incident.alert_count)
-    shown = incident.model_dump(include=set(PAGE_FIELDS))
-    return {f: shown[f] for f in PAGE_FIELDS} | {"context": context}
+    return {f: getattr(incident, f) for f in PAGE_FIELDS} | {"context": context}
 
 
 def context_of(incident: StoredIncident) -> Context:
@@ -64,19 +63,18 @@ def context_of(incident: StoredIncident) -> Context:
 def page(
     incident: StoredIncident,
     rung: Rung,
+    context: Context,
     *,
     run: str,
     round_: int,
     purpose: str = "page",
     at: datetime | None = None,
-    context: Context | None = None,
 ) -> int:
-    """Publish the deliveries of one rung; a team nobody can be reached at is a failed page.
-    Its entries carry `at`: when the rung committed to paging (before an acknowledgement that
-    races it), not when the publishing ended. `context`: the alerts' context, if the caller has it."""
+    """Publish the deliveries of one rung to its teams, with the alerts' `context` (context_of);
+    a team nobody can be reached at is a failed page. Its entries carry `at`: when the rung
+    committed to paging (before an acknowledgement that races it), not when the publishing ended."""
     published = 0
     incident_id = incident.incident_id
-    context = context if context is not None else context_of(incident)
     for team_name in rung.targets:
         found = {c: d for c, d in reachable(team_name, rung.channels).items() if d}
         if not found:

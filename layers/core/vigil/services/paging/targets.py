@@ -39,15 +39,8 @@ def page(
     now = at or utcnow()
     context = notify.context_of(incident)
     teams = [name for kind, name in map(target_of, rung.targets) if kind == "team"]
-    published = notify.page(
-        incident,
-        rung.model_copy(update={"targets": teams}),
-        run=run,
-        round_=round_,
-        purpose=purpose,
-        at=now,
-        context=context,
-    )
+    teams_only = rung.model_copy(update={"targets": teams})
+    published = notify.page(incident, teams_only, context, run=run, round_=round_, purpose=purpose, at=now)
     for target in rung.targets:
         kind, name = target_of(target)
         if kind == "team":
