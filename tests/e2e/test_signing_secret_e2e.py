@@ -19,6 +19,18 @@ def _reads_for_a_link(api: ApiClient, stack: Any) -> int:
 def test_two_requests_within_the_max_age_read_the_secret_once(api: ApiClient, stack: Any) -> None:
     from vigil.adapters import signing
 
-    signing.forget_secret()
-    assert _reads_for_a_link(api, stack) == 1
+    assert _first_reads_after_forgetting(api, stack, signing.forget_secret) == 1
     assert _reads_for_a_link(api, stack) == 0
+
+
+def _first_reads_after_forgetting(api: ApiClient, stack: Any, forget: Any, tries: int = 5) -> int:
+    """The reads of the first request after the secret is forgotten. Locally every function
+    shares one process, so a background delivery signing an acknowledge link in between can
+    read it first (a deployed instance keeps its own): then the request reads nothing, and
+    this forgets and tries again."""
+    for _ in range(tries):
+        forget()
+        reads = _reads_for_a_link(api, stack)
+        if reads:
+            return reads
+    return 0
