@@ -396,7 +396,7 @@ def test_a_grafana_oncall_export_is_imported_and_answers_as_its_example(api: Api
     assert imported["name"] == "default" and imported["targets"] == ["user:U4DNY931HHJS5"]
 
 
-def test_who_is_on_call_is_one_read_of_the_schedule(api: ApiClient) -> None:
+def test_who_is_on_call_is_one_read_of_the_schedule(api: ApiClient, stack: Any) -> None:
     ann, bob = _unique("ann"), _unique("bob")
     for user in (ann, bob):
         _person(api, user)
@@ -405,9 +405,9 @@ def test_who_is_on_call_is_one_read_of_the_schedule(api: ApiClient) -> None:
     ]
     override = {"user_id": bob, "start": "2026-03-04T00:00:00Z", "end": "2026-03-05T00:00:00Z"}
     assert api.post(f"/api/schedules/{schedule_id}/overrides", override).status == 201
-    assert api.post("/_local/aws-calls/reset").status == 200
     at = api.get(f"/api/schedules/{schedule_id}/oncall?at=2026-03-04T12:00:00Z")
     assert at.body["shifts"][0]["user_id"] == bob
-    calls = {k: v for k, v in api.get("/_local/aws-calls").body["calls"].items() if k.startswith("dynamodb:")}
+    # The request's own calls: the runtime's totals also count other tests' ladders still running.
+    calls = {k: v for k, v in stack.last_calls["ApiFunction"].items() if k.startswith("dynamodb:")}
     # The API key (unless a warm function has it cached), then the schedule with its overrides.
     assert set(calls) == {"dynamodb:GetItem"} and calls["dynamodb:GetItem"] <= 2, calls
