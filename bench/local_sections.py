@@ -15,7 +15,7 @@ from typing import Any
 
 import local  # noqa: F401  (puts the core layer on the path)
 from bench import latency
-from local.runtime import Runtime, start_runtime
+from local.runtime import Runtime
 
 ALERTS = int(os.environ.get("VIGIL_BENCH_ALERTS", "100"))
 STORM_WAIT = float(os.environ.get("VIGIL_BENCH_STORM_WAIT", "600"))
@@ -46,23 +46,15 @@ def main() -> int:
         print(f"unknown sections {unknown}; choose from {sorted(SECTIONS)}", file=sys.stderr)
         return 2
     if chosen:
-        results: dict[str, Any] = {name: _on_a_fresh_runtime(SECTIONS[name]) for name in chosen}
+        results: dict[str, Any] = {name: latency.on_a_fresh_runtime(SECTIONS[name]) for name in chosen}
     else:
-        results = _on_a_fresh_runtime(lambda runtime: latency.measure(runtime, ALERTS, storm_wait=STORM_WAIT))
+        results = latency.measure(ALERTS, storm_wait=STORM_WAIT)
     results["load_average"] = round(os.getloadavg()[0], 1)
     text = json.dumps(results, indent=2)
     if len(sys.argv) > 1:  # the handlers log to stdout
         Path(sys.argv[1]).write_text(text + "\n")
     print(text)
     return 0
-
-
-def _on_a_fresh_runtime(section: Callable[[Runtime], Any]) -> Any:
-    runtime = start_runtime("127.0.0.1", 0)
-    try:
-        return section(runtime)
-    finally:
-        runtime.close()
 
 
 if __name__ == "__main__":

@@ -220,10 +220,10 @@ def local_endpoint(stack: LocalStack, method: str, path: str, body: bytes) -> tu
             stack.outbox.clear()
             return 200, {"items": []}
         case ("POST", ["invoke", logical]) if logical in stack.template["Resources"]:
-            return 200, stack.invoke(logical, payload)
+            return 200, stack.invoke(logical, payload, answering_http=True)
         case ("POST", ["schedule", logical]) if logical in stack.schedules:
             return 200, stack.run_schedule(
-                logical, payload.get("time") if isinstance(payload, dict) else None
+                logical, payload.get("time") if isinstance(payload, dict) else None, answering_http=True
             )
         case ("POST", ["publish", logical]) if logical in stack.resolver.resources("AWS::SNS::Topic"):
             with stack.waiting_for_async():

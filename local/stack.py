@@ -11,6 +11,7 @@ invoke asynchronously, with Lambda's retries and OnFailure destination.
 from __future__ import annotations
 
 import contextlib
+import copy
 import importlib
 import io
 import json
@@ -154,6 +155,10 @@ _in_background: ContextVar[bool] = ContextVar("vigil_local_in_background", defau
 ONE_EVENT_AT_A_TIME = frozenset({"ApiFunction"})
 PATIENCE_BEFORE_INVOCATION_SECONDS = 2.0
 PATIENCE_BEFORE_CALL_SECONDS = 0.25
+# Background work goes on once no request has been answered for this long: a sender's next
+# request comes a millisecond or two after the last answer, and work started in that gap would
+# share the interpreter with it.
+REQUESTS_PAUSED_SECONDS = 0.01
 
 
 class _MotoTurns:
@@ -161,54 +166,95 @@ class _MotoTurns:
     DynamoDB's do (one at a time per item). On AWS the ladder's steps, the deliveries and a
     storm's parts run in other functions on other machines; here they share two cores, one
     interpreter and this one moto with the HTTP answers. So the calls of an HTTP answer go first:
-    background work takes its turn when no request is being answered, or once its patience is
-    over."""
+    background work goes on when the requests have paused, or once its patience is over.
+
+    A burst leaves hundreds of background threads waiting: each wait is woken once, when the
+    requests pause (a watcher notices) or when its turn comes (one waiter per finished call),
+    never all of them at every change."""
 
     def __init__(self) -> None:
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
+        self._turn_for_a_request = threading.Condition(self._lock)
+        self._turn_for_background = threading.Condition(self._lock)
+        self._requests_paused = threading.Condition(self._lock)
+        self._requests_changed = threading.Condition(self._lock)  # only the watcher waits on it
         self._owner: int | None = None
         self._depth = 0
         self._answering = 0
+        self._last_answered = 0.0
+        self._requests_waiting = 0  # calls of HTTP answers waiting for their turn
+        self._closed = False
+        threading.Thread(target=self._watch_for_pauses, name="moto-turns", daemon=True).start()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._requests_changed.notify()
 
     @contextmanager
     def answering(self) -> Iterator[None]:
-        with self._changed:
+        with self._lock:
             self._answering += 1
+            self._requests_changed.notify()
         try:
             yield
         finally:
-            with self._changed:
+            with self._lock:
                 self._answering -= 1
-                self._changed.notify_all()
+                self._last_answered = time.monotonic()
+                self._requests_changed.notify()
 
     def wait_for_the_requests(self, most_seconds: float) -> None:
-        with self._changed:
-            self._changed.wait_for(lambda: self._answering == 0, timeout=most_seconds)
+        with self._lock:
+            self._wait_for_a_pause(time.monotonic() + most_seconds)
 
     @contextmanager
     def turn(self, *, background: bool) -> Iterator[None]:
         me = threading.get_ident()
-        with self._changed:
+        with self._lock:
             if self._owner == me:  # a call made while serving a call (moto calling itself)
                 self._depth += 1
+            elif background:
+                self._wait_for_a_pause(time.monotonic() + PATIENCE_BEFORE_CALL_SECONDS)
+                while self._owner is not None or self._requests_waiting:
+                    self._turn_for_background.wait()
+                self._owner, self._depth = me, 1
             else:
-                self._wait_for_turn(time.monotonic() + (PATIENCE_BEFORE_CALL_SECONDS if background else 0))
+                self._requests_waiting += 1
+                while self._owner is not None:
+                    self._turn_for_a_request.wait()
+                self._requests_waiting -= 1
                 self._owner, self._depth = me, 1
         try:
             yield
         finally:
-            with self._changed:
+            with self._lock:
                 self._depth -= 1
                 if self._depth == 0:
                     self._owner = None
-                    self._changed.notify_all()
+                    self._next_in_turn().notify()
 
-    def _wait_for_turn(self, patient_until: float) -> None:
-        while True:
-            patience = patient_until - time.monotonic()
-            if self._owner is None and (self._answering == 0 or patience <= 0):
-                return
-            self._changed.wait(timeout=patience if patience > 0 else None)
+    def _next_in_turn(self) -> threading.Condition:
+        return self._turn_for_a_request if self._requests_waiting else self._turn_for_background
+
+    def _paused(self) -> bool:
+        return self._answering == 0 and time.monotonic() - self._last_answered >= REQUESTS_PAUSED_SECONDS
+
+    def _wait_for_a_pause(self, patient_until: float) -> None:
+        while not self._paused() and (patience := patient_until - time.monotonic()) > 0:
+            self._requests_paused.wait(timeout=patience)
+
+    def _watch_for_pauses(self) -> None:
+        """Wake the background work waiting for a pause, once each time the requests pause."""
+        with self._lock:
+            while not self._closed:
+                if self._answering:
+                    self._requests_changed.wait()
+                elif (left := REQUESTS_PAUSED_SECONDS - (time.monotonic() - self._last_answered)) > 0:
+                    self._requests_changed.wait(timeout=left)
+                else:
+                    self._requests_paused.notify_all()
+                    self._requests_changed.wait()  # until the next request begins
 
 
 class LambdaContext:
@@ -289,6 +335,7 @@ class LocalStack:
 
     def stop(self) -> None:
         self._stop.set()
+        self.moto_turns.close()
         for thread in self._threads:
             thread.join(timeout=5)
         _active_stacks.discard(self)
@@ -703,9 +750,10 @@ class LocalStack:
         while not self._stop.wait(seconds):
             self._run_async(logical, scheduled_event(logical))
 
-    def run_schedule(self, logical: str, time: str | None = None) -> Any:
-        """Run a scheduled function now (as its schedule would at `time`) and answer its result."""
-        return self.invoke(logical, scheduled_event(logical, time))
+    def run_schedule(self, logical: str, time: str | None = None, *, answering_http: bool = False) -> Any:
+        """Run a scheduled function now (as its schedule would at `time`) and answer its result;
+        `answering_http`: somebody waits for it, so it goes before background work."""
+        return self.invoke(logical, scheduled_event(logical, time), answering_http=answering_http)
 
     # ----------------------------------------------------------------- SQS pollers
     def _start_poller(self, mapping: dict[str, Any]) -> None:
@@ -978,9 +1026,11 @@ def _install_patches(stack: LocalStack) -> None:
     Subscription.publish = publish  # type: ignore[method-assign]
     BotocoreStubber.__call__ = locked_call  # type: ignore[method-assign]
     _parse_each_definition_once()
+    _let_executions_give_way_to_answers()
     _parse_each_update_expression_once()
     _serialise_attribute_values_as_they_are()
-    _list_each_traversers_node_types_once()
+    _look_up_each_node_class_once()
+    _copy_parse_trees_by_their_structure()
 
 
 def _parse_each_definition_once() -> None:
@@ -1009,15 +1059,53 @@ def _parse_each_definition_once() -> None:
     lambda_eval_utils.boto_client_for = boto_client_for
 
 
+# True in a thread of moto's that runs a state machine execution (see below).
+_in_execution: ContextVar[bool] = ContextVar("vigil_local_in_execution", default=False)
+
+
+def _let_executions_give_way_to_answers() -> None:
+    """moto runs each execution in a thread of its own, started inside StartExecution, that
+    evaluates the states in pure Python: the HTTP answer that started it then shared the
+    interpreter with the ladder's first states. On AWS the execution runs elsewhere; here its
+    thread waits for the requests being answered before it begins and before each state (for a
+    bounded time, as background invocations do)."""
+    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    original_start = ExecutionWorker.start  # a synchronous worker has its own, in the caller's thread
+    original_state = CommonStateField._eval_body
+
+    def start(self: Any) -> None:
+        logic = self._execution_logic
+
+        def giving_way() -> None:
+            _in_execution.set(True)
+            _current().moto_turns.wait_for_the_requests(PATIENCE_BEFORE_INVOCATION_SECONDS)
+            logic()
+
+        self._execution_logic = giving_way  # what the thread runs
+        original_start(self)
+
+    def eval_state(self: Any, env: Any) -> None:
+        if _in_execution.get():
+            _current().moto_turns.wait_for_the_requests(PATIENCE_BEFORE_CALL_SECONDS)
+        original_state(self, env)
+
+    ExecutionWorker.start = start  # type: ignore[method-assign]
+    CommonStateField._eval_body = eval_state  # type: ignore[method-assign]
+
+
 def _parse_each_update_expression_once() -> None:
-    """moto parses an UpdateItem's expression twice per call and counts its clauses at every
-    level of the parse tree (quadratic in the clauses: most of a 26-clause alert upsert's time).
-    Here each expression text is parsed once (the validators work on a deep copy, the rest only
-    reads it) and the clauses are counted once, at the root, which sees them all."""
+    """moto parses an UpdateItem's expression twice per call, and counts its clauses and looks
+    for overlapping paths at every level of the parse tree (every clause node is an
+    `UpdateExpression` too: quadratic in the clauses, most of an alert upsert's time). Here each
+    expression text is parsed once (the validators work on a copy, the rest only reads it) and
+    both checks run once, at the root, which sees every clause: an expression one of them refuses
+    is refused the same way (with two overlapping pairs of paths, the message may name the other)."""
     from functools import cache
 
     from moto.dynamodb.parsing import ast_nodes, expressions
-    from moto.dynamodb.parsing.validators import ActionCountValidator
+    from moto.dynamodb.parsing.validators import ActionCountValidator, OverlappingPathsValidator
 
     parser: Any = getattr(expressions, "UpdateExpressionParser")  # noqa: B009  (moto leaves it untyped)
     root_type: Any = getattr(ast_nodes, "UpdateExpression")  # noqa: B009
@@ -1026,24 +1114,83 @@ def _parse_each_update_expression_once() -> None:
     def count_at_the_root(self: Any, node: Any) -> Any:
         return self.verify_action_counts(node) if isinstance(node, root_type) else node
 
-    validator: Any = ActionCountValidator
-    validator.traverse = count_at_the_root
+    def overlaps_at_the_root(self: Any, node: Any) -> Any:
+        return self.check_for_overlapping_paths(node) if isinstance(node, root_type) else node
+
+    counter: Any = ActionCountValidator
+    counter.traverse = count_at_the_root
+    overlaps: Any = OverlappingPathsValidator
+    overlaps.traverse = overlaps_at_the_root
 
 
-def _list_each_traversers_node_types_once() -> None:
-    """moto's expression validators walk the parse tree once each, and at every node build the
-    tuple of node types they process anew from a new dict (its docstring says "cached"; it is
-    not): 8% of an ingest answer's samples. Here each traverser builds it once."""
+def _look_up_each_node_class_once() -> None:
+    """moto's expression validators walk the parse tree about ten times per UpdateItem (twice
+    that for a new item), and at every node ask `isinstance` of abstract classes (through
+    ABCMeta each time) whether it is a node and which of their processors takes it, building the
+    tuple of types anew at every node (its docstring says "cached"; it is not): half of an alert
+    upsert's time in moto. A node's class decides both answers, so here they are looked up once
+    per class; the walk is otherwise moto's own, in the same order with the same hooks."""
     from moto.dynamodb.parsing import ast_nodes
 
-    def nodes_to_be_processed(self: Any) -> tuple[type, ...]:
-        types: tuple[type, ...] | None = self.__dict__.get("_vigil_node_types")
-        if types is None:
-            types = self.__dict__["_vigil_node_types"] = tuple(self._processing_map())
-        return types
+    node_class: type = getattr(ast_nodes, "Node")  # noqa: B009  (moto leaves it untyped)
+    is_a_node: dict[type, bool] = {}
+    processed_as: dict[tuple[type, type], type | None] = {}
 
-    traverser: Any = getattr(ast_nodes, "DepthFirstTraverser")  # noqa: B009  (moto leaves it untyped)
-    traverser.nodes_to_be_processed = nodes_to_be_processed
+    def processor_class(traverser: Any, kind: type) -> type | None:
+        key = (type(traverser), kind)
+        if key not in processed_as:  # the first match, in the map's order, as moto's `process`
+            processed_as[key] = next((c for c in traverser._processing_map() if issubclass(kind, c)), None)
+        return processed_as[key]
+
+    def traverse_node_recursively(self: Any, node: Any, child_id: int = -1) -> Any:
+        kind = type(node)
+        known = is_a_node.get(kind)
+        if known is None:
+            known = is_a_node[kind] = issubclass(kind, node_class)
+        if not known:
+            return node
+        parent_node = node.parent
+        if node.children is not None:
+            for i, child_node in enumerate(node.children):
+                self.pre_processing_of_child(node, i)
+                self.traverse_node_recursively(child_node, i)
+        processed = processor_class(self, kind)
+        if processed is not None:
+            node = self._processing_map()[processed](node)
+            node.parent = parent_node
+            if parent_node:
+                parent_node.children[child_id] = node
+        return node
+
+    traverser: Any = getattr(ast_nodes, "DepthFirstTraverser")  # noqa: B009
+    traverser.traverse_node_recursively = traverse_node_recursively
+
+
+def _copy_parse_trees_by_their_structure() -> None:
+    """moto's update validators work on a deep copy of the expression's parse tree (they replace
+    its placeholders): `copy.deepcopy` of a tree of a few dozen nodes was a quarter of an alert
+    upsert's time in moto. A parse tree's nodes hold only their type name, their parent and their
+    children (nodes, strings and numbers), so copying that structure is the same copy."""
+    from moto.dynamodb.parsing import ast_nodes, validators
+
+    node_class: type = getattr(ast_nodes, "Node")  # noqa: B009  (moto leaves it untyped)
+
+    def copy_of(value: Any) -> Any:
+        return _tree_copy(value, node_class, None) if isinstance(value, node_class) else copy.deepcopy(value)
+
+    setattr(validators, "deepcopy", copy_of)  # noqa: B010  (the name their module imported)
+
+
+def _tree_copy(node: Any, node_type: type, parent: Any) -> Any:
+    twin = object.__new__(type(node))
+    twin.__dict__.update(node.__dict__)
+    twin.parent = parent
+    if node.children is not None:
+        twin.children = [
+            _tree_copy(child, node_type, twin) if isinstance(child, node_type) else child
+            for child in node.children
+        ]
+    return twin
 
 
 def _serialise_attribute_values_as_they_are() -> None:

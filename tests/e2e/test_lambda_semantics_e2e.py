@@ -27,14 +27,17 @@ def test_timeouts_come_from_the_template(stack: Any) -> None:
 def test_the_context_counts_down_from_the_timeout(stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(stack.timeouts, "PageFunction", 5)  # room for a loaded machine
     seen: list[int] = []
+    probe = {"probe": "countdown"}
 
     def handler(event: Any, context: Any) -> None:
+        if event != probe:  # a ladder still running from an earlier test
+            return
         seen.append(context.get_remaining_time_in_millis())
         time.sleep(0.05)
         seen.append(context.get_remaining_time_in_millis())
 
     monkeypatch.setitem(stack._handlers, "PageFunction", handler)
-    stack.invoke("PageFunction", {})
+    stack.invoke("PageFunction", probe)
     assert 5000 >= seen[0] > seen[1] > 0
 
 

@@ -47,3 +47,17 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, interval: floa
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         time.sleep(interval)
+
+
+def settle(stack: Any, quiet: float = 1.0, timeout: float = 120.0) -> None:
+    """Wait until the local runtime has made no AWS call for `quiet` seconds. Its background
+    work (ladders, deliveries) runs after the HTTP answers: a test that started much of it lets
+    it finish, so that the next test's ladders do not queue behind it."""
+    deadline = time.monotonic() + timeout
+    last, quiet_since = sum(stack.calls.values()), time.monotonic()
+    while time.monotonic() - quiet_since < quiet:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the runtime did not settle within {timeout}s")
+        time.sleep(0.1)
+        if (now := sum(stack.calls.values())) != last:
+            last, quiet_since = now, time.monotonic()
