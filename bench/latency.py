@@ -9,6 +9,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from bench.sink import Sink
@@ -65,7 +66,7 @@ def alert_to_page(runtime: Runtime, count: int) -> dict[str, Any]:
             sent_at[title] = started
             post(hook, {"title": title, "severity": "high", "dedup_key": title})
             to_incident.append(time.perf_counter() - started)
-        sink.wait_for(count, timeout=120)
+        sink.wait_for(count, timeout=600)  # the ladders run once the sender has paused
         to_page = [
             arrival - sent
             for title, sent in sent_at.items()
@@ -268,9 +269,10 @@ def measure(count: int = 1000, storm_wait: float = 600) -> dict[str, Any]:
     minimal, latency = on_a_fresh_runtime(
         lambda runtime: (floor(runtime, min(count, 300)), alert_to_page(runtime, count))
     )
-    mix = on_a_fresh_runtime(
-        lambda runtime: {str(n): throughput(runtime, max(100, count // 2), workers=n) for n in SENDERS}
-    )
+    mix = {
+        str(n): on_a_fresh_runtime(partial(throughput, count=max(100, count // 2), workers=n))
+        for n in SENDERS
+    }
     repeated = on_a_fresh_runtime(lambda runtime: duplicates_by_senders(runtime, max(200, count // 2)))
     vigil, least = latency["alert_to_incident"], minimal["new_alert_calls"]
     return {

@@ -228,8 +228,7 @@ def _throughput(lat: dict[str, Any]) -> list[str]:
         "",
         f"Goal ≥ {THROUGHPUT_GOAL} alerts/s on 2 cores: {verdict}.",
         "",
-        "Each sender count runs after the one before on the same runtime, so 4 and 16 senders share",
-        "the cores with the ladders of the incidents opened before them.",
+        "Each sender count runs on a fresh runtime.",
         "",
         *_duplicates(lat),
     ]

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
+
+import pytest
 
 from tests.helpers.client import ApiClient
 
@@ -179,3 +182,88 @@ def test_concurrent_api_requests_each_keep_their_own_route_and_key(api: ApiClien
     written = [e for e in timeline["items"] if e["kind"] == "note"]
     assert len(written) == 20
     assert all(e["actor"] == f"key:{e['message'].split(' #')[0]}" for e in written), written
+
+
+# Update expressions as DynamoDB applies them: the runtime copies moto's parse trees by their
+# structure, looks up node classes once and checks overlapping paths at the root (local/stack.py).
+X, X2, ONE = {"S": "x"}, {"S": "x2"}, {"N": "1"}
+UPDATES_APPLIED = [
+    (
+        "SET a = if_not_exists(a, :x), b = if_not_exists(b, :x)",
+        {"b": {"S": "kept"}},
+        {"a": X, "b": {"S": "kept"}},
+    ),
+    ("SET l = list_append(if_not_exists(l, :empty), :x2)", {}, {"l": {"L": [X2]}}),
+    ("SET l = list_append(l, :x2)", {"l": {"L": [{"S": "one"}]}}, {"l": {"L": [{"S": "one"}, X2]}}),
+    ("SET n = n + :one ADD c :one", {"n": {"N": "4"}}, {"n": {"N": "5"}, "c": ONE}),
+    (
+        "ADD tags :set DELETE gone :old",
+        {"gone": {"SS": ["a", "b"]}},
+        {"tags": {"SS": ["t"]}, "gone": {"SS": ["b"]}},
+    ),
+    (
+        "SET m.deep = :x, #k = :x REMOVE l[0], r",
+        {"m": {"M": {}}, "l": {"L": [{"S": "0"}, {"S": "1"}]}, "r": {"S": "r"}},
+        {"m": {"M": {"deep": X}}, "k": X, "l": {"L": [{"S": "1"}]}},
+    ),
+]
+UPDATES_REFUSED = [
+    ("SET a = :x, a = :x2", "Two document paths overlap with each other"),
+    ("SET a = :x, b = :x REMOVE b", "Two document paths overlap with each other"),
+    ("SET m.deep = :x, m = :x2", "Two document paths overlap with each other"),
+    ("SET sk = :x", "Cannot update attribute sk. This attribute is part of the key"),
+    ("SET a = :x SET b = :x", 'The "SET" section can only be used once in an update expression'),
+    ("SET a = :missing, b = :x", "An expression attribute value used in expression is not defined"),
+    (
+        "SET l = list_append(nothing, :x2)",
+        "The provided expression refers to an attribute that does not exist",
+    ),
+]
+VALUES = {
+    ":x": X,
+    ":x2": {"L": [X2]},
+    ":empty": {"L": []},
+    ":one": ONE,
+    ":set": {"SS": ["t"]},
+    ":old": {"SS": ["a"]},
+}
+
+
+def _update(stack: Any, key: dict[str, Any], expression: str) -> dict[str, Any]:
+    used = {name: VALUES[name] for name in re.findall(r":\w+", expression) if name in VALUES}
+    names = {"#k": "k"} if "#k" in expression else {}
+    return dict(
+        stack.clients["dynamodb"].update_item(
+            TableName=stack.resolver.physical["Table"]["Ref"],
+            Key=key,
+            UpdateExpression=expression,
+            ExpressionAttributeValues=used,
+            **({"ExpressionAttributeNames": names} if names else {}),
+            ReturnValues="ALL_NEW",
+        )["Attributes"]
+    )
+
+
+def test_update_expressions_are_applied_as_dynamodb_applies_them(stack: Any) -> None:
+    dynamodb, table = stack.clients["dynamodb"], stack.resolver.physical["Table"]["Ref"]
+    for n, (expression, before, after) in enumerate(UPDATES_APPLIED):
+        key = {"pk": {"S": f"LOCAL#update-{n}"}, "sk": {"S": "ITEM"}}
+        dynamodb.put_item(TableName=table, Item={**key, **before})
+        assert _update(stack, key, expression) == {**key, **after}, expression
+        # The same expression again, on the item it made: each call validates its own copy.
+        if expression.startswith("SET l = list_append(l"):
+            assert _update(stack, key, expression)["l"]["L"][-2:] == [X2, X2]
+
+
+def test_update_expressions_dynamodb_refuses_are_refused_with_its_message(stack: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    key = {"pk": {"S": "LOCAL#refused"}, "sk": {"S": "ITEM"}}
+    stack.clients["dynamodb"].put_item(
+        TableName=stack.resolver.physical["Table"]["Ref"], Item={**key, "m": {"M": {}}, "b": {"S": "b"}}
+    )
+    for expression, message in UPDATES_REFUSED:
+        with pytest.raises(ClientError) as refused:
+            _update(stack, key, expression)
+        assert refused.value.response["Error"]["Code"] == "ValidationException", expression
+        assert message in refused.value.response["Error"]["Message"], (expression, refused.value.response)
