@@ -1034,14 +1034,17 @@ def _install_patches(stack: LocalStack) -> None:
 
 
 def _parse_each_definition_once() -> None:
-    """moto's Step Functions parses the definition with ANTLR for every execution and builds a
-    boto3 client for every Lambda task; here the parse tree (read only) and the client are made
-    once, and each execution still gets its own evaluation components."""
+    """moto's Step Functions parses the definition with ANTLR for every execution, builds a
+    boto3 client for every Lambda task and a JSONPath parser for every path it evaluates; here
+    the parse tree (read only), the client and each parsed path (read only) are made once, and
+    each execution still gets its own evaluation components."""
     from functools import cache
 
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
     from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+    from moto.stepfunctions.parser.asl.utils import json_path
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
     parse_tree = cache(lambda definition: AmazonStateLanguageParser.parse(definition)[1])
@@ -1057,6 +1060,8 @@ def _parse_each_definition_once() -> None:
 
     ExecutionWorker._get_evaluation_entrypoint = entrypoint  # type: ignore[method-assign]
     lambda_eval_utils.boto_client_for = boto_client_for
+    for module in (json_path, result_path):  # a new PLY parser for each path evaluated, before
+        setattr(module, "parse", cache(module.parse))  # noqa: B010
 
 
 # True in a thread of moto's that runs a state machine execution (see below).

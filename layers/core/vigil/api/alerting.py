@@ -12,13 +12,12 @@ from pydantic import Field, StringConstraints, ValidationError
 from vigil.api.auth import actor
 from vigil.api.errors import responses_for
 from vigil.api.problem import field_path
-from vigil.domain.alerts import Alert, AlertOutcome, Severity
+from vigil.domain.alerts import LABEL_NAME_LIMIT, LABEL_VALUE_LIMIT, Alert, AlertOutcome, Severity
 from vigil.domain.errors import InvalidInput
 from vigil.domain.model import Model
 from vigil.domain.silences import Silence, SilenceIn
 from vigil.domain.vocabulary import Category
 from vigil.services import alerting, silences
-from vigil.services.incidents import LABEL_NAME_LIMIT, LABEL_VALUE_LIMIT
 
 router = APIGatewayRouter()
 MAX_BULK = 1000

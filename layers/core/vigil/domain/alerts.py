@@ -11,6 +11,10 @@ from pydantic import ConfigDict, Field
 from vigil.domain.model import Model
 from vigil.domain.vocabulary import ALERT_ACTIONS, Severity
 
+# A label is a named string. DynamoDB refuses a map key that is empty, and an item over 400 KB.
+LABEL_NAME_LIMIT = 256
+LABEL_VALUE_LIMIT = 1024
+
 __all__ = [
     "PUBLIC_FIELDS",
     "Alert",
@@ -118,3 +122,9 @@ class StoredAlert(Alert):
     def stored(self) -> dict[str, Any]:
         """The fields as stored: those it was read with (defaults are not written)."""
         return self.model_dump(exclude_unset=True)
+
+
+def bounded_labels(labels: dict[str, str], limit: int) -> dict[str, str]:
+    """What a monitoring tool sent, made storable: unnamed labels dropped, the rest cut to size."""
+    named = [(k, v) for k, v in labels.items() if k][:limit]
+    return {k[:LABEL_NAME_LIMIT]: v[:LABEL_VALUE_LIMIT] for k, v in named}

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from vigil.adapters import stores
-from vigil.domain.alerts import NormalizedAlert
+from vigil.domain.alerts import LABEL_NAME_LIMIT, LABEL_VALUE_LIMIT, NormalizedAlert, bounded_labels
 from vigil.domain.clock import iso, utcnow
 from vigil.domain.errors import Conflict, InvalidInput, NotFound
 from vigil.domain.incidents import (
@@ -56,9 +56,6 @@ __all__ = [
 ]
 
 Record = dict[str, Any]
-# A label is a named string. DynamoDB refuses a map key that is empty, and an item over 400 KB.
-LABEL_NAME_LIMIT = 256
-LABEL_VALUE_LIMIT = 1024
 STOPS_LADDER = frozenset({Status.ACKNOWLEDGED, Status.RESOLVED, Status.CLOSED})
 
 
@@ -175,12 +172,6 @@ def open_for_alert(alert_id: str, actor: str) -> str:
         escalation.start_ladder(incident_id)
     stores.alerts.list_under_incident(alert_id, incident_id, episode)
     return incident_id
-
-
-def bounded_labels(labels: dict[str, str], limit: int) -> dict[str, str]:
-    """What a monitoring tool sent, made storable: unnamed labels dropped, the rest cut to size."""
-    named = [(k, v) for k, v in labels.items() if k][:limit]
-    return {k[:LABEL_NAME_LIMIT]: v[:LABEL_VALUE_LIMIT] for k, v in named}
 
 
 def check_labels(labels: dict[str, str], field: str = "body.labels") -> None:

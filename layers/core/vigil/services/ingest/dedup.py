@@ -16,20 +16,36 @@ import contextlib
 import hashlib
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vigil.adapters import stores
-from vigil.domain.alerts import AlertOutcome, AlertStatus, NormalizedAlert, Severity, StoredAlert
+from vigil.domain.alerts import (
+    AlertOutcome,
+    AlertStatus,
+    NormalizedAlert,
+    Severity,
+    StoredAlert,
+    bounded_labels,
+)
 from vigil.domain.clock import iso, parse_iso, utcnow
 from vigil.domain.errors import InvalidTransition, NotFound
 from vigil.domain.flapping import DEFAULT_HOLD_SECONDS, KEEP_CHANGES, is_flapping, recent_changes
 from vigil.domain.incidents import PAGING_STATES, Status, StoredIncident
 from vigil.domain.integrations import Integration
 from vigil.domain.silences import MaintenanceWindow, silenced_by
+from vigil.lazy import lazy_module
 from vigil.observability import count, logger
-from vigil.services import incidents, responders, silences
-from vigil.services.paging import notify, routing
+from vigil.services import silences
+from vigil.services.paging import routing
 from vigil.services.timeline import add_timeline, timeline_entry
+
+if TYPE_CHECKING:
+    from vigil.services import incidents, responders
+    from vigil.services.paging import notify
+else:  # the incident path: a duplicate never needs it
+    incidents = lazy_module("vigil.services.incidents")
+    responders = lazy_module("vigil.services.responders")
+    notify = lazy_module("vigil.services.paging.notify")
 
 DEFAULT_WINDOW = timedelta(minutes=10)
 # What one alert item keeps, far below DynamoDB's 400 KB item limit whatever a sender sends.
@@ -144,7 +160,7 @@ def _upsert(
         "title": alert.title,
         "description": alert.description[:DESCRIPTION_LIMIT],
         "severity": alert.severity.value,
-        "labels": incidents.bounded_labels(alert.labels, LABELS_LIMIT),
+        "labels": bounded_labels(alert.labels, LABELS_LIMIT),
         "status": alert.status.value,
         "suppressed": alert.suppressed,
         "silenced_by": quiet_by,

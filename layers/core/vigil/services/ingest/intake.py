@@ -4,18 +4,23 @@ the integration's own mapping, or the parser of its kind."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vigil.adapters import sns_signature
 from vigil.domain.alerts import AlertOutcome, NormalizedAlert
 from vigil.domain.errors import InvalidInput, Unauthorized, UpstreamUnavailable
 from vigil.domain.integrations import Integration, IntegrationSettings
 from vigil.domain.mapping import grouped, map_payload
 from vigil.domain.parsers import parse
 from vigil.domain.parsers.cloudwatch import sns_envelope_type
+from vigil.lazy import lazy_module
 from vigil.observability import count, logger
 from vigil.services import rate_limit
 from vigil.services.ingest import dedup, storm
+
+if TYPE_CHECKING:
+    from vigil.adapters import sns_signature
+else:  # SNS envelopes only (its HTTP client and certificate checks)
+    sns_signature = lazy_module("vigil.adapters.sns_signature")
 
 
 @dataclass
