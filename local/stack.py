@@ -153,6 +153,7 @@ _in_background: ContextVar[bool] = ContextVar("vigil_local_in_background", defau
 # them: it takes its requests one at a time, as one environment would. The other handlers keep
 # nothing per request and run concurrently, so that concurrent senders race here as on AWS.
 ONE_EVENT_AT_A_TIME = frozenset({"ApiFunction"})
+STOP_SECONDS = 5  # how long stopping waits for the pollers and timers, all together
 PATIENCE_BEFORE_INVOCATION_SECONDS = 2.0
 PATIENCE_BEFORE_CALL_SECONDS = 0.25
 # Background work goes on once no request has been answered for this long: a sender's next
@@ -336,8 +337,9 @@ class LocalStack:
     def stop(self) -> None:
         self._stop.set()
         self.moto_turns.close()
+        deadline = time.monotonic() + STOP_SECONDS  # its pollers may be in a batch: they are daemons
         for thread in self._threads:
-            thread.join(timeout=5)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
         _active_stacks.discard(self)
         if self._mock is not None:
             self._mock.stop()
