@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, cast
 
@@ -492,6 +493,14 @@ def _people_table(report: dict[str, Any]) -> None:
 
 
 # ----------------------------------------------------------------------------- on call
+def _is_iso_time(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 @app.command("oncall")
 def oncall(
     ctx: typer.Context,
@@ -501,6 +510,10 @@ def oncall(
     at: Annotated[str | None, typer.Option(help="an ISO 8601 time (default: now)")] = None,
 ) -> None:
     """Who is on call, now or at a given time."""
+    if at is not None and not _is_iso_time(at):  # refused even when no schedule would be asked
+        raise typer.BadParameter(
+            f"expected an ISO 8601 time such as 2026-12-02T09:00:00Z, got {at!r}", param_hint="--at"
+        )
     s = session(ctx)
     schedules = s.api.get("/api/schedules")["items"]
     chosen = [x for x in schedules if schedule in (None, x["schedule_id"], x["name"])]

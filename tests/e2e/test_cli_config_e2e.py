@@ -98,6 +98,8 @@ def test_usage_errors_exit_2(cli: Any, tmp_path: Path, exported: Path) -> None:
     a_file.write_text("")
     not_a_folder = cli("export", "-o", str(a_file))
     assert not_a_folder.returncode == 2 and "--output" in not_a_folder.stderr, not_a_folder.stderr
+    bad_time = cli("oncall", "--at", "garbage")  # refused before any schedule is asked for
+    assert bad_time.returncode == 2 and "--at" in bad_time.stderr, bad_time.stderr
 
 
 def test_a_time_of_day_stays_text_in_yaml(cli: Any, api: ApiClient, exported: Path, tmp_path: Path) -> None:
@@ -173,7 +175,7 @@ def test_oncall_names_who_is_on_call_at_a_moment(cli: Any, api: ApiClient) -> No
     missing = cli("oncall", "no such schedule")
     assert missing.returncode == 1 and "no schedule" in missing.stderr
     bad_time = cli("oncall", "cli oncall", "--at", "tomorrow-ish")
-    assert bad_time.returncode == 1 and "400" in bad_time.stderr
+    assert bad_time.returncode == 2 and "--at" in bad_time.stderr, bad_time.stderr  # a usage error
 
 
 def test_an_override_planned_applied_and_exported_from_yaml(cli: Any, api: ApiClient, exported: Path) -> None:
