@@ -12,8 +12,10 @@ import threading
 from local.runtime import LOCAL_ADMIN_KEY, Runtime, start_runtime
 from local.server import local_secrets
 
+CLOSE_SECONDS = 10  # Ctrl-C or SIGTERM: the process is gone this long after, at the latest
 
-def main() -> int:
+
+def main() -> None:
     host = os.environ.get("VIGIL_HOST", "127.0.0.1")
     port = int(os.environ.get("VIGIL_PORT", "3000"))
     runtime = start_runtime(host, port, api_key=os.environ.get("VIGIL_API_KEY") or LOCAL_ADMIN_KEY)
@@ -36,9 +38,15 @@ def main() -> int:
     print("Ctrl-C stops it.", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
-    runtime.close()
-    print("stopped")
-    return 0
+    closing = threading.Thread(target=runtime.close, name="closing", daemon=True)
+    closing.start()
+    closing.join(timeout=CLOSE_SECONDS)
+    print("stopped", flush=True)
+    sys.stderr.flush()
+    # Background work the requests left (ladders, deliveries, the senders of a delivery batch,
+    # which are not daemon threads) would go on against AWS itself once moto has stopped: a
+    # stopped runtime stops now instead of waiting for it.
+    os._exit(0)
 
 
 def _serve_https(runtime: Runtime, port: int) -> None:
@@ -51,4 +59,4 @@ def _serve_https(runtime: Runtime, port: int) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
