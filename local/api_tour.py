@@ -25,6 +25,7 @@ from vigil.domain.slack import expected_signature
 
 from local.client import ApiClient
 from local.runtime import LOCAL_ADMIN_KEY
+from local.stack import wait_until_quiet
 
 ROOT = Path(__file__).resolve().parents[1]
 PAYLOADS = ROOT / "tests" / "fixtures" / "payloads"
@@ -253,14 +254,8 @@ class Recorder:
     def settle(self, timeout: float = 30.0) -> None:
         """Wait until the stack has stopped working in the background (ladders, deliveries):
         what is read next is then the same on every run."""
-        deadline = time.monotonic() + timeout
-        last, quiet_since = self.calls(), time.monotonic()
-        while time.monotonic() - quiet_since < QUIET_SECONDS:
-            if time.monotonic() > deadline:
-                raise TourFailed(f"the stack did not settle within {timeout} s")
-            time.sleep(0.05)
-            if (now := self.calls()) != last:
-                last, quiet_since = now, time.monotonic()
+        if not wait_until_quiet(self.calls, QUIET_SECONDS, timeout):
+            raise TourFailed(f"the stack did not settle within {timeout} s")
 
 
 def pick(value: Any, jq_path: str) -> Any:

@@ -972,6 +972,21 @@ def _fake_credentials() -> None:
 
 _SERVICES = ("dynamodb", "sns", "sqs", "lambda", "iam", "events", "stepfunctions", "ses", "secretsmanager")
 
+
+def wait_until_quiet(total_calls: Callable[[], int], quiet: float, timeout: float) -> bool:
+    """Whether the runtime made no AWS call for `quiet` seconds within `timeout`: its background
+    work (ladders, deliveries), which runs after the HTTP answers, is then done with."""
+    deadline = time.monotonic() + timeout
+    last, quiet_since = total_calls(), time.monotonic()
+    while time.monotonic() - quiet_since < quiet:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+        if (now := total_calls()) != last:
+            last, quiet_since = now, time.monotonic()
+    return True
+
+
 # ---------------------------------------------------------------------- moto patches
 _active_stacks: set[LocalStack] = set()
 _patched = False
@@ -1118,16 +1133,13 @@ def _parse_each_update_expression_once() -> None:
     root_type: Any = getattr(ast_nodes, "UpdateExpression")  # noqa: B009
     parser.make = cache(parser.make)
 
-    def count_at_the_root(self: Any, node: Any) -> Any:
-        return self.verify_action_counts(node) if isinstance(node, root_type) else node
-
-    def overlaps_at_the_root(self: Any, node: Any) -> Any:
-        return self.check_for_overlapping_paths(node) if isinstance(node, root_type) else node
+    def at_the_root(check: str) -> Callable[[Any, Any], Any]:
+        return lambda self, node: getattr(self, check)(node) if isinstance(node, root_type) else node
 
     counter: Any = ActionCountValidator
-    counter.traverse = count_at_the_root
+    counter.traverse = at_the_root("verify_action_counts")
     overlaps: Any = OverlappingPathsValidator
-    overlaps.traverse = overlaps_at_the_root
+    overlaps.traverse = at_the_root("check_for_overlapping_paths")
 
 
 def _look_up_each_node_class_once() -> None:

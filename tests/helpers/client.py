@@ -11,8 +11,9 @@ from vigil.domain.teams import AlertingRules
 
 from local.client import ApiClient as BaseClient
 from local.client import Reply
+from local.stack import wait_until_quiet
 
-__all__ = ["ApiClient", "Reply", "wait_for"]
+__all__ = ["ApiClient", "Reply", "settle", "wait_for"]
 
 
 @dataclass
@@ -53,11 +54,5 @@ def settle(stack: Any, quiet: float = 1.0, timeout: float = 120.0) -> None:
     """Wait until the local runtime has made no AWS call for `quiet` seconds. Its background
     work (ladders, deliveries) runs after the HTTP answers: a test that started much of it lets
     it finish, so that the next test's ladders do not queue behind it."""
-    deadline = time.monotonic() + timeout
-    last, quiet_since = sum(stack.calls.values()), time.monotonic()
-    while time.monotonic() - quiet_since < quiet:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the runtime did not settle within {timeout}s")
-        time.sleep(0.1)
-        if (now := sum(stack.calls.values())) != last:
-            last, quiet_since = now, time.monotonic()
+    if not wait_until_quiet(lambda: sum(stack.calls.values()), quiet, timeout):
+        raise AssertionError(f"the runtime did not settle within {timeout}s")
