@@ -14,6 +14,7 @@ from typing import Any
 
 from bench.sink import Sink
 from local.runtime import Runtime, start_runtime
+from local.stack import wait_until_quiet
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -101,8 +102,9 @@ DUPLICATED_ALERTS = 5  # the open alerts the duplicates repeat
 
 
 def duplicates(runtime: Runtime, count: int, workers: int = 4) -> dict[str, Any]:
-    """Duplicates alone: a few alerts are opened first (not timed), then `count` copies of them
-    come from concurrent senders; each copy is one UpdateItem in the deployed function."""
+    """Duplicates alone: a few alerts are opened first and their first pages sent (not timed:
+    on AWS those ladders run in other functions), then `count` copies of them come from
+    concurrent senders; each copy is one UpdateItem in the deployed function."""
     with Sink() as sink:
         hook = webhook_integration(runtime, sink)
         stamp = int(time.time() * 1000)
@@ -110,6 +112,8 @@ def duplicates(runtime: Runtime, count: int, workers: int = 4) -> dict[str, Any]
         bodies = [{"title": k, "dedup_key": k, "severity": "high"} for k in keys]
         for body in bodies:
             post(hook, body)
+        sink.wait_for(len(bodies), timeout=120)
+        wait_until_quiet(lambda: sum(runtime.stack.calls.values()), quiet=0.5, timeout=60)
         copies = [bodies[n % len(bodies)] for n in range(count)]
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=workers) as pool:

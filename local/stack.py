@@ -145,8 +145,11 @@ _background = _BusyClock()
 # True while this thread runs background work (a ladder step, a delivery, a storm part, an event).
 _in_background: ContextVar[bool] = ContextVar("vigil_local_in_background", default=False)
 # How long background work waits for the HTTP requests being answered: before it starts an
-# invocation, and for its turn at moto before each AWS call. Bounded, so that a steady stream of
-# requests slows the ladder, the deliveries and a storm's parts down but never stops them.
+# execution or an invocation, and for its turn at moto before each AWS call. Real senders pause
+# for more than REQUESTS_PAUSED_SECONDS many times a second; only a sender that never pauses
+# keeps work waiting that long. Bounded, so that even then the ladder, the deliveries and a
+# storm's parts are slowed down but never stopped: work already under way goes on within a
+# quarter of a second, and new work within half a minute.
 # A Lambda execution environment runs one event at a time; here each function has one, shared
 # by every thread. The API function's Powertools resolver keeps the request's route and key on
 # its module-level app (cleared as each request ends), so two requests at once there would mix
@@ -154,7 +157,7 @@ _in_background: ContextVar[bool] = ContextVar("vigil_local_in_background", defau
 # nothing per request and run concurrently, so that concurrent senders race here as on AWS.
 ONE_EVENT_AT_A_TIME = frozenset({"ApiFunction"})
 STOP_SECONDS = 5  # how long stopping waits for the pollers and timers, all together
-PATIENCE_BEFORE_INVOCATION_SECONDS = 2.0
+PATIENCE_BEFORE_INVOCATION_SECONDS = 30.0
 PATIENCE_BEFORE_CALL_SECONDS = 0.25
 # Background work goes on once no request has been answered for this long: a sender's next
 # request comes a millisecond or two after the last answer, and work started in that gap would
