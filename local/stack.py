@@ -1051,6 +1051,7 @@ def _install_patches(stack: LocalStack) -> None:
     _serialise_attribute_values_as_they_are()
     _look_up_each_node_class_once()
     _copy_parse_trees_by_their_structure()
+    _list_each_handler_s_methods_once()
 
 
 def _parse_each_definition_once() -> None:
@@ -1143,6 +1144,16 @@ def _parse_each_update_expression_once() -> None:
     counter.traverse = at_the_root("verify_action_counts")
     overlaps: Any = OverlappingPathsValidator
     overlaps.traverse = at_the_root("check_for_overlapping_paths")
+
+
+def _list_each_handler_s_methods_once() -> None:
+    """moto lists a response handler's methods (`inspect.getmembers` of its class) at every call,
+    to check that the action is one of them; a class's methods do not change while it serves."""
+    from functools import cache
+
+    from moto.core import responses
+
+    setattr(responses, "method_names_from_class", cache(responses.method_names_from_class))  # noqa: B010
 
 
 def _look_up_each_node_class_once() -> None:

@@ -206,6 +206,11 @@ UPDATES_APPLIED = [
         {"m": {"M": {}}, "l": {"L": [{"S": "0"}, {"S": "1"}]}, "r": {"S": "r"}},
         {"m": {"M": {"deep": X}}, "k": X, "l": {"L": [{"S": "1"}]}},
     ),
+    (
+        "SET a = m.deep, m.deep = if_not_exists(m.deep, :x2), n = n - :one",
+        {"m": {"M": {"deep": X}}, "n": {"N": "4"}},
+        {"a": X, "m": {"M": {"deep": X}}, "n": {"N": "3"}},
+    ),
 ]
 UPDATES_REFUSED = [
     ("SET a = :x, a = :x2", "Two document paths overlap with each other"),
@@ -218,6 +223,9 @@ UPDATES_REFUSED = [
         "SET l = list_append(nothing, :x2)",
         "The provided expression refers to an attribute that does not exist",
     ),
+    ("SET b = :x, a = m.nothing", "The provided expression refers to an attribute that does not exist"),
+    ("SET m.deep.deeper = :x", "The document path provided in the update expression is invalid for update"),
+    ("SET n = :x + :one", "Incorrect operand type for operator or function"),
 ]
 VALUES = {
     ":x": X,
