@@ -1052,14 +1052,17 @@ def _install_patches(stack: LocalStack) -> None:
     _look_up_each_node_class_once()
     _copy_parse_trees_by_their_structure()
     _list_each_handler_s_methods_once()
+    _query_without_sorting_the_whole_table()
+    _check_retention_without_listing_queue_attributes()
 
 
 def _parse_each_definition_once() -> None:
     """moto's Step Functions parses the definition with ANTLR for every execution, builds a
     boto3 client for every Lambda task and a JSONPath parser for every path it evaluates; here
     the parse tree (read only), the client and each parsed path (read only) are made once, and
-    each execution still gets its own evaluation components."""
-    from functools import cache
+    each execution still gets its own evaluation components. A burst starts hundreds of
+    executions at once: each of the definition and the client is made by the first of them, while
+    the others wait for it (an unlocked cache let each one parse the definition anew)."""
 
     from moto.stepfunctions.parser.asl.component.common.path import result_path
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
@@ -1068,13 +1071,13 @@ def _parse_each_definition_once() -> None:
     from moto.stepfunctions.parser.asl.utils import json_path
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
-    parse_tree = cache(lambda definition: AmazonStateLanguageParser.parse(definition)[1])
+    parse_tree = _made_once(lambda definition: AmazonStateLanguageParser.parse(definition)[1])
 
     def entrypoint(self: Any) -> Any:
         return Preprocessor().visit(parse_tree(self._evaluation_details.state_machine_details.definition))
 
     original_client = lambda_eval_utils.boto_client_for
-    client = cache(lambda region, service: original_client(region=region, service=service))
+    client = _made_once(lambda region, service: original_client(region=region, service=service))
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
         return client(region, service)  # moto's clients use fixed test credentials anyway
@@ -1082,7 +1085,20 @@ def _parse_each_definition_once() -> None:
     ExecutionWorker._get_evaluation_entrypoint = entrypoint  # type: ignore[method-assign]
     lambda_eval_utils.boto_client_for = boto_client_for
     for module in (json_path, result_path):  # a new PLY parser for each path evaluated, before
-        setattr(module, "parse", cache(module.parse))  # noqa: B010
+        setattr(module, "parse", _made_once(module.parse))  # noqa: B010
+
+
+def _made_once(make: Callable[..., Any]) -> Callable[..., Any]:
+    """`make`, remembered by its arguments; a call that finds it being made waits for it."""
+    from functools import cache
+
+    remembered, lock = cache(make), threading.Lock()
+
+    def made(*args: Any) -> Any:
+        with lock:
+            return remembered(*args)
+
+    return made
 
 
 # True in a thread of moto's that runs a state machine execution (see below).
@@ -1144,6 +1160,63 @@ def _parse_each_update_expression_once() -> None:
     counter.traverse = at_the_root("verify_action_counts")
     overlaps: Any = OverlappingPathsValidator
     overlaps.traverse = at_the_root("check_for_overlapping_paths")
+
+
+def _query_without_sorting_the_whole_table() -> None:
+    """moto answers a Query by sorting every item of the table (comparing DynamoDB values through
+    their Python casts), keeping those of the partition or index key asked for, and sorting those
+    again: each Query grew with the table, the ladder's queries most, with thousands of alerts
+    stored. The second sort orders the answer completely (by the sort key, and for an index by the
+    index keys and then the table's keys), so the first one changes nothing: here a Query on the
+    table starts from its partition's items, and a Query on an index from the items unsorted.
+    A Scan still pages through the table in moto's order."""
+    import inspect
+
+    from moto.dynamodb.models.table import Table
+
+    original_query, original_all_items = Table.query, Table.all_items
+    parameters = inspect.signature(original_query)
+    asked: ContextVar[tuple[Any, Any] | None] = ContextVar("vigil_local_query", default=None)
+
+    def query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        arguments = parameters.bind(self, *args, **kwargs).arguments
+        on_the_table = arguments.get("index_name") is None
+        token = asked.set((self, arguments["hash_key"] if on_the_table else None))
+        try:
+            return original_query(self, *args, **kwargs)
+        finally:
+            asked.reset(token)
+
+    def all_items(self: Any) -> list[Any]:
+        query_of = asked.get()
+        if query_of is None or query_of[0] is not self:
+            return original_all_items(self)
+        hash_key = query_of[1]
+        if hash_key is None:
+            partitions = list(self.items.values())
+        else:
+            partitions = [self.items[hash_key]] if hash_key in self.items else []
+        if not self.range_key_attr:
+            return partitions
+        return [item for partition in partitions for item in partition.values()]
+
+    table: Any = Table
+    table.query, table.all_items = query, all_items
+
+
+def _check_retention_without_listing_queue_attributes() -> None:
+    """moto's ReceiveMessage checks each queued message's retention by listing all of the
+    queue's attributes (a dict built anew) for the one it needs: with a burst's deliveries
+    queued, a tenth of the drain. Here the check reads the queue's retention period itself."""
+    from moto.core.utils import unix_time
+    from moto.sqs.models import SQSBackend
+
+    def retained(self: Any, queue_name: str, message: Any) -> bool:
+        retention = self.get_queue(queue_name).message_retention_period
+        return bool(retention + message.sent_timestamp / 1000 > unix_time())
+
+    backend: Any = SQSBackend
+    backend.is_message_valid_based_on_retention_period = retained
 
 
 def _list_each_handler_s_methods_once() -> None:

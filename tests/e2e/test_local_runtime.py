@@ -275,3 +275,42 @@ def test_update_expressions_dynamodb_refuses_are_refused_with_its_message(stack:
             _update(stack, key, expression)
         assert refused.value.response["Error"]["Code"] == "ValidationException", expression
         assert message in refused.value.response["Error"]["Message"], (expression, refused.value.response)
+
+
+def _pages(stack: Any, **query: Any) -> list[tuple[str, str]]:
+    """Every item a Query answers, page by page (Limit 3), as (pk, sk)."""
+    dynamodb, table = stack.clients["dynamodb"], stack.resolver.physical["Table"]["Ref"]
+    keys, start = [], {}
+    while True:
+        answer = dynamodb.query(TableName=table, Limit=3, **query, **start)
+        keys += [(item["pk"]["S"], item["sk"]["S"]) for item in answer["Items"]]
+        if "LastEvaluatedKey" not in answer:
+            return keys
+        start = {"ExclusiveStartKey": answer["LastEvaluatedKey"]}
+
+
+def test_queries_page_through_a_partition_or_an_index_key_in_key_order(stack: Any) -> None:
+    """The table holds other tests' items too: a Query answers only its own partition or index
+    key, ordered by the sort key (on an index, ties by the table's keys), whichever way it pages."""
+    dynamodb, table = stack.clients["dynamodb"], stack.resolver.physical["Table"]["Ref"]
+    stored = [(f"LOCAL#query-{n % 3}", f"item-{(7 * n) % 17:02d}", f"rank-{n % 4}") for n in range(17)]
+    for pk, sk, rank in stored:
+        item = {"pk": {"S": pk}, "sk": {"S": sk}, "gsi2pk": {"S": "LOCAL#query-index"}, "gsi2sk": {"S": rank}}
+        dynamodb.put_item(TableName=table, Item=item)
+    partition = {":pk": {"S": "LOCAL#query-1"}}
+    assert _pages(stack, KeyConditionExpression="pk = :pk", ExpressionAttributeValues=partition) == sorted(
+        (pk, sk) for pk, sk, _ in stored if pk == "LOCAL#query-1"
+    )
+    newest_first = _pages(
+        stack, KeyConditionExpression="pk = :pk", ExpressionAttributeValues=partition, ScanIndexForward=False
+    )
+    assert newest_first == sorted(((pk, sk) for pk, sk, _ in stored if pk == "LOCAL#query-1"), reverse=True)
+    by_rank = _pages(
+        stack,
+        IndexName="gsi2",
+        KeyConditionExpression="gsi2pk = :index",
+        ExpressionAttributeValues={":index": {"S": "LOCAL#query-index"}},
+    )
+    assert by_rank == [(pk, sk) for rank, pk, sk in sorted((rank, pk, sk) for pk, sk, rank in stored)]
+    nowhere = {":pk": {"S": "LOCAL#none"}}
+    assert _pages(stack, KeyConditionExpression="pk = :pk", ExpressionAttributeValues=nowhere) == []
