@@ -191,9 +191,11 @@ class _MotoTurns:
         threading.Thread(target=self._watch_for_pauses, name="moto-turns", daemon=True).start()
 
     def close(self) -> None:
+        """The runtime stops: nothing waits for requests any more."""
         with self._lock:
             self._closed = True
             self._requests_changed.notify()
+            self._requests_paused.notify_all()
 
     @contextmanager
     def answering(self) -> Iterator[None]:
@@ -242,6 +244,8 @@ class _MotoTurns:
         return self._turn_for_a_request if self._requests_waiting else self._turn_for_background
 
     def _paused(self) -> bool:
+        if self._closed:
+            return True
         return self._answering == 0 and time.monotonic() - self._last_answered >= REQUESTS_PAUSED_SECONDS
 
     def _wait_for_a_pause(self, patient_until: float) -> None:
@@ -339,6 +343,7 @@ class LocalStack:
 
     def stop(self) -> None:
         self._stop.set()
+        self._stop_the_ladders()
         self.moto_turns.close()
         deadline = time.monotonic() + STOP_SECONDS  # its pollers may be in a batch: they are daemons
         for thread in self._threads:
@@ -347,6 +352,20 @@ class LocalStack:
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
+
+    def _stop_the_ladders(self) -> None:
+        """Executions still running are stopped with the runtime: the next runtime in this
+        process (the next test, the next bench section) has a moto of its own, and a ladder left
+        running would page from it for an incident it does not have."""
+        if self._mock is None:
+            return
+        sfn = self.clients["stepfunctions"]
+        for machine in sfn.list_state_machines()["stateMachines"]:
+            running = sfn.get_paginator("list_executions").paginate(
+                stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING"
+            )
+            for execution in (e for page in running for e in page["executions"]):
+                sfn.stop_execution(executionArn=execution["executionArn"], cause="the local runtime stopped")
 
     def __enter__(self) -> LocalStack:
         return self.start()
@@ -1110,19 +1129,26 @@ def _let_executions_give_way_to_answers() -> None:
     evaluates the states in pure Python: the HTTP answer that started it then shared the
     interpreter with the ladder's first states. On AWS the execution runs elsewhere; here its
     thread waits for the requests being answered before it begins and before each state (for a
-    bounded time, as background invocations do)."""
+    bounded time, as background invocations do). Its environment is made before the thread
+    starts, not when it begins: a StopExecution that comes first (an incident deleted, the
+    runtime stopping) then stops it, where moto had no environment to stop yet."""
     from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
     original_start = ExecutionWorker.start  # a synchronous worker has its own, in the caller's thread
     original_state = CommonStateField._eval_body
 
     def start(self: Any) -> None:
-        logic = self._execution_logic
+        logic, environment = self._execution_logic, self._get_evaluation_environment()
+        self.env, self._get_evaluation_environment = environment, lambda: environment
 
         def giving_way() -> None:
             _in_execution.set(True)
             _current().moto_turns.wait_for_the_requests(PATIENCE_BEFORE_INVOCATION_SECONDS)
+            if isinstance(environment.program_state(), ProgramStopped):  # stopped before it began
+                self._execution_communication.terminated()  # ABORTED, no state run
+                return
             logic()
 
         self._execution_logic = giving_way  # what the thread runs
@@ -1133,7 +1159,16 @@ def _let_executions_give_way_to_answers() -> None:
             _current().moto_turns.wait_for_the_requests(PATIENCE_BEFORE_CALL_SECONDS)
         original_state(self, env)
 
+    original_stop = ExecutionWorker.stop
+
+    def stop(self: Any, stop_date: Any, error: Any, cause: Any) -> None:
+        if self.env is not None and self.env.program_state() is None:  # not begun: moto ignores it
+            self.env._program_state = ProgramStopped(stop_date=stop_date, cause=cause, error=error)
+            return
+        original_stop(self, stop_date=stop_date, error=error, cause=cause)
+
     ExecutionWorker.start = start  # type: ignore[method-assign]
+    ExecutionWorker.stop = stop  # type: ignore[method-assign]
     CommonStateField._eval_body = eval_state  # type: ignore[method-assign]
 
 

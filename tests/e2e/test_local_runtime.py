@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.client import ApiClient
+from tests.helpers.client import ApiClient, wait_for
 
 
 def test_health_needs_no_key_and_reports_each_component(api: ApiClient) -> None:
@@ -280,7 +280,8 @@ def test_update_expressions_dynamodb_refuses_are_refused_with_its_message(stack:
 def _pages(stack: Any, **query: Any) -> list[tuple[str, str]]:
     """Every item a Query answers, page by page (Limit 3), as (pk, sk)."""
     dynamodb, table = stack.clients["dynamodb"], stack.resolver.physical["Table"]["Ref"]
-    keys, start = [], {}
+    keys: list[tuple[str, str]] = []
+    start: dict[str, Any] = {}
     while True:
         answer = dynamodb.query(TableName=table, Limit=3, **query, **start)
         keys += [(item["pk"]["S"], item["sk"]["S"]) for item in answer["Items"]]
@@ -314,3 +315,71 @@ def test_queries_page_through_a_partition_or_an_index_key_in_key_order(stack: An
     assert by_rank == [(pk, sk) for rank, pk, sk in sorted((rank, pk, sk) for pk, sk, rank in stored)]
     nowhere = {":pk": {"S": "LOCAL#none"}}
     assert _pages(stack, KeyConditionExpression="pk = :pk", ExpressionAttributeValues=nowhere) == []
+
+
+def test_an_incident_deleted_before_its_ladder_began_stops_the_ladder(api: ApiClient, stack: Any) -> None:
+    """Locally a ladder begins once the requests pause; deleting its incident before that
+    stops the execution (StopExecution), as on AWS, instead of moto failing for want of it."""
+    with stack.moto_turns.answering():  # no pause: the ladder has not begun
+        opened = api.post("/api/incident_response", {"title": "deleted at once", "severity": "low"})
+        incident_id = opened.body["incident_id"]
+        deleted = api.call("DELETE", f"/api/incident_response/{incident_id}?force=true")
+        assert deleted.status == 200, deleted.body
+    sfn = stack.clients["stepfunctions"]
+    ladder = stack.resolver.physical["EscalationStateMachine"]["Ref"]
+
+    def statuses() -> list[str]:
+        runs = sfn.list_executions(stateMachineArn=ladder)["executions"]
+        return [run["status"] for run in runs if incident_id in run["name"]]
+
+    wait_for(lambda: statuses() != ["RUNNING"])  # it ends when its thread begins, after the pause
+    assert statuses() == ["ABORTED"]
+
+
+LADDER_LEFT_RUNNING = """
+import json, time, urllib.request
+from local import stack
+from local.runtime import start_runtime
+
+stack.PATIENCE_BEFORE_INVOCATION_SECONDS = 3  # a ladder not started yet starts within the wait below
+
+def call(method, url, body=None, key=None):
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})}
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.loads(answer.read() or b"null")
+
+first = start_runtime("127.0.0.1", 0)
+base, key = f"{first.url}/api/incident_response", first.api_key
+rung = {"escalation_level": 1, "escalate_to": "left_running", "escalate_after_seconds": 2}
+call("PUT", f"{base}/escalation-rules", {"rules": [rung], "fallback_target": None}, key)
+waiting = call("POST", base, {"title": "waits for its rung", "severity": "high"}, key)["incident_id"]
+while call("GET", f"{base}/{waiting}", key=key)["escalation"].get("state") != "waiting":
+    time.sleep(0.1)
+with first.stack.moto_turns.answering():  # this ladder has not started when the runtime stops
+    call("POST", base, {"title": "not started", "severity": "high"}, key)
+    first.close()
+second = start_runtime("127.0.0.1", 0)
+time.sleep(5)
+print(json.dumps(sorted(second.stack.last_calls)))
+second.close()
+"""
+
+
+def test_a_stopped_runtime_leaves_no_ladder_running_into_the_next_one() -> None:
+    """The next runtime in the same process (the next bench section) has a moto of its own: a
+    ladder left running would page from it for an incident it does not have."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    own = {name: value for name, value in os.environ.items() if not name.startswith("VIGIL_")}  # not ours
+    command = [sys.executable, "-c", LADDER_LEFT_RUNNING]
+    run = subprocess.run(command, cwd=root, env=own, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    invoked_in_the_second = json.loads(run.stdout.strip().splitlines()[-1])
+    assert "PageFunction" not in invoked_in_the_second, run.stderr[-2000:]
