@@ -241,7 +241,7 @@ def _expected_version(from_body: int | None) -> int | None:
 @router.delete(
     f"{BASE}/<incident_id>",
     tags=["incidents"],
-    summary="Delete (an unresolved incident only with force=true); an audit record stays",
+    summary="Delete (an unresolved incident only with force=true): its ladder stops; an audit record stays",
     responses=responses_for(404, 409),
 )
 def delete_incident(
