@@ -359,13 +359,16 @@ class LocalStack:
         running would page from it for an incident it does not have."""
         if self._mock is None:
             return
+        from botocore.exceptions import ClientError
+
         sfn = self.clients["stepfunctions"]
         for machine in sfn.list_state_machines()["stateMachines"]:
             running = sfn.get_paginator("list_executions").paginate(
                 stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING"
             )
             for execution in (e for page in running for e in page["executions"]):
-                sfn.stop_execution(executionArn=execution["executionArn"], cause="the local runtime stopped")
+                with contextlib.suppress(ClientError):  # it ended meanwhile
+                    sfn.stop_execution(executionArn=execution["executionArn"], cause="the runtime stopped")
 
     def __enter__(self) -> LocalStack:
         return self.start()

@@ -135,3 +135,36 @@ def test_reopening_restarts_the_ladder(api: ApiClient, receiver: Receiver) -> No
     assert api.incident(incident_id)["escalation"]["execution_arn"].endswith(f":{incident_id}-run1")
     executions = [e["message"] for e in api.incident(incident_id)["timeline"] if e["kind"] == "escalation"]
     assert "reopened: the escalation ladder restarts" in executions
+
+
+def test_a_run_that_ends_after_a_person_moved_the_ladder_leaves_their_state_alone(
+    api: ApiClient, stack: Any
+) -> None:
+    """The first run's last step (exhausted, or failed) may run after a snooze started a newer
+    run: it changes nothing, pages no fallback, and says nothing on the timeline; the current
+    run's end is stored."""
+    opened = api.post("/api/incident_response", {"title": "moved meanwhile", "severity": "high"})
+    incident_id = opened.body["incident_id"]
+    snoozed = api.post(f"/api/incident_response/{incident_id}/snooze", {"minutes": 30})
+    assert snoozed.status == 200, snoozed.body
+    wait_for(lambda: api.incident(incident_id)["escalation"].get("state") == "snoozed")
+    machine = stack.resolver.physical["EscalationStateMachine"]["Ref"]
+    first_run = f"{machine.replace(':stateMachine:', ':execution:')}:{incident_id}"
+    for action in ("exhausted", "failed"):
+        step = {"action": action, "incident_id": incident_id, "cursor": {}, "execution_arn": first_run}
+        assert stack.invoke("PageFunction", step) == {"paged": 0}
+    incident = api.incident(incident_id)
+    assert incident["escalation"]["state"] == "snoozed"
+    said = [entry["message"] for entry in incident["timeline"]]
+    assert any("snooze" in line for line in said), said
+    assert not any("exhausted" in line or "ladder failed" in line for line in said), said
+    current = {
+        "action": "exhausted",
+        "incident_id": incident_id,
+        "cursor": {},
+        "execution_arn": f"{first_run}-run1",
+    }
+    stack.invoke("PageFunction", current)  # the current run's end is stored
+    incident = api.incident(incident_id)
+    assert incident["escalation"]["state"] == "exhausted"
+    assert any("ladder exhausted" in entry["message"] for entry in incident["timeline"])

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from vigil.adapters import ladder
 from vigil.adapters.outbound_http import HttpResult
 from vigil.domain.alerts import StoredAlert
 from vigil.domain.clock import iso
@@ -101,6 +102,14 @@ class FakeIncidents:
         self.calls["write"] += 1
         if incident_id in self.records:
             self.records[incident_id]["escalation"] = escalation.stored()
+
+    def end_ladder_run(self, incident_id: str, run: int, escalation: LadderState) -> bool:
+        self.calls["write"] += 1
+        record = self.records.get(incident_id)
+        if record is None or record.get("ladder_runs", 0) != run:
+            return False
+        record["escalation"] = escalation.stored()
+        return True
 
     def set_ladder_runs(self, incident_id: str, runs: int) -> None:
         self.calls["write"] += 1
@@ -390,6 +399,8 @@ class FakeLadder:
     @staticmethod
     def run_of(execution_arn: str) -> str:
         return execution_arn.rsplit(":", 1)[-1]
+
+    run_number = staticmethod(ladder.run_number)
 
     @staticmethod
     def error_name(error: BaseException) -> str:

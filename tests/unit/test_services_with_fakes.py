@@ -305,6 +305,28 @@ def test_an_alert_resolving_while_others_still_fire_leaves_its_incident_open(wor
     assert entry["data"]["still_firing"] == 1
 
 
+@pytest.mark.parametrize("end", ["exhausted", "failed"])
+def test_a_run_ending_after_a_newer_run_was_stored_leaves_the_newer_run_s_state(
+    world: World, monkeypatch: pytest.MonkeyPatch, end: str
+) -> None:
+    """The last step of run 0 read the incident before a snooze stored run 1 (and its state):
+    it ends quietly, without overwriting that state, paging the fallback or adding an entry."""
+    incident_id = _opened_incident(world)
+    as_read = world.incidents.get(incident_id)  # run 0 current, as the step reads it
+    record = world.incidents.records[incident_id]
+    record["ladder_runs"], record["escalation"] = 1, {"state": "snoozed"}  # stored meanwhile
+    monkeypatch.setattr(world.incidents, "get", lambda *_, **__: as_read)
+    monkeypatch.setattr(world.incidents, "find", lambda *_, **__: as_read)
+    arn = world.ladder.execution_arn(incident_id, 0)
+    if end == "exhausted":
+        assert ladder_steps.on_exhausted(incident_id, {}, arn) == {"paged": 0}
+    else:
+        assert ladder_steps.on_failed(incident_id, {"Error": "States.Timeout"}, arn) == {"paged": 0}
+    assert record["escalation"] == {"state": "snoozed"}
+    assert [entry["message"] for entry in world.incidents.timelines.get(incident_id, [])] == []
+    assert world.channels.published == []
+
+
 def test_an_acknowledgement_stored_after_the_page_step_read_the_incident_stops_the_page(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

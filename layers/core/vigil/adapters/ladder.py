@@ -23,6 +23,12 @@ def run_of(execution_arn: str) -> str:
     return execution_arn.rsplit(":", 1)[-1]
 
 
+def run_number(run: str) -> int:
+    """The number of the run an execution name stands for (`execution_name` backwards)."""
+    _, marker, number = run.rpartition("-run")
+    return int(number) if marker and number.isdigit() else 0
+
+
 def start(incident_id: str, ladder_input: dict[str, Any], *, run: int = 0) -> str:
     """Start the execution, once whatever the retries; returns its ARN."""
     _call_unless(

@@ -63,7 +63,7 @@ def on_advance(
             entry_id=f"skip-{run}-{step.round}-{step.rung}",
         )
     elif step.outcome == "stop":
-        _set_state(incident_id, "stopped", keep=incident.escalation or LadderState())
+        _end_run(incident_id, run, "stopped", keep=incident.escalation or LadderState())
     return step.model_dump()
 
 
@@ -135,7 +135,7 @@ def on_ack_expired(
 
 def on_exhausted(incident_id: str, cursor: dict[str, Any], execution_arn: str) -> dict[str, Any]:
     run = ladder.run_of(execution_arn)
-    if _replaced(incident_id, run):
+    if not _end_run(incident_id, run, "exhausted"):
         return {"paged": 0}
     add_timeline(
         incident_id,
@@ -144,7 +144,6 @@ def on_exhausted(incident_id: str, cursor: dict[str, Any], execution_arn: str) -
         data=cursor,
         entry_id=f"exhausted-{run}",
     )
-    _set_state(incident_id, "exhausted")
     count("LaddersExhausted")
     return _page_fallback(incident_id, "exhausted", run)
 
@@ -152,7 +151,7 @@ def on_exhausted(incident_id: str, cursor: dict[str, Any], execution_arn: str) -
 def on_failed(incident_id: str, error: dict[str, Any], execution_arn: str) -> dict[str, Any]:
     logger.error("escalation failed", extra={"incident_id": incident_id, "error": error})
     run = ladder.run_of(execution_arn)
-    if _replaced(incident_id, run):
+    if not _end_run(incident_id, run, "failed"):
         return {"paged": 0}
     add_timeline(
         incident_id,
@@ -161,7 +160,6 @@ def on_failed(incident_id: str, error: dict[str, Any], execution_arn: str) -> di
         data={"error": error.get("Error"), "cause": str(error.get("Cause", ""))[:500]},
         entry_id=f"failed-{run}",
     )
-    _set_state(incident_id, "failed")
     count("LaddersFailed")
     return _page_fallback(incident_id, "failed", run)
 
@@ -172,18 +170,17 @@ def _all_alerts_resolved(incident: StoredIncident) -> bool:
     return incident.firing_alerts is not None and incident.firing_alerts <= 0
 
 
-def _set_state(incident_id: str, state: str, *, keep: LadderState | None = None) -> None:
-    """The ladder ended (or stopped): no token to answer, no next escalation; the execution's
-    ARN stays, it is how a person finds the run in the console."""
+def _end_run(incident_id: str, run: str, state: str, *, keep: LadderState | None = None) -> bool:
+    """Run `run` of the ladder ended (or stopped): no token to answer, no next escalation; the
+    execution's ARN stays, it is how a person finds the run in the console. False when a newer
+    run (reassign, snooze, escalate to a rung) took over, even while this step ran: this one
+    ends quietly, its state and fallback are the newer run's business."""
     if keep is None:
-        keep = stores.incidents.get(incident_id).escalation or LadderState()
-    stores.incidents.set_escalation(incident_id, keep.moved_to(state))
-
-
-def _replaced(incident_id: str, run: str) -> bool:
-    """A newer run (reassign, snooze, escalate to a rung) took over: this one ends quietly, its
-    state and fallback are the newer run's business."""
-    return run != current_run(stores.incidents.get(incident_id))
+        incident = stores.incidents.find(incident_id)
+        if incident is None:
+            return False
+        keep = incident.escalation or LadderState()
+    return stores.incidents.end_ladder_run(incident_id, ladder.run_number(run), keep.moved_to(state))
 
 
 def _page_fallback(incident_id: str, why: str, run: str) -> dict[str, Any]:

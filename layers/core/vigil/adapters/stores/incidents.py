@@ -186,6 +186,24 @@ def set_escalation(incident_id: str, escalation: LadderState) -> None:
     _update_if_exists(incident_id, "SET escalation = :e", {":e": escalation.stored()})
 
 
+def end_ladder_run(incident_id: str, run: int, escalation: LadderState) -> bool:
+    """Store how ladder run `run` ended, only while it is still the incident's current run: a
+    person who moved the ladder meanwhile (a newer run) keeps the state they set. False when it
+    did not hold (or the incident is gone)."""
+    current = "ladder_runs = :run" if run else "(attribute_not_exists(ladder_runs) OR ladder_runs = :run)"
+    try:
+        dynamo.update(
+            incident_pk(incident_id),
+            META,
+            "SET escalation = :e",
+            {":e": escalation.stored(), ":run": run},
+            condition=f"attribute_exists(pk) AND {current}",
+        )
+    except dynamo.ConditionFailed:
+        return False
+    return True
+
+
 def wait_on_rung(incident_id: str, paging_statuses: list[str], escalation: LadderState) -> bool:
     """The ladder waits on a rung (its token stored) only if the incident is still in one of
     `paging_statuses`: a status change stored meanwhile, which could not see this token to
