@@ -352,15 +352,7 @@ def call(method, url, body=None, key=None):
 
 first = start_runtime("127.0.0.1", 0)
 base, key = f"{first.url}/api/incident_response", first.api_key
-rung = {"escalation_level": 1, "escalate_to": "left_running", "escalate_after_seconds": 2}
-call("PUT", f"{base}/escalation-rules", {"rules": [rung], "fallback_target": None}, key)
-call("PUT", f"{first.url}/api/teams/left_running", {"webhook_url": "http://127.0.0.1:9/nobody"}, key)
-waiting = call("POST", base, {"title": "waits for its rung", "severity": "high"}, key)["incident_id"]
-deadline = time.monotonic() + 30
-while call("GET", f"{base}/{waiting}", key=key)["escalation"].get("state") != "waiting":
-    assert time.monotonic() < deadline, "the first ladder never waited on its rung"
-    time.sleep(0.1)
-with first.stack.moto_turns.answering():  # this ladder has not started when the runtime stops
+with first.stack.moto_turns.answering():  # the ladder has not begun when the runtime stops
     call("POST", base, {"title": "not started", "severity": "high"}, key)
     first.close()
 second = start_runtime("127.0.0.1", 0)
