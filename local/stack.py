@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from local import iam
+from local.log_keys import keep_log_keys_per_thread
 from local.template import ACCOUNT, REGION, ROOT, TEMPLATE, Resolver, load_template
 
 _log = logging.getLogger("vigil.local")
@@ -1076,6 +1077,7 @@ def _install_patches(stack: LocalStack) -> None:
     _list_each_handler_s_methods_once()
     _query_without_sorting_the_whole_table()
     _check_retention_without_listing_queue_attributes()
+    keep_log_keys_per_thread()
 
 
 def _parse_each_definition_once() -> None:
