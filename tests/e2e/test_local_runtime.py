@@ -3,8 +3,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -343,17 +348,14 @@ from local.runtime import start_runtime
 
 stack.PATIENCE_BEFORE_INVOCATION_SECONDS = 3  # a ladder not started yet starts within the wait below
 
-def call(method, url, body=None, key=None):
-    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})}
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        return json.loads(answer.read() or b"null")
-
 first = start_runtime("127.0.0.1", 0)
-base, key = f"{first.url}/api/incident_response", first.api_key
+opening = urllib.request.Request(
+    f"{first.url}/api/incident_response",
+    data=json.dumps({"title": "not started", "severity": "high"}).encode(),
+    headers={"Content-Type": "application/json", "Authorization": f"Bearer {first.api_key}"},
+)
 with first.stack.moto_turns.answering():  # the ladder has not begun when the runtime stops
-    call("POST", base, {"title": "not started", "severity": "high"}, key)
+    urllib.request.urlopen(opening, timeout=30).close()
     first.close()
 second = start_runtime("127.0.0.1", 0)
 time.sleep(5)
@@ -365,12 +367,6 @@ second.close()
 def test_a_stopped_runtime_leaves_no_ladder_running_into_the_next_one() -> None:
     """The next runtime in the same process (the next bench section) has a moto of its own: a
     ladder left running would page from it for an incident it does not have."""
-    import json
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     root = Path(__file__).resolve().parents[2]
     own = {name: value for name, value in os.environ.items() if not name.startswith("VIGIL_")}  # not ours
     command = [sys.executable, "-c", LADDER_LEFT_RUNNING]
