@@ -4,7 +4,6 @@ docs/design.md (performance budgets) and the AWS bill they imply at list prices.
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -102,15 +101,7 @@ def summarize(calls: Counter[str]) -> dict[str, Any]:
 
 def _settle(stack: LocalStack, quiet: float = 0.5, timeout: float = 20) -> None:
     """Wait until background work (ladders, deliveries) has made no AWS call for `quiet` s."""
-    deadline = time.monotonic() + timeout
-    last, since = sum(stack.calls.values()), time.monotonic()
-    while time.monotonic() < deadline:
-        time.sleep(0.05)
-        now = sum(stack.calls.values())
-        if now != last:
-            last, since = now, time.monotonic()
-        elif time.monotonic() - since >= quiet:
-            return
+    stack.quiet_for(quiet, timeout)
 
 
 def _measure(

@@ -14,7 +14,6 @@ from typing import Any
 
 from bench.sink import Sink
 from local.runtime import Runtime, start_runtime
-from local.stack import wait_until_quiet
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -113,7 +112,7 @@ def duplicates(runtime: Runtime, count: int, workers: int = 4) -> dict[str, Any]
         for body in bodies:
             post(hook, body)
         sink.wait_for(len(bodies), timeout=120)
-        wait_until_quiet(lambda: sum(runtime.stack.calls.values()), quiet=0.5, timeout=60)
+        runtime.stack.quiet_for(0.5, timeout=60)
         copies = [bodies[n % len(bodies)] for n in range(count)]
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=workers) as pool:

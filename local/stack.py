@@ -354,6 +354,10 @@ class LocalStack:
             self._mock.stop()
             self._mock = None
 
+    def quiet_for(self, quiet: float, timeout: float) -> bool:
+        """Whether this runtime made no AWS call for `quiet` seconds within `timeout`."""
+        return wait_until_quiet(lambda: sum(self.calls.values()), quiet, timeout)
+
     def _stop_the_ladders(self) -> None:
         """Executions still running are stopped with the runtime: the next runtime in this
         process (the next test, the next bench section) has a moto of its own, and a ladder left

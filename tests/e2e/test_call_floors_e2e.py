@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -41,12 +40,7 @@ def _calls(stack: Any, function: str, request: Callable[[], Reply], *, fresh: bo
 
 def _quiet(stack: Any, quiet: float = 0.3, timeout: float = 20) -> None:
     """Wait until the runtime made no AWS call for `quiet` seconds (background ladders, deliveries)."""
-    last, since, deadline = sum(stack.calls.values()), time.monotonic(), time.monotonic() + timeout
-    while time.monotonic() < deadline and time.monotonic() - since < quiet:
-        time.sleep(0.05)
-        now = sum(stack.calls.values())
-        if now != last:
-            last, since = now, time.monotonic()
+    stack.quiet_for(quiet, timeout)
 
 
 def _hook(api: ApiClient, token: str, key: str, status: str = "firing") -> Reply:

@@ -11,7 +11,6 @@ from vigil.domain.teams import AlertingRules
 
 from local.client import ApiClient as BaseClient
 from local.client import Reply
-from local.stack import wait_until_quiet
 
 __all__ = ["ApiClient", "Reply", "settle", "wait_for"]
 
@@ -54,5 +53,5 @@ def settle(stack: Any, quiet: float = 1.0, timeout: float = 120.0) -> None:
     """Wait until the local runtime has made no AWS call for `quiet` seconds. Its background
     work (ladders, deliveries) runs after the HTTP answers: a test that started much of it lets
     it finish, so that the next test's ladders do not queue behind it."""
-    if not wait_until_quiet(lambda: sum(stack.calls.values()), quiet, timeout):
+    if not stack.quiet_for(quiet, timeout):
         raise AssertionError(f"the runtime did not settle within {timeout}s")

@@ -180,10 +180,9 @@ def _could_not_stop(incident: StoredIncident, error: Exception) -> dict[str, Any
 
 
 def abandon_ladder(incident: StoredIncident, why: str) -> None:
-    """Stop the execution outright (the incident is being deleted): it ends ABORTED. Before its
-    first step has recorded it, the current run's execution is found by its name."""
-    arn = incident.escalation.execution_arn if incident.escalation else None
-    ladder.abandon(arn or ladder.execution_arn(incident.incident_id, incident.ladder_runs), why)
+    """Stop the current run outright (the incident is being deleted): it ends ABORTED. It is
+    found by its name, so also before its first step has recorded its ARN."""
+    ladder.abandon(ladder.execution_arn(incident.incident_id, incident.ladder_runs), why)
 
 
 def answer(why: str, ack_timeout_seconds: int = 0, acknowledged_at: str | None = None) -> dict[str, Any]:
