@@ -1,19 +1,28 @@
-"""Latency and throughput on the local runtime, over real HTTP, with the floor beside them:
-the minimal AWS calls the same path needs, replayed straight against the same moto."""
+"""Latency and throughput on the local runtime, over real HTTP, with the floors beside them:
+the AWS calls each answer made, replayed straight against the same moto, and the fewest and
+simplest writes the same path could make."""
 
 from __future__ import annotations
 
 import json
 import statistics
+import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import partial
+from types import TracebackType
 from typing import Any
+
+from vigil.adapters import aws
 
 from bench.sink import Sink
 from local.runtime import Runtime, start_runtime
+from local.stack import in_background
+
+Call = tuple[str, str, dict[str, Any]]  # service, operation, parameters
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -55,17 +64,103 @@ def webhook_integration(runtime: Runtime, sink: Sink) -> str:
     return f"{base}/api/hooks/{created['token']}"
 
 
-def alert_to_page(runtime: Runtime, count: int) -> dict[str, Any]:
-    """Each alert opens an incident; the first page is the webhook the sink receives."""
+class AnswerCalls:
+    """Records the AWS calls Vigil's functions make while answering HTTP requests (not those of
+    the ladders and deliveries in the background). Entered before the runtime starts, which
+    builds the functions' clients."""
+
+    def __init__(self) -> None:
+        self._calls: list[Call] = []
+        self._recording = threading.Event()
+
+    def __enter__(self) -> AnswerCalls:
+        aws.client_hooks.append(self._watch)
+        return self
+
+    def __exit__(self, *_: type[BaseException] | BaseException | TracebackType | None) -> None:
+        aws.client_hooks.remove(self._watch)
+
+    @contextmanager
+    def recording(self) -> Iterator[list[Call]]:
+        calls: list[Call] = []
+        self._calls = calls
+        self._recording.set()
+        try:
+            yield calls
+        finally:
+            self._recording.clear()
+
+    def _watch(self, client: Any) -> None:
+        service = client.meta.service_model.service_name
+
+        def remember(params: dict[str, Any], model: Any, **_: Any) -> None:
+            if self._recording.is_set() and not in_background():
+                self._calls.append((service, model.name, dict(params)))
+
+        client.meta.events.register("before-parameter-build", remember)
+
+
+class Replay:
+    """Makes recorded calls again, straight against the runtime's moto with its boto3 clients:
+    DynamoDB's on a copy of the table (the same keys and indexes, so that each call meets the
+    state it met), StartExecution on a state machine that does nothing once started."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        stack = runtime.stack
+        self._clients, self._turns = stack.clients, stack.moto_turns
+        self._table = stack.resolver.physical["Table"]["Ref"]
+        self._copy = f"{self._table}-replay"
+        table = self._clients["dynamodb"].describe_table(TableName=self._table)["Table"]
+        self._clients["dynamodb"].create_table(
+            TableName=self._copy,
+            KeySchema=table["KeySchema"],
+            AttributeDefinitions=table["AttributeDefinitions"],
+            GlobalSecondaryIndexes=[
+                {part: index[part] for part in ("IndexName", "KeySchema", "Projection")}
+                for index in table.get("GlobalSecondaryIndexes", [])
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        self._machine = _machine_doing_nothing(runtime, "replay")
+
+    def timed(self, calls: list[Call]) -> float:
+        """Seconds the calls take, made one after another as the answer made them."""
+        from botocore import xform_name
+
+        made = [
+            (getattr(self._clients[service], xform_name(name)), self._retargeted(service, name, params))
+            for service, name, params in calls
+        ]
+        with self._turns.answering():  # as an answer's calls: the background gives way alike
+            started = time.perf_counter()
+            for method, params in made:
+                method(**params)
+            return time.perf_counter() - started
+
+    def _retargeted(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        if service == "dynamodb":
+            text = json.dumps(params).replace(json.dumps(self._table), json.dumps(self._copy))
+            return dict(json.loads(text))
+        if (service, operation) == ("stepfunctions", "StartExecution"):
+            return {**params, "stateMachineArn": self._machine, "name": f"{params['name']}-replay"}
+        raise ValueError(f"an answer called {service}:{operation}, which the replay has no copy of")
+
+
+def alert_to_page(runtime: Runtime, count: int, answer_calls: AnswerCalls) -> dict[str, Any]:
+    """Each alert opens an incident; the first page is the webhook the sink receives. Each
+    answer's own AWS calls are replayed right after it, timed alike."""
+    replay, replayed = Replay(runtime), []
     with Sink() as sink:
         hook = webhook_integration(runtime, sink)
         to_incident, sent_at = [], {}
         for n in range(count):
             title = f"bench-latency-{n}"
-            started = time.perf_counter()
-            sent_at[title] = started
-            post(hook, {"title": title, "severity": "high", "dedup_key": title})
-            to_incident.append(time.perf_counter() - started)
+            with answer_calls.recording() as calls:
+                started = time.perf_counter()
+                sent_at[title] = started
+                post(hook, {"title": title, "severity": "high", "dedup_key": title})
+                to_incident.append(time.perf_counter() - started)
+            replayed.append(replay.timed(calls))
         sink.wait_for(count, timeout=600)  # the ladders run once the sender has paused
         to_page = [
             arrival - sent
@@ -75,6 +170,7 @@ def alert_to_page(runtime: Runtime, count: int) -> dict[str, Any]:
     return {
         "alert_to_incident": percentiles(to_incident),
         "alert_to_first_page": percentiles(to_page),
+        "own_calls_replayed": percentiles(replayed),
         "pages_received": len(to_page),
         "alerts_sent": count,
     }
@@ -142,6 +238,19 @@ def duplicate_floor(runtime: Runtime, count: int, workers: int = 4) -> dict[str,
     return _rate(count, workers, time.perf_counter() - started)
 
 
+def _machine_doing_nothing(runtime: Runtime, purpose: str) -> str:
+    """A state machine that starts like the ladder and does nothing after."""
+    from local.template import ACCOUNT
+
+    return str(
+        runtime.stack.clients["stepfunctions"].create_state_machine(
+            name=f"vigil-bench-{purpose}-{int(time.time())}",
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/vigil-local",
+            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+        )["stateMachineArn"]
+    )
+
+
 def _rate(count: int, workers: int, elapsed: float) -> dict[str, Any]:
     return {
         "alerts": count,
@@ -160,18 +269,13 @@ def duplicates_by_senders(runtime: Runtime, count: int) -> dict[str, Any]:
 
 
 def floor(runtime: Runtime, count: int) -> dict[str, Any]:
-    """The same writes a new alert needs (upsert, incident put, link, StartExecution), made
-    directly with boto3 against the same moto: what no implementation can go below here."""
-    from local.template import ACCOUNT
-
+    """The writes a new alert needs (upsert, incident put, link, StartExecution) at their
+    smallest (one or two clauses, tiny items), made directly with boto3 against the same moto:
+    what no implementation of the path can go below here."""
     stack = runtime.stack
     dynamodb, sfn = stack.clients["dynamodb"], stack.clients["stepfunctions"]
     table = stack.resolver.physical["Table"]["Ref"]
-    machine = sfn.create_state_machine(  # starts like the ladder, does nothing after
-        name=f"vigil-bench-floor-{int(time.time())}",
-        roleArn=f"arn:aws:iam::{ACCOUNT}:role/vigil-local",
-        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
-    )["stateMachineArn"]
+    machine = _machine_doing_nothing(runtime, "floor")
     samples = []
     for n in range(count):
         key = {"pk": {"S": f"FLOOR#{n}"}, "sk": {"S": "ALERT"}}
@@ -268,23 +372,41 @@ def on_a_fresh_runtime(section: Callable[[Runtime], Any]) -> Any:
         runtime.close()
 
 
+def answer_beside_floors(count: int) -> dict[str, Any]:
+    """The answer to `count` new alerts on a fresh runtime, over its two floors: its own AWS
+    calls replayed (the ratio of the goal: what the runtime, HTTP and the handler add) and the
+    minimal writes (what Vigil's richer items and expressions add on top)."""
+    with AnswerCalls() as answer_calls:
+        minimal, latency = on_a_fresh_runtime(
+            lambda runtime: (floor(runtime, min(count, 300)), alert_to_page(runtime, count, answer_calls))
+        )
+    vigil = latency["alert_to_incident"]
+    return {
+        **latency,
+        "floor": minimal,
+        **_ratios("overhead_ratio", vigil, latency["own_calls_replayed"]),
+        **_ratios("minimal_writes_ratio", vigil, minimal["new_alert_calls"]),
+    }
+
+
+def _ratios(name: str, measured: dict[str, float], baseline: dict[str, float]) -> dict[str, float | None]:
+    return {
+        f"{name}_{p}": round(measured[f"{p}_ms"] / baseline[f"{p}_ms"], 2) if baseline[f"{p}_ms"] else None
+        for p in ("p50", "p99")
+    }
+
+
 def measure(count: int = 1000, storm_wait: float = 600) -> dict[str, Any]:
-    minimal, latency = on_a_fresh_runtime(
-        lambda runtime: (floor(runtime, min(count, 300)), alert_to_page(runtime, count))
-    )
+    latency = answer_beside_floors(count)
     mix = {
         str(n): on_a_fresh_runtime(partial(throughput, count=max(100, count // 2), workers=n))
         for n in SENDERS
     }
     repeated = on_a_fresh_runtime(lambda runtime: duplicates_by_senders(runtime, max(200, count // 2)))
-    vigil, least = latency["alert_to_incident"], minimal["new_alert_calls"]
     return {
         **latency,
         "throughput": mix["4"],
         "throughput_by_senders": mix,
         "duplicates_by_senders": repeated,
-        "floor": minimal,
-        "overhead_ratio_p50": round(vigil["p50_ms"] / least["p50_ms"], 2) if least["p50_ms"] else None,
-        "overhead_ratio_p99": round(vigil["p99_ms"] / least["p99_ms"], 2) if least["p99_ms"] else None,
         "storm": on_a_fresh_runtime(lambda runtime: storm(runtime, wait=storm_wait)),
     }

@@ -10,32 +10,27 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import local  # noqa: F401  (puts the core layer on the path)
 from bench import latency
-from local.runtime import Runtime
 
 ALERTS = int(os.environ.get("VIGIL_BENCH_ALERTS", "100"))
 STORM_WAIT = float(os.environ.get("VIGIL_BENCH_STORM_WAIT", "600"))
 
 
-def _answer(runtime: Runtime) -> dict[str, Any]:
-    minimal = latency.floor(runtime, ALERTS)["new_alert_calls"]
-    answer = latency.alert_to_page(runtime, ALERTS)
-    vigil = answer["alert_to_incident"]
-    ratio = {f"ratio_{p}": round(vigil[f"{p}_ms"] / minimal[f"{p}_ms"], 2) for p in ("p50", "p99")}
-    return {**answer, "floor": minimal, **ratio}
-
-
-SECTIONS: dict[str, Callable[[Runtime], Any]] = {
-    "latency": _answer,
-    "throughput": lambda runtime: {
-        str(n): latency.throughput(runtime, max(100, ALERTS), workers=n) for n in latency.SENDERS
+SECTIONS: dict[str, Callable[[], Any]] = {  # each on a fresh runtime of its own
+    "latency": lambda: latency.answer_beside_floors(ALERTS),
+    "throughput": lambda: {
+        str(n): latency.on_a_fresh_runtime(partial(latency.throughput, count=max(100, ALERTS), workers=n))
+        for n in latency.SENDERS
     },
-    "duplicates": lambda runtime: latency.duplicates_by_senders(runtime, max(200, ALERTS)),
-    "storm": lambda runtime: latency.storm(runtime, wait=STORM_WAIT),
+    "duplicates": lambda: latency.on_a_fresh_runtime(
+        lambda runtime: latency.duplicates_by_senders(runtime, max(200, ALERTS))
+    ),
+    "storm": lambda: latency.on_a_fresh_runtime(lambda runtime: latency.storm(runtime, wait=STORM_WAIT)),
 }
 
 
@@ -46,7 +41,7 @@ def main() -> int:
         print(f"unknown sections {unknown}; choose from {sorted(SECTIONS)}", file=sys.stderr)
         return 2
     if chosen:
-        results: dict[str, Any] = {name: latency.on_a_fresh_runtime(SECTIONS[name]) for name in chosen}
+        results: dict[str, Any] = {name: SECTIONS[name]() for name in chosen}
     else:
         results = latency.measure(ALERTS, storm_wait=STORM_WAIT)
     results["load_average"] = round(os.getloadavg()[0], 1)

@@ -145,6 +145,7 @@ class _BusyClock:
 _background = _BusyClock()
 # True while this thread runs background work (a ladder step, a delivery, a storm part, an event).
 _in_background: ContextVar[bool] = ContextVar("vigil_local_in_background", default=False)
+
 # How long background work waits for the HTTP requests being answered: before it starts an
 # execution or an invocation, and for its turn at moto before each AWS call. Real senders pause
 # for more than REQUESTS_PAUSED_SECONDS many times a second; only a sender that never pauses
@@ -164,6 +165,11 @@ PATIENCE_BEFORE_CALL_SECONDS = 0.25
 # request comes a millisecond or two after the last answer, and work started in that gap would
 # share the interpreter with it.
 REQUESTS_PAUSED_SECONDS = 0.01
+
+
+def in_background() -> bool:
+    """True in a thread running background work, False in one answering an HTTP request."""
+    return _in_background.get()
 
 
 class _MotoTurns:
