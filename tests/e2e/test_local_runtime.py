@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -159,6 +160,53 @@ def test_attribute_values_are_answered_as_moto_s_shape_walk_answers_them(stack: 
     assert walked_by is not patched
     assert copied["body"] == walked["body"]
     assert '"B": "AP9ieXRlcw=="' in copied["body"]
+
+
+ARRIVALS = {"L": [{"S": f"2026-12-02T03:00:{n:02d}Z|firing"} for n in range(60)]}
+
+
+def test_item_values_are_sized_and_copied_as_moto_sizes_and_copies_them(stack: Any) -> None:
+    """local/moto_speed.py sizes and copies DynamoDB values without moto's detours: the same
+    sizes and the same trees, and a copy shares nothing the update could change."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    moto_size, moto_copy = DynamoType.size.__wrapped__, DynamoType.__deepcopy__.__wrapped__
+    assert DynamoType.size is not moto_size
+    values = {**RICH_ITEM, "arrivals": ARRIVALS, "whole": {"M": {**RICH_ITEM, "a": ARRIVALS}}}
+    for name, raw in values.items():
+        value = DynamoType(raw)
+        assert value.size() == moto_size(value), name
+        ours, theirs = copy.deepcopy(value), moto_copy(value, {})
+        assert ours.to_regular_json() == theirs.to_regular_json() == value.to_regular_json(), name
+        if isinstance(value.value, list | dict):
+            assert ours.value is not value.value, name
+    assert DynamoType(values["whole"]).size() > 60 * len(ARRIVALS["L"][0]["S"])
+    arrivals = DynamoType(ARRIVALS)
+    copy.deepcopy(arrivals).value.append(DynamoType({"S": "later"}))
+    assert len(arrivals.value) == 60
+
+
+def test_an_update_past_400_kb_is_refused_and_the_old_image_is_the_item_before(stack: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    dynamodb, table = stack.clients["dynamodb"], stack.resolver.physical["Table"]["Ref"]
+    key = {"pk": {"S": "LOCAL#size"}, "sk": {"S": "ITEM"}}
+    dynamodb.put_item(TableName=table, Item={**key, "l": {"L": [{"S": "first"}]}})
+    half = {":half": {"S": "x" * 210_000}}
+    update = {"TableName": table, "Key": key}
+    dynamodb.update_item(**update, UpdateExpression="SET a = :half", ExpressionAttributeValues=half)
+    with pytest.raises(ClientError) as refused:
+        dynamodb.update_item(**update, UpdateExpression="SET b = :half", ExpressionAttributeValues=half)
+    assert "exceeded the maximum allowed size" in refused.value.response["Error"]["Message"]
+    old = dynamodb.update_item(
+        **update,
+        UpdateExpression="SET l = list_append(l, :more) REMOVE a",
+        ExpressionAttributeValues={":more": {"L": [{"S": "second"}]}},
+        ReturnValues="ALL_OLD",
+    )["Attributes"]
+    assert (old["l"], "b" in old, len(old["a"]["S"])) == ({"L": [{"S": "first"}]}, False, 210_000)
+    now = dynamodb.get_item(TableName=table, Key=key)["Item"]
+    assert (now["l"], "a" in now) == ({"L": [{"S": "first"}, {"S": "second"}]}, False)
 
 
 def test_concurrent_api_requests_each_keep_their_own_route_and_key(api: ApiClient) -> None:

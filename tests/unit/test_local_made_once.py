@@ -7,7 +7,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from local.stack import _made_once
+from local.moto_speed import _made_once
 
 
 def test_concurrent_first_calls_make_it_once_and_all_get_it() -> None:
