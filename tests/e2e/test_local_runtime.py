@@ -119,7 +119,7 @@ RICH_ITEM: dict[str, Any] = {
 
 def test_items_of_every_type_come_back_from_moto_as_they_were_stored(stack: Any) -> None:
     """The runtime copies DynamoDB attribute values into moto's answers instead of walking their
-    shape (local/stack.py): every type reads back exactly, from every operation that returns items."""
+    shape (local/moto_speed.py): every type reads back exactly, from every operation that returns items."""
     dynamodb, table = stack.clients["dynamodb"], stack.resolver.physical["Table"]["Ref"]
     key = {"pk": {"S": "LOCAL#every-type"}, "sk": {"S": "ITEM"}}
     dynamodb.put_item(TableName=table, Item={**key, **RICH_ITEM})
@@ -238,7 +238,7 @@ def test_concurrent_api_requests_each_keep_their_own_route_and_key(api: ApiClien
 
 
 # Update expressions as DynamoDB applies them: the runtime copies moto's parse trees by their
-# structure, looks up node classes once and checks overlapping paths at the root (local/stack.py).
+# structure, looks up node classes once and checks overlapping paths at the root (local/moto_speed.py).
 X, X2, ONE = {"S": "x"}, {"S": "x2"}, {"N": "1"}
 UPDATES_APPLIED = [
     (
