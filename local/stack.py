@@ -372,12 +372,9 @@ class LocalStack:
 
         sfn = self.clients["stepfunctions"]
         for machine in sfn.list_state_machines()["stateMachines"]:
-            running = sfn.get_paginator("list_executions").paginate(
-                stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING"
-            )
-            for execution in (e for page in running for e in page["executions"]):
+            for execution in _running_executions(sfn, machine["stateMachineArn"]):
                 with contextlib.suppress(ClientError):  # it ended meanwhile
-                    sfn.stop_execution(executionArn=execution["executionArn"], cause="the runtime stopped")
+                    sfn.stop_execution(executionArn=execution, cause="the runtime stopped")
 
     def __enter__(self) -> LocalStack:
         return self.start()
@@ -1005,6 +1002,24 @@ def _fake_credentials() -> None:
 
 
 _SERVICES = ("dynamodb", "sns", "sqs", "lambda", "iam", "events", "stepfunctions", "ses", "secretsmanager")
+
+
+def _running_executions(sfn: Any, machine: str, attempts: int = 5) -> list[str]:
+    """Every running execution of `machine`, listed in full before any is stopped. A page's
+    token names the last execution listed: once that one ends (as ladders do meanwhile), moto
+    refuses the token, and the listing starts again."""
+    from botocore.exceptions import ClientError
+
+    paginator = sfn.get_paginator("list_executions")
+    for _ in range(attempts - 1):
+        with contextlib.suppress(ClientError):
+            return _executions_listed(paginator, machine)
+    return _executions_listed(paginator, machine)
+
+
+def _executions_listed(paginator: Any, machine: str) -> list[str]:
+    pages = paginator.paginate(stateMachineArn=machine, statusFilter="RUNNING")
+    return [execution["executionArn"] for page in pages for execution in page["executions"]]
 
 
 def wait_until_quiet(total_calls: Callable[[], int], quiet: float, timeout: float) -> bool:
