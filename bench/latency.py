@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
-from types import TracebackType
 from typing import Any
 
 from vigil.adapters import aws
@@ -77,7 +76,7 @@ class AnswerCalls:
         aws.client_hooks.append(self._watch)
         return self
 
-    def __exit__(self, *_: type[BaseException] | BaseException | TracebackType | None) -> None:
+    def __exit__(self, *_: object) -> None:
         aws.client_hooks.remove(self._watch)
 
     @contextmanager
