@@ -341,7 +341,7 @@ class LocalStack:
         self._name_resources()
         self._apply_environment()
         _install_patches(self)
-        self._reset_vigil_clients()
+        self._start_vigil_cold()
         self._create_resources()
         self.iam.roles = iam.function_roles(iam.translate(self.template), self.resolver)
         return self
@@ -554,10 +554,15 @@ class LocalStack:
         if sender:
             self.clients["ses"].verify_email_identity(EmailAddress=sender)
 
-    def _reset_vigil_clients(self) -> None:
+    def _start_vigil_cold(self) -> None:
+        """A stack started after another (bench, a second runtime) is another deployment: its
+        functions start cold, with new clients and nothing remembered (the earlier stack's warm
+        caches held its API keys and its configuration)."""
         from vigil.adapters import aws
+        from vigil.services import warm
 
         aws.reset_clients()
+        warm.forget_everything()
         # A stack started after another (bench, a second runtime) replaces the earlier one's hooks.
         aws.client_hooks[:] = [
             hook

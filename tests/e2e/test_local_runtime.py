@@ -422,3 +422,38 @@ def test_a_stopped_runtime_leaves_no_ladder_running_into_the_next_one() -> None:
     assert run.returncode == 0, run.stderr[-2000:]
     invoked_in_the_second = json.loads(run.stdout.strip().splitlines()[-1])
     assert "PageFunction" not in invoked_in_the_second, run.stderr[-2000:]
+
+
+KEY_OF_AN_EARLIER_RUNTIME = """
+import json, urllib.error, urllib.request
+from local.runtime import start_runtime
+
+def status(runtime, key):
+    listing = urllib.request.Request(
+        f"{runtime.url}/api/incident_response", headers={"Authorization": f"Bearer {key}"}
+    )
+    try:
+        with urllib.request.urlopen(listing, timeout=30) as answer:
+            return answer.status
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+first = start_runtime("127.0.0.1", 0)
+earlier_key = first.api_key
+known_to_the_first = status(first, earlier_key)
+first.close()
+second = start_runtime("127.0.0.1", 0)
+print(json.dumps([known_to_the_first, status(second, earlier_key), status(second, second.api_key)]))
+second.close()
+"""
+
+
+def test_a_runtime_started_after_another_remembers_nothing_of_it() -> None:
+    """Each runtime is another deployment: a key the earlier one verified (and its functions
+    remembered, warm) is unknown to the next one in the same process."""
+    root = Path(__file__).resolve().parents[2]
+    own = {name: value for name, value in os.environ.items() if not name.startswith("VIGIL_")}
+    command = [sys.executable, "-c", KEY_OF_AN_EARLIER_RUNTIME]
+    run = subprocess.run(command, cwd=root, env=own, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads(run.stdout.strip().splitlines()[-1]) == [200, 401, 200], run.stderr[-2000:]
