@@ -101,8 +101,10 @@ class AnswerCalls:
 
 class Replay:
     """Makes recorded calls again, straight against the runtime's moto with its boto3 clients:
-    DynamoDB's on a copy of the table (the same keys and indexes, so that each call meets the
-    state it met), StartExecution on a state machine that does nothing once started."""
+    DynamoDB's on a copy of the table (the same keys and indexes, and the items it held when the
+    copy was made: an answer's reads find what they found, and its writes meet the state they
+    met), StartExecution on a state machine that does nothing once started. A call that failed in
+    the answer (a conditional write refused) fails again here, and the replay goes on."""
 
     def __init__(self, runtime: Runtime) -> None:
         stack = runtime.stack
@@ -120,7 +122,11 @@ class Replay:
             ],
             BillingMode="PAY_PER_REQUEST",
         )
+        for page in self._clients["dynamodb"].get_paginator("scan").paginate(TableName=self._table):
+            for item in page["Items"]:
+                self._clients["dynamodb"].put_item(TableName=self._copy, Item=item)
         self._machine = _machine_doing_nothing(runtime, "replay")
+        self.refused = 0  # calls refused in the replay (for new alerts: none)
 
     def timed(self, calls: list[Call]) -> float:
         """Seconds the calls take, made one after another as the answer made them."""
@@ -130,10 +136,15 @@ class Replay:
             (getattr(self._clients[service], xform_name(name)), self._retargeted(service, name, params))
             for service, name, params in calls
         ]
+        from botocore.exceptions import ClientError
+
         with self._turns.answering():  # as an answer's calls: the background gives way alike
             started = time.perf_counter()
             for method, params in made:
-                method(**params)
+                try:
+                    method(**params)
+                except ClientError:
+                    self.refused += 1
             return time.perf_counter() - started
 
     def _retargeted(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -149,6 +160,7 @@ def alert_to_page(runtime: Runtime, count: int, answer_calls: AnswerCalls) -> di
     """Each alert opens an incident; the first page is the webhook the sink receives. Each
     answer's own AWS calls are replayed right after it, timed alike."""
     replay, replayed = Replay(runtime), []
+    calls: list[Call] = []  # the last answer's, reported
     with Sink() as sink:
         hook = webhook_integration(runtime, sink)
         to_incident, sent_at = [], {}
@@ -170,6 +182,8 @@ def alert_to_page(runtime: Runtime, count: int, answer_calls: AnswerCalls) -> di
         "alert_to_incident": percentiles(to_incident),
         "alert_to_first_page": percentiles(to_page),
         "own_calls_replayed": percentiles(replayed),
+        "last_answer_calls": [f"{service}:{operation}" for service, operation, _ in calls],
+        "replay_refused": replay.refused,
         "pages_received": len(to_page),
         "alerts_sent": count,
     }

@@ -182,11 +182,13 @@ def _latency(results: dict[str, Any]) -> list[str]:
         "(the first page). Right after each answer, the AWS calls its function made while answering",
         "(recorded at its boto clients: the alert upsert, the incident put, StartExecution and the",
         "link; on a fresh instance also the first reads) are replayed straight against the same",
-        "moto with the runtime's own boto3 clients: DynamoDB's on a copy of the table, so that each",
-        "call meets the state it met, StartExecution on a state machine that does nothing. That is",
-        "the floor of the answer: the same calls with nothing around them. The minimal writes are a",
-        "second floor, measured just before on the same runtime: the same four writes at their",
-        "smallest (one or two clauses, tiny items). Each section below (this one, the throughput,",
+        "moto with the runtime's own boto3 clients: DynamoDB's on a copy of the table made as the",
+        "section began (its items too), so that each read finds what it found and each write meets",
+        "the state it met; StartExecution on a state machine that does nothing. A call refused in the",
+        f"answer would be refused again ({lat.get('replay_refused', 0)} were). That is the floor of the",
+        "answer: the same calls with nothing around them. The minimal writes are a second floor, measured",
+        "just before on the same runtime: the same four writes at their smallest (one or two",
+        "clauses, tiny items). Each section below (this one, the throughput,",
         "the duplicates, the storm) runs on a fresh runtime of its own, so that none measures the",
         "ladders and deliveries the one before left running; `python -m bench.local_sections` runs",
         "any of them alone.",
@@ -202,13 +204,18 @@ def _latency(results: dict[str, Any]) -> list[str]:
         "",
         f"Vigil's answer over the floor: p50 **{lat['overhead_ratio_p50']}×**, "
         f"p99 **{lat['overhead_ratio_p99']}×** (goals ≤ 1.5× and ≤ 2×: "
-        f"{'met' if _answer_goals_met(lat) else 'not met'}). Over the minimal writes: p50 "
-        f"{lat['minimal_writes_ratio_p50']}×, p99 {lat['minimal_writes_ratio_p99']}×.",
+        f"{'met' if _answer_goals_met(lat, 'overhead_ratio') else 'not met'}). Over the minimal "
+        f"writes: p50 {lat['minimal_writes_ratio_p50']}×, p99 {lat['minimal_writes_ratio_p99']}× (the same "
+        f"goals: {'met' if _answer_goals_met(lat, 'minimal_writes_ratio') else 'not met'}).",
         "",
         "The first ratio is what the local runtime, the HTTP front door and the handler add to the",
-        "calls the deployed function makes. The second adds what moto spends on Vigil's richer",
-        "items and expressions (the alert as it arrived, its arrivals, the incident with its",
-        "playbook and first entry) over the smallest ones: see the profile below.",
+        "calls the deployed function makes. It cannot show a call Vigil makes needlessly (the floor",
+        "would hold it too): the call counts above do, and a test holds them at their floors. The",
+        "second ratio adds what moto spends on Vigil's richer items and expressions (the alert as it",
+        "arrived, its arrivals, the incident with its playbook and first entry) over the smallest",
+        "ones: see the profile below. The replay between answers makes the sender's burst last about",
+        "twice as long, and leaves one more execution per alert (doing nothing) to run after it: the",
+        "first pages come later than in rounds measured without it.",
         "",
         "The floors' state machine does nothing once started; each Vigil incident starts the real",
         "ladder, whose steps (and the page they publish, and its delivery) run on the same two cores",
@@ -279,8 +286,8 @@ def _duplicates(lat: dict[str, Any]) -> list[str]:
     return [*lines, "", f"Goal ≥ {DUPLICATES_GOAL} duplicates/s on 2 cores: {verdict}.", ""]
 
 
-def _answer_goals_met(lat: dict[str, Any]) -> bool:
-    p50, p99 = lat["overhead_ratio_p50"], lat.get("overhead_ratio_p99")
+def _answer_goals_met(lat: dict[str, Any], ratio: str) -> bool:
+    p50, p99 = lat[f"{ratio}_p50"], lat[f"{ratio}_p99"]
     return p50 is not None and p99 is not None and p50 <= 1.5 and p99 <= 2
 
 

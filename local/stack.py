@@ -557,13 +557,12 @@ class LocalStack:
     def _start_vigil_cold(self) -> None:
         """A stack started after another (bench, a second runtime) is another deployment: its
         functions start cold, with new clients and nothing remembered (the earlier stack's warm
-        caches held its API keys and its configuration)."""
+        caches held its API keys and its configuration), and its hooks replace the earlier's."""
         from vigil.adapters import aws
         from vigil.services import warm
 
         aws.reset_clients()
         warm.forget_everything()
-        # A stack started after another (bench, a second runtime) replaces the earlier one's hooks.
         aws.client_hooks[:] = [
             hook
             for hook in aws.client_hooks
@@ -1010,15 +1009,18 @@ _SERVICES = ("dynamodb", "sns", "sqs", "lambda", "iam", "events", "stepfunctions
 
 
 def _running_executions(sfn: Any, machine: str, attempts: int = 5) -> list[str]:
-    """Every running execution of `machine`, listed in full before any is stopped. A page's
-    token names the last execution listed: once that one ends (as ladders do meanwhile), moto
-    refuses the token, and the listing starts again."""
+    """Every running execution of `machine`, listed in full before any is stopped. moto's page
+    token names the first execution of the next page: once that one ends (ladders end
+    meanwhile), moto refuses the token as invalid, and the listing starts again."""
     from botocore.exceptions import ClientError
 
     paginator = sfn.get_paginator("list_executions")
     for _ in range(attempts - 1):
-        with contextlib.suppress(ClientError):
+        try:
             return _executions_listed(paginator, machine)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "InvalidToken":
+                raise
     return _executions_listed(paginator, machine)
 
 
