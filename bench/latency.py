@@ -385,6 +385,11 @@ def on_a_fresh_runtime(section: Callable[[Runtime], Any]) -> Any:
         runtime.close()
 
 
+def throughput_by_senders(count: int) -> dict[str, Any]:
+    """Mixed traffic from 1, 4 and 16 senders, each on a fresh runtime."""
+    return {str(n): on_a_fresh_runtime(partial(throughput, count=count, workers=n)) for n in SENDERS}
+
+
 def answer_beside_floors(count: int) -> dict[str, Any]:
     """The answer to `count` new alerts on a fresh runtime, over its two floors: its own AWS
     calls replayed (the ratio of the goal: what the runtime, HTTP and the handler add) and the
@@ -411,10 +416,7 @@ def _ratios(name: str, measured: dict[str, float], baseline: dict[str, float]) -
 
 def measure(count: int = 1000, storm_wait: float = 600) -> dict[str, Any]:
     latency = answer_beside_floors(count)
-    mix = {
-        str(n): on_a_fresh_runtime(partial(throughput, count=max(100, count // 2), workers=n))
-        for n in SENDERS
-    }
+    mix = throughput_by_senders(max(100, count // 2))
     repeated = on_a_fresh_runtime(lambda runtime: duplicates_by_senders(runtime, max(200, count // 2)))
     return {
         **latency,

@@ -10,7 +10,6 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +22,7 @@ STORM_WAIT = float(os.environ.get("VIGIL_BENCH_STORM_WAIT", "600"))
 
 SECTIONS: dict[str, Callable[[], Any]] = {  # each on a fresh runtime of its own
     "latency": lambda: latency.answer_beside_floors(ALERTS),
-    "throughput": lambda: {
-        str(n): latency.on_a_fresh_runtime(partial(latency.throughput, count=max(100, ALERTS), workers=n))
-        for n in latency.SENDERS
-    },
+    "throughput": lambda: latency.throughput_by_senders(max(100, ALERTS)),
     "duplicates": lambda: latency.on_a_fresh_runtime(
         lambda runtime: latency.duplicates_by_senders(runtime, max(200, ALERTS))
     ),
