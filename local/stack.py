@@ -1113,7 +1113,9 @@ def _let_executions_give_way_to_answers() -> None:
     thread waits for the requests being answered before it begins and before each state (for a
     bounded time, as background invocations do). Its environment is made before the thread
     starts, not when it begins: a StopExecution that comes first (an incident deleted, the
-    runtime stopping) then stops it, where moto had no environment to stop yet."""
+    runtime stopping) then stops it, where moto had no environment to stop yet. A StopExecution
+    also ends a task waiting for its token (a rung waiting for an acknowledgement) at once, as
+    on AWS: moto let it wait out its timeout and then go on to the next state."""
     from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
     from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
@@ -1148,6 +1150,8 @@ def _let_executions_give_way_to_answers() -> None:
             self.env._program_state = ProgramStopped(stop_date=stop_date, cause=cause, error=error)
             return
         original_stop(self, stop_date=stop_date, error=error, cause=cause)
+        for task in list(self.env.callback_pool_manager._pool.values()):
+            task.interrupt_all()
 
     ExecutionWorker.start = start  # type: ignore[method-assign]
     ExecutionWorker.stop = stop  # type: ignore[method-assign]

@@ -404,6 +404,48 @@ def test_an_incident_deleted_before_its_ladder_began_stops_the_ladder(api: ApiCl
     assert statuses() == ["ABORTED"]
 
 
+LADDERS_STOPPED_WHILE_WAITING = """
+import json, threading, time, urllib.request
+from local.runtime import start_runtime
+
+def request(method, path, body=None):
+    sent = urllib.request.Request(
+        f"{runtime.url}{path}", method=method, data=json.dumps(body).encode() if body else None,
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {runtime.api_key}"},
+    )
+    with urllib.request.urlopen(sent, timeout=30) as answer:
+        return json.loads(answer.read())
+
+def ladder_threads():
+    return sum("giving_way" in thread.name for thread in threading.enumerate())
+
+runtime = start_runtime("127.0.0.1", 0)
+request("PUT", "/api/teams/on_call_engineer", {"webhook_url": f"{runtime.url}/_local/sink/ops"})
+incident = {"title": "waits", "severity": "high", "assigned_team": "on_call_engineer"}
+opened = [request("POST", "/api/incident_response", incident) for _ in range(3)]
+runtime.stack.quiet_for(1, timeout=60)  # each ladder has paged its rung 0 and waits for a token
+waiting = ladder_threads()
+for incident in opened:
+    request("DELETE", f"/api/incident_response/{incident['incident_id']}?force=true")
+deadline = time.monotonic() + 10
+while ladder_threads() and time.monotonic() < deadline:
+    time.sleep(0.1)
+print(json.dumps([waiting, ladder_threads()]))
+runtime.close()
+"""
+
+
+def test_a_ladder_stopped_while_its_rung_waits_ends_at_once() -> None:
+    """StopExecution ends an execution whose task waits for its token, as on AWS; moto let the
+    task wait out its timeout and then go on to the next state of a stopped ladder."""
+    root = Path(__file__).resolve().parents[2]
+    own = {name: value for name, value in os.environ.items() if not name.startswith("VIGIL_")}
+    command = [sys.executable, "-c", LADDERS_STOPPED_WHILE_WAITING]
+    run = subprocess.run(command, cwd=root, env=own, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads(run.stdout.strip().splitlines()[-1]) == [3, 0], run.stderr[-2000:]
+
+
 LADDER_LEFT_RUNNING = """
 import json, time, urllib.request
 from local import stack
