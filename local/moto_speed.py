@@ -177,13 +177,13 @@ def _size_and_copy_item_values_as_they_are() -> None:
         if kind in sets:
             return sum(len(str(member)) if kind == "NS" else _bytesize(member) for member in raw)
         if kind == "L":
-            return sum(size(member) for member in raw)
+            return sum(size(as_value(member)) for member in raw)
         if kind == "M":
-            return sum(
-                _bytesize(name) + size(member if type(member) is value_class else value_class(member))
-                for name, member in raw.items()
-            )
+            return sum(_bytesize(name) + size(as_value(member)) for name, member in raw.items())
         return 1 if isinstance(raw, bool) else _bytesize(raw)
+
+    def as_value(member: Any) -> Any:  # moto rebuilds a map's members, so a raw one sizes too
+        return member if type(member) is value_class else value_class(member)
 
     @wraps(value_class.__deepcopy__)
     def copy_of(value: Any, memo: dict[int, Any]) -> Any:
