@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import os
+import re
 import secrets
 import threading
 import time
@@ -36,16 +37,25 @@ from local.template import ACCOUNT, REGION, ROOT, TEMPLATE, Resolver, load_templ
 _log = logging.getLogger("vigil.local")
 
 
-def _drop_absent_path_errors(record: logging.LogRecord) -> bool:
-    """moto logs an error when a Choice tests `IsPresent` on a path the input lacks, then
-    evaluates the rule as AWS does (not present): the log line is noise, not a failure."""
-    first = str(record.args[0]) if isinstance(record.args, tuple) and record.args else ""
-    return not (first.startswith("Exception=NoSuchJsonPathError") and "StringJsonPath" in record.getMessage())
+_STATE_NAME = re.compile(r"'name': '([^']+)', 'query_language'")
 
 
-logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component").addFilter(
-    _drop_absent_path_errors
-)
+def _state_failure_lines(record: logging.LogRecord) -> bool:
+    """moto logs a state's failure with the repr of the whole state, several KB of its parse
+    tree (at every rung's timeout too): the line keeps the error and names the state instead.
+    It also logs an error when a Choice tests `IsPresent` on a path the input lacks, then
+    evaluates the rule as AWS does (not present): that line is noise, not a failure."""
+    if not (isinstance(record.args, tuple) and len(record.args) == 2):
+        return True
+    error, component = (str(arg) for arg in record.args)
+    if error.startswith("Exception=NoSuchJsonPathError") and "StringJsonPath" in component:
+        return False
+    state = _STATE_NAME.search(component)
+    record.args = (error, f"state {state.group(1)}" if state else component[:200])
+    return True
+
+
+logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component").addFilter(_state_failure_lines)
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 LOCAL_RETRY_SECONDS = 1
 # Set to 0 to run the functions without their roles (every AWS call allowed).
