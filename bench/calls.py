@@ -99,9 +99,8 @@ def summarize(calls: Counter[str]) -> dict[str, Any]:
     }
 
 
-def _settle(stack: LocalStack, quiet: float = 0.5, timeout: float = 20) -> None:
-    """Wait until background work (ladders, deliveries) has made no AWS call for `quiet` s."""
-    stack.quiet_for(quiet, timeout)
+# Background work (ladders, deliveries) is done once the runtime made no AWS call for this long.
+QUIET_SECONDS, SETTLE_TIMEOUT = 0.5, 20
 
 
 def _measure(
@@ -109,13 +108,13 @@ def _measure(
 ) -> dict[str, Any]:
     from vigil.services import warm
 
-    _settle(stack)
+    stack.quiet_for(QUIET_SECONDS, SETTLE_TIMEOUT)
     if fresh:
         warm.forget_everything()  # as a new instance: nothing remembered
     stack.calls.clear()
     if settle:  # the rung's own steps and delivery run elsewhere: count everything
         operation()
-        _settle(stack)
+        stack.quiet_for(QUIET_SECONDS, SETTLE_TIMEOUT)
         return summarize(Counter(stack.calls))
     own: Counter[str] = Counter()
     counting = _invocation_calls.set(own)  # this call's own, not the ladders still running
@@ -128,7 +127,7 @@ def _measure(
 
 def _waiting(stack: LocalStack, opened: Any) -> str:
     """The opened incident's id, once its rung 0 has paged and waits (a task token to answer)."""
-    _settle(stack)
+    stack.quiet_for(QUIET_SECONDS, SETTLE_TIMEOUT)
     return str(opened.incident_id)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import statistics
-import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -69,8 +68,7 @@ class AnswerCalls:
     builds the functions' clients."""
 
     def __init__(self) -> None:
-        self._calls: list[Call] = []
-        self._recording = threading.Event()
+        self._calls: list[Call] | None = None  # while recording, the answer's calls
 
     def __enter__(self) -> AnswerCalls:
         aws.client_hooks.append(self._watch)
@@ -83,18 +81,18 @@ class AnswerCalls:
     def recording(self) -> Iterator[list[Call]]:
         calls: list[Call] = []
         self._calls = calls
-        self._recording.set()
         try:
             yield calls
         finally:
-            self._recording.clear()
+            self._calls = None
 
     def _watch(self, client: Any) -> None:
         service = client.meta.service_model.service_name
 
         def remember(params: dict[str, Any], model: Any, **_: Any) -> None:
-            if self._recording.is_set() and not in_background():
-                self._calls.append((service, model.name, dict(params)))
+            calls = self._calls
+            if calls is not None and not in_background():
+                calls.append((service, model.name, dict(params)))
 
         client.meta.events.register("before-parameter-build", remember)
 
@@ -131,13 +129,12 @@ class Replay:
     def timed(self, calls: list[Call]) -> float:
         """Seconds the calls take, made one after another as the answer made them."""
         from botocore import xform_name
+        from botocore.exceptions import ClientError
 
         made = [
             (getattr(self._clients[service], xform_name(name)), self._retargeted(service, name, params))
             for service, name, params in calls
         ]
-        from botocore.exceptions import ClientError
-
         with self._turns.answering():  # as an answer's calls: the background gives way alike
             started = time.perf_counter()
             for method, params in made:

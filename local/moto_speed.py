@@ -1,6 +1,6 @@
 """moto made faster where the local runtime spends its time, without changing what it answers:
 each patch below says what moto did, why it cost, and why the faster way answers the same.
-`tests/e2e/test_local_runtime.py` checks them against moto's own answers."""
+`tests/e2e/test_local_runtime.py` checks the answers, against moto's own where it can."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from functools import wraps
 from typing import Any
-
-from local.log_keys import keep_log_keys_per_thread
 
 
 def install() -> None:
@@ -25,7 +23,6 @@ def install() -> None:
     _query_without_sorting_the_whole_table()
     _check_retention_without_listing_queue_attributes()
     _size_and_copy_item_values_as_they_are()
-    keep_log_keys_per_thread()
 
 
 def _parse_each_definition_once() -> None:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from local import iam, moto_speed
+from local.log_keys import keep_log_keys_per_thread
 from local.template import ACCOUNT, REGION, ROOT, TEMPLATE, Resolver, load_template
 
 _log = logging.getLogger("vigil.local")
@@ -1109,6 +1110,7 @@ def _install_patches(stack: LocalStack) -> None:
     Subscription.publish = publish  # type: ignore[method-assign]
     BotocoreStubber.__call__ = locked_call  # type: ignore[method-assign]
     _let_executions_give_way_to_answers()
+    keep_log_keys_per_thread()
     moto_speed.install()
 
 

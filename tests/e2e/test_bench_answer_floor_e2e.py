@@ -4,11 +4,7 @@ its own: the bench starts runtimes of its own."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
+from tests.helpers.alone import last_line_of
 
 ANSWERS_AND_THEIR_REPLAY = """
 import json
@@ -22,12 +18,7 @@ print(json.dumps(shown | replayed))
 
 
 def test_each_answer_s_own_calls_are_recorded_and_replayed() -> None:
-    root = Path(__file__).resolve().parents[2]
-    own = {name: value for name, value in os.environ.items() if not name.startswith("VIGIL_")}
-    command = [sys.executable, "-c", ANSWERS_AND_THEIR_REPLAY]
-    run = subprocess.run(command, cwd=root, env=own, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr[-2000:]
-    measured = json.loads(run.stdout.strip().splitlines()[-1])
+    measured = last_line_of(ANSWERS_AND_THEIR_REPLAY, timeout=300)
     assert measured["last_answer_calls"] == [  # a warm instance: the floor of a new alert
         "dynamodb:UpdateItem",
         "dynamodb:PutItem",

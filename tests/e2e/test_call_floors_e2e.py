@@ -26,7 +26,7 @@ def _calls(stack: Any, function: str, request: Callable[[], Reply], *, fresh: bo
     from vigil.services import warm
 
     if fresh:
-        _quiet(stack)  # the ladders of earlier requests share this process's memory: let them end
+        stack.quiet_for(0.3, 20)  # the ladders of earlier requests share this process's memory: let them end
         warm.forget_everything()
     reply = request()
     assert reply.status < 300, reply.body
@@ -36,11 +36,6 @@ def _calls(stack: Any, function: str, request: Callable[[], Reply], *, fresh: bo
     reads = sum(v for k, v in dynamo.items() if k in READS)
     writes = sum(v for k, v in dynamo.items() if k in WRITES)
     return {"reads": reads, "writes": writes, **others}
-
-
-def _quiet(stack: Any, quiet: float = 0.3, timeout: float = 20) -> None:
-    """Wait until the runtime made no AWS call for `quiet` seconds (background ladders, deliveries)."""
-    stack.quiet_for(quiet, timeout)
 
 
 def _hook(api: ApiClient, token: str, key: str, status: str = "firing") -> Reply:

@@ -4,17 +4,13 @@
 from __future__ import annotations
 
 import copy
-import json
-import os
 import re
-import subprocess
-import sys
 import threading
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.helpers.alone import last_line_of
 from tests.helpers.client import ApiClient, wait_for
 
 
@@ -438,12 +434,7 @@ runtime.close()
 def test_a_ladder_stopped_while_its_rung_waits_ends_at_once() -> None:
     """StopExecution ends an execution whose task waits for its token, as on AWS; moto let the
     task wait out its timeout and then go on to the next state of a stopped ladder."""
-    root = Path(__file__).resolve().parents[2]
-    own = {name: value for name, value in os.environ.items() if not name.startswith("VIGIL_")}
-    command = [sys.executable, "-c", LADDERS_STOPPED_WHILE_WAITING]
-    run = subprocess.run(command, cwd=root, env=own, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert json.loads(run.stdout.strip().splitlines()[-1]) == [3, 0], run.stderr[-2000:]
+    assert last_line_of(LADDERS_STOPPED_WHILE_WAITING) == [3, 0]
 
 
 LADDER_LEFT_RUNNING = """
@@ -472,13 +463,7 @@ second.close()
 def test_a_stopped_runtime_leaves_no_ladder_running_into_the_next_one() -> None:
     """The next runtime in the same process (the next bench section) has a moto of its own: a
     ladder left running would page from it for an incident it does not have."""
-    root = Path(__file__).resolve().parents[2]
-    own = {name: value for name, value in os.environ.items() if not name.startswith("VIGIL_")}  # not ours
-    command = [sys.executable, "-c", LADDER_LEFT_RUNNING]
-    run = subprocess.run(command, cwd=root, env=own, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr[-2000:]
-    invoked_in_the_second = json.loads(run.stdout.strip().splitlines()[-1])
-    assert "PageFunction" not in invoked_in_the_second, run.stderr[-2000:]
+    assert "PageFunction" not in last_line_of(LADDER_LEFT_RUNNING)  # invoked in the second
 
 
 KEY_OF_AN_EARLIER_RUNTIME = """
@@ -508,9 +493,4 @@ second.close()
 def test_a_runtime_started_after_another_remembers_nothing_of_it() -> None:
     """Each runtime is another deployment: a key the earlier one verified (and its functions
     remembered, warm) is unknown to the next one in the same process."""
-    root = Path(__file__).resolve().parents[2]
-    own = {name: value for name, value in os.environ.items() if not name.startswith("VIGIL_")}
-    command = [sys.executable, "-c", KEY_OF_AN_EARLIER_RUNTIME]
-    run = subprocess.run(command, cwd=root, env=own, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr[-2000:]
-    assert json.loads(run.stdout.strip().splitlines()[-1]) == [200, 401, 200], run.stderr[-2000:]
+    assert last_line_of(KEY_OF_AN_EARLIER_RUNTIME) == [200, 401, 200]
